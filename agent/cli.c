@@ -1,0 +1,64 @@
+#include "cli.h"
+
+#include <string.h>
+
+#include "version.h"
+
+static int cmd_version(int argc, char **argv, FILE *out, FILE *err);
+
+/* New subcommands are one line here. */
+static const struct cli_command commands[] = {
+    {"version", "version", cmd_version},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static int cmd_version(int argc, char **argv, FILE *out, FILE *err)
+{
+    (void)argv;
+    if (argc != 1) {
+        fprintf(err, "ocsfed: version takes no arguments\n");
+        return 2;
+    }
+    fprintf(out, "ocsfed %s (%s)\n", OCSFED_VERSION,
+#ifdef _WIN32
+            "windows x64"
+#else
+            "native"
+#endif
+    );
+    return 0;
+}
+
+static void usage(FILE *f)
+{
+    size_t i;
+
+    fprintf(f, "usage: ocsfed [--version] COMMAND [ARGS]\n\ncommands:\n");
+    for (i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  ocsfed %s\n", commands[i].usage);
+}
+
+int cli_main(int argc, char **argv, FILE *out, FILE *err)
+{
+    size_t i;
+
+    if (argc < 2) {
+        usage(err);
+        return 2;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+        return cmd_version(1, argv + 1, out, err);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
+        || strcmp(argv[1], "help") == 0) {
+        usage(out);
+        return 0;
+    }
+    for (i = 0; i < N_COMMANDS; i++) {
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1, out, err);
+    }
+    fprintf(err, "ocsfed: unknown command '%s'\n", argv[1]);
+    usage(err);
+    return 2;
+}

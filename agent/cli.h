@@ -1,0 +1,20 @@
+/* The command-line front end, portable: `ocsfed validate | plan | apply ...`.
+ * Both entry points (main.c, main_win.c) hand it UTF-8 arguments. */
+#ifndef OCSFED_CLI_H
+#define OCSFED_CLI_H
+
+#include <stdio.h>
+
+/* One subcommand. run() gets argv with argv[0] being the subcommand's name and
+ * returns the process exit status. */
+struct cli_command {
+    const char *name;
+    const char *usage;     /* one line, after "ocsfed " */
+    int (*run)(int argc, char **argv, FILE *out, FILE *err);
+};
+
+/* Runs the command line; returns the exit status (0 ok, 1 error, 2 usage or, for
+ * plan, changes pending). */
+int cli_main(int argc, char **argv, FILE *out, FILE *err);
+
+#endif

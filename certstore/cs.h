@@ -1,0 +1,25 @@
+/* certstore: certificates. The portable half (cs_x509.c) inspects certificates with
+ * OpenSSL, natively and on Windows alike; the Windows half (cs_store_win.c) keeps
+ * them in the local machine's CryptoAPI system stores. */
+#ifndef OCSFED_CS_H
+#define OCSFED_CS_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+#define CS_SHA1_LEN 20
+
+/* SHA-1 thumbprint of a DER certificate (what the certificate snap-in shows and what
+ * CryptoAPI finds by). Returns OFD_OK or OFD_E_CRYPTO with a message. */
+enum ofd_code cs_x509_thumbprint(const unsigned char *der, size_t len,
+                                 unsigned char out[CS_SHA1_LEN], ofd_err *e);
+
+/* Formats a thumbprint as 40 upper-case hex digits into out (41 bytes). */
+void cs_thumbprint_hex(const unsigned char tp[CS_SHA1_LEN], char out[2 * CS_SHA1_LEN + 1]);
+
+/* Parses 40 hex digits (spaces and colons ignored, either case). Returns OFD_OK or
+ * OFD_E_INVALID. */
+enum ofd_code cs_thumbprint_parse(const char *hex, unsigned char out[CS_SHA1_LEN], ofd_err *e);
+
+#endif

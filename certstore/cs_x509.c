@@ -1,0 +1,79 @@
+#include "cs.h"
+
+#include <ctype.h>
+#include <stdio.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+enum ofd_code cs_x509_thumbprint(const unsigned char *der, size_t len,
+                                 unsigned char out[CS_SHA1_LEN], ofd_err *e)
+{
+    const unsigned char *p = der;
+    X509 *x = NULL;
+    unsigned int n = 0;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    enum ofd_code rc = OFD_E_CRYPTO;
+
+    if (len > 0x7fffffff || !(x = d2i_X509(NULL, &p, (long)len)) || p != der + len) {
+        ofd_err_set(e, OFD_E_CRYPTO, "not a DER X.509 certificate (%zu bytes)", len);
+        goto out;
+    }
+    /* The thumbprint is the hash of the whole encoding, as CryptoAPI computes it. */
+    if (!X509_digest(x, EVP_sha1(), md, &n) || n != CS_SHA1_LEN) {
+        ofd_err_set(e, OFD_E_CRYPTO, "cannot compute the certificate's SHA-1 thumbprint");
+        goto out;
+    }
+    for (n = 0; n < CS_SHA1_LEN; n++)
+        out[n] = md[n];
+    rc = OFD_OK;
+out:
+    X509_free(x);
+    return rc;
+}
+
+void cs_thumbprint_hex(const unsigned char tp[CS_SHA1_LEN], char out[2 * CS_SHA1_LEN + 1])
+{
+    int i;
+
+    for (i = 0; i < CS_SHA1_LEN; i++)
+        snprintf(out + 2 * i, 3, "%02X", tp[i]);
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = tolower(c);
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+enum ofd_code cs_thumbprint_parse(const char *hex, unsigned char out[CS_SHA1_LEN], ofd_err *e)
+{
+    unsigned char tmp[CS_SHA1_LEN];
+    int n = 0, hi = -1;
+    const char *s;
+
+    for (s = hex; *s; s++) {
+        int v;
+
+        if (*s == ' ' || *s == ':')
+            continue;
+        if ((v = hexval((unsigned char)*s)) < 0 || n == CS_SHA1_LEN)
+            return ofd_err_set(e, OFD_E_INVALID,
+                               "thumbprint '%s' is not 40 hexadecimal digits", hex);
+        if (hi < 0) {
+            hi = v;
+        } else {
+            tmp[n++] = (unsigned char)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    if (n != CS_SHA1_LEN || hi >= 0)
+        return ofd_err_set(e, OFD_E_INVALID, "thumbprint '%s' is not 40 hexadecimal digits", hex);
+    for (n = 0; n < CS_SHA1_LEN; n++)
+        out[n] = tmp[n];
+    return OFD_OK;
+}

@@ -1,0 +1,65 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "error.h"
+
+static void set_formats_and_returns_code(void **state)
+{
+    ofd_err e;
+
+    (void)state;
+    ofd_err_clear(&e);
+    assert_int_equal(ofd_err_set(&e, OFD_E_INVALID, "port %d out of range", 70000), OFD_E_INVALID);
+    assert_int_equal(e.code, OFD_E_INVALID);
+    assert_string_equal(e.msg, "port 70000 out of range");
+    assert_string_equal(e.rule, "");
+}
+
+static void rule_is_recorded_and_prefix_adds_context(void **state)
+{
+    ofd_err e;
+
+    (void)state;
+    ofd_err_rule(&e, OFD_E_INVALID, "R6", "next hop '%s' is an IP address", "10.0.0.1");
+    ofd_err_prefix(&e, "route for %s", "foo.com");
+    assert_string_equal(e.rule, "R6");
+    assert_string_equal(e.msg, "route for foo.com: next hop '10.0.0.1' is an IP address");
+}
+
+static void long_messages_are_truncated_not_overrun(void **state)
+{
+    ofd_err e;
+    char big[3 * OFD_ERR_MSG_MAX];
+
+    (void)state;
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    ofd_err_set(&e, OFD_E_IO, "%s", big);
+    assert_int_equal(strlen(e.msg), OFD_ERR_MSG_MAX - 1);
+    ofd_err_prefix(&e, "ctx");
+    assert_int_equal(strlen(e.msg), OFD_ERR_MSG_MAX - 1);
+    assert_memory_equal(e.msg, "ctx: x", 6);
+}
+
+static void null_error_is_allowed(void **state)
+{
+    (void)state;
+    assert_int_equal(ofd_err_set(NULL, OFD_E_IO, "x"), OFD_E_IO);
+    assert_string_equal(ofd_code_name(OFD_E_PLATFORM), "system call failed");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(set_formats_and_returns_code),
+        cmocka_unit_test(rule_is_recorded_and_prefix_adds_context),
+        cmocka_unit_test(long_messages_are_truncated_not_overrun),
+        cmocka_unit_test(null_error_is_allowed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
