@@ -5,6 +5,14 @@
 
 #include <stdarg.h>
 
+/* printf-style checking. MinGW builds use the C99 printf (__USE_MINGW_ANSI_STDIO), so
+ * %zu and friends are checked as GNU formats there, not as msvcrt's. */
+#if defined(__MINGW32__)
+#define OFD_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
+#else
+#define OFD_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#endif
+
 enum ofd_code {
     OFD_OK = 0,
     OFD_E_INVALID,   /* bad input: manifest, arguments, node file */
@@ -32,16 +40,16 @@ void ofd_err_clear(ofd_err *e);
 /* Sets e's code and message (printf format); returns code so that callers can write
  * `return ofd_err_set(e, ...)`. e may be NULL. */
 enum ofd_code ofd_err_set(ofd_err *e, enum ofd_code code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    OFD_PRINTF(3, 4);
 enum ofd_code ofd_err_setv(ofd_err *e, enum ofd_code code, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
+    OFD_PRINTF(3, 0);
 
 /* Like ofd_err_set, and records the rule of the guide (e.g. "R6") it concerns. */
 enum ofd_code ofd_err_rule(ofd_err *e, enum ofd_code code, const char *rule, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    OFD_PRINTF(4, 5);
 
 /* Puts "what: " in front of the existing message, for context added on the way up. */
-void ofd_err_prefix(ofd_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ofd_err_prefix(ofd_err *e, const char *fmt, ...) OFD_PRINTF(2, 3);
 
 /* The code's name, e.g. "invalid input". Never NULL. */
 const char *ofd_code_name(enum ofd_code code);

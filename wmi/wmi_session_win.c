@@ -1,0 +1,316 @@
+#define COBJMACROS
+#include "wmi.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "error_win.h"
+
+struct wmi_session {
+    IWbemServices *svc;
+    int com_initialised;  /* this session called CoInitializeEx and must undo it */
+    unsigned long calls;
+};
+
+static enum ofd_code com_init(int *initialised, ofd_err *e)
+{
+    HRESULT hr;
+
+    *initialised = 0;
+    hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    if (hr == RPC_E_CHANGED_MODE) {
+        /* The thread already chose apartment threading: use it as it is. */
+    } else if (FAILED(hr)) {
+        return ofd_err_hresult(e, hr, "CoInitializeEx");
+    } else {
+        *initialised = 1;  /* S_OK and S_FALSE both need a CoUninitialize */
+    }
+    /* Once per process; a second call answers RPC_E_TOO_LATE, which is fine. */
+    hr = CoInitializeSecurity(NULL, -1, NULL, NULL, RPC_C_AUTHN_LEVEL_DEFAULT,
+                              RPC_C_IMP_LEVEL_IMPERSONATE, NULL, EOAC_NONE, NULL);
+    if (FAILED(hr) && hr != RPC_E_TOO_LATE) {
+        if (*initialised)
+            CoUninitialize();
+        *initialised = 0;
+        return ofd_err_hresult(e, hr, "CoInitializeSecurity");
+    }
+    return OFD_OK;
+}
+
+enum ofd_code wmi_open(const char *ns, wmi_session **out, ofd_err *e)
+{
+    IWbemLocator *loc = NULL;
+    IWbemServices *svc = NULL;
+    BSTR bns = NULL;
+    wchar_t *wns = NULL;
+    wmi_session *s = NULL;
+    int inited = 0;
+    HRESULT hr;
+    enum ofd_code rc;
+
+    if ((rc = com_init(&inited, e)) != OFD_OK)
+        goto out;
+    if (!(wns = ofd_utf8_to_wide(ns)) || !(bns = SysAllocString(wns))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "WMI namespace '%s' is not valid UTF-8", ns);
+        goto out;
+    }
+    hr = CoCreateInstance(&CLSID_WbemLocator, NULL, CLSCTX_INPROC_SERVER, &IID_IWbemLocator,
+                          (void **)&loc);
+    if (FAILED(hr)) {
+        rc = ofd_err_hresult(e, hr, "cannot create the WMI locator (is the WMI service running?)");
+        goto out;
+    }
+    hr = IWbemLocator_ConnectServer(loc, bns, NULL, NULL, NULL, 0, NULL, NULL, &svc);
+    if (FAILED(hr)) {
+        rc = ofd_err_hresult(e, hr, "cannot connect to WMI namespace %s", ns);
+        goto out;
+    }
+    hr = CoSetProxyBlanket((IUnknown *)svc, RPC_C_AUTHN_WINNT, RPC_C_AUTHZ_NONE, NULL,
+                           RPC_C_AUTHN_LEVEL_CALL, RPC_C_IMP_LEVEL_IMPERSONATE, NULL, EOAC_NONE);
+    if (FAILED(hr) && hr != E_NOINTERFACE) {  /* in-process services have no proxy */
+        rc = ofd_err_hresult(e, hr, "CoSetProxyBlanket on WMI namespace %s", ns);
+        goto out;
+    }
+    if (!(s = calloc(1, sizeof(*s)))) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    s->svc = svc;
+    s->com_initialised = inited;
+    svc = NULL;
+    inited = 0;
+    *out = s;
+    rc = OFD_OK;
+out:
+    if (svc)
+        IWbemServices_Release(svc);
+    if (loc)
+        IWbemLocator_Release(loc);
+    SysFreeString(bns);
+    free(wns);
+    if (inited)
+        CoUninitialize();
+    return rc;
+}
+
+enum ofd_code wmi_open_services(IWbemServices *svc, wmi_session **out, ofd_err *e)
+{
+    wmi_session *s;
+
+    if (!svc)
+        return ofd_err_set(e, OFD_E_INVALID, "no IWbemServices given");
+    if (!(s = calloc(1, sizeof(*s))))
+        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    IWbemServices_AddRef(svc);
+    s->svc = svc;
+    *out = s;
+    return OFD_OK;
+}
+
+void wmi_close(wmi_session *s)
+{
+    if (!s)
+        return;
+    if (s->svc)
+        IWbemServices_Release(s->svc);
+    if (s->com_initialised)
+        CoUninitialize();
+    free(s);
+}
+
+unsigned long wmi_call_count(const wmi_session *s)
+{
+    return s ? s->calls : 0;
+}
+
+enum ofd_code wmi_query(wmi_session *s, const char *wql, wmi_row_fn fn, void *ctx, ofd_err *e)
+{
+    IEnumWbemClassObject *en = NULL;
+    IWbemClassObject *row = NULL;
+    BSTR lang = NULL, bq = NULL;
+    wchar_t *wq = NULL;
+    HRESULT hr;
+    enum ofd_code rc;
+
+    if (!(wq = ofd_utf8_to_wide(wql)) || !(bq = SysAllocString(wq)) || !(lang = SysAllocString(L"WQL"))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "WQL query is not valid UTF-8 (or out of memory)");
+        goto out;
+    }
+    s->calls++;
+    hr = IWbemServices_ExecQuery(s->svc, lang, bq, WBEM_FLAG_FORWARD_ONLY | WBEM_FLAG_RETURN_IMMEDIATELY,
+                                 NULL, &en);
+    if (FAILED(hr)) {
+        rc = ofd_err_hresult(e, hr, "WMI query \"%s\" failed", wql);
+        goto out;
+    }
+    for (;;) {
+        ULONG got = 0;
+
+        hr = IEnumWbemClassObject_Next(en, WBEM_INFINITE, 1, &row, &got);
+        if (FAILED(hr)) {
+            rc = ofd_err_hresult(e, hr, "reading the rows of WMI query \"%s\"", wql);
+            goto out;
+        }
+        if (got == 0)
+            break;
+        rc = fn(ctx, row, e);
+        /* Every object from Next() is released inside the loop, whatever fn said. */
+        IWbemClassObject_Release(row);
+        row = NULL;
+        if (rc != OFD_OK)
+            goto out;
+    }
+    rc = OFD_OK;
+out:
+    if (en)
+        IEnumWbemClassObject_Release(en);
+    SysFreeString(bq);
+    SysFreeString(lang);
+    free(wq);
+    return rc;
+}
+
+/* Reads prop into v (VariantInit'ed by this function; the caller clears it). */
+static enum ofd_code get_prop(IWbemClassObject *o, const char *prop, VARIANT *v, CIMTYPE *type, ofd_err *e)
+{
+    wchar_t *wp = NULL;
+    HRESULT hr;
+    enum ofd_code rc;
+
+    VariantInit(v);
+    if (!(wp = ofd_utf8_to_wide(prop))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "property name '%s' is not valid UTF-8", prop);
+        goto out;
+    }
+    hr = IWbemClassObject_Get(o, wp, 0, v, type, NULL);
+    if (FAILED(hr)) {
+        rc = ofd_err_hresult(e, hr, "reading WMI property %s", prop);
+        goto out;
+    }
+    rc = OFD_OK;
+out:
+    free(wp);
+    return rc;
+}
+
+enum ofd_code wmi_get_string(IWbemClassObject *o, const char *prop, char **out, ofd_err *e)
+{
+    VARIANT v;
+    CIMTYPE t = 0;
+    char *s = NULL;
+    enum ofd_code rc;
+
+    if ((rc = get_prop(o, prop, &v, &t, e)) != OFD_OK)
+        goto out;
+    if (V_VT(&v) == VT_NULL || V_VT(&v) == VT_EMPTY) {
+        rc = ofd_err_set(e, OFD_E_NOTFOUND, "WMI property %s is NULL", prop);
+        goto out;
+    }
+    if (V_VT(&v) != VT_BSTR) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "WMI property %s is not a string (VARIANT type %u)", prop,
+                         (unsigned)V_VT(&v));
+        goto out;
+    }
+    if (!(s = ofd_wide_to_utf8(V_BSTR(&v)))) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory reading WMI property %s", prop);
+        goto out;
+    }
+    *out = s;
+    rc = OFD_OK;
+out:
+    VariantClear(&v);
+    return rc;
+}
+
+enum ofd_code wmi_get_uint32(IWbemClassObject *o, const char *prop, uint32_t *out, ofd_err *e)
+{
+    VARIANT v;
+    CIMTYPE t = 0;
+    enum ofd_code rc;
+
+    if ((rc = get_prop(o, prop, &v, &t, e)) != OFD_OK)
+        goto out;
+    /* WMI hands uint32 over as VT_I4 (Windows) or VT_UI4 (seen on Wine). */
+    switch (V_VT(&v)) {
+    case VT_I4: *out = (uint32_t)V_I4(&v); break;
+    case VT_UI4: *out = V_UI4(&v); break;
+    case VT_I2: *out = (uint32_t)(uint16_t)V_I2(&v); break;
+    case VT_UI2: *out = V_UI2(&v); break;
+    case VT_UI1: *out = V_UI1(&v); break;
+    case VT_NULL:
+    case VT_EMPTY:
+        rc = ofd_err_set(e, OFD_E_NOTFOUND, "WMI property %s is NULL", prop);
+        goto out;
+    default:
+        rc = ofd_err_set(e, OFD_E_INVALID, "WMI property %s is not an integer (VARIANT type %u)", prop,
+                         (unsigned)V_VT(&v));
+        goto out;
+    }
+    rc = OFD_OK;
+out:
+    VariantClear(&v);
+    return rc;
+}
+
+enum ofd_code wmi_get_bool(IWbemClassObject *o, const char *prop, int *out, ofd_err *e)
+{
+    VARIANT v;
+    CIMTYPE t = 0;
+    enum ofd_code rc;
+
+    if ((rc = get_prop(o, prop, &v, &t, e)) != OFD_OK)
+        goto out;
+    if (V_VT(&v) == VT_NULL || V_VT(&v) == VT_EMPTY) {
+        rc = ofd_err_set(e, OFD_E_NOTFOUND, "WMI property %s is NULL", prop);
+        goto out;
+    }
+    if (V_VT(&v) != VT_BOOL) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "WMI property %s is not a boolean (VARIANT type %u)", prop,
+                         (unsigned)V_VT(&v));
+        goto out;
+    }
+    *out = V_BOOL(&v) != VARIANT_FALSE;
+    rc = OFD_OK;
+out:
+    VariantClear(&v);
+    return rc;
+}
+
+enum ofd_code wmi_call_noargs(wmi_session *s, const char *path, const char *method,
+                              uint32_t *ret, ofd_err *e)
+{
+    IWbemClassObject *outp = NULL;
+    BSTR bpath = NULL, bmeth = NULL;
+    wchar_t *wpath = NULL, *wmeth = NULL;
+    HRESULT hr;
+    enum ofd_code rc;
+
+    if (!(wpath = ofd_utf8_to_wide(path)) || !(wmeth = ofd_utf8_to_wide(method))
+        || !(bpath = SysAllocString(wpath)) || !(bmeth = SysAllocString(wmeth))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "WMI path or method is not valid UTF-8 (or out of memory)");
+        goto out;
+    }
+    s->calls++;
+    hr = IWbemServices_ExecMethod(s->svc, bpath, bmeth, 0, NULL, NULL, &outp, NULL);
+    if (FAILED(hr)) {
+        rc = ofd_err_hresult(e, hr, "WMI method %s on %s", method, path);
+        goto out;
+    }
+    if (!outp) {
+        rc = ofd_err_set(e, OFD_E_PLATFORM, "WMI method %s on %s returned no output parameters", method, path);
+        goto out;
+    }
+    if ((rc = wmi_get_uint32(outp, "ReturnValue", ret, e)) != OFD_OK) {
+        ofd_err_prefix(e, "WMI method %s on %s", method, path);
+        goto out;
+    }
+    rc = OFD_OK;
+out:
+    if (outp)
+        IWbemClassObject_Release(outp);
+    SysFreeString(bpath);
+    SysFreeString(bmeth);
+    free(wpath);
+    free(wmeth);
+    return rc;
+}
