@@ -60,6 +60,11 @@ static const struct {
     CODE(E_ACCESSDENIED), CODE(E_NOTIMPL), CODE(E_UNEXPECTED), CODE(CO_E_NOTINITIALIZED),
     CODE(RPC_E_CHANGED_MODE), CODE(RPC_E_TOO_LATE), CODE(REGDB_E_CLASSNOTREG),
     CODE(DISP_E_TYPEMISMATCH), CODE(DISP_E_BADVARTYPE),
+    CODE(NTE_BAD_KEYSET), CODE(NTE_NO_KEY), CODE(NTE_BAD_KEY), CODE(NTE_BAD_SIGNATURE), CODE(NTE_BAD_FLAGS),
+    CODE(NTE_KEYSET_NOT_DEF), CODE(NTE_PROV_TYPE_NOT_DEF), CODE(NTE_BAD_KEY_STATE), CODE(NTE_EXISTS),
+    CODE(CRYPT_E_NOT_FOUND), CODE(CRYPT_E_EXISTS), CODE(CRYPT_E_BAD_ENCODE), CODE(CRYPT_E_ASN1_BADTAG),
+    CODE(CRYPT_E_NO_KEY_PROPERTY), CODE(CERT_E_EXPIRED), CODE(CERT_E_UNTRUSTEDROOT), CODE(CERT_E_CHAINING),
+    CODE(CERT_E_WRONG_USAGE), CODE(CERT_E_CN_NO_MATCH), CODE(TRUST_E_CERT_SIGNATURE),
 };
 #undef CODE
 
@@ -126,11 +131,17 @@ enum ofd_code ofd_err_hresult(ofd_err *e, HRESULT hr, const char *fmt, ...)
 enum ofd_code ofd_err_win32(ofd_err *e, DWORD err, const char *fmt, ...)
 {
     char code[400], text[300];
+    const char *name = ofd_hresult_name((HRESULT)err);
     enum ofd_code rc;
     va_list ap;
 
+    /* CryptoAPI reports HRESULTs through GetLastError(): show those in hex. */
     system_text(err, text, sizeof(text));
-    snprintf(code, sizeof(code), "error %lu%s%s", (unsigned long)err, text[0] ? " " : "", text);
+    if (err & 0x80000000u)
+        snprintf(code, sizeof(code), "%s%s(0x%08lX)%s%s", name ? name : "", name ? " " : "", (unsigned long)err,
+                 text[0] ? " " : "", text);
+    else
+        snprintf(code, sizeof(code), "error %lu%s%s", (unsigned long)err, text[0] ? " " : "", text);
     va_start(ap, fmt);
     rc = err_platform(e, (long)err, code, fmt, ap);
     va_end(ap);

@@ -22,4 +22,30 @@ enum ofd_code cs_store_find(const char *store, const unsigned char tp[CS_SHA1_LE
 enum ofd_code cs_store_remove(const char *store, const unsigned char tp[CS_SHA1_LEN], int *removed,
                               ofd_err *e);
 
+/* R16: imports the certificate and private key of a PKCS#12 file into the local
+ * machine's "My" store, with the key in the machine key set, not exportable. password
+ * may be NULL or "" for none. On success tp receives the certificate's thumbprint.
+ * A wrong password or a damaged file is OFD_E_INVALID with a message saying so. If the
+ * certificate is already in My it is replaced, so that it points at the new key. */
+enum ofd_code cs_store_import_pfx(const unsigned char *pfx, size_t len, const char *password,
+                                  unsigned char tp[CS_SHA1_LEN], ofd_err *e);
+
+/* R14 ("a private key present and usable"): signs a test digest with the private key
+ * linked to certificate tp in `store` and verifies the signature with the
+ * certificate's public key. OFD_OK when the key works; otherwise the reason. */
+enum ofd_code cs_store_key_usable(const char *store, const unsigned char tp[CS_SHA1_LEN], ofd_err *e);
+
+/* Builds the chain of certificate tp (in `store`) with the machine's chain engine,
+ * which trusts the local machine Root store (R13), and checks it with the base
+ * policy. OFD_OK when the chain ends at a trusted root; otherwise OFD_E_INVALID with
+ * the reason (untrusted root, expired, ...). */
+enum ofd_code cs_store_verify_chain(const char *store, const unsigned char tp[CS_SHA1_LEN], ofd_err *e);
+
+/* Finds the certificates in `store` whose subject CN equals cn (case-insensitive, as
+ * DNS names compare). Calls fn for each with its DER encoding; stops at the first
+ * non-OK return. *count (may be NULL) receives the number of matches. */
+typedef enum ofd_code (*cs_cert_fn)(void *ctx, const unsigned char *der, size_t len, ofd_err *e);
+enum ofd_code cs_store_find_by_cn(const char *store, const char *cn, cs_cert_fn fn, void *ctx, int *count,
+                                  ofd_err *e);
+
 #endif

@@ -1,7 +1,9 @@
 #include <windows.h>
 #include <wincrypt.h>
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cs_store.h"
 #include "error_win.h"
@@ -24,6 +26,13 @@ static HCERTSTORE open_store(const char *name, ofd_err *e)
 out:
     free(wname);
     return st;
+}
+
+/* Marks a platform error as concerning a rule of the guide. */
+static void set_rule(ofd_err *e, const char *rule)
+{
+    if (e)
+        snprintf(e->rule, sizeof(e->rule), "%s", rule);
 }
 
 static PCCERT_CONTEXT find_sha1(HCERTSTORE st, const unsigned char tp[CS_SHA1_LEN])
@@ -141,5 +150,307 @@ out:
         CertFreeCertificateContext(c);
     if (st)
         CertCloseStore(st, 0);
+    return rc;
+}
+
+enum ofd_code cs_store_import_pfx(const unsigned char *pfx, size_t len, const char *password,
+                                  unsigned char tp[CS_SHA1_LEN], ofd_err *e)
+{
+    CRYPT_DATA_BLOB blob;
+    HCERTSTORE tmp = NULL, my = NULL;
+    PCCERT_CONTEXT c = NULL, leaf = NULL, old = NULL;
+    wchar_t *wpass = NULL;
+    unsigned char got[CS_SHA1_LEN];
+    DWORD cb, err;
+    char hex[2 * CS_SHA1_LEN + 1];
+    enum ofd_code rc;
+
+    if (len > 0xffffffffu) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "PKCS#12 file is too large (%zu bytes)", len);
+        goto out;
+    }
+    if (!(wpass = ofd_utf8_to_wide(password ? password : ""))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "the PKCS#12 password is not valid UTF-8");
+        goto out;
+    }
+    blob.cbData = (DWORD)len;
+    blob.pbData = (BYTE *)pfx;
+    if (!PFXIsPFXBlob(&blob)) {
+        rc = ofd_err_rule(e, OFD_E_INVALID, "R16", "not a PKCS#12 (PFX) file (%zu bytes)", len);
+        goto out;
+    }
+    /* Machine key set: the Front End runs as a service, not as the installing user.
+     * No CRYPT_EXPORTABLE: nobody needs to take the server's key off the machine. */
+    SetLastError(0);
+    if (!(tmp = PFXImportCertStore(&blob, wpass, CRYPT_MACHINE_KEYSET))) {
+        err = GetLastError();
+        /* A wrong password leaves GetLastError() at 0 on Wine, ERROR_INVALID_PASSWORD
+         * (86) on Windows. */
+        if (err == 0 || err == ERROR_INVALID_PASSWORD)
+            rc = ofd_err_rule(e, OFD_E_INVALID, "R16",
+                              "cannot open the PKCS#12 file: wrong password (set it with 'ocsfed secret set') "
+                              "or damaged file");
+        else
+            rc = ofd_err_win32(e, err, "cannot import the PKCS#12 file");
+        goto out;
+    }
+    /* The certificate with a private key is the server certificate. */
+    while ((c = CertEnumCertificatesInStore(tmp, c))) {
+        if (CertGetCertificateContextProperty(c, CERT_KEY_PROV_INFO_PROP_ID, NULL, &cb)) {
+            leaf = CertDuplicateCertificateContext(c);
+            break;
+        }
+    }
+    if (!leaf) {
+        rc = ofd_err_rule(e, OFD_E_INVALID, "R16", "the PKCS#12 file holds no certificate with a private key");
+        goto out;
+    }
+    if ((rc = cs_x509_thumbprint(leaf->pbCertEncoded, leaf->cbCertEncoded, got, e)) != OFD_OK)
+        goto out;
+    cs_thumbprint_hex(got, hex);
+    if (!(my = open_store("My", e))) {
+        rc = e ? e->code : OFD_E_PLATFORM;
+        goto out;
+    }
+    /* Replacing in place drops the key link on Wine: delete, commit, then add new. */
+    if ((old = find_sha1(my, got))) {
+        BOOL ok = CertDeleteCertificateFromStore(old);
+
+        old = NULL;
+        if (!ok || !CertControlStore(my, 0, CERT_STORE_CTRL_COMMIT, NULL)) {
+            rc = ofd_err_win32(e, GetLastError(), "cannot replace certificate %s in the local machine 'My' store",
+                               hex);
+            goto out;
+        }
+    }
+    if (!CertAddCertificateContextToStore(my, leaf, CERT_STORE_ADD_NEW, NULL)) {
+        rc = ofd_err_win32(e, GetLastError(), "cannot add certificate %s to the local machine 'My' store", hex);
+        goto out;
+    }
+    memcpy(tp, got, CS_SHA1_LEN);
+    rc = OFD_OK;
+out:
+    if (old)
+        CertFreeCertificateContext(old);
+    if (leaf)
+        CertFreeCertificateContext(leaf);
+    if (c)
+        CertFreeCertificateContext(c);
+    if (my)
+        CertCloseStore(my, 0);
+    if (tmp)
+        CertCloseStore(tmp, 0);
+    if (wpass) {
+        SecureZeroMemory(wpass, wcslen(wpass) * sizeof(*wpass));
+        free(wpass);
+    }
+    return rc;
+}
+
+/* Opens the key container named by a certificate's key provider info. Wine records
+ * the machine-keyset import without CRYPT_MACHINE_KEYSET and with a provider type its
+ * provider does not open, so the recorded values are tried first and then the machine
+ * key set with the AES provider type (the same container on Windows). */
+static BOOL open_key(const CRYPT_KEY_PROV_INFO *info, HCRYPTPROV *prov)
+{
+    const DWORD flags = (info->dwFlags & CRYPT_MACHINE_KEYSET) | CRYPT_SILENT;
+
+    if (CryptAcquireContextW(prov, info->pwszContainerName, info->pwszProvName, info->dwProvType, flags))
+        return TRUE;
+    if (CryptAcquireContextW(prov, info->pwszContainerName, info->pwszProvName, info->dwProvType,
+                             CRYPT_MACHINE_KEYSET | CRYPT_SILENT))
+        return TRUE;
+    return CryptAcquireContextW(prov, info->pwszContainerName, NULL, PROV_RSA_AES,
+                                CRYPT_MACHINE_KEYSET | CRYPT_SILENT);
+}
+
+enum ofd_code cs_store_key_usable(const char *store, const unsigned char tp[CS_SHA1_LEN], ofd_err *e)
+{
+    HCERTSTORE st = NULL;
+    PCCERT_CONTEXT c = NULL;
+    CRYPT_KEY_PROV_INFO *info = NULL;
+    HCRYPTPROV prov = 0;
+    HCRYPTHASH hash = 0;
+    HCRYPTKEY pub = 0;
+    BYTE sig[1024];
+    static const BYTE data[] = "ocsfed private key check";
+    DWORD cb = 0, siglen = sizeof(sig), spec;
+    char hex[2 * CS_SHA1_LEN + 1];
+    enum ofd_code rc;
+
+    cs_thumbprint_hex(tp, hex);
+    if (!(st = open_store(store, e))) {
+        rc = e ? e->code : OFD_E_PLATFORM;
+        goto out;
+    }
+    if (!(c = find_sha1(st, tp))) {
+        rc = ofd_err_set(e, OFD_E_NOTFOUND, "certificate %s is not in the local machine '%s' store", hex, store);
+        goto out;
+    }
+    if (!CertGetCertificateContextProperty(c, CERT_KEY_PROV_INFO_PROP_ID, NULL, &cb) || !(info = malloc(cb))
+        || !CertGetCertificateContextProperty(c, CERT_KEY_PROV_INFO_PROP_ID, info, &cb)) {
+        rc = ofd_err_rule(e, OFD_E_INVALID, "R14",
+                          "certificate %s has no private key on this server: import it with its key (a PFX), "
+                          "not the certificate alone", hex);
+        goto out;
+    }
+    /* CryptAcquireCertificatePrivateKey fails for machine key sets on Wine; opening the
+     * named container works on both. */
+    if (!open_key(info, &prov)) {
+        rc = ofd_err_win32(e, GetLastError(), "the private key of certificate %s cannot be opened", hex);
+        set_rule(e, "R14");
+        goto out;
+    }
+    /* The recorded key spec first, then the other one: Wine keeps imported keys as
+     * AT_KEYEXCHANGE whatever the provider info says. */
+    spec = info->dwKeySpec == AT_SIGNATURE ? AT_SIGNATURE : AT_KEYEXCHANGE;
+    if (!CryptCreateHash(prov, CALG_SHA1, 0, 0, &hash) || !CryptHashData(hash, data, sizeof(data), 0)
+        || (!CryptSignHashW(hash, spec, NULL, 0, sig, &siglen)
+            && (siglen = sizeof(sig), !CryptSignHashW(hash, spec == AT_SIGNATURE ? AT_KEYEXCHANGE : AT_SIGNATURE,
+                                                      NULL, 0, sig, &siglen)))) {
+        rc = ofd_err_win32(e, GetLastError(), "the private key of certificate %s cannot sign", hex);
+        set_rule(e, "R14");
+        goto out;
+    }
+    if (!CryptImportPublicKeyInfo(prov, X509_ASN_ENCODING, &c->pCertInfo->SubjectPublicKeyInfo, &pub)
+        || !CryptVerifySignatureW(hash, sig, siglen, pub, NULL, 0)) {
+        rc = ofd_err_rule(e, OFD_E_INVALID, "R14",
+                          "the private key linked to certificate %s does not match its public key", hex);
+        goto out;
+    }
+    rc = OFD_OK;
+out:
+    if (pub)
+        CryptDestroyKey(pub);
+    if (hash)
+        CryptDestroyHash(hash);
+    if (prov)
+        CryptReleaseContext(prov, 0);
+    free(info);
+    if (c)
+        CertFreeCertificateContext(c);
+    if (st)
+        CertCloseStore(st, 0);
+    return rc;
+}
+
+enum ofd_code cs_store_verify_chain(const char *store, const unsigned char tp[CS_SHA1_LEN], ofd_err *e)
+{
+    HCERTSTORE st = NULL;
+    PCCERT_CONTEXT c = NULL;
+    PCCERT_CHAIN_CONTEXT chain = NULL;
+    HCERTCHAINENGINE engine = NULL;
+    CERT_CHAIN_ENGINE_CONFIG cfg;
+    CERT_CHAIN_PARA para;
+    CERT_CHAIN_POLICY_PARA ppara;
+    CERT_CHAIN_POLICY_STATUS pst;
+    char hex[2 * CS_SHA1_LEN + 1];
+    DWORD status;
+    enum ofd_code rc;
+
+    cs_thumbprint_hex(tp, hex);
+    if (!(st = open_store(store, e))) {
+        rc = e ? e->code : OFD_E_PLATFORM;
+        goto out;
+    }
+    if (!(c = find_sha1(st, tp))) {
+        rc = ofd_err_set(e, OFD_E_NOTFOUND, "certificate %s is not in the local machine '%s' store", hex, store);
+        goto out;
+    }
+    /* A fresh engine on the local machine's stores for every check: trust what the
+     * machine trusts (the service's view, not the user running the command), and see
+     * roots added since this process started (a cached engine did not, on Wine). */
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.cbSize = sizeof(cfg);
+    cfg.dwFlags = CERT_CHAIN_USE_LOCAL_MACHINE_STORE;
+    if (!CertCreateCertificateChainEngine(&cfg, &engine)) {
+        rc = ofd_err_win32(e, GetLastError(), "cannot create a certificate chain engine");
+        goto out;
+    }
+    memset(&para, 0, sizeof(para));
+    para.cbSize = sizeof(para);
+    if (!CertGetCertificateChain(engine, c, NULL, NULL, &para, 0, NULL, &chain)) {
+        rc = ofd_err_win32(e, GetLastError(), "cannot build the chain of certificate %s", hex);
+        goto out;
+    }
+    /* The chain's own trust status first: Wine's base policy lets an untrusted root
+     * pass, and on Windows it gives the same answer. */
+    status = chain->TrustStatus.dwErrorStatus;
+    if (status & (CERT_TRUST_IS_UNTRUSTED_ROOT | CERT_TRUST_IS_PARTIAL_CHAIN)) {
+        rc = ofd_err_rule(e, OFD_E_INVALID, "R13",
+                          "certificate %s does not chain to a root in the local machine's Trusted Root "
+                          "Certification Authorities store: add the issuing CA's root certificate there "
+                          "(trusted_roots)", hex);
+        goto out;
+    }
+    if (status & CERT_TRUST_IS_NOT_TIME_VALID) {
+        rc = ofd_err_rule(e, OFD_E_INVALID, "R14",
+                          "certificate %s, or a certificate in its chain, is expired or not yet valid", hex);
+        goto out;
+    }
+    memset(&ppara, 0, sizeof(ppara));
+    ppara.cbSize = sizeof(ppara);
+    memset(&pst, 0, sizeof(pst));
+    pst.cbSize = sizeof(pst);
+    if (!CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_BASE, chain, &ppara, &pst)) {
+        rc = ofd_err_win32(e, GetLastError(), "cannot check the chain of certificate %s", hex);
+        goto out;
+    }
+    if (status != CERT_TRUST_NO_ERROR || pst.dwError != 0) {
+        rc = ofd_err_hresult(e, (HRESULT)(pst.dwError ? pst.dwError : (DWORD)CERT_E_CHAINING),
+                             "the chain of certificate %s is not valid (trust status 0x%lx)", hex,
+                             (unsigned long)status);
+        goto out;
+    }
+    rc = OFD_OK;
+out:
+    if (chain)
+        CertFreeCertificateChain(chain);
+    if (engine)
+        CertFreeCertificateChainEngine(engine);
+    if (c)
+        CertFreeCertificateContext(c);
+    if (st)
+        CertCloseStore(st, 0);
+    return rc;
+}
+
+enum ofd_code cs_store_find_by_cn(const char *store, const char *cn, cs_cert_fn fn, void *ctx, int *count,
+                                  ofd_err *e)
+{
+    HCERTSTORE st = NULL;
+    PCCERT_CONTEXT c = NULL;
+    wchar_t name[512], *wcn = NULL;
+    int n = 0;
+    enum ofd_code rc;
+
+    if (!(wcn = ofd_utf8_to_wide(cn))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "subject name '%s' is not valid UTF-8", cn);
+        goto out;
+    }
+    if (!(st = open_store(store, e))) {
+        rc = e ? e->code : OFD_E_PLATFORM;
+        goto out;
+    }
+    while ((c = CertEnumCertificatesInStore(st, c))) {
+        /* CERT_NAME_ATTR_TYPE with the CN OID: the subject's common name, not the
+         * "friendly" display name that CertGetNameString would fall back to. */
+        if (CertGetNameStringW(c, CERT_NAME_ATTR_TYPE, 0, (void *)szOID_COMMON_NAME, name,
+                               sizeof(name) / sizeof(name[0])) <= 1
+            || _wcsicmp(name, wcn) != 0)
+            continue;
+        n++;
+        if (fn && (rc = fn(ctx, c->pbCertEncoded, c->cbCertEncoded, e)) != OFD_OK)
+            goto out;
+    }
+    if (count)
+        *count = n;
+    rc = OFD_OK;
+out:
+    if (c)
+        CertFreeCertificateContext(c);
+    if (st)
+        CertCloseStore(st, 0);
+    free(wcn);
     return rc;
 }

@@ -3,16 +3,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/x509.h>
+#include <openssl/pkcs12.h>
+#include <openssl/rsa.h>
+#include <openssl/x509v3.h>
+
+static long serial_counter;
+
+static int to_der(X509 *x, unsigned char **der, size_t *len)
+{
+    unsigned char *buf, *p;
+    int n;
+
+    if ((n = i2d_X509(x, NULL)) <= 0 || !(buf = malloc((size_t)n)))
+        return -1;
+    p = buf;
+    i2d_X509(x, &p);
+    *der = buf;
+    *len = (size_t)n;
+    return 0;
+}
 
 int testcert_make_selfsigned(const char *cn, int days, unsigned char **der, size_t *len)
 {
     EVP_PKEY *key = NULL;
     X509 *x = NULL;
     X509_NAME *name;
-    unsigned char *buf = NULL, *p;
-    int n, rc = -1;
+    int rc = -1;
 
     if (!(key = EVP_EC_gen("P-256")) || !(x = X509_new()))
         goto out;
@@ -25,17 +41,118 @@ int testcert_make_selfsigned(const char *cn, int days, unsigned char **der, size
         || !X509_set_issuer_name(x, name) || !X509_set_pubkey(x, key)
         || !X509_sign(x, key, EVP_sha256()))
         goto out;
-    if ((n = i2d_X509(x, NULL)) <= 0 || !(buf = malloc((size_t)n)))
-        goto out;
-    p = buf;
-    i2d_X509(x, &p);
-    *der = buf;
-    *len = (size_t)n;
-    buf = NULL;
-    rc = 0;
+    rc = to_der(x, der, len);
 out:
-    free(buf);
     X509_free(x);
     EVP_PKEY_free(key);
     return rc;
+}
+
+static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+    X509V3_CTX ctx;
+    X509_EXTENSION *ext;
+    int ok;
+
+    X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
+    if (!(ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value)))
+        return 0;
+    ok = X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+    return ok;
+}
+
+static int make(const struct testcert *ca, const char *cn, const char *eku, const char *san, int from_days,
+                int to_days, struct testcert *out)
+{
+    EVP_PKEY *key = NULL;
+    X509 *x = NULL;
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    if (!(key = EVP_RSA_gen(2048)) || !(x = X509_new()))
+        goto out;
+    X509_set_version(x, 2);
+    /* Serial numbers with a high first byte test the byte order callers use. */
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 0x7A0000L + (++serial_counter << 8) + (rand() & 0xff));
+    X509_gmtime_adj(X509_getm_notBefore(x), (long)from_days * 86400L);
+    X509_gmtime_adj(X509_getm_notAfter(x), (long)to_days * 86400L);
+    if (!X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8, (const unsigned char *)cn,
+                                    -1, -1, 0)
+        || !X509_set_issuer_name(x, ca ? X509_get_subject_name(ca->x) : X509_get_subject_name(x))
+        || !X509_set_pubkey(x, key))
+        goto out;
+    if (!ca) {
+        if (!add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE")
+            || !add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign")
+            || !add_ext(x, x, NID_subject_key_identifier, "hash"))
+            goto out;
+    } else {
+        if (!add_ext(x, ca->x, NID_basic_constraints, "CA:FALSE")
+            || !add_ext(x, ca->x, NID_key_usage, "critical,digitalSignature,keyEncipherment")
+            || !add_ext(x, ca->x, NID_authority_key_identifier, "keyid:always"))
+            goto out;
+        if (eku && !add_ext(x, ca->x, NID_ext_key_usage, eku))
+            goto out;
+        if (san && !add_ext(x, ca->x, NID_subject_alt_name, san))
+            goto out;
+    }
+    if (!X509_sign(x, ca ? ca->key : key, EVP_sha256()))
+        goto out;
+    out->key = key;
+    out->x = x;
+    key = NULL;
+    x = NULL;
+    rc = 0;
+out:
+    X509_free(x);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+int testcert_ca(const char *cn, int days, struct testcert *out)
+{
+    return make(NULL, cn, NULL, NULL, -1, days, out);
+}
+
+int testcert_leaf(const struct testcert *ca, const char *cn, const char *eku, const char *san, int from_days,
+                  int to_days, struct testcert *out)
+{
+    return make(ca, cn, eku, san, from_days, to_days, out);
+}
+
+int testcert_der(const struct testcert *c, unsigned char **der, size_t *len)
+{
+    return to_der(c->x, der, len);
+}
+
+int testcert_pfx(const struct testcert *c, const char *password, unsigned char **der, size_t *len)
+{
+    PKCS12 *p12 = NULL;
+    unsigned char *buf = NULL, *p;
+    int n, rc = -1;
+
+    p12 = PKCS12_create(password, "ocsfed test", c->key, c->x, NULL, NID_pbe_WithSHA1And3_Key_TripleDES_CBC,
+                        NID_pbe_WithSHA1And3_Key_TripleDES_CBC, 2048, -1, 0);
+    if (!p12 || !PKCS12_set_mac(p12, password, -1, NULL, 0, 2048, EVP_sha1()))
+        goto out;
+    if ((n = i2d_PKCS12(p12, NULL)) <= 0 || !(buf = malloc((size_t)n)))
+        goto out;
+    p = buf;
+    i2d_PKCS12(p12, &p);
+    *der = buf;
+    *len = (size_t)n;
+    rc = 0;
+out:
+    PKCS12_free(p12);
+    return rc;
+}
+
+void testcert_free(struct testcert *c)
+{
+    if (!c)
+        return;
+    X509_free(c->x);
+    EVP_PKEY_free(c->key);
+    memset(c, 0, sizeof(*c));
 }

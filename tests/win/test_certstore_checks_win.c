@@ -1,0 +1,242 @@
+/* R13, R14, R16 through Wine's real CryptoAPI: a PFX into the machine's My store with a
+ * usable key (seen by a second process too), chains to trusted and untrusted roots,
+ * expired certificates, certificates without a key. One valid PFX import per process:
+ * Wine reuses one key container for every import. */
+#include <windows.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cs_store.h"
+#include "testcert.h"
+
+/* Like assert_int_equal(call, OFD_OK), printing the operator's message on failure. */
+#define assert_ok(call)                                                                                  \
+    do {                                                                                                 \
+        enum ofd_code rc_ = (call);                                                                      \
+        if (rc_ != OFD_OK)                                                                               \
+            print_error("%s: %s\n", #call, e.msg);                                                      \
+        assert_int_equal(rc_, OFD_OK);                                                                   \
+    } while (0)
+
+static DWORD run_child(const char *verb, const char *hex)
+{
+    wchar_t exe[MAX_PATH], cmd[2 * MAX_PATH];
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+    DWORD code = 99;
+
+    memset(&si, 0, sizeof(si));
+    si.cb = sizeof(si);
+    if (!GetModuleFileNameW(NULL, exe, MAX_PATH))
+        return 98;
+    _snwprintf(cmd, sizeof(cmd) / sizeof(cmd[0]), L"\"%ls\" %hs %hs", exe, verb, hex);
+    cmd[sizeof(cmd) / sizeof(cmd[0]) - 1] = 0;
+    if (!CreateProcessW(exe, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi))
+        return 97;
+    WaitForSingleObject(pi.hProcess, 60000);
+    GetExitCodeProcess(pi.hProcess, &code);
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+    return code;
+}
+
+static void add_root(const struct testcert *ca)
+{
+    unsigned char *der = NULL;
+    size_t len = 0;
+    int added = 0;
+    ofd_err e;
+
+    assert_int_equal(testcert_der(ca, &der, &len), 0);
+    assert_ok(cs_store_add("Root", der, len, &added, &e));
+    assert_int_equal(added, 1);
+    free(der);
+}
+
+static void thumb_of(const struct testcert *c, unsigned char tp[CS_SHA1_LEN])
+{
+    unsigned char *der = NULL;
+    size_t len = 0;
+    ofd_err e;
+
+    assert_int_equal(testcert_der(c, &der, &len), 0);
+    assert_int_equal(cs_x509_thumbprint(der, len, tp, &e), OFD_OK);
+    free(der);
+}
+
+static void pfx_goes_to_my_with_a_usable_key(void **state)
+{
+    struct testcert ca, leaf;
+    unsigned char *pfx = NULL, tp[CS_SHA1_LEN], want[CS_SHA1_LEN];
+    char hex[2 * CS_SHA1_LEN + 1];
+    size_t len = 0;
+    int found = 0;
+    ofd_err e;
+
+    (void)state;
+    ofd_err_clear(&e);
+    assert_int_equal(testcert_ca("ocsfed Test Root CA", 365, &ca), 0);
+    assert_int_equal(testcert_leaf(&ca, "ocs1.example.com", "serverAuth,clientAuth", NULL, -1, 365, &leaf), 0);
+    add_root(&ca);
+    assert_int_equal(testcert_pfx(&leaf, "s3cret pass", &pfx, &len), 0);
+
+    assert_ok(cs_store_import_pfx(pfx, len, "s3cret pass", tp, &e));
+    thumb_of(&leaf, want);
+    assert_memory_equal(tp, want, CS_SHA1_LEN);
+    assert_ok(cs_store_find("My", tp, &found, &e));
+    assert_int_equal(found, 1);
+    assert_ok(cs_store_key_usable("My", tp, &e));
+    assert_ok(cs_store_verify_chain("My", tp, &e));
+
+    /* Another process (the service, later) finds the certificate and uses its key. */
+    cs_thumbprint_hex(tp, hex);
+    assert_int_equal(run_child("keycheck", hex), 0);
+    free(pfx);
+    testcert_free(&leaf);
+    testcert_free(&ca);
+}
+
+static void wrong_password_and_garbage_are_refused(void **state)
+{
+    struct testcert ca, leaf;
+    unsigned char *pfx = NULL, tp[CS_SHA1_LEN];
+    size_t len = 0;
+    ofd_err e;
+
+    (void)state;
+    assert_int_equal(testcert_ca("ocsfed Other CA", 365, &ca), 0);
+    assert_int_equal(testcert_leaf(&ca, "ocs2.example.com", "serverAuth,clientAuth", NULL, -1, 365, &leaf), 0);
+    assert_int_equal(testcert_pfx(&leaf, "right", &pfx, &len), 0);
+    assert_int_equal(cs_store_import_pfx(pfx, len, "wrong", tp, &e), OFD_E_INVALID);
+    assert_string_equal(e.rule, "R16");
+    assert_non_null(strstr(e.msg, "wrong password"));
+    assert_int_equal(cs_store_import_pfx((const unsigned char *)"not a pfx", 9, "", tp, &e), OFD_E_INVALID);
+    assert_non_null(strstr(e.msg, "not a PKCS#12 (PFX) file (9 bytes)"));
+    free(pfx);
+    testcert_free(&leaf);
+    testcert_free(&ca);
+}
+
+static void certificate_without_key_is_not_usable(void **state)
+{
+    struct testcert ca, leaf;
+    unsigned char *der = NULL, tp[CS_SHA1_LEN];
+    size_t len = 0;
+    ofd_err e;
+
+    (void)state;
+    assert_int_equal(testcert_ca("ocsfed Key CA", 365, &ca), 0);
+    assert_int_equal(testcert_leaf(&ca, "ocs3.example.com", "serverAuth,clientAuth", NULL, -1, 365, &leaf), 0);
+    assert_int_equal(testcert_der(&leaf, &der, &len), 0);
+    assert_ok(cs_store_add("My", der, len, NULL, &e));
+    thumb_of(&leaf, tp);
+    assert_int_equal(cs_store_key_usable("My", tp, &e), OFD_E_INVALID);
+    assert_string_equal(e.rule, "R14");
+    assert_non_null(strstr(e.msg, "has no private key on this server"));
+    free(der);
+    testcert_free(&leaf);
+    testcert_free(&ca);
+}
+
+static void unknown_root_and_expiry_are_reported(void **state)
+{
+    struct testcert ca, leaf, old;
+    unsigned char *der = NULL, tp[CS_SHA1_LEN];
+    size_t len = 0;
+    ofd_err e;
+
+    (void)state;
+    /* The CA is not in Root: R13. */
+    assert_int_equal(testcert_ca("ocsfed Unknown CA", 365, &ca), 0);
+    assert_int_equal(testcert_leaf(&ca, "ocs4.example.com", "serverAuth,clientAuth", NULL, -1, 365, &leaf), 0);
+    assert_int_equal(testcert_der(&leaf, &der, &len), 0);
+    assert_ok(cs_store_add("My", der, len, NULL, &e));
+    free(der);
+    thumb_of(&leaf, tp);
+    assert_int_equal(cs_store_verify_chain("My", tp, &e), OFD_E_INVALID);
+    assert_string_equal(e.rule, "R13");
+    assert_non_null(strstr(e.msg, "does not chain to a root in the local machine's Trusted Root"));
+
+    /* Once the root is trusted, an expired certificate is still refused. */
+    add_root(&ca);
+    assert_ok(cs_store_verify_chain("My", tp, &e));
+    assert_int_equal(testcert_leaf(&ca, "ocs5.example.com", "serverAuth,clientAuth", NULL, -30, -1, &old), 0);
+    assert_int_equal(testcert_der(&old, &der, &len), 0);
+    assert_ok(cs_store_add("My", der, len, NULL, &e));
+    free(der);
+    thumb_of(&old, tp);
+    assert_int_equal(cs_store_verify_chain("My", tp, &e), OFD_E_INVALID);
+    assert_string_equal(e.rule, "R14");
+    assert_non_null(strstr(e.msg, "is expired or not yet valid"));
+    testcert_free(&old);
+    testcert_free(&leaf);
+    testcert_free(&ca);
+}
+
+static enum ofd_code count_cb(void *ctx, const unsigned char *der, size_t len, ofd_err *e)
+{
+    (void)der;
+    (void)e;
+    assert_true(len > 100);
+    (*(int *)ctx)++;
+    return OFD_OK;
+}
+
+static void find_by_subject_cn(void **state)
+{
+    struct testcert ca, a, b;
+    unsigned char *der = NULL;
+    size_t len = 0;
+    int n = -1, calls = 0;
+    ofd_err e;
+
+    (void)state;
+    assert_int_equal(testcert_ca("ocsfed CN CA", 365, &ca), 0);
+    assert_int_equal(testcert_leaf(&ca, "pool.example.com", "serverAuth,clientAuth", NULL, -1, 365, &a), 0);
+    assert_int_equal(testcert_leaf(&ca, "pool.example.com", "serverAuth", NULL, -1, 365, &b), 0);
+    assert_int_equal(testcert_der(&a, &der, &len), 0);
+    assert_ok(cs_store_add("My", der, len, NULL, &e));
+    free(der);
+    assert_int_equal(testcert_der(&b, &der, &len), 0);
+    assert_ok(cs_store_add("My", der, len, NULL, &e));
+    free(der);
+    assert_ok(cs_store_find_by_cn("My", "POOL.example.com", count_cb, &calls, &n, &e));
+    assert_int_equal(n, 2);
+    assert_int_equal(calls, 2);
+    assert_ok(cs_store_find_by_cn("My", "pool.example", NULL, NULL, &n, &e));
+    assert_int_equal(n, 0);
+    testcert_free(&a);
+    testcert_free(&b);
+    testcert_free(&ca);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pfx_goes_to_my_with_a_usable_key),
+        cmocka_unit_test(wrong_password_and_garbage_are_refused),
+        cmocka_unit_test(certificate_without_key_is_not_usable),
+        cmocka_unit_test(unknown_root_and_expiry_are_reported),
+        cmocka_unit_test(find_by_subject_cn),
+    };
+
+    if (argc == 3 && strcmp(argv[1], "keycheck") == 0) {
+        unsigned char tp[CS_SHA1_LEN];
+        ofd_err e;
+
+        if (cs_thumbprint_parse(argv[2], tp, &e) != OFD_OK || cs_store_key_usable("My", tp, &e) != OFD_OK) {
+            fprintf(stderr, "child: %s\n", e.msg);
+            return 2;
+        }
+        return 0;
+    }
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
