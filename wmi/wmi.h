@@ -40,10 +40,28 @@ enum ofd_code wmi_get_string(IWbemClassObject *o, const char *prop, char **out, 
 enum ofd_code wmi_get_uint32(IWbemClassObject *o, const char *prop, uint32_t *out, ofd_err *e);
 enum ofd_code wmi_get_bool(IWbemClassObject *o, const char *prop, int *out, ofd_err *e);
 
-/* Calls a method on an object path ("Win32_Service.Name=\"RtcSrv\"") with no input
- * arguments and returns its uint32 ReturnValue in *ret. */
-enum ofd_code wmi_call_noargs(wmi_session *s, const char *path, const char *method,
-                              uint32_t *ret, ofd_err *e);
+/* A method argument: a name and a string or uint32 value. The VARIANT type is chosen
+ * from the parameter's CIMTYPE, so the same call works on Windows and on Wine. */
+struct wmi_arg {
+    const char *name;
+    enum { WMI_ARG_STRING, WMI_ARG_UINT32 } type;
+    const char *s;
+    uint32_t u;
+};
+
+/* Calls a static or instance method (`path` is a class name or an object path) with
+ * arguments and returns its uint32 ReturnValue in *ret. Every Put is checked: a Put
+ * that fails is an error, never a call made with a missing argument (Wine then writes
+ * 0 where a value was meant). */
+enum ofd_code wmi_call(wmi_session *s, const char *path, const char *method, const struct wmi_arg *args,
+                       size_t nargs, uint32_t *ret, ofd_err *e);
+
+/* Puts a uint32 into a property or parameter, choosing VT_I4 (what Windows documents)
+ * and falling back to VT_UI4 when the object answers WBEM_E_TYPE_MISMATCH (Wine). */
+enum ofd_code wmi_put_uint32(IWbemClassObject *o, const char *prop, uint32_t v, ofd_err *e);
+
+/* Puts a string (UTF-8) into a property or parameter. */
+enum ofd_code wmi_put_string(IWbemClassObject *o, const char *prop, const char *v, ofd_err *e);
 
 /* How many WMI calls this session made (queries, gets, puts, deletes, methods):
  * benchmarks and tests count them. */

@@ -276,13 +276,75 @@ out:
     return rc;
 }
 
-enum ofd_code wmi_call_noargs(wmi_session *s, const char *path, const char *method,
-                              uint32_t *ret, ofd_err *e)
+enum ofd_code wmi_put_uint32(IWbemClassObject *o, const char *prop, uint32_t v, ofd_err *e)
 {
-    IWbemClassObject *outp = NULL;
-    BSTR bpath = NULL, bmeth = NULL;
-    wchar_t *wpath = NULL, *wmeth = NULL;
+    VARIANT var;
+    wchar_t *wp = NULL;
     HRESULT hr;
+    enum ofd_code rc;
+
+    VariantInit(&var);
+    if (!(wp = ofd_utf8_to_wide(prop))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "property name '%s' is not valid UTF-8", prop);
+        goto out;
+    }
+    V_VT(&var) = VT_I4;
+    V_I4(&var) = (LONG)v;
+    hr = IWbemClassObject_Put(o, wp, 0, &var, 0);
+    if (hr == (HRESULT)WBEM_E_TYPE_MISMATCH) {
+        V_VT(&var) = VT_UI4;
+        V_UI4(&var) = v;
+        hr = IWbemClassObject_Put(o, wp, 0, &var, 0);
+    }
+    if (FAILED(hr)) {
+        rc = ofd_err_hresult(e, hr, "setting WMI property %s to %lu", prop, (unsigned long)v);
+        goto out;
+    }
+    rc = OFD_OK;
+out:
+    VariantClear(&var);
+    free(wp);
+    return rc;
+}
+
+enum ofd_code wmi_put_string(IWbemClassObject *o, const char *prop, const char *v, ofd_err *e)
+{
+    VARIANT var;
+    wchar_t *wp = NULL, *wv = NULL;
+    HRESULT hr;
+    enum ofd_code rc;
+
+    VariantInit(&var);
+    if (!(wp = ofd_utf8_to_wide(prop)) || !(wv = ofd_utf8_to_wide(v))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "property %s or its value is not valid UTF-8", prop);
+        goto out;
+    }
+    V_VT(&var) = VT_BSTR;
+    if (!(V_BSTR(&var) = SysAllocString(wv))) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    hr = IWbemClassObject_Put(o, wp, 0, &var, 0);
+    if (FAILED(hr)) {
+        rc = ofd_err_hresult(e, hr, "setting WMI property %s to \"%s\"", prop, v);
+        goto out;
+    }
+    rc = OFD_OK;
+out:
+    VariantClear(&var);
+    free(wp);
+    free(wv);
+    return rc;
+}
+
+enum ofd_code wmi_call(wmi_session *s, const char *path, const char *method, const struct wmi_arg *args,
+                       size_t nargs, uint32_t *ret, ofd_err *e)
+{
+    IWbemClassObject *cls = NULL, *sig = NULL, *in = NULL, *outp = NULL;
+    BSTR bpath = NULL, bclass = NULL, bmeth = NULL;
+    wchar_t *wpath = NULL, *wmeth = NULL, *dot;
+    HRESULT hr;
+    size_t i;
     enum ofd_code rc;
 
     if (!(wpath = ofd_utf8_to_wide(path)) || !(wmeth = ofd_utf8_to_wide(method))
@@ -290,8 +352,45 @@ enum ofd_code wmi_call_noargs(wmi_session *s, const char *path, const char *meth
         rc = ofd_err_set(e, OFD_E_INVALID, "WMI path or method is not valid UTF-8 (or out of memory)");
         goto out;
     }
+    /* The method's signature lives on the class: "Win32_Service.Name=..." -> class. */
+    if ((dot = wcschr(wpath, L'.')))
+        *dot = 0;
+    if (!(bclass = SysAllocString(wpath))) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
     s->calls++;
-    hr = IWbemServices_ExecMethod(s->svc, bpath, bmeth, 0, NULL, NULL, &outp, NULL);
+    hr = IWbemServices_GetObject(s->svc, bclass, 0, NULL, &cls, NULL);
+    if (FAILED(hr)) {
+        rc = ofd_err_hresult(e, hr, "WMI class of %s", path);
+        goto out;
+    }
+    hr = IWbemClassObject_GetMethod(cls, wmeth, 0, &sig, NULL);
+    if (FAILED(hr)) {
+        rc = ofd_err_hresult(e, hr, "WMI method %s of %s", method, path);
+        goto out;
+    }
+    if (sig) {
+        hr = IWbemClassObject_SpawnInstance(sig, 0, &in);
+        if (FAILED(hr)) {
+            rc = ofd_err_hresult(e, hr, "input parameters of WMI method %s", method);
+            goto out;
+        }
+    }
+    for (i = 0; i < nargs; i++) {
+        if (!in) {
+            rc = ofd_err_set(e, OFD_E_INVALID, "WMI method %s of %s takes no parameters", method, path);
+            goto out;
+        }
+        rc = args[i].type == WMI_ARG_UINT32 ? wmi_put_uint32(in, args[i].name, args[i].u, e)
+                                            : wmi_put_string(in, args[i].name, args[i].s, e);
+        if (rc != OFD_OK) {
+            ofd_err_prefix(e, "WMI method %s of %s", method, path);
+            goto out;
+        }
+    }
+    s->calls++;
+    hr = IWbemServices_ExecMethod(s->svc, bpath, bmeth, 0, NULL, in, &outp, NULL);
     if (FAILED(hr)) {
         rc = ofd_err_hresult(e, hr, "WMI method %s on %s", method, path);
         goto out;
@@ -308,7 +407,14 @@ enum ofd_code wmi_call_noargs(wmi_session *s, const char *path, const char *meth
 out:
     if (outp)
         IWbemClassObject_Release(outp);
+    if (in)
+        IWbemClassObject_Release(in);
+    if (sig)
+        IWbemClassObject_Release(sig);
+    if (cls)
+        IWbemClassObject_Release(cls);
     SysFreeString(bpath);
+    SysFreeString(bclass);
     SysFreeString(bmeth);
     free(wpath);
     free(wmeth);
