@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "cli_manifest.h"
 #include "version.h"
 
 static int cmd_version(int argc, char **argv, FILE *out, FILE *err);
@@ -9,6 +10,9 @@ static int cmd_version(int argc, char **argv, FILE *out, FILE *err);
 /* New subcommands are one line here. */
 static const struct cli_command commands[] = {
     {"version", "version", cmd_version},
+    {"validate", "validate MANIFEST", cmd_validate},
+    {"sim", "sim init FILE --fqdn FQDN [--pool FQDN]", cmd_sim},
+    {"plan", "plan MANIFEST --node sim:FILE [--json]", cmd_plan},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

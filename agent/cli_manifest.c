@@ -1,0 +1,171 @@
+/* Subcommands over the manifest: validate, sim init, plan. Exit status:
+ *   validate: 0 valid (warnings allowed), 1 errors, 2 usage;
+ *   sim init: 0 created, 1 error, 2 usage;
+ *   plan:     0 nothing to change, 2 changes pending, 1 error or usage
+ *             (terraform plan -detailed-exitcode). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli_manifest.h"
+#include "manifest.h"
+#include "plan.h"
+#include "simnode.h"
+#include "strbuf.h"
+
+int cmd_validate(int argc, char **argv, FILE *out, FILE *err)
+{
+    struct manifest *m = NULL;
+    struct diags d = {0};
+    ofd_err e;
+    int status = 1;
+
+    ofd_err_clear(&e);
+    if (argc != 2 || argv[1][0] == '-') {
+        fprintf(err, "usage: ocsfed validate MANIFEST\n");
+        return 2;
+    }
+    if (manifest_load(argv[1], 0, &m, &d, &e) == OFD_OK) {
+        diags_print(&d, argv[1], err);
+        fprintf(out, "%s: valid manifest, serial %lld: %s, %s Edition, %zu server%s, "
+                "%zu domain%s, %zu IM&P node%s\n", argv[1], m->serial,
+                m->transport == MANIFEST_TLS ? "tls" : "tcp",
+                m->edition == MANIFEST_ENTERPRISE ? "Enterprise" : "Standard", m->nservers,
+                m->nservers == 1 ? "" : "s", m->ndomains, m->ndomains == 1 ? "" : "s",
+                m->nnodes, m->nnodes == 1 ? "" : "s");
+        status = 0;
+    } else if (d.n) {
+        diags_print(&d, argv[1], err);
+        fprintf(err, "%s: %zu error%s, %zu warning%s; nothing applied\n", argv[1], d.nerrors,
+                d.nerrors == 1 ? "" : "s", d.nwarnings, d.nwarnings == 1 ? "" : "s");
+    } else {
+        fprintf(err, "ocsfed: %s\n", e.msg);
+    }
+    manifest_free(m);
+    diags_free(&d);
+    return status;
+}
+
+int cmd_sim(int argc, char **argv, FILE *out, FILE *err)
+{
+    const char *file = NULL, *fqdn = NULL, *pool = NULL;
+    ofd_err e;
+    int i;
+
+    ofd_err_clear(&e);
+    if (argc < 2 || strcmp(argv[1], "init") != 0)
+        goto usage;
+    for (i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--fqdn") == 0 && i + 1 < argc)
+            fqdn = argv[++i];
+        else if (strcmp(argv[i], "--pool") == 0 && i + 1 < argc)
+            pool = argv[++i];
+        else if (argv[i][0] != '-' && !file)
+            file = argv[i];
+        else
+            goto usage;
+    }
+    if (!file || !fqdn)
+        goto usage;
+    if (simnode_init_file(file, fqdn, pool, &e) != OFD_OK) {
+        fprintf(err, "ocsfed: %s\n", e.msg);
+        return 1;
+    }
+    fprintf(out, "%s: empty simulated node %s (%s)\n", file, fqdn,
+            pool ? "Enterprise Edition front end" : "Standard Edition");
+    return 0;
+usage:
+    fprintf(err, "usage: ocsfed sim init FILE --fqdn FQDN [--pool FQDN]\n");
+    return 2;
+}
+
+static void print_notes(const struct diags *d, FILE *err)
+{
+    static const char *const sev[3] = {"error", "warning", "note"};
+    size_t i;
+
+    for (i = 0; i < d->n; i++)
+        fprintf(err, "ocsfed: %s: [%s] %s\n", sev[d->v[i].sev], d->v[i].rule, d->v[i].msg);
+}
+
+int cmd_plan(int argc, char **argv, FILE *out, FILE *err)
+{
+    const char *mpath = NULL, *nodespec = NULL;
+    struct manifest *m = NULL;
+    struct diags d = {0};
+    struct node node = {0};
+    struct plan p;
+    char *json = NULL;
+    int as_json = 0, status = 1, i;
+    ofd_err e;
+
+    memset(&p, 0, sizeof(p));
+    ofd_err_clear(&e);
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--node") == 0 && i + 1 < argc)
+            nodespec = argv[++i];
+        else if (strcmp(argv[i], "--json") == 0)
+            as_json = 1;
+        else if (argv[i][0] != '-' && !mpath)
+            mpath = argv[i];
+        else
+            mpath = NULL, i = argc + 1;
+    }
+    if (i > argc || !mpath || !nodespec) {
+        fprintf(err, "usage: ocsfed plan MANIFEST --node sim:FILE [--json]\n");
+        return 1;
+    }
+    if (strncmp(nodespec, "sim:", 4) != 0 || !nodespec[4]) {
+        fprintf(err, "ocsfed: --node '%s': only simulated nodes (sim:FILE) are supported "
+                "in this build\n", nodespec);
+        return 1;
+    }
+    if (manifest_load(mpath, 0, &m, &d, &e) != OFD_OK) {
+        if (d.n) {
+            diags_print(&d, mpath, err);
+            fprintf(err, "%s: %zu error%s; nothing planned\n", mpath, d.nerrors,
+                    d.nerrors == 1 ? "" : "s");
+        } else {
+            fprintf(err, "ocsfed: %s\n", e.msg);
+        }
+        goto out;
+    }
+    /* Warnings of the manifest itself; notes (R13, R18) are repeated by the plan. */
+    for (i = 0; (size_t)i < d.n; i++)
+        if (d.v[i].sev == DIAG_WARNING) {
+            struct diags one = d;
+            one.v = &d.v[i];
+            one.n = 1;
+            diags_print(&one, mpath, err);
+        }
+    if (simnode_open(nodespec + 4, &node, &e) != OFD_OK) {
+        fprintf(err, "ocsfed: %s\n", e.msg);
+        goto out;
+    }
+    if (plan_make(m, &node, (long long)time(NULL), &p, &e) != OFD_OK) {
+        if (e.rule[0])
+            fprintf(err, "ocsfed: error: [%s] %s\n", e.rule, e.msg);
+        else
+            fprintf(err, "ocsfed: error: %s\n", e.msg);
+        goto out;
+    }
+    if (as_json) {
+        if (!(json = plan_to_json(&p))) {
+            fprintf(err, "ocsfed: out of memory\n");
+            goto out;
+        }
+        fprintf(out, "%s\n", json);
+    } else {
+        print_notes(&p.notes, err);
+        plan_print_text(&p, out);
+    }
+    status = plan_has_changes(&p) ? 2 : 0;
+out:
+    free(json);
+    plan_free(&p);
+    node_close(&node);
+    manifest_free(m);
+    diags_free(&d);
+    return status;
+}

@@ -1,0 +1,620 @@
+#include "jsonpos.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct jp_entry {
+    char *ptr;
+    int line, col;
+};
+
+struct jsonpos {
+    struct jp_entry *v;
+    size_t n, cap;
+    size_t *index;   /* open addressing: slot -> entry + 1, 0 empty */
+    size_t nslots;   /* power of two */
+};
+
+struct scan {
+    const char *s;
+    size_t i, n;
+    int line, col;
+    int depth;
+    struct strbuf path;
+    struct jsonpos *pos;
+    struct diags *d;
+    int failed;      /* syntax error reported */
+    int oom;
+};
+
+static unsigned long hash(const char *s)
+{
+    unsigned long h = 2166136261UL;
+
+    for (; *s; s++)
+        h = ((h ^ (unsigned char)*s) * 16777619UL) & 0xffffffffUL;
+    return h;
+}
+
+static struct jp_entry *find(const struct jsonpos *p, const char *ptr)
+{
+    size_t m, k;
+
+    if (!p->nslots)
+        return NULL;
+    m = p->nslots - 1;
+    for (k = hash(ptr) & m; p->index[k]; k = (k + 1) & m) {
+        struct jp_entry *x = &p->v[p->index[k] - 1];
+        if (strcmp(x->ptr, ptr) == 0)
+            return x;
+    }
+    return NULL;
+}
+
+static int rehash(struct jsonpos *p, size_t nslots)
+{
+    size_t *idx = calloc(nslots, sizeof(*idx)), i, k;
+
+    if (!idx)
+        return -1;
+    for (i = 0; i < p->n; i++) {
+        for (k = hash(p->v[i].ptr) & (nslots - 1); idx[k]; k = (k + 1) & (nslots - 1))
+            ;
+        idx[k] = i + 1;
+    }
+    free(p->index);
+    p->index = idx;
+    p->nslots = nslots;
+    return 0;
+}
+
+/* Adds ptr at line:col. Returns the earlier entry when ptr is already there (a
+ * duplicate key), NULL otherwise; sets sc->oom on failure. */
+static const struct jp_entry *record(struct scan *sc, int line, int col)
+{
+    struct jsonpos *p = sc->pos;
+    const char *ptr = sb_str(&sc->path);
+    struct jp_entry *old = find(p, ptr);
+    size_t k;
+
+    if (old)
+        return old;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 64;
+        struct jp_entry *nv = realloc(p->v, cap * sizeof(*nv));
+        if (!nv) {
+            sc->oom = 1;
+            return NULL;
+        }
+        p->v = nv;
+        p->cap = cap;
+    }
+    if ((p->n + 1) * 2 > p->nslots && rehash(p, p->nslots ? p->nslots * 2 : 128) != 0) {
+        sc->oom = 1;
+        return NULL;
+    }
+    if (!(p->v[p->n].ptr = ofd_strdup(ptr))) {
+        sc->oom = 1;
+        return NULL;
+    }
+    p->v[p->n].line = line;
+    p->v[p->n].col = col;
+    for (k = hash(ptr) & (p->nslots - 1); p->index[k]; k = (k + 1) & (p->nslots - 1))
+        ;
+    p->index[k] = ++p->n;
+    return NULL;
+}
+
+static int peek(const struct scan *sc)
+{
+    return sc->i < sc->n ? (unsigned char)sc->s[sc->i] : -1;
+}
+
+static void adv(struct scan *sc)
+{
+    unsigned char c = (unsigned char)sc->s[sc->i++];
+
+    if (c == '\n') {
+        sc->line++;
+        sc->col = 1;
+    } else if ((c & 0xC0) != 0x80) {
+        sc->col++;
+    }
+}
+
+static void fail(struct scan *sc, const char *what)
+{
+    int c = peek(sc);
+
+    if (sc->failed)
+        return;
+    sc->failed = 1;
+    if (c < 0)
+        diags_add(sc->d, DIAG_ERROR, "syntax", sc->line, sc->col, "",
+                  "unexpected end of input, expected %s", what);
+    else if (c >= 0x20 && c < 0x7f)
+        diags_add(sc->d, DIAG_ERROR, "syntax", sc->line, sc->col, "",
+                  "unexpected '%c', expected %s", c, what);
+    else
+        diags_add(sc->d, DIAG_ERROR, "syntax", sc->line, sc->col, "",
+                  "unexpected byte 0x%02X, expected %s", (unsigned)c, what);
+}
+
+static void ws(struct scan *sc)
+{
+    int c;
+
+    while ((c = peek(sc)) == ' ' || c == '\t' || c == '\n' || c == '\r')
+        adv(sc);
+}
+
+static int hexv(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static int hex4(struct scan *sc, unsigned *out)
+{
+    unsigned v = 0;
+    int k, h;
+
+    for (k = 0; k < 4; k++) {
+        if ((h = hexv(peek(sc))) < 0) {
+            fail(sc, "four hexadecimal digits after \\u");
+            return -1;
+        }
+        v = v * 16 + (unsigned)h;
+        adv(sc);
+    }
+    *out = v;
+    return 0;
+}
+
+static void put_utf8(struct strbuf *sb, unsigned cp)
+{
+    char b[4];
+
+    if (!sb)
+        return;
+    if (cp < 0x80) {
+        b[0] = (char)cp;
+        sb_appendn(sb, b, 1);
+    } else if (cp < 0x800) {
+        b[0] = (char)(0xC0 | (cp >> 6));
+        b[1] = (char)(0x80 | (cp & 0x3F));
+        sb_appendn(sb, b, 2);
+    } else if (cp < 0x10000) {
+        b[0] = (char)(0xE0 | (cp >> 12));
+        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (char)(0x80 | (cp & 0x3F));
+        sb_appendn(sb, b, 3);
+    } else {
+        b[0] = (char)(0xF0 | (cp >> 18));
+        b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[3] = (char)(0x80 | (cp & 0x3F));
+        sb_appendn(sb, b, 4);
+    }
+}
+
+/* One UTF-8 sequence starting at sc->i (first byte >= 0x80); copied into out. */
+static int utf8_seq(struct scan *sc, struct strbuf *out)
+{
+    const unsigned char *u = (const unsigned char *)sc->s + sc->i;
+    size_t left = sc->n - sc->i, need, k;
+    unsigned cp, min;
+
+    if (u[0] >= 0xC2 && u[0] <= 0xDF) {
+        need = 2; cp = u[0] & 0x1F; min = 0x80;
+    } else if (u[0] >= 0xE0 && u[0] <= 0xEF) {
+        need = 3; cp = u[0] & 0x0F; min = 0x800;
+    } else if (u[0] >= 0xF0 && u[0] <= 0xF4) {
+        need = 4; cp = u[0] & 0x07; min = 0x10000;
+    } else {
+        fail(sc, "valid UTF-8");
+        return -1;
+    }
+    if (left < need) {
+        fail(sc, "valid UTF-8");
+        return -1;
+    }
+    for (k = 1; k < need; k++) {
+        if ((u[k] & 0xC0) != 0x80) {
+            fail(sc, "valid UTF-8");
+            return -1;
+        }
+        cp = (cp << 6) | (u[k] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        fail(sc, "valid UTF-8");
+        return -1;
+    }
+    if (out)
+        sb_appendn(out, sc->s + sc->i, need);
+    for (k = 0; k < need; k++)
+        adv(sc);
+    return 0;
+}
+
+/* A string at sc->i ('"'); its decoded text goes to out when out is not NULL. */
+static int string(struct scan *sc, struct strbuf *out)
+{
+    int line = sc->line, col = sc->col, c;
+
+    adv(sc); /* the quote */
+    for (;;) {
+        c = peek(sc);
+        if (c < 0) {
+            fail(sc, "'\"' to close the string");
+            return -1;
+        }
+        if (c == '"') {
+            adv(sc);
+            return 0;
+        }
+        if (c < 0x20) {
+            fail(sc, "no control characters in a string (use \\n, \\t, ...)");
+            return -1;
+        }
+        if (c >= 0x80) {
+            if (utf8_seq(sc, out) != 0)
+                return -1;
+            continue;
+        }
+        if (c != '\\') {
+            if (out)
+                sb_appendc(out, (char)c);
+            adv(sc);
+            continue;
+        }
+        adv(sc);
+        c = peek(sc);
+        switch (c) {
+        case '"': case '\\': case '/':
+            if (out)
+                sb_appendc(out, (char)c);
+            adv(sc);
+            break;
+        case 'b': case 'f': case 'n': case 'r': case 't':
+            if (out)
+                sb_appendc(out, c == 'b' ? '\b' : c == 'f' ? '\f' : c == 'n' ? '\n'
+                                : c == 'r' ? '\r' : '\t');
+            adv(sc);
+            break;
+        case 'u': {
+            unsigned cp, lo;
+            adv(sc);
+            if (hex4(sc, &cp) != 0)
+                return -1;
+            if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                fail(sc, "a high surrogate before a low one (\\uD800-\\uDBFF)");
+                return -1;
+            }
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                if (peek(sc) != '\\') {
+                    fail(sc, "a low surrogate escape (\\uDC00-\\uDFFF) after a high one");
+                    return -1;
+                }
+                adv(sc);
+                if (peek(sc) != 'u') {
+                    fail(sc, "a low surrogate escape (\\uDC00-\\uDFFF) after a high one");
+                    return -1;
+                }
+                adv(sc);
+                if (hex4(sc, &lo) != 0)
+                    return -1;
+                if (lo < 0xDC00 || lo > 0xDFFF) {
+                    fail(sc, "a low surrogate escape (\\uDC00-\\uDFFF) after a high one");
+                    return -1;
+                }
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            }
+            if (cp == 0)
+                diags_add(sc->d, DIAG_ERROR, "schema", line, col, sb_str(&sc->path),
+                          "NUL character (\\u0000) is not allowed in a string");
+            put_utf8(out, cp);
+            break;
+        }
+        default:
+            fail(sc, "an escape: \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX");
+            return -1;
+        }
+    }
+}
+
+static int number(struct scan *sc)
+{
+    int c;
+
+    if (peek(sc) == '-')
+        adv(sc);
+    c = peek(sc);
+    if (c == '0') {
+        adv(sc);
+    } else if (c >= '1' && c <= '9') {
+        while ((c = peek(sc)) >= '0' && c <= '9')
+            adv(sc);
+    } else {
+        fail(sc, "a digit");
+        return -1;
+    }
+    if (peek(sc) == '.') {
+        adv(sc);
+        if (!((c = peek(sc)) >= '0' && c <= '9')) {
+            fail(sc, "a digit after '.'");
+            return -1;
+        }
+        while ((c = peek(sc)) >= '0' && c <= '9')
+            adv(sc);
+    }
+    if ((c = peek(sc)) == 'e' || c == 'E') {
+        adv(sc);
+        if ((c = peek(sc)) == '+' || c == '-')
+            adv(sc);
+        if (!((c = peek(sc)) >= '0' && c <= '9')) {
+            fail(sc, "a digit in the exponent");
+            return -1;
+        }
+        while ((c = peek(sc)) >= '0' && c <= '9')
+            adv(sc);
+    }
+    return 0;
+}
+
+static int literal(struct scan *sc, const char *word)
+{
+    size_t k, n = strlen(word);
+
+    for (k = 0; k < n; k++) {
+        if (peek(sc) != word[k]) {
+            fail(sc, "a value (object, array, string, number, true, false or null)");
+            return -1;
+        }
+        adv(sc);
+    }
+    return 0;
+}
+
+static int value(struct scan *sc);
+
+static int object(struct scan *sc)
+{
+    struct strbuf key = {0};
+    size_t base = sc->path.len;
+    int rc = -1, kline, kcol;
+
+    adv(sc); /* { */
+    ws(sc);
+    if (peek(sc) == '}') {
+        adv(sc);
+        return 0;
+    }
+    for (;;) {
+        const struct jp_entry *dup;
+        if (peek(sc) != '"') {
+            fail(sc, "'\"' to start a member name");
+            goto out;
+        }
+        kline = sc->line;
+        kcol = sc->col;
+        sb_truncate(&key, 0);
+        sb_appendc(&key, '\0');
+        sb_truncate(&key, 0);
+        if (string(sc, &key) != 0)
+            goto out;
+        ws(sc);
+        if (peek(sc) != ':') {
+            fail(sc, "':' after the member name");
+            goto out;
+        }
+        adv(sc);
+        ws(sc);
+        jsonpos_push(&sc->path, sb_str(&key));
+        if (sc->path.oom || key.oom) {
+            sc->oom = 1;
+            goto out;
+        }
+        dup = record(sc, sc->line, sc->col);
+        if (sc->oom)
+            goto out;
+        if (dup)
+            diags_add(sc->d, DIAG_ERROR, "syntax", kline, kcol, sb_str(&sc->path),
+                      "duplicate key '%s' (first at %d:%d)", sb_str(&key), dup->line, dup->col);
+        if (value(sc) != 0)
+            goto out;
+        sb_truncate(&sc->path, base);
+        ws(sc);
+        if (peek(sc) == ',') {
+            adv(sc);
+            ws(sc);
+            if (peek(sc) == '}') {
+                fail(sc, "another member after ',' (no trailing commas in JSON)");
+                goto out;
+            }
+            continue;
+        }
+        if (peek(sc) == '}') {
+            adv(sc);
+            break;
+        }
+        fail(sc, "',' or '}' after an object member");
+        goto out;
+    }
+    rc = 0;
+out:
+    sb_free(&key);
+    return rc;
+}
+
+static int array(struct scan *sc)
+{
+    size_t base = sc->path.len, idx = 0;
+
+    adv(sc); /* [ */
+    ws(sc);
+    if (peek(sc) == ']') {
+        adv(sc);
+        return 0;
+    }
+    for (;;) {
+        jsonpos_push_index(&sc->path, idx++);
+        if (sc->path.oom) {
+            sc->oom = 1;
+            return -1;
+        }
+        record(sc, sc->line, sc->col);
+        if (sc->oom || value(sc) != 0)
+            return -1;
+        sb_truncate(&sc->path, base);
+        ws(sc);
+        if (peek(sc) == ',') {
+            adv(sc);
+            ws(sc);
+            if (peek(sc) == ']') {
+                fail(sc, "another element after ',' (no trailing commas in JSON)");
+                return -1;
+            }
+            continue;
+        }
+        if (peek(sc) == ']') {
+            adv(sc);
+            return 0;
+        }
+        fail(sc, "',' or ']' after an array element");
+        return -1;
+    }
+}
+
+static int value(struct scan *sc)
+{
+    int c = peek(sc), rc;
+
+    switch (c) {
+    case '{':
+    case '[':
+        if (sc->depth >= JSONPOS_MAX_DEPTH) {
+            if (!sc->failed)
+                diags_add(sc->d, DIAG_ERROR, "syntax", sc->line, sc->col, "",
+                          "nesting deeper than %d levels", JSONPOS_MAX_DEPTH);
+            sc->failed = 1;
+            return -1;
+        }
+        sc->depth++;
+        rc = c == '{' ? object(sc) : array(sc);
+        sc->depth--;
+        return rc;
+    case '"':
+        return string(sc, NULL);
+    case 't':
+        return literal(sc, "true");
+    case 'f':
+        return literal(sc, "false");
+    case 'n':
+        return literal(sc, "null");
+    default:
+        if (c == '-' || (c >= '0' && c <= '9'))
+            return number(sc);
+        fail(sc, "a value (object, array, string, number, true, false or null)");
+        return -1;
+    }
+}
+
+size_t jsonpos_skip_bom(const char *text, size_t len)
+{
+    return (len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB
+            && (unsigned char)text[2] == 0xBF) ? 3 : 0;
+}
+
+enum ofd_code jsonpos_scan(const char *text, size_t len, struct jsonpos **out,
+                           struct diags *d, ofd_err *e)
+{
+    struct scan sc;
+    enum ofd_code rc = OFD_E_INVALID;
+
+    memset(&sc, 0, sizeof(sc));
+    sc.s = text;
+    sc.n = len;
+    sc.i = jsonpos_skip_bom(text, len);
+    sc.line = sc.col = 1;
+    sc.d = d;
+    if (!(sc.pos = calloc(1, sizeof(*sc.pos)))) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    sb_append(&sc.path, "");
+    ws(&sc);
+    record(&sc, sc.line, sc.col);
+    if (!sc.oom && value(&sc) == 0) {
+        ws(&sc);
+        if (sc.i < sc.n)
+            fail(&sc, "the end of the document after the top-level value");
+    }
+    if (sc.oom || d->oom) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    if (sc.failed) {
+        ofd_err_set(e, OFD_E_INVALID, "not well-formed JSON");
+        goto out;
+    }
+    *out = sc.pos;
+    sc.pos = NULL;
+    rc = OFD_OK;
+out:
+    jsonpos_free(sc.pos);
+    sb_free(&sc.path);
+    return rc;
+}
+
+int jsonpos_find(const struct jsonpos *p, const char *ptr, int *line, int *col)
+{
+    const struct jp_entry *x = p ? find(p, ptr) : NULL;
+
+    if (!x)
+        return 0;
+    *line = x->line;
+    *col = x->col;
+    return 1;
+}
+
+size_t jsonpos_count(const struct jsonpos *p)
+{
+    return p ? p->n : 0;
+}
+
+void jsonpos_free(struct jsonpos *p)
+{
+    size_t i;
+
+    if (!p)
+        return;
+    for (i = 0; i < p->n; i++)
+        free(p->v[i].ptr);
+    free(p->v);
+    free(p->index);
+    free(p);
+}
+
+void jsonpos_push(struct strbuf *sb, const char *key)
+{
+    sb_appendc(sb, '/');
+    for (; *key; key++) {
+        if (*key == '~')
+            sb_append(sb, "~0");
+        else if (*key == '/')
+            sb_append(sb, "~1");
+        else
+            sb_appendc(sb, *key);
+    }
+}
+
+void jsonpos_push_index(struct strbuf *sb, size_t i)
+{
+    sb_printf(sb, "/%zu", i);
+}

@@ -1,0 +1,45 @@
+/* jsonpos: a strict JSON scanner that cJSON lacks. It walks the source text once,
+ * reports the first syntax error with its line and column, reports every duplicate
+ * key, and records the line:column of every value under its JSON pointer (RFC 6901)
+ * so that later checks can point at the value they complain about.
+ * Lines and columns are 1-based; columns count UTF-8 characters, not bytes. */
+#ifndef OCSFED_JSONPOS_H
+#define OCSFED_JSONPOS_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "error.h"
+#include "strbuf.h"
+
+#define JSONPOS_MAX_DEPTH 64
+
+struct jsonpos;
+
+/* Scans text (len bytes; a leading UTF-8 BOM is skipped, see jsonpos_skip_bom).
+ * Syntax errors ([syntax], only the first: scanning stops there), duplicate keys and
+ * NUL characters in strings are added to d as errors.
+ * Returns OFD_OK with *out set (the caller frees it with jsonpos_free) when the text is
+ * well-formed JSON, even if d got errors for duplicates; OFD_E_INVALID on a syntax
+ * error (*out untouched); OFD_E_NOMEM. */
+enum ofd_code jsonpos_scan(const char *text, size_t len, struct jsonpos **out,
+                           struct diags *d, ofd_err *e);
+
+/* Looks up a JSON pointer ("" is the document). Returns 1 and sets line/col when the
+ * value exists, else 0 (line/col untouched). */
+int jsonpos_find(const struct jsonpos *p, const char *ptr, int *line, int *col);
+
+/* Number of values recorded. */
+size_t jsonpos_count(const struct jsonpos *p);
+
+void jsonpos_free(struct jsonpos *p);
+
+/* Appends "/" and key escaped as a JSON pointer token (~ as ~0, / as ~1). */
+void jsonpos_push(struct strbuf *sb, const char *key);
+/* Appends "/" and an array index. */
+void jsonpos_push_index(struct strbuf *sb, size_t i);
+
+/* Number of bytes of a UTF-8 byte order mark at the start of text (0 or 3). */
+size_t jsonpos_skip_bom(const char *text, size_t len);
+
+#endif

@@ -1,0 +1,117 @@
+/* manifest: the federation manifest, version 1 (docs/manifest.md,
+ * schema/manifest-v1.schema.json). Parsing and validation report every problem at
+ * once as diagnostics (diag.h) located at the offending value; a manifest with an
+ * error is never returned, so nothing can be applied from it. */
+#ifndef OCSFED_MANIFEST_H
+#define OCSFED_MANIFEST_H
+
+#include <stddef.h>
+
+#include "cs.h"
+#include "diag.h"
+#include "error.h"
+
+#define MANIFEST_MAX_BYTES (4u * 1024u * 1024u) /* larger files are refused */
+#define MANIFEST_MAX_LIST 100000u               /* domains, nodes, servers, certificates */
+
+enum manifest_transport { MANIFEST_TLS, MANIFEST_TCP };
+enum manifest_edition { MANIFEST_STANDARD, MANIFEST_ENTERPRISE };
+
+struct manifest_node {
+    char *fqdn;   /* lower case */
+    char *ip;     /* dotted IPv4 */
+};
+
+enum manifest_cert_kind { MANIFEST_CERT_AUTO, MANIFEST_CERT_PFX, MANIFEST_CERT_THUMBPRINT };
+
+/* The OCS server certificate (R14-R17): imported from a PKCS#12 file, named by
+ * thumbprint, or (AUTO) picked by the agent among the installed ones. */
+struct manifest_server_cert {
+    enum manifest_cert_kind kind;
+    char *pfx;        /* as written in the manifest */
+    char *pfx_path;   /* resolved against the manifest's directory */
+    unsigned char tp[CS_SHA1_LEN];
+};
+
+struct manifest_server {
+    char *fqdn;                       /* lower case */
+    struct manifest_server_cert cert; /* per-server; AUTO falls back to certificates.server */
+};
+
+/* A trusted root or intermediate CA certificate read from a file (R13). */
+struct manifest_cacert {
+    char *file;        /* as written in the manifest */
+    char *path;        /* resolved */
+    unsigned char *der; /* NULL when files were not read (MANIFEST_NO_FILES) */
+    size_t der_len;
+    unsigned char tp[CS_SHA1_LEN];
+    char subject[512];
+};
+
+struct manifest_window {
+    int present;
+    unsigned days;          /* bit 0 = Monday ... bit 6 = Sunday */
+    int start_min, end_min; /* minutes after midnight; end < start crosses midnight */
+    int utc;                /* 0: the server's local time */
+};
+
+struct manifest {
+    int version;
+    long long serial;
+    char *description;
+    /* imp */
+    enum manifest_transport transport;
+    unsigned peer_auth_port;
+    unsigned server_auth_port;    /* 0 when not given */
+    unsigned route_port;          /* next hop port of the static routes */
+    char **domains;               /* lower case */
+    size_t ndomains;
+    struct manifest_node *nodes;
+    size_t nnodes;
+    size_t next_hop;              /* index into nodes */
+    /* ocs */
+    enum manifest_edition edition;
+    char *pool_fqdn;              /* enterprise only, lower case */
+    char **sip_domains;           /* optional, for the R1 check */
+    size_t nsip_domains;
+    struct manifest_server *servers;
+    size_t nservers;
+    /* certificates */
+    struct manifest_cacert *roots;
+    size_t nroots;
+    struct manifest_cacert *intermediates;
+    size_t nintermediates;
+    struct manifest_server_cert server_cert;
+    struct manifest_window window;
+    char *base_dir;               /* directory the certificate paths are relative to */
+};
+
+/* Flags of manifest_parse / manifest_load. */
+#define MANIFEST_NO_FILES 1u /* do not read certificate files (fuzzing, tests) */
+
+/* Parses and validates text (len bytes, a UTF-8 BOM allowed). base_dir: directory of
+ * the manifest, for certificate paths ("." when NULL). Every problem goes to d (errors,
+ * warnings R1/R8, notes R13/R18).
+ * Returns OFD_OK with *out set (caller frees with manifest_free) when d holds no error;
+ * OFD_E_INVALID when it does (*out untouched); OFD_E_NOMEM. */
+enum ofd_code manifest_parse(const char *text, size_t len, const char *base_dir,
+                             unsigned flags, struct manifest **out, struct diags *d,
+                             ofd_err *e);
+
+/* Reads path (at most MANIFEST_MAX_BYTES) and parses it with its directory as base.
+ * OFD_E_IO / OFD_E_INVALID in e when the file cannot be read; otherwise as
+ * manifest_parse. */
+enum ofd_code manifest_load(const char *path, unsigned flags, struct manifest **out,
+                            struct diags *d, ofd_err *e);
+
+void manifest_free(struct manifest *m);
+
+/* The server entry for fqdn (case-insensitive), or NULL. */
+const struct manifest_server *manifest_find_server(const struct manifest *m, const char *fqdn);
+
+/* Format checks shared with the simulated node: 1 when valid, else 0 with a reason in
+ * why (static string). */
+int manifest_is_fqdn(const char *s, const char **why);
+int manifest_is_ipv4(const char *s, const char **why);
+
+#endif

@@ -1,0 +1,151 @@
+/* The node model and the read interface through which the plan sees a front-end
+ * server, wherever its state comes from: a simulated node (simnode.c), or WMI,
+ * CryptoAPI, the registry and the SCM on Windows. One table of function pointers
+ * (struct node_ops) with a context, in the manner of curl's vtls backends.
+ *
+ * Values are typed like WMI (CIM string, uint32, boolean, uint8[], string[]); class
+ * and property names are the WMI ones (ocs_model.h). Instances are identified by the
+ * plan through natural keys (ocs_class_def.match_prop), never by InstanceID, which
+ * the provider generates; InstanceID is carried along for updates and deletes. */
+#ifndef OCSFED_NODE_H
+#define OCSFED_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "ocs_model.h"
+
+struct cJSON;
+
+struct node_value {
+    enum ocs_type type;
+    char *s;                 /* OCS_STRING */
+    uint32_t u;              /* OCS_UINT32 */
+    int b;                   /* OCS_BOOLEAN: 0 or 1 */
+    unsigned char *bytes;    /* OCS_UINT8_ARRAY */
+    size_t nbytes;
+    char **strs;             /* OCS_STRING_ARRAY */
+    size_t nstrs;
+};
+
+struct node_prop {
+    char *name;
+    struct node_value v;
+};
+
+struct node_instance {
+    char *cls;
+    struct node_prop *props;
+    size_t nprops;
+};
+
+struct node_instances {
+    struct node_instance *v;
+    size_t n;
+};
+
+struct node_cert {
+    char store[8];                 /* "Root", "CA", "My" */
+    unsigned char tp[20];          /* SHA-1 thumbprint */
+    unsigned char *der;            /* NULL when only the thumbprint is known */
+    size_t der_len;
+};
+
+struct node_certs {
+    struct node_cert *v;
+    size_t n;
+};
+
+struct node_identity {
+    char *fqdn;        /* this server's FQDN */
+    char *pool_fqdn;   /* its pool; NULL or equal to fqdn on Standard Edition */
+    char *backend;     /* the pool's Backend key value (SQL instance), NULL if unknown */
+};
+
+/* What ocsfed created on this node (the apply step records it): class and natural key. */
+struct node_owned_item {
+    char *cls;
+    char *key;
+};
+
+struct node_owned {
+    struct node_owned_item *v;
+    size_t n;
+};
+
+/* The read interface. Every function returns OFD_OK and fills *out (the caller frees
+ * it with the matching node_*_free function), or an error in e with *out untouched.
+ * Write operations (create/update/delete instance, add certificate, set FIPS, restart
+ * service, record ownership) will be added at the end of this struct by the apply
+ * step; implementations that cannot write leave them NULL. */
+struct node_ops {
+    const char *kind;  /* "sim", "wmi" */
+    /* The server's identity. */
+    enum ofd_code (*identity)(void *ctx, struct node_identity *out, ofd_err *e);
+    /* All instances of a WMI class (ocs_model.h names); an unknown or empty class gives
+     * an empty list. */
+    enum ofd_code (*instances)(void *ctx, const char *cls, struct node_instances *out,
+                               ofd_err *e);
+    /* The certificates in a local-machine system store ("Root", "CA", "My"). */
+    enum ofd_code (*certificates)(void *ctx, const char *store, struct node_certs *out,
+                                  ofd_err *e);
+    /* R12: *enabled = 1 when the FIPS algorithm policy is on, 0 when off or absent. */
+    enum ofd_code (*fips)(void *ctx, int *enabled, ofd_err *e);
+    /* A service's state: *state = malloc'ed "running", "stopped", ... (caller frees);
+     * NULL when the service does not exist. */
+    enum ofd_code (*service_state)(void *ctx, const char *name, char **state, ofd_err *e);
+    /* What ocsfed owns on this node. */
+    enum ofd_code (*owned)(void *ctx, struct node_owned *out, ofd_err *e);
+    /* Releases ctx. */
+    void (*close)(void *ctx);
+};
+
+struct node {
+    const struct node_ops *ops;
+    void *ctx;
+};
+
+/* Closes the node (safe on a zeroed struct) and zeroes it. */
+void node_close(struct node *n);
+
+void node_value_free(struct node_value *v);
+void node_instance_free(struct node_instance *i);
+void node_instances_free(struct node_instances *l);
+void node_certs_free(struct node_certs *l);
+void node_identity_free(struct node_identity *id);
+void node_owned_free(struct node_owned *o);
+
+/* The property named name (case-insensitive) or NULL. */
+const struct node_value *node_instance_get(const struct node_instance *i, const char *name);
+/* Adds a property (copies name; takes over the content of *v, which is zeroed).
+ * Returns OFD_OK or OFD_E_NOMEM (v freed). */
+enum ofd_code node_instance_add(struct node_instance *i, const char *name, struct node_value *v);
+/* Convenience adders; copy their arguments. */
+enum ofd_code node_instance_add_string(struct node_instance *i, const char *name, const char *s);
+enum ofd_code node_instance_add_uint32(struct node_instance *i, const char *name, uint32_t u);
+enum ofd_code node_instance_add_bool(struct node_instance *i, const char *name, int b);
+enum ofd_code node_instance_add_bytes(struct node_instance *i, const char *name,
+                                      const unsigned char *p, size_t n);
+/* Deep copy into *dst. Returns OFD_OK or OFD_E_NOMEM. */
+enum ofd_code node_value_copy(struct node_value *dst, const struct node_value *src);
+enum ofd_code node_instance_copy(struct node_instance *dst, const struct node_instance *src);
+
+/* 1 when equal: same type and content; strings compare case-insensitively (OCS and
+ * WMI treat these names and keywords without regard to case). */
+int node_value_equal(const struct node_value *a, const struct node_value *b);
+/* The value as text for keys and the text plan: strings bare, numbers in decimal,
+ * booleans true/false, uint8[] as hex, string[] comma-separated. Malloc'ed. */
+char *node_value_text(const struct node_value *v);
+/* The value as JSON (uint8[] as an array of numbers). New cJSON item, NULL on oom. */
+struct cJSON *node_value_to_json(const struct node_value *v);
+/* The value from JSON for a CIM type. Returns OFD_OK or OFD_E_INVALID with e saying
+ * what was expected. */
+enum ofd_code node_value_from_json(const struct cJSON *j, enum ocs_type t,
+                                   struct node_value *out, ofd_err *e);
+/* The CIM type a JSON value suggests when the table does not know the property:
+ * string, boolean, integer (uint32), array of strings, array of integers (uint8[]).
+ * Returns 0 and sets *t, or -1. */
+int node_value_guess_type(const struct cJSON *j, enum ocs_type *t);
+
+#endif

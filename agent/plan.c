@@ -1,0 +1,858 @@
+#include "plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cs_inspect.h"
+#include "rules.h"
+#include "strbuf.h"
+
+/* ---- a string -> index multimap (case-insensitive) ---- */
+
+struct smap {
+    size_t *slot;   /* entry + 1, 0 empty */
+    const char **keys;
+    size_t *next;   /* chain of entries with an equal key: entry + 1, 0 end */
+    size_t nslots;
+};
+
+static int smap_init(struct smap *m, size_t n)
+{
+    size_t cap = 16;
+
+    while (cap < n * 2 + 2)
+        cap *= 2;
+    memset(m, 0, sizeof(*m));
+    m->nslots = cap;
+    m->slot = calloc(cap, sizeof(*m->slot));
+    m->keys = calloc(n + 1, sizeof(*m->keys));
+    m->next = calloc(n + 1, sizeof(*m->next));
+    return m->slot && m->keys && m->next ? 0 : -1;
+}
+
+/* Adds entry i under key (kept by pointer). Entries with equal keys chain in order. */
+static void smap_put(struct smap *m, const char *key, size_t i)
+{
+    size_t k;
+
+    m->keys[i] = key;
+    for (k = ofd_hash_ci(key) & (m->nslots - 1); m->slot[k]; k = (k + 1) & (m->nslots - 1)) {
+        if (ofd_strcasecmp(m->keys[m->slot[k] - 1], key) == 0) {
+            size_t j = m->slot[k] - 1;
+            while (m->next[j])
+                j = m->next[j] - 1;
+            m->next[j] = i + 1;
+            return;
+        }
+    }
+    m->slot[k] = i + 1;
+}
+
+/* First entry + 1 under key, 0 when none; follow m->next. */
+static size_t smap_get(const struct smap *m, const char *key)
+{
+    size_t k;
+
+    for (k = ofd_hash_ci(key) & (m->nslots - 1); m->slot[k]; k = (k + 1) & (m->nslots - 1))
+        if (ofd_strcasecmp(m->keys[m->slot[k] - 1], key) == 0)
+            return m->slot[k];
+    return 0;
+}
+
+static void smap_free(struct smap *m)
+{
+    free(m->slot);
+    free(m->keys);
+    free(m->next);
+    memset(m, 0, sizeof(*m));
+}
+
+/* ---- building the plan ---- */
+
+struct pctx {
+    struct plan *p;
+    const struct node *node;
+    size_t cap;
+    int oom;
+    struct smap owned;
+    char **owned_keys;   /* "class\nkey" strings */
+    size_t nowned;
+};
+
+static struct plan_change *add_change(struct pctx *c, enum plan_action a, const char *cls,
+                                      const char *key, const char *rule)
+{
+    struct plan_change *ch, *n;
+
+    if (c->oom)
+        return NULL;
+    if (c->p->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        if (!(n = realloc(c->p->v, cap * sizeof(*n)))) {
+            c->oom = 1;
+            return NULL;
+        }
+        c->p->v = n;
+        c->cap = cap;
+    }
+    ch = &c->p->v[c->p->n];
+    memset(ch, 0, sizeof(*ch));
+    ch->action = a;
+    ch->cls = cls;
+    ch->rule = rule;
+    if (!(ch->key = ofd_strdup(key))) {
+        c->oom = 1;
+        return NULL;
+    }
+    c->p->n++;
+    c->p->counts[a]++;
+    return ch;
+}
+
+static char *owned_key(const char *cls, const char *key)
+{
+    struct strbuf sb = {0};
+
+    sb_printf(&sb, "%s\n%s", cls, key);
+    return sb_take(&sb);
+}
+
+static int is_owned(const struct pctx *c, const char *cls, const char *key)
+{
+    char *k = owned_key(cls, key);
+    int r = k && c->nowned && smap_get(&c->owned, k) != 0;
+
+    free(k);
+    return r;
+}
+
+static enum ofd_code load_owned(struct pctx *c, ofd_err *e)
+{
+    struct node_owned o;
+    size_t i;
+    enum ofd_code rc;
+
+    memset(&o, 0, sizeof(o));
+    if ((rc = c->node->ops->owned(c->node->ctx, &o, e)) != OFD_OK)
+        return rc;
+    if (smap_init(&c->owned, o.n) != 0 || !(c->owned_keys = calloc(o.n + 1, sizeof(char *)))) {
+        node_owned_free(&o);
+        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    }
+    for (i = 0; i < o.n; i++) {
+        if (!(c->owned_keys[i] = owned_key(o.v[i].cls, o.v[i].key))) {
+            c->nowned = i;
+            node_owned_free(&o);
+            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        }
+        smap_put(&c->owned, c->owned_keys[i], i);
+    }
+    c->nowned = o.n;
+    node_owned_free(&o);
+    return OFD_OK;
+}
+
+static int is_cert_prop(const char *name)
+{
+    return ofd_strcasecmp(name, "TLSCertIssuer") == 0 || ofd_strcasecmp(name, "TLSCertSN") == 0;
+}
+
+/* Compares item with the current instance cur and records unchanged or update. */
+static void compare(struct pctx *c, const struct desired_item *it, const struct node_instance *cur)
+{
+    const struct node_value *id = node_instance_get(cur, "InstanceID");
+    struct plan_change *ch;
+    struct node_instance want, now;
+    size_t i, ndiff = 0, ncert = 0;
+
+    memset(&want, 0, sizeof(want));
+    memset(&now, 0, sizeof(now));
+    for (i = 0; i < it->inst.nprops; i++) {
+        const struct node_prop *p = &it->inst.props[i];
+        const struct node_value *v = node_instance_get(cur, p->name);
+        struct node_value a, b;
+        if (v && node_value_equal(v, &p->v))
+            continue;
+        ndiff++;
+        ncert += is_cert_prop(p->name);
+        if (node_value_copy(&a, &p->v) != OFD_OK || node_instance_add(&want, p->name, &a) != OFD_OK)
+            c->oom = 1;
+        if (v && (node_value_copy(&b, v) != OFD_OK || node_instance_add(&now, p->name, &b) != OFD_OK))
+            c->oom = 1;
+    }
+    ch = add_change(c, ndiff ? PLAN_UPDATE : PLAN_UNCHANGED, it->inst.cls, it->key,
+                    ndiff && ncert == ndiff ? "R17" : it->rule);
+    if (ch) {
+        ch->item = it;
+        ch->owned = is_owned(c, it->inst.cls, it->key);
+        if (id && id->type == OCS_STRING) {
+            struct node_value b;
+            if (!(ch->instance_id = ofd_strdup(id->s)) || node_value_copy(&b, id) != OFD_OK
+                || node_instance_add(&now, "InstanceID", &b) != OFD_OK)
+                c->oom = 1;
+        }
+        ch->props = want;
+        ch->current = now;
+    } else {
+        node_instance_free(&want);
+        node_instance_free(&now);
+    }
+}
+
+static void create(struct pctx *c, const struct desired_item *it)
+{
+    struct plan_change *ch = add_change(c, PLAN_CREATE, it->inst.cls, it->key, it->rule);
+
+    if (!ch)
+        return;
+    ch->item = it;
+    if (node_instance_copy(&ch->props, &it->inst) != OFD_OK)
+        c->oom = 1;
+}
+
+/* Plans one WMI class: desired items of class cls against the node's instances. */
+static enum ofd_code plan_class(struct pctx *c, const char *cls, ofd_err *e)
+{
+    const struct ocs_class_def *def = ocs_class_find(cls);
+    const struct desired *d = &c->p->desired;
+    struct node_instances cur;
+    struct smap idx;
+    char **keys = NULL;
+    unsigned char *used = NULL;
+    size_t i;
+    enum ofd_code rc;
+
+    memset(&cur, 0, sizeof(cur));
+    memset(&idx, 0, sizeof(idx));
+    if ((rc = c->node->ops->instances(c->node->ctx, cls, &cur, e)) != OFD_OK)
+        return rc;
+    if (smap_init(&idx, cur.n) != 0 || !(keys = calloc(cur.n + 1, sizeof(char *)))
+        || !(used = calloc(cur.n + 1, 1))) {
+        c->oom = 1;
+        goto out;
+    }
+    for (i = 0; i < cur.n; i++) {
+        const struct node_value *v = node_instance_get(&cur.v[i], def->match_prop);
+        if (!v)
+            continue; /* no natural key: cannot be ours, left alone */
+        if (!(keys[i] = node_value_text(v))) {
+            c->oom = 1;
+            goto out;
+        }
+        smap_put(&idx, keys[i], i);
+    }
+    for (i = 0; i < d->n; i++) {
+        const struct desired_item *it = &d->v[i];
+        size_t hit, best = 0;
+        if (it->cls != def)
+            continue;
+        /* Several instances may share the key (listening addresses on one port with
+         * different IP addresses): prefer the one that already has the wanted
+         * IPAddress, else the first that is not taken. */
+        for (hit = smap_get(&idx, it->key); hit; hit = idx.next[hit - 1]) {
+            const struct node_value *ip = node_instance_get(&cur.v[hit - 1], "IPAddress");
+            const struct node_value *want = node_instance_get(&it->inst, "IPAddress");
+            if (used[hit - 1])
+                continue;
+            if (!best)
+                best = hit;
+            if (ip && want && node_value_equal(ip, want)) {
+                best = hit;
+                break;
+            }
+        }
+        if (best) {
+            used[best - 1] = 1;
+            compare(c, it, &cur.v[best - 1]);
+        } else {
+            create(c, it);
+        }
+    }
+    for (i = 0; i < cur.n; i++) {
+        struct plan_change *ch;
+        const struct node_value *id;
+        if (used[i])
+            continue;
+        if (!keys[i] || !def->may_delete || !is_owned(c, cls, keys[i])) {
+            c->p->foreign++;
+            continue;
+        }
+        if (!(ch = add_change(c, PLAN_DELETE, def->name, keys[i],
+                              !strcmp(cls, OCS_CLASS_ROUTE) ? (c->p->tls ? "R6" : "R5")
+                                                            : (c->p->tls ? "R10" : "R9"))))
+            break;
+        ch->owned = 1;
+        id = node_instance_get(&cur.v[i], "InstanceID");
+        if ((id && id->type == OCS_STRING && !(ch->instance_id = ofd_strdup(id->s)))
+            || node_instance_copy(&ch->current, &cur.v[i]) != OFD_OK)
+            c->oom = 1;
+    }
+out:
+    for (i = 0; keys && i < cur.n; i++)
+        free(keys[i]);
+    free(keys);
+    free(used);
+    smap_free(&idx);
+    node_instances_free(&cur);
+    return c->oom ? ofd_err_set(e, OFD_E_NOMEM, "out of memory") : OFD_OK;
+}
+
+/* Certificates (R13, R16), by thumbprint in their store. */
+static enum ofd_code plan_certs(struct pctx *c, ofd_err *e)
+{
+    static const char *const stores[3] = {"Root", "CA", "My"};
+    const struct desired *d = &c->p->desired;
+    struct node_certs have[3];
+    size_t i, k, s;
+    enum ofd_code rc = OFD_OK;
+
+    memset(have, 0, sizeof(have));
+    for (s = 0; s < 3; s++)
+        if ((rc = c->node->ops->certificates(c->node->ctx, stores[s], &have[s], e)) != OFD_OK)
+            goto out;
+    for (i = 0; i < d->n; i++) {
+        const struct desired_item *it = &d->v[i];
+        int found = 0;
+        if (strcmp(it->inst.cls, OCS_CLASS_CERT) != 0)
+            continue;
+        for (s = 0; s < 3 && strcmp(stores[s], it->store); s++)
+            ;
+        for (k = 0; s < 3 && it->tp_known && k < have[s].n && !found; k++)
+            found = memcmp(have[s].v[k].tp, it->tp, CS_SHA1_LEN) == 0;
+        if (found) {
+            struct plan_change *ch = add_change(c, PLAN_UNCHANGED, it->inst.cls, it->key, it->rule);
+            if (ch)
+                ch->item = it;
+        } else {
+            create(c, it);
+        }
+    }
+out:
+    for (s = 0; s < 3; s++)
+        node_certs_free(&have[s]);
+    return rc;
+}
+
+static enum ofd_code plan_fips(struct pctx *c, ofd_err *e)
+{
+    const struct desired_item *it = desired_find(&c->p->desired, OCS_CLASS_FIPS,
+                                                 "FipsAlgorithmPolicy");
+    struct node_instance cur;
+    int on = 0;
+    enum ofd_code rc;
+
+    if (!it)
+        return OFD_OK;
+    if ((rc = c->node->ops->fips(c->node->ctx, &on, e)) != OFD_OK)
+        return rc;
+    memset(&cur, 0, sizeof(cur));
+    if (node_instance_add_uint32(&cur, "Enabled", on ? 1 : 0) != OFD_OK)
+        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    compare(c, it, &cur);
+    node_instance_free(&cur);
+    return OFD_OK;
+}
+
+static enum ofd_code plan_restart(struct pctx *c, ofd_err *e)
+{
+    const struct desired_item *it = desired_find(&c->p->desired, OCS_CLASS_SERVICE, ocs_lit.service);
+    struct plan_change *ch;
+    char *state = NULL;
+    const char *why = NULL;
+    size_t i;
+    enum ofd_code rc;
+
+    if (!it)
+        return OFD_OK;
+    if ((rc = c->node->ops->service_state(c->node->ctx, ocs_lit.service, &state, e)) != OFD_OK)
+        return rc;
+    for (i = 0; i < c->p->n && !why; i++) {
+        const struct plan_change *x = &c->p->v[i];
+        const struct ocs_class_def *def = ocs_class_find(x->cls);
+        if (x->action != PLAN_UNCHANGED && def && def->needs_restart)
+            why = x->cls;
+    }
+    if (!state)
+        diags_add(&c->p->notes, DIAG_WARNING, "R19", 0, 0, "", "service %s not found on %s: "
+                  "is OCS 2007 R2 installed?", ocs_lit.service, c->p->server);
+    if (!(ch = add_change(c, why ? PLAN_RESTART : PLAN_UNCHANGED, OCS_CLASS_SERVICE,
+                          ocs_lit.service, "R19")))
+        goto out;
+    ch->item = it;
+    if (why) {
+        if (node_instance_add_string(&ch->props, "Name", ocs_lit.service) != OFD_OK
+            || node_instance_add_string(&ch->props, "Reason", why) != OFD_OK
+            || (c->p->window
+                && node_instance_add_string(&ch->props, "MaintenanceWindow", c->p->window) != OFD_OK))
+            c->oom = 1;
+    }
+    if (state && node_instance_add_string(&ch->current, "State", state) != OFD_OK)
+        c->oom = 1;
+out:
+    free(state);
+    return c->oom ? ofd_err_set(e, OFD_E_NOMEM, "out of memory") : OFD_OK;
+}
+
+/* R1: the IM&P domains should be among the OCS SIP domains, when the node shows them. */
+static enum ofd_code check_domains(struct pctx *c, const struct manifest *m, ofd_err *e)
+{
+    struct node_instances dom;
+    struct smap idx;
+    char **keys = NULL;
+    size_t i;
+    enum ofd_code rc;
+
+    memset(&dom, 0, sizeof(dom));
+    memset(&idx, 0, sizeof(idx));
+    if ((rc = c->node->ops->instances(c->node->ctx, OCS_CLASS_DOMAIN, &dom, e)) != OFD_OK)
+        return rc;
+    if (!dom.n)
+        goto out;
+    if (smap_init(&idx, dom.n) != 0 || !(keys = calloc(dom.n, sizeof(char *)))) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    for (i = 0; i < dom.n; i++) {
+        const struct node_value *v = node_instance_get(&dom.v[i], ocs_lit.domain_prop);
+        if (v && v->type == OCS_STRING && (keys[i] = ofd_strdup(v->s)))
+            smap_put(&idx, keys[i], i);
+    }
+    for (i = 0; i < m->ndomains; i++)
+        if (!smap_get(&idx, m->domains[i]))
+            diags_add(&c->p->notes, DIAG_WARNING, "R1", 0, 0, "", "IM&P domain '%s' is not "
+                      "among the SIP domains of %s (%s)", m->domains[i], c->p->server,
+                      OCS_CLASS_DOMAIN);
+out:
+    for (i = 0; keys && i < dom.n; i++)
+        free(keys[i]);
+    free(keys);
+    smap_free(&idx);
+    node_instances_free(&dom);
+    return rc;
+}
+
+/* R14-R17: which certificate the server will use. Fills dc; the buffers it points at
+ * are kept in *info (caller frees). */
+static enum ofd_code resolve_cert(struct pctx *c, const struct manifest *m,
+                                  const struct manifest_server *sv, long long now,
+                                  struct desired_cert *dc, struct cs_cert_info *info, ofd_err *e)
+{
+    const struct manifest_server_cert *want =
+        sv->cert.kind != MANIFEST_CERT_AUTO ? &sv->cert : &m->server_cert;
+    const char *cn = c->p->desired.expected_cn ? c->p->desired.expected_cn
+                                               : desired_expected_cn(m, sv->fqdn);
+    struct node_certs my;
+    unsigned char *der = NULL;
+    size_t len = 0, i;
+    char tp[2 * CS_SHA1_LEN + 1];
+    ofd_err e2;
+    enum ofd_code rc;
+
+    memset(&my, 0, sizeof(my));
+    memset(dc, 0, sizeof(*dc));
+    dc->kind = want->kind;
+    if ((rc = c->node->ops->certificates(c->node->ctx, "My", &my, e)) != OFD_OK)
+        return rc;
+    if (want->kind == MANIFEST_CERT_PFX) {
+        dc->pfx = want->pfx;
+        dc->pfx_path = want->pfx_path;
+        ofd_err_clear(&e2);
+        if (cs_load_pkcs12_cert(want->pfx_path, getenv("OCSFED_PFX_PASSWORD"), &der, &len,
+                                &e2) != OFD_OK) {
+            diags_add(&c->p->notes, DIAG_NOTE, "R16", 0, 0, "", "%s; its certificate is "
+                      "checked (R14, R15) and selected (R17) when it is imported. Set "
+                      "OCSFED_PFX_PASSWORD to check it now", e2.msg);
+            goto ok;
+        }
+        if ((rc = cs_inspect_der(der, len, info, e)) != OFD_OK)
+            goto out;
+        if ((rc = cs_check_server_cert(info, cn, now, e)) != OFD_OK) {
+            ofd_err_prefix(e, "%s", want->pfx);
+            goto out;
+        }
+    } else if (want->kind == MANIFEST_CERT_THUMBPRINT) {
+        const struct node_cert *hit = NULL;
+        cs_thumbprint_hex(want->tp, tp);
+        for (i = 0; i < my.n && !hit; i++)
+            if (memcmp(my.v[i].tp, want->tp, CS_SHA1_LEN) == 0)
+                hit = &my.v[i];
+        if (!hit) {
+            rc = ofd_err_rule(e, OFD_E_INVALID, "R16", "certificate %s is not in the Personal "
+                              "(My) store of %s", tp, c->p->server);
+            goto out;
+        }
+        memcpy(dc->tp, want->tp, CS_SHA1_LEN);
+        dc->tp_known = 1;
+        if (!hit->der) {
+            diags_add(&c->p->notes, DIAG_WARNING, "R14", 0, 0, "", "certificate %s: only its "
+                      "thumbprint is known, its purposes and subject were not checked", tp);
+            goto ok;
+        }
+        if ((rc = cs_inspect_der(hit->der, hit->der_len, info, e)) != OFD_OK)
+            goto out;
+        if ((rc = cs_check_server_cert(info, cn, now, e)) != OFD_OK)
+            goto out;
+    } else {
+        const struct node_cert *best = NULL;
+        struct strbuf why = {0};
+        struct cs_cert_info ci;
+        size_t rejected = 0;
+        for (i = 0; i < my.n; i++) {
+            if (!my.v[i].der || cs_inspect_der(my.v[i].der, my.v[i].der_len, &ci, NULL) != OFD_OK)
+                continue;
+            ofd_err_clear(&e2);
+            if (cs_check_server_cert(&ci, cn, now, &e2) == OFD_OK) {
+                if (!best || ci.not_after > info->not_after) {
+                    best = &my.v[i];
+                    cs_cert_info_free(info);
+                    *info = ci;
+                    continue;
+                }
+            } else if (rejected++ < 3) {
+                sb_printf(&why, "; [%s] %s", e2.rule, e2.msg);
+            }
+            cs_cert_info_free(&ci);
+        }
+        if (!best) {
+            rc = ofd_err_rule(e, OFD_E_INVALID, "R14", "no certificate in the Personal (My) "
+                              "store of %s has Server and Client Authentication and CN=%s; "
+                              "import one (/certificates/server/pfx)%s", c->p->server, cn,
+                              sb_str(&why));
+            sb_free(&why);
+            goto out;
+        }
+        sb_free(&why);
+    }
+    memcpy(dc->tp, info->tp, CS_SHA1_LEN);
+    dc->tp_known = 1;
+    dc->known = 1;
+    dc->subject = info->subject;
+    dc->issuer_der = info->issuer_der;
+    dc->issuer_len = info->issuer_len;
+    dc->serial_le = info->serial_le;
+    dc->serial_len = info->serial_len;
+ok:
+    rc = OFD_OK;
+out:
+    free(der);
+    node_certs_free(&my);
+    return rc;
+}
+
+static char *window_text(const struct manifest_window *w)
+{
+    static const char *const days[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    struct strbuf sb = {0};
+    int k, first = 1;
+
+    if (!w->present)
+        return NULL;
+    for (k = 0; k < 7; k++) {
+        if (w->days & (1u << k)) {
+            sb_printf(&sb, "%s%s", first ? "" : ",", days[k]);
+            first = 0;
+        }
+    }
+    sb_printf(&sb, " %02d:%02d-%02d:%02d %s", w->start_min / 60, w->start_min % 60,
+              w->end_min / 60, w->end_min % 60, w->utc ? "utc" : "local");
+    return sb_take(&sb);
+}
+
+enum ofd_code plan_make(const struct manifest *m, const struct node *node, long long now,
+                        struct plan *out, ofd_err *e)
+{
+    struct plan p;
+    struct pctx c;
+    struct node_identity id;
+    struct desired_cert dc;
+    struct cs_cert_info info;
+    const struct manifest_server *sv;
+    size_t i;
+    int node_ee;
+    enum ofd_code rc;
+
+    memset(&p, 0, sizeof(p));
+    memset(&c, 0, sizeof(c));
+    memset(&id, 0, sizeof(id));
+    memset(&info, 0, sizeof(info));
+    c.p = &p;
+    c.node = node;
+    p.tls = m->transport == MANIFEST_TLS;
+    p.serial = m->serial;
+    p.enterprise = m->edition == MANIFEST_ENTERPRISE;
+    if ((rc = node->ops->identity(node->ctx, &id, e)) != OFD_OK)
+        goto out;
+    if (!id.fqdn) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "the node has no FQDN (create a simulated node "
+                         "with 'ocsfed sim init FILE --fqdn FQDN')");
+        goto out;
+    }
+    if (!(sv = manifest_find_server(m, id.fqdn))) {
+        rc = desired_expand(m, id.fqdn, NULL, &p.desired, e); /* the error message */
+        if (rc == OFD_OK)
+            rc = ofd_err_set(e, OFD_E_INTERNAL, "server lookup disagrees");
+        goto out;
+    }
+    /* Edition and pool: the node says what it is; the manifest must agree (R15). */
+    node_ee = id.pool_fqdn && ofd_strcasecmp(id.pool_fqdn, id.fqdn) != 0;
+    if (p.enterprise && !node_ee) {
+        rc = ofd_err_rule(e, OFD_E_INVALID, "R15", "%s is a Standard Edition server, but the "
+                          "manifest is for Enterprise Edition pool %s", id.fqdn, m->pool_fqdn);
+        goto out;
+    }
+    if (!p.enterprise && node_ee) {
+        rc = ofd_err_rule(e, OFD_E_INVALID, "R15", "%s is a front end of Enterprise Edition "
+                          "pool %s, but the manifest is for Standard Edition", id.fqdn,
+                          id.pool_fqdn);
+        goto out;
+    }
+    if (p.enterprise && ofd_strcasecmp(id.pool_fqdn, m->pool_fqdn) != 0) {
+        rc = ofd_err_rule(e, OFD_E_INVALID, "R15", "%s belongs to pool %s, but the manifest "
+                          "governs pool %s", id.fqdn, id.pool_fqdn, m->pool_fqdn);
+        goto out;
+    }
+    if (!(p.server = ofd_strlower(ofd_strdup(sv->fqdn)))
+        || (p.enterprise && !(p.pool = ofd_strdup(m->pool_fqdn)))) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    p.window = window_text(&m->window);
+    if (p.tls && (rc = resolve_cert(&c, m, sv, now, &dc, &info, e)) != OFD_OK)
+        goto out;
+    if ((rc = desired_expand(m, id.fqdn, p.tls ? &dc : NULL, &p.desired, e)) != OFD_OK)
+        goto out;
+    if ((rc = load_owned(&c, e)) != OFD_OK)
+        goto out;
+    if ((rc = plan_certs(&c, e)) != OFD_OK || (rc = plan_fips(&c, e)) != OFD_OK
+        || (rc = plan_class(&c, OCS_CLASS_LISTENING, e)) != OFD_OK
+        || (rc = plan_class(&c, OCS_CLASS_ROUTE, e)) != OFD_OK
+        || (rc = plan_class(&c, OCS_CLASS_HOST, e)) != OFD_OK
+        || (rc = plan_restart(&c, e)) != OFD_OK
+        || (rc = check_domains(&c, m, e)) != OFD_OK)
+        goto out;
+    if (p.tls)
+        diags_add(&p.notes, DIAG_NOTE, "R18", 0, 0, "", "on IM&P, add TLS peer subject '%s' "
+                  "and upload the OCS CA's root certificate", p.desired.expected_cn);
+    if (c.oom || p.notes.oom) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    *out = p;
+    memset(&p, 0, sizeof(p));
+    rc = OFD_OK;
+out:
+    for (i = 0; i < c.nowned; i++)
+        free(c.owned_keys[i]);
+    free(c.owned_keys);
+    smap_free(&c.owned);
+    cs_cert_info_free(&info);
+    node_identity_free(&id);
+    plan_free(&p);
+    return rc;
+}
+
+int plan_has_changes(const struct plan *p)
+{
+    return p->counts[PLAN_CREATE] || p->counts[PLAN_UPDATE] || p->counts[PLAN_DELETE]
+           || p->counts[PLAN_RESTART];
+}
+
+const char *plan_action_name(enum plan_action a)
+{
+    switch (a) {
+    case PLAN_CREATE: return "create";
+    case PLAN_UPDATE: return "update";
+    case PLAN_DELETE: return "delete";
+    case PLAN_UNCHANGED: return "unchanged";
+    case PLAN_RESTART: return "restart";
+    }
+    return "?";
+}
+
+void plan_free(struct plan *p)
+{
+    size_t i;
+
+    if (!p)
+        return;
+    for (i = 0; i < p->n; i++) {
+        free(p->v[i].key);
+        free(p->v[i].instance_id);
+        node_instance_free(&p->v[i].props);
+        node_instance_free(&p->v[i].current);
+    }
+    free(p->v);
+    free(p->server);
+    free(p->pool);
+    free(p->window);
+    desired_free(&p->desired);
+    diags_free(&p->notes);
+    memset(p, 0, sizeof(*p));
+}
+
+/* ---- output ---- */
+
+static void print_value(FILE *f, const struct node_value *v)
+{
+    char *t;
+
+    if (!v) {
+        fputs("(not set)", f);
+        return;
+    }
+    t = node_value_text(v);
+    if (v->type == OCS_STRING)
+        fprintf(f, "\"%s\"", t ? t : "");
+    else if (v->type == OCS_UINT8_ARRAY)
+        fprintf(f, "0x%s", t ? t : "");
+    else if (v->type == OCS_STRING_ARRAY)
+        fprintf(f, "[%s]", t ? t : "");
+    else
+        fputs(t ? t : "", f);
+    free(t);
+}
+
+void plan_print_text(const struct plan *p, FILE *f)
+{
+    static const char sign[PLAN_NACTIONS] = {'+', '~', '-', '=', '!'};
+    size_t i, k;
+
+    fprintf(f, "ocsfed plan for %s (%s%s%s), manifest serial %lld, transport %s\n",
+            p->server, p->enterprise ? "Enterprise Edition, pool " : "Standard Edition",
+            p->pool ? p->pool : "", "", p->serial, p->tls ? "tls" : "tcp");
+    for (i = 0; i < p->n; i++) {
+        const struct plan_change *ch = &p->v[i];
+        if (ch->action == PLAN_UNCHANGED)
+            continue;
+        fprintf(f, "\n%c %-7s %s %s  [%s %s]", sign[ch->action], plan_action_name(ch->action),
+                ch->cls, ch->key, ch->rule, rules_title(ch->rule));
+        if (ch->instance_id)
+            fprintf(f, "\n      InstanceID %s%s", ch->instance_id,
+                    ch->owned ? "" : " (not created by ocsfed; the manifest names it)");
+        fputc('\n', f);
+        if (ch->action == PLAN_CREATE || ch->action == PLAN_RESTART) {
+            for (k = 0; k < ch->props.nprops; k++) {
+                fprintf(f, "      %-24s ", ch->props.props[k].name);
+                print_value(f, &ch->props.props[k].v);
+                fputc('\n', f);
+            }
+        } else if (ch->action == PLAN_UPDATE) {
+            for (k = 0; k < ch->props.nprops; k++) {
+                const char *name = ch->props.props[k].name;
+                fprintf(f, "      %-24s ", name);
+                print_value(f, node_instance_get(&ch->current, name));
+                fputs(" -> ", f);
+                print_value(f, &ch->props.props[k].v);
+                fputc('\n', f);
+            }
+        } else if (ch->action == PLAN_DELETE) {
+            for (k = 0; k < ch->current.nprops; k++) {
+                if (!ofd_strcasecmp(ch->current.props[k].name, "InstanceID"))
+                    continue;
+                fprintf(f, "      %-24s ", ch->current.props[k].name);
+                print_value(f, &ch->current.props[k].v);
+                fputc('\n', f);
+            }
+        }
+    }
+    if (!plan_has_changes(p)) {
+        fprintf(f, "\nNo changes: %s matches the manifest (%zu items checked).\n", p->server,
+                p->counts[PLAN_UNCHANGED]);
+    } else {
+        fprintf(f, "\nPlan: %zu to create, %zu to update, %zu to delete, %zu unchanged",
+                p->counts[PLAN_CREATE], p->counts[PLAN_UPDATE], p->counts[PLAN_DELETE],
+                p->counts[PLAN_UNCHANGED]);
+        if (p->counts[PLAN_RESTART])
+            fprintf(f, "; the Front End service %s restarts%s%s", ocs_lit.service,
+                    p->window ? " in the maintenance window " : " (no maintenance window set)",
+                    p->window ? p->window : "");
+        fputs(".\n", f);
+    }
+    if (p->foreign)
+        fprintf(f, "%zu route%s or authorized host%s not created by ocsfed and not named by "
+                "the manifest %s left alone.\n", p->foreign, p->foreign == 1 ? "" : "s",
+                p->foreign == 1 ? "" : "s", p->foreign == 1 ? "is" : "are");
+}
+
+static cJSON *instance_json(const struct node_instance *inst)
+{
+    cJSON *o = cJSON_CreateObject(), *v;
+    size_t i;
+
+    for (i = 0; o && i < inst->nprops; i++) {
+        if (!(v = node_value_to_json(&inst->props[i].v))
+            || !cJSON_AddItemToObject(o, inst->props[i].name, v)) {
+            cJSON_Delete(v);
+            cJSON_Delete(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+char *plan_to_json(const struct plan *p)
+{
+    static const char *const sevs[3] = {"error", "warning", "note"};
+    cJSON *root = cJSON_CreateObject(), *arr, *o, *x, *sum;
+    char *text = NULL;
+    size_t i;
+
+    if (!root || !cJSON_AddStringToObject(root, "server", p->server)
+        || !(p->pool ? cJSON_AddStringToObject(root, "pool", p->pool)
+                     : cJSON_AddNullToObject(root, "pool"))
+        || !cJSON_AddStringToObject(root, "edition", p->enterprise ? "enterprise" : "standard")
+        || !cJSON_AddStringToObject(root, "transport", p->tls ? "tls" : "tcp")
+        || !cJSON_AddNumberToObject(root, "serial", (double)p->serial)
+        || !(arr = cJSON_AddArrayToObject(root, "changes")))
+        goto out;
+    for (i = 0; i < p->n; i++) {
+        const struct plan_change *ch = &p->v[i];
+        if (!(o = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            goto out;
+        }
+        if (!cJSON_AddStringToObject(o, "action", plan_action_name(ch->action))
+            || !cJSON_AddStringToObject(o, "class", ch->cls)
+            || !cJSON_AddStringToObject(o, "key", ch->key)
+            || !cJSON_AddStringToObject(o, "rule", ch->rule)
+            || !cJSON_AddBoolToObject(o, "owned", ch->owned)
+            || !(ch->instance_id ? cJSON_AddStringToObject(o, "instance_id", ch->instance_id)
+                                 : cJSON_AddNullToObject(o, "instance_id")))
+            goto out;
+        if (!(x = instance_json(&ch->props)) || !cJSON_AddItemToObject(o, "properties", x)) {
+            cJSON_Delete(x);
+            goto out;
+        }
+        if (!(x = instance_json(&ch->current)) || !cJSON_AddItemToObject(o, "current", x)) {
+            cJSON_Delete(x);
+            goto out;
+        }
+    }
+    if (!(sum = cJSON_AddObjectToObject(root, "summary")))
+        goto out;
+    for (i = 0; i < PLAN_NACTIONS; i++)
+        if (i != PLAN_RESTART
+            && !cJSON_AddNumberToObject(sum, plan_action_name((enum plan_action)i),
+                                        (double)p->counts[i]))
+            goto out;
+    if (!cJSON_AddBoolToObject(sum, "restart", p->counts[PLAN_RESTART] != 0)
+        || !cJSON_AddNumberToObject(sum, "left_alone", (double)p->foreign)
+        || !(arr = cJSON_AddArrayToObject(root, "diagnostics")))
+        goto out;
+    for (i = 0; i < p->notes.n; i++) {
+        if (!(o = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            goto out;
+        }
+        if (!cJSON_AddStringToObject(o, "severity", sevs[p->notes.v[i].sev])
+            || !cJSON_AddStringToObject(o, "rule", p->notes.v[i].rule)
+            || !cJSON_AddStringToObject(o, "message", p->notes.v[i].msg))
+            goto out;
+    }
+    text = cJSON_Print(root);
+out:
+    cJSON_Delete(root);
+    return text;
+}

@@ -1,0 +1,79 @@
+/* plan: desired state (desired.h) against current state (node.h), as an ordered list of
+ * changes, each naming its rule. ocsfed owns only what it created (the node's ownership
+ * record) or what the manifest names:
+ *  - a desired instance is matched with the current one by natural key (listening
+ *    address by Port, route by MatchURI, authorized host by Server); if it differs it
+ *    is updated, even when another administrator created it: the manifest names that
+ *    domain or host, so ocsfed adopts it;
+ *  - a current instance the manifest does not want is deleted only when ocsfed owns
+ *    it and its class may be deleted; anything else is left alone and counted;
+ *  - listening addresses, certificates and the FIPS policy are never deleted.
+ * The Front End restart (R19) is planned when any change needs it. */
+#ifndef OCSFED_PLAN_H
+#define OCSFED_PLAN_H
+
+#include <stdio.h>
+
+#include "desired.h"
+#include "diag.h"
+#include "error.h"
+#include "manifest.h"
+#include "node.h"
+
+enum plan_action { PLAN_CREATE, PLAN_UPDATE, PLAN_DELETE, PLAN_UNCHANGED, PLAN_RESTART };
+#define PLAN_NACTIONS 5
+
+struct plan_change {
+    enum plan_action action;
+    const char *cls;              /* WMI class, or "certificate", "fips_policy", "service" */
+    char *key;                    /* natural key */
+    const char *rule;             /* "R6" (static) */
+    int owned;                    /* the current instance is in ocsfed's ownership record */
+    struct node_instance props;   /* create: all wanted; update: the wanted values that
+                                   * differ; restart: Name, MaintenanceWindow */
+    struct node_instance current; /* update: current values of those (and InstanceID);
+                                   * delete: the whole instance; unchanged: InstanceID */
+    char *instance_id;            /* InstanceID of the current instance, or NULL */
+    const struct desired_item *item; /* into plan.desired; NULL for deletes */
+};
+
+struct plan {
+    char *server;
+    char *pool;           /* NULL on Standard Edition */
+    int enterprise;
+    int tls;
+    long long serial;
+    char *window;         /* "sat,sun 02:00-04:00 local", or NULL */
+    struct desired desired;
+    struct plan_change *v;
+    size_t n;
+    size_t counts[PLAN_NACTIONS];
+    size_t foreign;       /* current instances left alone (not wanted, not owned) */
+    struct diags notes;   /* warnings and notes found on the node (R1, R16, R18, R19) */
+};
+
+/* Plans m against node. Returns OFD_OK and fills *out (caller frees with plan_free);
+ * OFD_E_NOTFOUND when the manifest does not govern the node's server; OFD_E_INVALID
+ * (rule in e) when the node cannot satisfy the manifest (e.g. no certificate passes
+ * R14/R15); errors of the node's read functions as they come. now: seconds since
+ * 1970, for certificate validity. */
+enum ofd_code plan_make(const struct manifest *m, const struct node *node, long long now,
+                        struct plan *out, ofd_err *e);
+
+/* 1 when the plan has anything but unchanged items. */
+int plan_has_changes(const struct plan *p);
+
+/* Prints the plan as a reviewable diff (unchanged items only counted). */
+void plan_print_text(const struct plan *p, FILE *f);
+
+/* The plan as JSON: {"server", "pool", "edition", "transport", "serial",
+ * "changes": [{"action", "class", "key", "rule", "owned", "instance_id", "properties",
+ * "current"}], "summary": {...}, "warnings": [..]}. Malloc'ed text; NULL on oom. */
+char *plan_to_json(const struct plan *p);
+
+/* "create", "update", "delete", "unchanged", "restart". */
+const char *plan_action_name(enum plan_action a);
+
+void plan_free(struct plan *p);
+
+#endif

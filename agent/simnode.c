@@ -1,0 +1,647 @@
+#include "simnode.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cs.h"
+#include "jsonpos.h"
+#include "manifest.h"
+#include "strbuf.h"
+
+struct sim_class {
+    char *name;
+    struct node_instances inst;
+};
+
+struct sim_service {
+    char *name;
+    char *state;
+};
+
+struct sim {
+    struct node_identity id;
+    struct sim_class *classes;
+    size_t nclasses;
+    struct node_certs certs;
+    int fips;
+    struct sim_service *svcs;
+    size_t nsvcs;
+    struct node_owned owned;
+};
+
+struct sload {
+    const char *name;
+    const struct jsonpos *pos;
+    struct strbuf ptr;
+    ofd_err *e;
+};
+
+static enum ofd_code bad(struct sload *l, const char *ptr, const char *fmt, ...) OFD_PRINTF(3, 4);
+
+static enum ofd_code bad(struct sload *l, const char *ptr, const char *fmt, ...)
+{
+    char msg[700], buf[1024], *slash;
+    int line = 0, col = 0;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    snprintf(buf, sizeof(buf), "%s", ptr);
+    while (!jsonpos_find(l->pos, buf, &line, &col) && (slash = strrchr(buf, '/')))
+        *slash = '\0';
+    return ofd_err_set(l->e, OFD_E_INVALID, "%s:%d:%d: %s%s%s", l->name, line, col, ptr,
+                       ptr[0] ? ": " : "", msg);
+}
+
+static void sim_free(struct sim *s)
+{
+    size_t i;
+
+    if (!s)
+        return;
+    node_identity_free(&s->id);
+    for (i = 0; i < s->nclasses; i++) {
+        free(s->classes[i].name);
+        node_instances_free(&s->classes[i].inst);
+    }
+    free(s->classes);
+    node_certs_free(&s->certs);
+    for (i = 0; i < s->nsvcs; i++) {
+        free(s->svcs[i].name);
+        free(s->svcs[i].state);
+    }
+    free(s->svcs);
+    node_owned_free(&s->owned);
+    free(s);
+}
+
+static const char *ptr2(char *buf, size_t len, const char *a, const char *b)
+{
+    struct strbuf sb = {0};
+
+    sb_append(&sb, a);
+    jsonpos_push(&sb, b);
+    snprintf(buf, len, "%s", sb_str(&sb));
+    sb_free(&sb);
+    return buf;
+}
+
+static int b64val(int c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+/* Decodes base64 (whitespace ignored). Returns 0 and a malloc'ed buffer, or -1. */
+static int b64decode(const char *s, unsigned char **out, size_t *len)
+{
+    size_t n = strlen(s), o = 0;
+    unsigned char *buf = malloc(n / 4 * 3 + 3);
+    unsigned acc = 0;
+    int bits = 0, pad = 0;
+
+    if (!buf)
+        return -1;
+    for (; *s; s++) {
+        int v;
+        if (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t')
+            continue;
+        if (*s == '=') {
+            pad++;
+            continue;
+        }
+        if (pad || (v = b64val((unsigned char)*s)) < 0) {
+            free(buf);
+            return -1;
+        }
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            buf[o++] = (unsigned char)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+    if (bits >= 6 || o == 0) {
+        free(buf);
+        return -1;
+    }
+    *out = buf;
+    *len = o;
+    return 0;
+}
+
+static enum ofd_code load_instance(struct sload *l, const cJSON *obj, const char *ptr,
+                                   const char *cls, struct node_instance *out)
+{
+    const struct ocs_class_def *def = ocs_class_find(cls);
+    struct node_instance inst;
+    const cJSON *p;
+    char pp[1024];
+    enum ofd_code rc = OFD_E_INVALID;
+
+    memset(&inst, 0, sizeof(inst));
+    if (!cJSON_IsObject(obj)) {
+        rc = bad(l, ptr, "expected an object of WMI properties");
+        goto out;
+    }
+    if (!(inst.cls = ofd_strdup(cls)))
+        goto oom;
+    cJSON_ArrayForEach(p, obj) {
+        const struct ocs_prop_def *pd = ocs_prop_find(def, p->string);
+        struct node_value v;
+        enum ocs_type t;
+        ofd_err e2;
+
+        ptr2(pp, sizeof(pp), ptr, p->string);
+        if (cJSON_IsNull(p))
+            continue; /* WMI NULL: the property is not set */
+        if (pd) {
+            t = pd->type;
+        } else if (node_value_guess_type(p, &t) != 0) {
+            rc = bad(l, pp, "cannot tell the CIM type of '%s'", p->string);
+            goto out;
+        }
+        ofd_err_clear(&e2);
+        if ((rc = node_value_from_json(p, t, &v, &e2)) != OFD_OK) {
+            rc = rc == OFD_E_NOMEM ? ofd_err_set(l->e, rc, "out of memory")
+                                   : bad(l, pp, "%s.%s: %s", cls, p->string, e2.msg);
+            goto out;
+        }
+        if (node_instance_add(&inst, pd ? pd->name : p->string, &v) != OFD_OK)
+            goto oom;
+    }
+    *out = inst;
+    memset(&inst, 0, sizeof(inst));
+    rc = OFD_OK;
+    goto out;
+oom:
+    rc = ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+out:
+    node_instance_free(&inst);
+    return rc;
+}
+
+static enum ofd_code load_ocs(struct sload *l, const cJSON *ocs, struct sim *s)
+{
+    const cJSON *c, *it;
+    char p[1024], q[1100];
+    enum ofd_code rc;
+
+    if (!cJSON_IsObject(ocs))
+        return bad(l, "/ocs", "expected an object keyed by WMI class name");
+    if (!(s->classes = calloc((size_t)cJSON_GetArraySize(ocs) + 1, sizeof(*s->classes))))
+        return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+    cJSON_ArrayForEach(c, ocs) {
+        struct sim_class *sc = &s->classes[s->nclasses];
+        size_t i = 0;
+
+        ptr2(p, sizeof(p), "/ocs", c->string);
+        if (!cJSON_IsArray(c))
+            return bad(l, p, "expected an array of instances of %s", c->string);
+        if (!(sc->name = ofd_strdup(c->string)))
+            return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+        s->nclasses++;
+        if (cJSON_GetArraySize(c)
+            && !(sc->inst.v = calloc((size_t)cJSON_GetArraySize(c), sizeof(*sc->inst.v))))
+            return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+        cJSON_ArrayForEach(it, c) {
+            snprintf(q, sizeof(q), "%s/%zu", p, i++);
+            if ((rc = load_instance(l, it, q, c->string, &sc->inst.v[sc->inst.n])) != OFD_OK)
+                return rc;
+            sc->inst.n++;
+        }
+    }
+    return OFD_OK;
+}
+
+static enum ofd_code load_certs(struct sload *l, const cJSON *certs, struct sim *s)
+{
+    const cJSON *st, *it;
+    char p[256], q[300];
+    size_t total = 0;
+
+    if (!cJSON_IsObject(certs))
+        return bad(l, "/certificates", "expected an object keyed by store (Root, CA, My)");
+    cJSON_ArrayForEach(st, certs) {
+        if (strcmp(st->string, "Root") && strcmp(st->string, "CA") && strcmp(st->string, "My"))
+            return bad(l, ptr2(p, sizeof(p), "/certificates", st->string),
+                       "unknown store '%s' (Root, CA, My)", st->string);
+        if (!cJSON_IsArray(st))
+            return bad(l, ptr2(p, sizeof(p), "/certificates", st->string),
+                       "expected an array of certificates");
+        total += (size_t)cJSON_GetArraySize(st);
+    }
+    if (total && !(s->certs.v = calloc(total, sizeof(*s->certs.v))))
+        return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+    cJSON_ArrayForEach(st, certs) {
+        size_t i = 0;
+        ptr2(p, sizeof(p), "/certificates", st->string);
+        cJSON_ArrayForEach(it, st) {
+            struct node_cert *c = &s->certs.v[s->certs.n];
+            const cJSON *tp = cJSON_GetObjectItemCaseSensitive(it, "thumbprint");
+            const cJSON *der = cJSON_GetObjectItemCaseSensitive(it, "der");
+            unsigned char tpv[CS_SHA1_LEN];
+            ofd_err e2;
+
+            snprintf(q, sizeof(q), "%s/%zu", p, i++);
+            if (!cJSON_IsObject(it) || (!tp && !der))
+                return bad(l, q, "expected {\"thumbprint\": hex, \"der\": base64}");
+            snprintf(c->store, sizeof(c->store), "%s", st->string);
+            s->certs.n++;
+            if (der) {
+                if (!cJSON_IsString(der) || b64decode(der->valuestring, &c->der, &c->der_len))
+                    return bad(l, q, "'der' is not base64");
+                ofd_err_clear(&e2);
+                if (cs_x509_thumbprint(c->der, c->der_len, c->tp, &e2) != OFD_OK)
+                    return bad(l, q, "%s", e2.msg);
+            }
+            if (tp) {
+                ofd_err_clear(&e2);
+                if (!cJSON_IsString(tp) || cs_thumbprint_parse(tp->valuestring, tpv, &e2))
+                    return bad(l, q, "'thumbprint' is not 40 hexadecimal digits");
+                if (der && memcmp(tpv, c->tp, CS_SHA1_LEN) != 0)
+                    return bad(l, q, "'thumbprint' does not match the SHA-1 of 'der'");
+                memcpy(c->tp, tpv, CS_SHA1_LEN);
+            }
+        }
+    }
+    return OFD_OK;
+}
+
+static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
+{
+    static const char *const keys[] = {"ocsfed_sim_node", "node", "ocs", "certificates",
+                                       "fips", "services", "ocsfed", NULL};
+    const cJSON *j, *it;
+    char p[256];
+    enum ofd_code rc;
+    size_t k;
+
+    if (!cJSON_IsObject(root))
+        return bad(l, "", "expected an object");
+    cJSON_ArrayForEach(it, root) {
+        for (k = 0; keys[k] && strcmp(keys[k], it->string); k++)
+            ;
+        if (!keys[k])
+            return bad(l, ptr2(p, sizeof(p), "", it->string), "unknown key '%s'", it->string);
+    }
+    if ((j = cJSON_GetObjectItemCaseSensitive(root, "ocsfed_sim_node"))
+        && !(cJSON_IsNumber(j) && j->valuedouble == 1))
+        return bad(l, "/ocsfed_sim_node", "this ocsfed reads simulated node format 1");
+    if ((j = cJSON_GetObjectItemCaseSensitive(root, "node"))) {
+        static const char *const nk[] = {"fqdn", "pool", "backend"};
+        char **dst[3];
+        dst[0] = &s->id.fqdn;
+        dst[1] = &s->id.pool_fqdn;
+        dst[2] = &s->id.backend;
+        if (!cJSON_IsObject(j))
+            return bad(l, "/node", "expected an object");
+        for (k = 0; k < 3; k++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, nk[k]);
+            if (!v || cJSON_IsNull(v))
+                continue;
+            if (!cJSON_IsString(v))
+                return bad(l, ptr2(p, sizeof(p), "/node", nk[k]), "expected a string");
+            if (!(*dst[k] = ofd_strdup(v->valuestring)))
+                return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+        }
+    }
+    if ((j = cJSON_GetObjectItemCaseSensitive(root, "ocs")) && (rc = load_ocs(l, j, s)) != OFD_OK)
+        return rc;
+    if ((j = cJSON_GetObjectItemCaseSensitive(root, "certificates"))
+        && (rc = load_certs(l, j, s)) != OFD_OK)
+        return rc;
+    if ((j = cJSON_GetObjectItemCaseSensitive(root, "fips"))) {
+        const cJSON *en = cJSON_GetObjectItemCaseSensitive(j, "Enabled");
+        if (!cJSON_IsNumber(en) || (en->valuedouble != 0 && en->valuedouble != 1))
+            return bad(l, "/fips", "expected {\"Enabled\": 0 or 1} (the registry DWORD)");
+        s->fips = en->valuedouble == 1;
+    }
+    if ((j = cJSON_GetObjectItemCaseSensitive(root, "services"))) {
+        if (!cJSON_IsObject(j))
+            return bad(l, "/services", "expected an object {\"NAME\": \"running\"}");
+        if (cJSON_GetArraySize(j)
+            && !(s->svcs = calloc((size_t)cJSON_GetArraySize(j), sizeof(*s->svcs))))
+            return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+        cJSON_ArrayForEach(it, j) {
+            if (!cJSON_IsString(it))
+                return bad(l, ptr2(p, sizeof(p), "/services", it->string),
+                           "expected a state string (running, stopped)");
+            s->svcs[s->nsvcs].name = ofd_strdup(it->string);
+            s->svcs[s->nsvcs].state = ofd_strdup(it->valuestring);
+            s->nsvcs++;
+            if (!s->svcs[s->nsvcs - 1].name || !s->svcs[s->nsvcs - 1].state)
+                return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+        }
+    }
+    if ((j = cJSON_GetObjectItemCaseSensitive(root, "ocsfed"))) {
+        const cJSON *own = cJSON_GetObjectItemCaseSensitive(j, "owned");
+        size_t i = 0;
+        if (!cJSON_IsObject(j) || (own && !cJSON_IsArray(own)))
+            return bad(l, "/ocsfed", "expected {\"owned\": [{\"class\": .., \"key\": ..}]}");
+        if (own && cJSON_GetArraySize(own)
+            && !(s->owned.v = calloc((size_t)cJSON_GetArraySize(own), sizeof(*s->owned.v))))
+            return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+        cJSON_ArrayForEach(it, own) {
+            const cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "class");
+            const cJSON *kk = cJSON_GetObjectItemCaseSensitive(it, "key");
+            snprintf(p, sizeof(p), "/ocsfed/owned/%zu", i++);
+            if (!cJSON_IsString(c) || !cJSON_IsString(kk))
+                return bad(l, p, "expected {\"class\": string, \"key\": string}");
+            s->owned.v[s->owned.n].cls = ofd_strdup(c->valuestring);
+            s->owned.v[s->owned.n].key = ofd_strdup(kk->valuestring);
+            s->owned.n++;
+            if (!s->owned.v[s->owned.n - 1].cls || !s->owned.v[s->owned.n - 1].key)
+                return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+        }
+    }
+    return OFD_OK;
+}
+
+/* ---- the read interface ---- */
+
+static enum ofd_code sim_identity(void *ctx, struct node_identity *out, ofd_err *e)
+{
+    struct sim *s = ctx;
+    struct node_identity id;
+
+    memset(&id, 0, sizeof(id));
+    if ((s->id.fqdn && !(id.fqdn = ofd_strdup(s->id.fqdn)))
+        || (s->id.pool_fqdn && !(id.pool_fqdn = ofd_strdup(s->id.pool_fqdn)))
+        || (s->id.backend && !(id.backend = ofd_strdup(s->id.backend)))) {
+        node_identity_free(&id);
+        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    }
+    *out = id;
+    return OFD_OK;
+}
+
+static enum ofd_code sim_instances(void *ctx, const char *cls, struct node_instances *out,
+                                   ofd_err *e)
+{
+    struct sim *s = ctx;
+    struct node_instances l;
+    size_t i, k;
+
+    memset(&l, 0, sizeof(l));
+    for (i = 0; i < s->nclasses; i++) {
+        const struct node_instances *src = &s->classes[i].inst;
+        if (ofd_strcasecmp(s->classes[i].name, cls) != 0 || !src->n)
+            continue;
+        if (!(l.v = calloc(src->n, sizeof(*l.v))))
+            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        for (k = 0; k < src->n; k++, l.n++) {
+            if (node_instance_copy(&l.v[k], &src->v[k]) != OFD_OK) {
+                node_instances_free(&l);
+                return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            }
+        }
+        break;
+    }
+    *out = l;
+    return OFD_OK;
+}
+
+static enum ofd_code sim_certificates(void *ctx, const char *store, struct node_certs *out,
+                                      ofd_err *e)
+{
+    struct sim *s = ctx;
+    struct node_certs l;
+    size_t i;
+
+    memset(&l, 0, sizeof(l));
+    if (s->certs.n && !(l.v = calloc(s->certs.n, sizeof(*l.v))))
+        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    for (i = 0; i < s->certs.n; i++) {
+        const struct node_cert *c = &s->certs.v[i];
+        struct node_cert *d = &l.v[l.n];
+        if (ofd_strcasecmp(c->store, store) != 0)
+            continue;
+        *d = *c;
+        d->der = NULL;
+        l.n++;
+        if (c->der) {
+            if (!(d->der = malloc(c->der_len))) {
+                node_certs_free(&l);
+                return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            }
+            memcpy(d->der, c->der, c->der_len);
+        }
+    }
+    *out = l;
+    return OFD_OK;
+}
+
+static enum ofd_code sim_fips(void *ctx, int *enabled, ofd_err *e)
+{
+    (void)e;
+    *enabled = ((struct sim *)ctx)->fips;
+    return OFD_OK;
+}
+
+static enum ofd_code sim_service_state(void *ctx, const char *name, char **state, ofd_err *e)
+{
+    struct sim *s = ctx;
+    size_t i;
+
+    for (i = 0; i < s->nsvcs; i++) {
+        if (ofd_strcasecmp(s->svcs[i].name, name) == 0) {
+            if (!(*state = ofd_strdup(s->svcs[i].state)))
+                return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            return OFD_OK;
+        }
+    }
+    *state = NULL;
+    return OFD_OK;
+}
+
+static enum ofd_code sim_owned(void *ctx, struct node_owned *out, ofd_err *e)
+{
+    struct sim *s = ctx;
+    struct node_owned o;
+    size_t i;
+
+    memset(&o, 0, sizeof(o));
+    if (s->owned.n && !(o.v = calloc(s->owned.n, sizeof(*o.v))))
+        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    for (i = 0; i < s->owned.n; i++, o.n++) {
+        if (!(o.v[i].cls = ofd_strdup(s->owned.v[i].cls))
+            || !(o.v[i].key = ofd_strdup(s->owned.v[i].key))) {
+            o.n++;
+            node_owned_free(&o);
+            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        }
+    }
+    *out = o;
+    return OFD_OK;
+}
+
+static void sim_close(void *ctx)
+{
+    sim_free(ctx);
+}
+
+static const struct node_ops sim_ops = {
+    .kind = "sim",
+    .identity = sim_identity,
+    .instances = sim_instances,
+    .certificates = sim_certificates,
+    .fips = sim_fips,
+    .service_state = sim_service_state,
+    .owned = sim_owned,
+    .close = sim_close,
+};
+
+enum ofd_code simnode_open_buffer(const char *text, size_t len, const char *name,
+                                  struct node *out, ofd_err *e)
+{
+    struct sim *s = NULL;
+    struct jsonpos *pos = NULL;
+    struct diags d = {0};
+    cJSON *root = NULL;
+    struct sload l;
+    size_t bom;
+    enum ofd_code rc;
+
+    memset(&l, 0, sizeof(l));
+    if (!(s = calloc(1, sizeof(*s)))) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    if (len > SIMNODE_MAX_BYTES) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "%s: larger than %u bytes", name, SIMNODE_MAX_BYTES);
+        goto out;
+    }
+    if ((rc = jsonpos_scan(text, len, &pos, &d, e)) != OFD_OK || d.nerrors) {
+        if (d.n)
+            rc = ofd_err_set(e, OFD_E_INVALID, "%s:%d:%d: %s", name, d.v[0].line, d.v[0].col,
+                             d.v[0].msg);
+        goto out;
+    }
+    bom = jsonpos_skip_bom(text, len);
+    if (!(root = cJSON_ParseWithLength(text + bom, len - bom))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "%s: not well-formed JSON", name);
+        goto out;
+    }
+    l.name = name;
+    l.pos = pos;
+    l.e = e;
+    if ((rc = load(&l, root, s)) != OFD_OK)
+        goto out;
+    out->ops = &sim_ops;
+    out->ctx = s;
+    s = NULL;
+    rc = OFD_OK;
+out:
+    sim_free(s);
+    cJSON_Delete(root);
+    jsonpos_free(pos);
+    diags_free(&d);
+    return rc;
+}
+
+enum ofd_code simnode_open(const char *path, struct node *out, ofd_err *e)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f;
+    enum ofd_code rc;
+
+    if (!(f = fopen(path, "rb"))) {
+        if (errno != ENOENT)
+            return ofd_err_set(e, OFD_E_IO, "cannot open '%s': %s", path, strerror(errno));
+        /* A missing file is an empty node. */
+        return simnode_open_buffer("{}", 2, path, out, e);
+    }
+    fclose(f);
+    if ((rc = ofd_read_file(path, SIMNODE_MAX_BYTES, &text, &len, e)) == OFD_OK)
+        rc = simnode_open_buffer(text, len, path, out, e);
+    free(text);
+    return rc;
+}
+
+enum ofd_code simnode_init_file(const char *path, const char *fqdn, const char *pool,
+                                ofd_err *e)
+{
+    static const char *const classes[] = {OCS_CLASS_POOL, OCS_CLASS_DOMAIN, OCS_CLASS_LISTENING,
+                                          OCS_CLASS_ROUTE, OCS_CLASS_HOST};
+    cJSON *root = NULL, *node, *ocs, *certs, *x;
+    char *text = NULL, *lfqdn = NULL, *lpool = NULL;
+    const char *why;
+    FILE *f = NULL;
+    size_t i;
+    enum ofd_code rc = OFD_E_NOMEM;
+
+    if (!manifest_is_fqdn(fqdn, &why)) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "--fqdn '%s' %s", fqdn, why);
+        goto out;
+    }
+    if (pool && !manifest_is_fqdn(pool, &why)) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "--pool '%s' %s", pool, why);
+        goto out;
+    }
+    if ((f = fopen(path, "rb"))) {
+        rc = ofd_err_set(e, OFD_E_CONFLICT, "'%s' exists: not overwriting it", path);
+        goto out;
+    }
+    if (!(lfqdn = ofd_strlower(ofd_strdup(fqdn)))
+        || !(lpool = ofd_strlower(ofd_strdup(pool ? pool : fqdn))))
+        goto oom;
+    if (!(root = cJSON_CreateObject()) || !cJSON_AddNumberToObject(root, "ocsfed_sim_node", 1)
+        || !(node = cJSON_AddObjectToObject(root, "node"))
+        || !cJSON_AddStringToObject(node, "fqdn", lfqdn)
+        || !cJSON_AddStringToObject(node, "pool", lpool)
+        || (!pool && !cJSON_AddStringToObject(node, "backend", ocs_lit.se_backend))
+        || !(ocs = cJSON_AddObjectToObject(root, "ocs")))
+        goto oom;
+    for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+        if (!cJSON_AddArrayToObject(ocs, classes[i]))
+            goto oom;
+    if (!(certs = cJSON_AddObjectToObject(root, "certificates"))
+        || !cJSON_AddArrayToObject(certs, "Root") || !cJSON_AddArrayToObject(certs, "CA")
+        || !cJSON_AddArrayToObject(certs, "My")
+        || !(x = cJSON_AddObjectToObject(root, "fips"))
+        || !cJSON_AddNumberToObject(x, "Enabled", 0)
+        || !(x = cJSON_AddObjectToObject(root, "services"))
+        || !cJSON_AddStringToObject(x, ocs_lit.service, "running")
+        || !(x = cJSON_AddObjectToObject(root, "ocsfed")) || !cJSON_AddArrayToObject(x, "owned")
+        || !(text = cJSON_Print(root)))
+        goto oom;
+    if (!(f = fopen(path, "wb"))) {
+        rc = ofd_err_set(e, OFD_E_IO, "cannot create '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    if (fputs(text, f) < 0 || fputc('\n', f) == EOF || fclose(f) != 0) {
+        f = NULL;
+        rc = ofd_err_set(e, OFD_E_IO, "cannot write '%s'", path);
+        goto out;
+    }
+    f = NULL;
+    rc = OFD_OK;
+    goto out;
+oom:
+    rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+out:
+    if (f)
+        fclose(f);
+    free(text);
+    free(lfqdn);
+    free(lpool);
+    cJSON_Delete(root);
+    return rc;
+}

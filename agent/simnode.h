@@ -1,0 +1,39 @@
+/* simnode: a simulated OCS front-end server kept in a JSON file, the first
+ * implementation of the node read interface (node.h). Format (docs/manifest.md,
+ * "Simulated node"):
+ *   { "ocsfed_sim_node": 1,
+ *     "node": { "fqdn": "fe1.example.com", "pool": "pool.example.com",
+ *               "backend": "sql.example.com\\rtc" },
+ *     "ocs": { "MSFT_SIPRoutingTableData": [ { "InstanceID": "{...}", "MatchURI": ..., ... } ],
+ *              ... one array per WMI class, properties as OCS stores them },
+ *     "certificates": { "Root": [ { "thumbprint": "hex", "der": "base64" } ], "CA": [], "My": [] },
+ *     "fips": { "Enabled": 0 },
+ *     "services": { "RTCSRV": "running" },
+ *     "ocsfed": { "owned": [ { "class": "MSFT_SIPRoutingTableData", "key": "foo.com" } ] } }
+ * Properties the model knows (ocs_model.c) must have its CIM type: uint8[] is an array of
+ * numbers, string[] an array of strings. A missing file is an empty node. */
+#ifndef OCSFED_SIMNODE_H
+#define OCSFED_SIMNODE_H
+
+#include "error.h"
+#include "node.h"
+
+#define SIMNODE_MAX_BYTES (64u * 1024u * 1024u)
+
+/* Opens the simulated node in path. On OFD_OK *out reads it (close with node_close).
+ * A missing file gives an empty node with no identity. Malformed files fail with
+ * OFD_E_INVALID and "PATH:LINE:COL: message" in e. */
+enum ofd_code simnode_open(const char *path, struct node *out, ofd_err *e);
+
+/* Same from a buffer; name is used in messages. */
+enum ofd_code simnode_open_buffer(const char *text, size_t len, const char *name,
+                                  struct node *out, ofd_err *e);
+
+/* Writes a new, empty simulated node to path: identity fqdn (and pool for an
+ * Enterprise Edition front end; Standard Edition otherwise, Backend "(local)\rtc"),
+ * the classes empty, FIPS off, RTCSRV running. Refuses to overwrite (OFD_E_CONFLICT);
+ * OFD_E_INVALID for a malformed FQDN; OFD_E_IO. */
+enum ofd_code simnode_init_file(const char *path, const char *fqdn, const char *pool,
+                                ofd_err *e);
+
+#endif

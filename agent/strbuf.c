@@ -1,0 +1,221 @@
+#include "strbuf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int sb_grow(struct strbuf *sb, size_t extra)
+{
+    size_t need, cap;
+    char *n;
+
+    if (sb->oom)
+        return -1;
+    need = sb->len + extra + 1;
+    if (need < sb->len) {
+        sb->oom = 1;
+        return -1;
+    }
+    if (need <= sb->cap)
+        return 0;
+    cap = sb->cap ? sb->cap : 64;
+    while (cap < need)
+        cap *= 2;
+    if (!(n = realloc(sb->s, cap))) {
+        sb->oom = 1;
+        return -1;
+    }
+    sb->s = n;
+    sb->cap = cap;
+    return 0;
+}
+
+void sb_appendn(struct strbuf *sb, const char *s, size_t n)
+{
+    if (sb_grow(sb, n) != 0)
+        return;
+    memcpy(sb->s + sb->len, s, n);
+    sb->len += n;
+    sb->s[sb->len] = '\0';
+}
+
+void sb_append(struct strbuf *sb, const char *s)
+{
+    sb_appendn(sb, s, strlen(s));
+}
+
+void sb_appendc(struct strbuf *sb, char c)
+{
+    sb_appendn(sb, &c, 1);
+}
+
+void sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || sb_grow(sb, (size_t)n) != 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(sb->s + sb->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sb->len += (size_t)n;
+}
+
+void sb_truncate(struct strbuf *sb, size_t len)
+{
+    if (sb->s && len <= sb->len) {
+        sb->len = len;
+        sb->s[len] = '\0';
+    }
+}
+
+const char *sb_str(const struct strbuf *sb)
+{
+    return sb->s ? sb->s : "";
+}
+
+char *sb_take(struct strbuf *sb)
+{
+    char *s = sb->oom ? NULL : (sb->s ? sb->s : ofd_strdup(""));
+
+    if (sb->oom)
+        free(sb->s);
+    sb->s = NULL;
+    sb->len = sb->cap = 0;
+    sb->oom = 0;
+    return s;
+}
+
+void sb_free(struct strbuf *sb)
+{
+    free(sb->s);
+    sb->s = NULL;
+    sb->len = sb->cap = 0;
+    sb->oom = 0;
+}
+
+char *ofd_strndup(const char *s, size_t n)
+{
+    char *d;
+
+    if (!s || !(d = malloc(n + 1)))
+        return NULL;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+char *ofd_strdup(const char *s)
+{
+    return s ? ofd_strndup(s, strlen(s)) : NULL;
+}
+
+static int lc(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+}
+
+int ofd_strcasecmp(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        int x = lc((unsigned char)*a), y = lc((unsigned char)*b);
+        if (x != y || !x)
+            return x - y;
+    }
+}
+
+char *ofd_strlower(char *s)
+{
+    char *p;
+
+    for (p = s; p && *p; p++)
+        *p = (char)lc((unsigned char)*p);
+    return s;
+}
+
+int ofd_edit_distance(const char *a, const char *b)
+{
+    int row[64], i, j, la = (int)strlen(a), lb = (int)strlen(b);
+
+    if (la > 62 || lb > 62)
+        return 100;
+    for (j = 0; j <= lb; j++)
+        row[j] = j;
+    for (i = 1; i <= la; i++) {
+        int prev = row[0], cur;
+        row[0] = i;
+        for (j = 1; j <= lb; j++) {
+            int cost = lc((unsigned char)a[i - 1]) != lc((unsigned char)b[j - 1]);
+            cur = row[j];
+            row[j] = prev + cost;
+            if (row[j - 1] + 1 < row[j])
+                row[j] = row[j - 1] + 1;
+            if (cur + 1 < row[j])
+                row[j] = cur + 1;
+            prev = cur;
+        }
+    }
+    return row[lb] > 100 ? 100 : row[lb];
+}
+
+unsigned long ofd_hash_ci(const char *s)
+{
+    unsigned long h = 2166136261UL;
+
+    for (; *s; s++) {
+        h ^= (unsigned long)lc((unsigned char)*s);
+        h = (h * 16777619UL) & 0xffffffffUL;
+    }
+    return h;
+}
+
+enum ofd_code ofd_read_file(const char *path, size_t max, char **out, size_t *len, ofd_err *e)
+{
+    FILE *f = NULL;
+    char *buf = NULL, *n;
+    size_t used = 0, cap = 0, got;
+    enum ofd_code rc = OFD_E_IO;
+
+    if (!(f = fopen(path, "rb"))) {
+        ofd_err_set(e, OFD_E_IO, "cannot open '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    for (;;) {
+        if (cap - used < 4096 + 1) {
+            cap = cap ? cap * 2 : 8192;
+            if (!(n = realloc(buf, cap))) {
+                rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory reading '%s'", path);
+                goto out;
+            }
+            buf = n;
+        }
+        got = fread(buf + used, 1, cap - used - 1, f);
+        used += got;
+        if (used > max) {
+            rc = ofd_err_set(e, OFD_E_INVALID, "'%s' is larger than the limit of %zu bytes",
+                             path, max);
+            goto out;
+        }
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        ofd_err_set(e, OFD_E_IO, "cannot read '%s'", path);
+        goto out;
+    }
+    buf[used] = '\0';
+    *out = buf;
+    *len = used;
+    buf = NULL;
+    rc = OFD_OK;
+out:
+    if (f)
+        fclose(f);
+    free(buf);
+    return rc;
+}

@@ -1,0 +1,49 @@
+/* Small string helpers for the portable core: a growable buffer and the few
+ * functions that ISO C lacks (strdup, case-insensitive compare). UTF-8 throughout. */
+#ifndef OCSFED_STRBUF_H
+#define OCSFED_STRBUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "error.h"
+
+struct strbuf {
+    char *s;      /* NUL-terminated; NULL until the first append */
+    size_t len;
+    size_t cap;
+    int oom;      /* set when an allocation failed; later appends do nothing */
+};
+
+/* Appends; on allocation failure sets sb->oom and leaves the content as it was. */
+void sb_append(struct strbuf *sb, const char *s);
+void sb_appendn(struct strbuf *sb, const char *s, size_t n);
+void sb_appendc(struct strbuf *sb, char c);
+void sb_printf(struct strbuf *sb, const char *fmt, ...) OFD_PRINTF(2, 3);
+/* Cuts the content back to len bytes (len <= sb->len). */
+void sb_truncate(struct strbuf *sb, size_t len);
+/* The content ("" when empty). Owned by sb. */
+const char *sb_str(const struct strbuf *sb);
+/* Hands the content over: returns a malloc'ed string the caller frees (NULL on oom)
+ * and leaves sb empty. */
+char *sb_take(struct strbuf *sb);
+void sb_free(struct strbuf *sb);
+
+/* malloc'ed copy of s (NULL for NULL or on oom); caller frees. */
+char *ofd_strdup(const char *s);
+char *ofd_strndup(const char *s, size_t n);
+/* ASCII case-insensitive comparisons (FQDNs, domains). */
+int ofd_strcasecmp(const char *a, const char *b);
+/* Lower-cases ASCII letters in place; returns s. */
+char *ofd_strlower(char *s);
+/* Levenshtein distance, capped at 100 (for "did you mean"). */
+int ofd_edit_distance(const char *a, const char *b);
+/* FNV-1a over the lower-cased bytes of s. */
+unsigned long ofd_hash_ci(const char *s);
+
+/* Reads a whole file into a malloc'ed buffer (NUL added after len bytes) that the
+ * caller frees. Fails with OFD_E_IO, or OFD_E_INVALID when the file is larger than
+ * max bytes. */
+enum ofd_code ofd_read_file(const char *path, size_t max, char **out, size_t *len, ofd_err *e);
+
+#endif

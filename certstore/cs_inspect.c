@@ -1,0 +1,296 @@
+#include "cs_inspect.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#define CS_FILE_MAX (1024L * 1024L)
+
+static long long asn1_time_unix(const ASN1_TIME *t)
+{
+    struct tm tm;
+    long long days, y;
+    int m;
+
+    memset(&tm, 0, sizeof(tm));
+    if (!t || !ASN1_TIME_to_tm(t, &tm))
+        return 0;
+    /* Days from civil (proleptic Gregorian), independent of the local time zone. */
+    y = (long long)tm.tm_year + 1900;
+    m = tm.tm_mon + 1;
+    y -= m <= 2;
+    {
+        long long era = (y >= 0 ? y : y - 399) / 400;
+        long long yoe = y - era * 400;
+        long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + tm.tm_mday - 1;
+        long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        days = era * 146097 + doe - 719468;
+    }
+    return days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+}
+
+void cs_cert_info_free(struct cs_cert_info *ci)
+{
+    if (!ci)
+        return;
+    free(ci->issuer_der);
+    free(ci->serial_le);
+    memset(ci, 0, sizeof(*ci));
+}
+
+enum ofd_code cs_inspect_der(const unsigned char *der, size_t len, struct cs_cert_info *out,
+                             ofd_err *e)
+{
+    const unsigned char *p = der;
+    X509 *x = NULL;
+    EXTENDED_KEY_USAGE *eku = NULL;
+    BASIC_CONSTRAINTS *bc = NULL;
+    ASN1_INTEGER *sn;
+    BIGNUM *bn = NULL;
+    BIO *mem = NULL;
+    struct cs_cert_info ci;
+    unsigned char *ip = NULL;
+    int n, i, crit = 0;
+    char *buf;
+    long bl;
+    enum ofd_code rc = OFD_E_CRYPTO;
+    int said = 0;
+
+    memset(&ci, 0, sizeof(ci));
+    if (len > 0x7fffffff || !(x = d2i_X509(NULL, &p, (long)len)) || p != der + len) {
+        ofd_err_set(e, OFD_E_CRYPTO, "not a DER X.509 certificate (%zu bytes)", len);
+        said = 1;
+        goto out;
+    }
+    if (cs_x509_thumbprint(der, len, ci.tp, e) != OFD_OK) {
+        said = 1;
+        goto out;
+    }
+    X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, ci.cn, sizeof(ci.cn));
+    if (!(mem = BIO_new(BIO_s_mem())))
+        goto out;
+    X509_NAME_print_ex(mem, X509_get_subject_name(x), 0, XN_FLAG_RFC2253);
+    bl = BIO_get_mem_data(mem, &buf);
+    if (bl > 0)
+        snprintf(ci.subject, sizeof(ci.subject), "%.*s", (int)(bl > 511 ? 511 : bl), buf);
+    if ((eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit, NULL))) {
+        ci.has_eku = 1;
+        for (i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
+            int nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i));
+            ci.server_auth |= nid == NID_server_auth;
+            ci.client_auth |= nid == NID_client_auth;
+        }
+    }
+    if ((bc = X509_get_ext_d2i(x, NID_basic_constraints, &crit, NULL)))
+        ci.is_ca = bc->ca != 0;
+    ci.self_signed = X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0;
+    ci.not_before = asn1_time_unix(X509_get0_notBefore(x));
+    ci.not_after = asn1_time_unix(X509_get0_notAfter(x));
+    if ((n = i2d_X509_NAME(X509_get_issuer_name(x), &ip)) <= 0)
+        goto out;
+    if (!(ci.issuer_der = malloc((size_t)n)))
+        goto out;
+    memcpy(ci.issuer_der, ip, (size_t)n);
+    ci.issuer_len = (size_t)n;
+    sn = X509_get_serialNumber(x);
+    if (!(bn = ASN1_INTEGER_to_BN(sn, NULL)))
+        goto out;
+    n = BN_num_bytes(bn);
+    if (n == 0)
+        n = 1;
+    if (!(ci.serial_le = calloc(1, (size_t)n)))
+        goto out;
+    /* CryptoAPI keeps serial numbers least significant byte first. */
+    if (BN_bn2lebinpad(bn, ci.serial_le, n) != n)
+        goto out;
+    ci.serial_len = (size_t)n;
+    *out = ci;
+    memset(&ci, 0, sizeof(ci));
+    rc = OFD_OK;
+out:
+    if (rc != OFD_OK && !said)
+        ofd_err_set(e, OFD_E_CRYPTO, "cannot inspect the certificate");
+    cs_cert_info_free(&ci);
+    OPENSSL_free(ip);
+    BN_free(bn);
+    BIO_free(mem);
+    EXTENDED_KEY_USAGE_free(eku);
+    BASIC_CONSTRAINTS_free(bc);
+    X509_free(x);
+    return rc;
+}
+
+static enum ofd_code read_small(const char *path, unsigned char **buf, long *len, ofd_err *e)
+{
+    FILE *f = NULL;
+    unsigned char *b = NULL;
+    size_t got = 0, r;
+    enum ofd_code rc = OFD_E_IO;
+
+    if (!(f = fopen(path, "rb"))) {
+        ofd_err_set(e, OFD_E_IO, "cannot open '%s'", path);
+        goto out;
+    }
+    if (!(b = malloc(CS_FILE_MAX + 1))) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    while ((r = fread(b + got, 1, CS_FILE_MAX + 1 - got, f)) > 0)
+        got += r;
+    if (ferror(f)) {
+        ofd_err_set(e, OFD_E_IO, "cannot read '%s'", path);
+        goto out;
+    }
+    if (got > CS_FILE_MAX) {
+        rc = ofd_err_set(e, OFD_E_CRYPTO, "'%s' is larger than %ld bytes", path, CS_FILE_MAX);
+        goto out;
+    }
+    *buf = b;
+    *len = (long)got;
+    b = NULL;
+    rc = OFD_OK;
+out:
+    free(b);
+    if (f)
+        fclose(f);
+    return rc;
+}
+
+enum ofd_code cs_load_cert_file(const char *path, unsigned char **der, size_t *len, ofd_err *e)
+{
+    unsigned char *buf = NULL, *out = NULL, *o;
+    const unsigned char *p;
+    long blen = 0;
+    BIO *bio = NULL;
+    X509 *x = NULL, *extra = NULL;
+    int n;
+    enum ofd_code rc;
+
+    if ((rc = read_small(path, &buf, &blen, e)) != OFD_OK)
+        goto out;
+    rc = OFD_E_CRYPTO;
+    p = buf;
+    if (!(x = d2i_X509(NULL, &p, blen)) || p != buf + blen) {
+        X509_free(x);
+        x = NULL;
+        if (!(bio = BIO_new_mem_buf(buf, (int)blen)))
+            goto fail;
+        if (!(x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
+            ofd_err_set(e, OFD_E_CRYPTO, "'%s' holds no DER or PEM certificate", path);
+            goto out;
+        }
+        if ((extra = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
+            ofd_err_set(e, OFD_E_CRYPTO, "'%s' holds more than one certificate: give one "
+                        "file per certificate", path);
+            goto out;
+        }
+    }
+    if ((n = i2d_X509(x, NULL)) <= 0 || !(out = malloc((size_t)n)))
+        goto fail;
+    o = out;
+    i2d_X509(x, &o);
+    *der = out;
+    *len = (size_t)n;
+    out = NULL;
+    rc = OFD_OK;
+    goto out;
+fail:
+    ofd_err_set(e, OFD_E_CRYPTO, "cannot read a certificate from '%s'", path);
+out:
+    free(out);
+    free(buf);
+    BIO_free(bio);
+    X509_free(x);
+    X509_free(extra);
+    return rc;
+}
+
+enum ofd_code cs_load_pkcs12_cert(const char *path, const char *password, unsigned char **der,
+                                  size_t *len, ofd_err *e)
+{
+    unsigned char *buf = NULL, *out = NULL, *o;
+    const unsigned char *p;
+    long blen = 0;
+    PKCS12 *p12 = NULL;
+    EVP_PKEY *key = NULL;
+    X509 *x = NULL;
+    STACK_OF(X509) *ca = NULL;
+    int n;
+    enum ofd_code rc;
+
+    if ((rc = read_small(path, &buf, &blen, e)) != OFD_OK)
+        goto out;
+    rc = OFD_E_CRYPTO;
+    p = buf;
+    if (!(p12 = d2i_PKCS12(NULL, &p, blen))) {
+        ofd_err_set(e, OFD_E_CRYPTO, "'%s' is not a PKCS#12 (.pfx) file", path);
+        goto out;
+    }
+    if (!PKCS12_parse(p12, password ? password : "", &key, &x, &ca) || !x) {
+        ofd_err_set(e, OFD_E_CRYPTO, "cannot open '%s': wrong password, or no certificate "
+                    "with a private key in it", path);
+        goto out;
+    }
+    if ((n = i2d_X509(x, NULL)) <= 0 || !(out = malloc((size_t)n))) {
+        ofd_err_set(e, OFD_E_CRYPTO, "cannot encode the certificate of '%s'", path);
+        goto out;
+    }
+    o = out;
+    i2d_X509(x, &o);
+    *der = out;
+    *len = (size_t)n;
+    out = NULL;
+    rc = OFD_OK;
+out:
+    free(out);
+    free(buf);
+    PKCS12_free(p12);
+    EVP_PKEY_free(key);
+    X509_free(x);
+    sk_X509_pop_free(ca, X509_free);
+    return rc;
+}
+
+enum ofd_code cs_check_server_cert(const struct cs_cert_info *ci, const char *expected_cn,
+                                   long long now, ofd_err *e)
+{
+    char tp[2 * CS_SHA1_LEN + 1];
+    size_t i;
+    int same = strlen(ci->cn) == strlen(expected_cn);
+
+    cs_thumbprint_hex(ci->tp, tp);
+    if (!ci->has_eku || !ci->server_auth || !ci->client_auth)
+        return ofd_err_rule(e, OFD_E_INVALID, "R14",
+                            "certificate %s (CN=%s) lacks %s in its intended purposes "
+                            "(needs Server Authentication and Client Authentication)",
+                            tp, ci->cn,
+                            (!ci->has_eku || (!ci->server_auth && !ci->client_auth))
+                                ? "Server and Client Authentication"
+                                : !ci->client_auth ? "Client Authentication"
+                                                   : "Server Authentication");
+    for (i = 0; same && expected_cn[i]; i++) {
+        char a = ci->cn[i], b = expected_cn[i];
+        if (a >= 'A' && a <= 'Z')
+            a = (char)(a - 'A' + 'a');
+        if (b >= 'A' && b <= 'Z')
+            b = (char)(b - 'A' + 'a');
+        same = a == b;
+    }
+    if (!same)
+        return ofd_err_rule(e, OFD_E_INVALID, "R15",
+                            "certificate %s has subject CN=%s, expected CN=%s", tp,
+                            ci->cn[0] ? ci->cn : "(none)", expected_cn);
+    if (now < ci->not_before)
+        return ofd_err_rule(e, OFD_E_INVALID, "R16", "certificate %s (CN=%s) is not valid yet",
+                            tp, ci->cn);
+    if (now > ci->not_after)
+        return ofd_err_rule(e, OFD_E_INVALID, "R16", "certificate %s (CN=%s) has expired; an "
+                            "expired certificate stops the Front End from starting", tp, ci->cn);
+    return OFD_OK;
+}

@@ -1,0 +1,52 @@
+/* certstore: portable certificate inspection for the plan (R13-R17): reading DER or
+ * PEM files and PKCS#12 files, and the checks a server certificate must pass. */
+#ifndef OCSFED_CS_INSPECT_H
+#define OCSFED_CS_INSPECT_H
+
+#include <stddef.h>
+
+#include "cs.h"
+#include "error.h"
+
+struct cs_cert_info {
+    unsigned char tp[CS_SHA1_LEN];   /* SHA-1 thumbprint */
+    char cn[256];                    /* subject CN (UTF-8), "" if none */
+    char subject[512];               /* one-line subject, RFC 2253 */
+    int has_eku;                     /* 1: an extended key usage extension is present */
+    int server_auth, client_auth;    /* its purposes */
+    int is_ca;                       /* basicConstraints CA:TRUE */
+    int self_signed;                 /* subject == issuer */
+    long long not_before, not_after; /* seconds since 1970 (UTC) */
+    unsigned char *issuer_der;       /* DER of the issuer Name (malloc'ed) */
+    size_t issuer_len;
+    unsigned char *serial_le;        /* serial number bytes, little-endian (malloc'ed) */
+    size_t serial_len;
+};
+
+/* Inspects a DER certificate. Returns OFD_OK and fills *out (free with
+ * cs_cert_info_free), or OFD_E_CRYPTO. */
+enum ofd_code cs_inspect_der(const unsigned char *der, size_t len, struct cs_cert_info *out,
+                             ofd_err *e);
+void cs_cert_info_free(struct cs_cert_info *ci);
+
+/* Reads a file holding exactly one certificate, DER or PEM. On OFD_OK *der is a
+ * malloc'ed DER encoding (caller frees). OFD_E_IO, OFD_E_CRYPTO otherwise. Files over
+ * 1 MiB are refused. */
+enum ofd_code cs_load_cert_file(const char *path, unsigned char **der, size_t *len, ofd_err *e);
+
+/* Opens a PKCS#12 file with password (NULL or "" tried as empty) and returns its
+ * end-entity certificate as malloc'ed DER (caller frees). OFD_E_IO, OFD_E_CRYPTO
+ * (wrong password or not PKCS#12) otherwise. */
+enum ofd_code cs_load_pkcs12_cert(const char *path, const char *password, unsigned char **der,
+                                  size_t *len, ofd_err *e);
+
+/* Checks a certificate for use as the OCS server certificate (rule in e->rule):
+ * R14: extended key usage includes Server and Client Authentication (a certificate
+ *      without the extension does not qualify: the guide asks for both purposes);
+ * R15: the subject CN equals expected_cn (case-insensitive);
+ * R16/R17: valid at time now (an expired certificate stops the Front End).
+ * Returns OFD_OK or OFD_E_INVALID with the first failure. */
+enum ofd_code cs_check_server_cert(const struct cs_cert_info *ci, const char *expected_cn,
+                                   long long now, ofd_err *e);
+
+#endif
