@@ -10,7 +10,7 @@ pkgs=(
   clang libclang-rt-14-dev valgrind openssl
   # Windows build, Wine as the Windows under test, the MSI
   gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 binutils-mingw-w64-x86-64 mingw-w64-tools
-  wine wine64 libwine wixl
+  wine wine64 libwine wixl msitools
   # building the MinGW dependencies from Debian source packages
   dpkg-dev xz-utils ca-certificates perl
 )

@@ -4,6 +4,8 @@
 # what another left in the registry, the certificate stores or the services.
 #   OCSFED_WINE_TEMPLATE  template prefix (default: made by scripts/wine-prefix.sh)
 #   OCSFED_WINE_KEEP=1    keep the prefix and print its path (debugging)
+# `wine-run.sh --shell SCRIPT ARGS...` runs a bash script instead, with WINEPREFIX and
+# WINE (the loader) set, for tests that take several Windows steps in one prefix.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 tmpl=${OCSFED_WINE_TEMPLATE:-$(bash "$here/wine-prefix.sh")} || exit 125
@@ -14,7 +16,12 @@ mkdir "$dir/p"
 export WINEPREFIX="$dir/p" WINEARCH=win64 WINEDEBUG=${WINEDEBUG:--all} WINEDLLOVERRIDES="mscoree,mshtml="
 loader=/usr/lib/wine/wine64
 [ -x "$loader" ] || loader=wine
-"$loader" "$@"
+if [ "${1:-}" = "--shell" ]; then
+  shift
+  WINE=$loader bash "$@"
+else
+  "$loader" "$@"
+fi
 rc=$?
 wineserver -k >/dev/null 2>&1
 wineserver -w >/dev/null 2>&1
