@@ -36,6 +36,15 @@ int cmd_validate(int argc, char **argv, FILE *out, FILE *err)
                 m->nnodes, m->nnodes == 1 ? "" : "s");
         status = 0;
     } else if (d.n) {
+        size_t i, k = 0;
+        for (i = 0; i < d.n; i++) /* notes only matter for a manifest that will be used */
+            if (d.v[i].sev != DIAG_NOTE)
+                d.v[k++] = d.v[i];
+            else {
+                free(d.v[i].ptr);
+                free(d.v[i].msg);
+            }
+        d.n = k;
         diags_print(&d, argv[1], err);
         fprintf(err, "%s: %zu error%s, %zu warning%s; nothing applied\n", argv[1], d.nerrors,
                 d.nerrors == 1 ? "" : "s", d.nwarnings, d.nwarnings == 1 ? "" : "s");

@@ -6,6 +6,7 @@
 struct jp_entry {
     char *ptr;
     int line, col;
+    int kline, kcol; /* the member name, for object members; else the value */
 };
 
 struct jsonpos {
@@ -97,8 +98,8 @@ static const struct jp_entry *record(struct scan *sc, int line, int col)
         sc->oom = 1;
         return NULL;
     }
-    p->v[p->n].line = line;
-    p->v[p->n].col = col;
+    p->v[p->n].line = p->v[p->n].kline = line;
+    p->v[p->n].col = p->v[p->n].kcol = col;
     for (k = hash(ptr) & (p->nslots - 1); p->index[k]; k = (k + 1) & (p->nslots - 1))
         ;
     p->index[k] = ++p->n;
@@ -423,9 +424,13 @@ static int object(struct scan *sc)
         dup = record(sc, sc->line, sc->col);
         if (sc->oom)
             goto out;
-        if (dup)
+        if (dup) {
             diags_add(sc->d, DIAG_ERROR, "syntax", kline, kcol, sb_str(&sc->path),
-                      "duplicate key '%s' (first at %d:%d)", sb_str(&key), dup->line, dup->col);
+                      "duplicate key '%s' (first at %d:%d)", sb_str(&key), dup->kline, dup->kcol);
+        } else {
+            sc->pos->v[sc->pos->n - 1].kline = kline;
+            sc->pos->v[sc->pos->n - 1].kcol = kcol;
+        }
         if (value(sc) != 0)
             goto out;
         sb_truncate(&sc->path, base);
@@ -580,6 +585,17 @@ int jsonpos_find(const struct jsonpos *p, const char *ptr, int *line, int *col)
         return 0;
     *line = x->line;
     *col = x->col;
+    return 1;
+}
+
+int jsonpos_find_key(const struct jsonpos *p, const char *ptr, int *line, int *col)
+{
+    const struct jp_entry *x = p ? find(p, ptr) : NULL;
+
+    if (!x)
+        return 0;
+    *line = x->kline;
+    *col = x->kcol;
     return 1;
 }
 

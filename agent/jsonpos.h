@@ -29,6 +29,10 @@ enum ofd_code jsonpos_scan(const char *text, size_t len, struct jsonpos **out,
  * value exists, else 0 (line/col untouched). */
 int jsonpos_find(const struct jsonpos *p, const char *ptr, int *line, int *col);
 
+/* Like jsonpos_find, but gives the position of the member's name for an object member
+ * (the value's position otherwise). */
+int jsonpos_find_key(const struct jsonpos *p, const char *ptr, int *line, int *col);
+
 /* Number of values recorded. */
 size_t jsonpos_count(const struct jsonpos *p);
 

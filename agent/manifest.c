@@ -113,6 +113,7 @@ static void check_keys(struct mctx *mc, const cJSON *obj, const char *ptr,
 {
     const cJSON *it;
     char p[1024];
+    int line, col;
 
     cJSON_ArrayForEach(it, obj) {
         const char *best = NULL;
@@ -132,10 +133,13 @@ static void check_keys(struct mctx *mc, const cJSON *obj, const char *ptr,
         if (found)
             continue;
         child(p, sizeof(p), ptr, it->string);
+        if (!jsonpos_find_key(mc->pos, p, &line, &col))
+            locate(mc, p, &line, &col);
         if (best && (bestd <= 2 || (size_t)bestd * 3 <= strlen(it->string)))
-            ERR(mc, "schema", p, "unknown key '%s'; did you mean '%s'?", it->string, best);
+            diags_add(mc->d, DIAG_ERROR, "schema", line, col, p,
+                      "unknown key '%s'; did you mean '%s'?", it->string, best);
         else
-            ERR(mc, "schema", p, "unknown key '%s'", it->string);
+            diags_add(mc->d, DIAG_ERROR, "schema", line, col, p, "unknown key '%s'", it->string);
     }
 }
 
