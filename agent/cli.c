@@ -34,35 +34,47 @@ static int cmd_version(int argc, char **argv, FILE *out, FILE *err)
     return 0;
 }
 
-static void usage(FILE *f)
+static void usage(FILE *f, const struct cli_command *extra, size_t nextra)
 {
     size_t i;
 
     fprintf(f, "usage: ocsfed [--version] COMMAND [ARGS]\n\ncommands:\n");
     for (i = 0; i < N_COMMANDS; i++)
         fprintf(f, "  ocsfed %s\n", commands[i].usage);
+    for (i = 0; i < nextra; i++)
+        fprintf(f, "  ocsfed %s\n", extra[i].usage);
 }
 
 int cli_main(int argc, char **argv, FILE *out, FILE *err)
 {
+    return cli_main_ex(argc, argv, out, err, NULL, 0);
+}
+
+int cli_main_ex(int argc, char **argv, FILE *out, FILE *err, const struct cli_command *extra,
+                size_t nextra)
+{
     size_t i;
 
     if (argc < 2) {
-        usage(err);
+        usage(err, extra, nextra);
         return 2;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
         return cmd_version(1, argv + 1, out, err);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
         || strcmp(argv[1], "help") == 0) {
-        usage(out);
+        usage(out, extra, nextra);
         return 0;
     }
     for (i = 0; i < N_COMMANDS; i++) {
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1, out, err);
     }
+    for (i = 0; i < nextra; i++) {
+        if (strcmp(argv[1], extra[i].name) == 0)
+            return extra[i].run(argc - 1, argv + 1, out, err);
+    }
     fprintf(err, "ocsfed: unknown command '%s'\n", argv[1]);
-    usage(err);
+    usage(err, extra, nextra);
     return 2;
 }

@@ -17,4 +17,9 @@ struct cli_command {
  * plan, changes pending). */
 int cli_main(int argc, char **argv, FILE *out, FILE *err);
 
+/* The same with commands that only one platform has (the Windows service commands),
+ * handed in by that platform's entry point so the core needs no #ifdef. */
+int cli_main_ex(int argc, char **argv, FILE *out, FILE *err, const struct cli_command *extra,
+                size_t nextra);
+
 #endif
