@@ -1,0 +1,51 @@
+/* The agent as a Windows service (OcsFedAgent): the Service Control Manager protocol,
+ * the wait loop (stop, "sync now", a change in the manifest folder, the interval),
+ * and its configuration in HKLM\SOFTWARE\ocsfed. What one check does is a hook, so
+ * the same loop runs the real check in ocsfed.exe and a probe in the tests. */
+#ifndef OCSFED_SVC_WIN_H
+#define OCSFED_SVC_WIN_H
+
+#include <windows.h>
+
+#include <stdint.h>
+
+#include "error.h"
+
+#define SVC_NAME L"OcsFedAgent"
+#define SVC_DISPLAY_NAME L"OCS Federation Agent"
+#define SVC_REG_KEY L"SOFTWARE\\ocsfed"
+/* Custom control code: check now (`ocsfed service sync`, `sc control OcsFedAgent 128`). */
+#define SVC_CONTROL_SYNC 128
+
+struct svc_config {
+    char manifest_path[1024];  /* folder holding manifest.json (UNC path or local), UTF-8 */
+    char trusted_signer[64];   /* publisher certificate thumbprint, hex */
+    int monitor;               /* 1: report drift, change nothing */
+    uint32_t interval_s;       /* poll interval (default 300) */
+};
+
+/* Reads the configuration from HKLM\SOFTWARE\ocsfed (values ManifestPath,
+ * TrustedSigner, Mode = apply|monitor, IntervalSeconds). Missing values take their
+ * defaults, except ManifestPath, which is required. */
+enum ofd_code svc_config_load(struct svc_config *c, ofd_err *e);
+
+struct svc_hooks {
+    /* One check: reason is "start", "sync", "change" or "interval". It should call
+     * svc_stop_requested() between steps and, when it returns 1, finish or roll back
+     * the step in flight and return. Errors are logged; the loop goes on. */
+    enum ofd_code (*check)(void *ctx, const struct svc_config *cfg, const char *reason, ofd_err *e);
+    void *ctx;
+};
+
+/* Runs the service under the SCM (returns when it has stopped: 0), or, when
+ * foreground is set or the process was not started by the SCM, in the console until
+ * Ctrl+C (`ocsfed service run`). Returns the process exit status. */
+int svc_run(const struct svc_hooks *hooks, int foreground);
+
+/* 1 once a stop has been requested (SCM stop, shutdown or Ctrl+C). */
+int svc_stop_requested(void);
+
+/* Asks the running service `name` to check now. */
+enum ofd_code svc_sync(const wchar_t *name, ofd_err *e);
+
+#endif

@@ -1,0 +1,207 @@
+/* The service loop under the real SCM of the Wine prefix: start, the first check,
+ * "sync now" (control 128), a change in the manifest folder, stop in the middle of a
+ * check, and a configuration the service refuses. */
+#include <windows.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "svc_win.h"
+#include "wmi_service.h"
+
+#define LOG "C:\\ocsfed-svc\\checks.log"
+
+static void set_config(const wchar_t *mode)
+{
+    HKEY key;
+    DWORD interval = 3600;
+
+    assert_int_equal(RegCreateKeyExW(HKEY_LOCAL_MACHINE, SVC_REG_KEY, 0, NULL, 0, KEY_SET_VALUE, NULL, &key, NULL),
+                     ERROR_SUCCESS);
+    RegSetValueExW(key, L"ManifestPath", 0, REG_SZ, (const BYTE *)L"C:\\ocsfed-share", sizeof(L"C:\\ocsfed-share"));
+    RegSetValueExW(key, L"Mode", 0, REG_SZ, (const BYTE *)mode, (DWORD)((wcslen(mode) + 1) * sizeof(wchar_t)));
+    RegSetValueExW(key, L"IntervalSeconds", 0, REG_DWORD, (const BYTE *)&interval, sizeof(interval));
+    RegCloseKey(key);
+}
+
+static void install(void)
+{
+    wchar_t exe[MAX_PATH], cmd[2 * MAX_PATH], *slash;
+    SC_HANDLE scm, svc;
+
+    CreateDirectoryW(L"C:\\ocsfed-svc", NULL);
+    CreateDirectoryW(L"C:\\ocsfed-share", NULL);
+    DeleteFileW(L"C:\\ocsfed-svc\\checks.log");
+    assert_true(GetModuleFileNameW(NULL, exe, MAX_PATH) > 0);
+    slash = wcsrchr(exe, L'\\');
+    slash[1] = 0;
+    _snwprintf(cmd, sizeof(cmd) / sizeof(cmd[0]), L"\"%lssvc_harness.exe\"", exe);
+    cmd[sizeof(cmd) / sizeof(cmd[0]) - 1] = 0;
+    scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS);
+    assert_non_null(scm);
+    svc = OpenServiceW(scm, SVC_NAME, SERVICE_ALL_ACCESS);
+    if (!svc)
+        svc = CreateServiceW(scm, SVC_NAME, SVC_DISPLAY_NAME, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS,
+                             SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL, cmd, NULL, NULL, NULL, NULL, NULL);
+    assert_non_null(svc);
+    CloseServiceHandle(svc);
+    CloseServiceHandle(scm);
+}
+
+/* Number of lines equal to `line` in the probe's log. */
+static int count(const char *line)
+{
+    char buf[256];
+    int n = 0;
+    FILE *f = fopen(LOG, "r");
+
+    if (!f)
+        return 0;
+    while (fgets(buf, sizeof(buf), f)) {
+        buf[strcspn(buf, "\r\n")] = 0;
+        n += strcmp(buf, line) == 0;
+    }
+    fclose(f);
+    return n;
+}
+
+/* Waits up to ms for `line` to appear n times; returns the time it took or -1. */
+static long wait_line(const char *line, int n, DWORD ms)
+{
+    DWORD t0 = GetTickCount();
+
+    while (GetTickCount() - t0 < ms) {
+        if (count(line) >= n)
+            return (long)(GetTickCount() - t0);
+        Sleep(20);
+    }
+    return -1;
+}
+
+static void start(void)
+{
+    SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS);
+    SC_HANDLE svc = OpenServiceW(scm, SVC_NAME, SERVICE_START);
+
+    assert_non_null(svc);
+    assert_true(StartServiceW(svc, 0, NULL));
+    CloseServiceHandle(svc);
+    CloseServiceHandle(scm);
+}
+
+/* Sends STOP and returns the milliseconds until the SCM reports STOPPED. */
+static long stop(void)
+{
+    SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS);
+    SC_HANDLE svc = OpenServiceW(scm, SVC_NAME, SERVICE_STOP | SERVICE_QUERY_STATUS);
+    SERVICE_STATUS st;
+    DWORD t0 = GetTickCount();
+    long took = -1;
+
+    assert_non_null(svc);
+    assert_true(ControlService(svc, SERVICE_CONTROL_STOP, &st));
+    while (GetTickCount() - t0 < 15000) {
+        assert_true(QueryServiceStatus(svc, &st));
+        if (st.dwCurrentState == SERVICE_STOPPED) {
+            took = (long)(GetTickCount() - t0);
+            break;
+        }
+        Sleep(20);
+    }
+    CloseServiceHandle(svc);
+    CloseServiceHandle(scm);
+    return took;
+}
+
+static void checks_on_start_sync_and_change(void **state)
+{
+    ofd_err e;
+    long t;
+    FILE *f;
+
+    (void)state;
+    set_config(L"apply");
+    install();
+    start();
+    assert_true(wait_line("start", 1, 10000) >= 0);
+
+    assert_int_equal(svc_sync(SVC_NAME, &e), OFD_OK);
+    assert_true(wait_line("sync", 1, 5000) >= 0);
+
+    /* A manifest published in the watched folder is seen within seconds. */
+    f = fopen("C:\\ocsfed-share\\manifest.json", "w");
+    assert_non_null(f);
+    fputs("{}\n", f);
+    fclose(f);
+    t = wait_line("change", 1, 5000);
+    assert_true(t >= 0);
+    print_message("change seen %ld ms after the write\n", t);
+
+    t = stop();
+    assert_true(t >= 0);
+    assert_true(wait_line("exited", 1, 5000) >= 0);
+    assert_int_equal(count("interrupted"), 0);
+    assert_int_equal(count("monitor"), 0);
+}
+
+static void stop_in_the_middle_of_a_check(void **state)
+{
+    FILE *f;
+    ofd_err e;
+    long t;
+
+    (void)state;
+    set_config(L"monitor");
+    install();
+    start();
+    assert_true(wait_line("start", 1, 10000) >= 0);
+    assert_int_equal(count("monitor"), 1);
+    f = fopen("C:\\ocsfed-svc\\slow", "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(svc_sync(SVC_NAME, &e), OFD_OK);
+    assert_true(wait_line("slow-begin", 1, 5000) >= 0);
+    t = stop();
+    print_message("stopped %ld ms after STOP, mid-check\n", t);
+    assert_true(t >= 0 && t < 5000);
+    assert_int_equal(count("interrupted"), 1);
+    assert_int_equal(count("slow-end"), 0);
+    DeleteFileW(L"C:\\ocsfed-svc\\slow");
+}
+
+static void bad_configuration_stops_the_service(void **state)
+{
+    enum wmi_service_state st = 0;
+    uint32_t pid = 0;
+    ofd_err e;
+    int i;
+
+    (void)state;
+    set_config(L"sometimes");
+    install();
+    start();
+    for (i = 0; i < 200; i++) {
+        assert_int_equal(wmi_service_query("OcsFedAgent", &st, &pid, &e), OFD_OK);
+        if (st == WMI_SVC_STOPPED)
+            break;
+        Sleep(50);
+    }
+    assert_int_equal(st, WMI_SVC_STOPPED);
+    assert_int_equal(count("start"), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(checks_on_start_sync_and_change),
+        cmocka_unit_test(stop_in_the_middle_of_a_check),
+        cmocka_unit_test(bad_configuration_stops_the_service),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
