@@ -13,6 +13,8 @@
 /* Backoff when the manifest folder cannot be watched (share away): 5 s doubling to the
  * interval. */
 #define WATCH_RETRY_MIN_MS 5000
+/* How often an unconfigured agent looks at its configuration again. */
+#define CONFIG_RETRY_MS 60000
 
 static SERVICE_STATUS_HANDLE status_handle;
 static SERVICE_STATUS status;
@@ -179,12 +181,18 @@ static void loop(void)
     const char *reason = "start";
     ofd_err e;
 
-    ofd_err_clear(&e);
-    if (svc_config_load(&cfg, &e) != OFD_OK) {
+    /* An agent installed without a configuration keeps running and says so, once a
+     * minute, until the configuration is fixed (then `ocsfed service sync` or the
+     * next minute picks it up): failing to start would roll the MSI back. */
+    for (;;) {
+        ofd_err_clear(&e);
+        if (svc_config_load(&cfg, &e) == OFD_OK)
+            break;
         evlog_error(EVLOG_CONFIG_INVALID, "%s", e.msg);
-        fprintf(stderr, "ocsfed: %s\n", e.msg);
-        exit_status = 1;
-        return;
+        if (WaitForMultipleObjects(2, (HANDLE[]){stop_event, sync_event}, FALSE, CONFIG_RETRY_MS) == WAIT_OBJECT_0) {
+            evlog_info(EVLOG_STOPPED, "stopped");
+            return;
+        }
     }
     evlog_info(EVLOG_STARTED, "watching %s, mode %s, every %lu s", cfg.manifest_path,
                cfg.monitor ? "monitor" : "apply", (unsigned long)cfg.interval_s);

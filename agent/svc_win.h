@@ -26,7 +26,8 @@ struct svc_config {
 
 /* Reads the configuration from HKLM\SOFTWARE\ocsfed (values ManifestPath,
  * TrustedSigner, Mode = apply|monitor, IntervalSeconds). Missing values take their
- * defaults, except ManifestPath, which is required. */
+ * defaults, except ManifestPath, which is required: without it the service keeps
+ * running, reports EVLOG_CONFIG_INVALID once a minute and checks nothing. */
 enum ofd_code svc_config_load(struct svc_config *c, ofd_err *e);
 
 struct svc_hooks {
