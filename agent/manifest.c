@@ -159,12 +159,13 @@ static int want_int(struct mctx *mc, const cJSON *j, const char *ptr, const char
         return 0;
     }
     v = j->valuedouble;
-    if (v != v || (double)(long long)v != v) {
-        ERR(mc, "schema", ptr, "expected an integer, got %g", v);
+    /* Range first: converting an out-of-range double to an integer is undefined. */
+    if (v == v && (v < lo || v > hi) && v > -1e300 && v < 1e300) {
+        ERR(mc, rule, ptr, "%.0f is out of range (%.0f..%.0f)", v, lo, hi);
         return 0;
     }
-    if (v < lo || v > hi) {
-        ERR(mc, rule, ptr, "%.0f is out of range (%.0f..%.0f)", v, lo, hi);
+    if (v != v || v < lo || v > hi || (double)(long long)v != v) {
+        ERR(mc, "schema", ptr, "expected an integer, got %g", v);
         return 0;
     }
     *out = (long long)v;
