@@ -5,6 +5,7 @@
 
 struct jp_entry {
     char *ptr;
+    unsigned long h;
     int line, col;
     int kline, kcol; /* the member name, for object members; else the value */
 };
@@ -37,19 +38,24 @@ static unsigned long hash(const char *s)
     return h;
 }
 
-static struct jp_entry *find(const struct jsonpos *p, const char *ptr)
+static struct jp_entry *find_h(const struct jsonpos *p, const char *ptr, unsigned long h)
 {
     size_t m, k;
 
     if (!p->nslots)
         return NULL;
     m = p->nslots - 1;
-    for (k = hash(ptr) & m; p->index[k]; k = (k + 1) & m) {
+    for (k = h & m; p->index[k]; k = (k + 1) & m) {
         struct jp_entry *x = &p->v[p->index[k] - 1];
-        if (strcmp(x->ptr, ptr) == 0)
+        if (x->h == h && strcmp(x->ptr, ptr) == 0)
             return x;
     }
     return NULL;
+}
+
+static struct jp_entry *find(const struct jsonpos *p, const char *ptr)
+{
+    return find_h(p, ptr, hash(ptr));
 }
 
 static int rehash(struct jsonpos *p, size_t nslots)
@@ -59,7 +65,7 @@ static int rehash(struct jsonpos *p, size_t nslots)
     if (!idx)
         return -1;
     for (i = 0; i < p->n; i++) {
-        for (k = hash(p->v[i].ptr) & (nslots - 1); idx[k]; k = (k + 1) & (nslots - 1))
+        for (k = p->v[i].h & (nslots - 1); idx[k]; k = (k + 1) & (nslots - 1))
             ;
         idx[k] = i + 1;
     }
@@ -75,7 +81,8 @@ static const struct jp_entry *record(struct scan *sc, int line, int col)
 {
     struct jsonpos *p = sc->pos;
     const char *ptr = sb_str(&sc->path);
-    struct jp_entry *old = find(p, ptr);
+    unsigned long h = hash(ptr);
+    struct jp_entry *old = find_h(p, ptr, h);
     size_t k;
 
     if (old)
@@ -98,9 +105,10 @@ static const struct jp_entry *record(struct scan *sc, int line, int col)
         sc->oom = 1;
         return NULL;
     }
+    p->v[p->n].h = h;
     p->v[p->n].line = p->v[p->n].kline = line;
     p->v[p->n].col = p->v[p->n].kcol = col;
-    for (k = hash(ptr) & (p->nslots - 1); p->index[k]; k = (k + 1) & (p->nslots - 1))
+    for (k = h & (p->nslots - 1); p->index[k]; k = (k + 1) & (p->nslots - 1))
         ;
     p->index[k] = ++p->n;
     return NULL;
@@ -269,9 +277,15 @@ static int string(struct scan *sc, struct strbuf *out)
             continue;
         }
         if (c != '\\') {
+            /* a run of plain ASCII: one column each, no newline possible */
+            size_t start = sc->i;
+            while (sc->i < sc->n && (unsigned char)sc->s[sc->i] >= 0x20
+                   && (unsigned char)sc->s[sc->i] < 0x80 && sc->s[sc->i] != '"'
+                   && sc->s[sc->i] != '\\')
+                sc->i++;
+            sc->col += (int)(sc->i - start);
             if (out)
-                sb_appendc(out, (char)c);
-            adv(sc);
+                sb_appendn(out, sc->s + start, sc->i - start);
             continue;
         }
         adv(sc);
