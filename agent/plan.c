@@ -771,9 +771,8 @@ void plan_print_text(const struct plan *p, FILE *f)
         fputs(".\n", f);
     }
     if (p->foreign)
-        fprintf(f, "%zu route%s or authorized host%s not created by ocsfed and not named by "
-                "the manifest %s left alone.\n", p->foreign, p->foreign == 1 ? "" : "s",
-                p->foreign == 1 ? "" : "s", p->foreign == 1 ? "is" : "are");
+        fprintf(f, "%zu existing entr%s that ocsfed did not create and the manifest does not "
+                "name left alone.\n", p->foreign, p->foreign == 1 ? "y" : "ies");
 }
 
 static cJSON *instance_json(const struct node_instance *inst)

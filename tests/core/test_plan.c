@@ -515,7 +515,7 @@ static void text_output(void **state)
         "      Reason                   \"MSFT_SIPRemoteAddressData\"\n"
         "\n"
         "Plan: 0 to create, 1 to update, 0 to delete, 2 unchanged; the Front End service RTCSRV restarts (no maintenance window set).\n"
-        "1 route or authorized host not created by ocsfed and not named by the manifest is left alone.\n");
+        "1 existing entry that ocsfed did not create and the manifest does not name left alone.\n");
     plan_free(&p);
 }
 

@@ -1,0 +1,168 @@
+/* The validate, sim and plan commands through cli_main: exit statuses (validate 0/1/2;
+ * sim 0/1/2; plan 0 no changes, 2 changes pending, 1 error) and what they print.
+ * argv[1]: the examples directory; argv[2]: tests/core/data. Scratch files go to the
+ * current directory (the test's build directory). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli.h"
+#include "strbuf.h"
+
+static const char *examples = "examples";
+static const char *data = "data";
+static char out_text[65536], err_text[65536];
+
+static void slurp(FILE *f, char *buf, size_t len)
+{
+    size_t n;
+
+    rewind(f);
+    n = fread(buf, 1, len - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
+/* Runs "ocsfed ARGS..." (NULL-terminated) and returns its exit status. */
+static int run(const char *a0, ...)
+{
+    char *argv[16];
+    int argc = 0, rc;
+    const char *a;
+    va_list ap;
+    FILE *out = fopen("cli-out.txt", "w+b"), *err = fopen("cli-err.txt", "w+b");
+
+    assert_non_null(out);
+    assert_non_null(err);
+    argv[argc++] = (char *)"ocsfed";
+    va_start(ap, a0);
+    for (a = a0; a && argc < 15; a = va_arg(ap, const char *))
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+    rc = cli_main(argc, argv, out, err);
+    slurp(out, out_text, sizeof(out_text));
+    slurp(err, err_text, sizeof(err_text));
+    remove("cli-out.txt");
+    remove("cli-err.txt");
+    return rc;
+}
+
+static char *path(const char *dir, const char *file)
+{
+    struct strbuf sb = {0};
+
+    sb_printf(&sb, "%s/%s", dir, file);
+    return sb_take(&sb);
+}
+
+static void validate_exit_codes(void **state)
+{
+    char *tls = path(examples, "tls-enterprise.json"), *tcp = path(examples, "tcp-standard.json");
+    char *bad = path(data, "bad-many.json"), expect[4096];
+
+    (void)state;
+    assert_int_equal(run("validate", tls, NULL), 0);
+    assert_non_null(strstr(out_text, "valid manifest, serial 12: tls, Enterprise Edition, 2 servers, 1 domain, 2 IM&P nodes"));
+    assert_int_equal(run("validate", tcp, NULL), 0);
+    assert_string_equal(err_text, "");
+    assert_int_equal(run("validate", bad, NULL), 1);
+    snprintf(expect, sizeof(expect),
+             "%s:3:11: error: [schema] /serial: expected an integer, got a string\n"
+             "%s:3:16: error: [schema] /serail: unknown key 'serail'; did you mean 'serial'?\n"
+             "%s:4:22: error: [schema] /imp/transport: 'udp' is not a transport: use \"tls\" or \"tcp\"\n"
+             "%s:5:96: error: [R9] /imp/nodes/1/ip: IM&P node address '10.0.0.300' is not a dotted IPv4 address (four numbers 0-255)\n"
+             "%s:6:20: error: [schema] /ocs/edition: 'premium' is not an edition: use \"standard\" or \"enterprise\"\n"
+             "%s: 5 errors, 0 warnings; nothing applied\n", bad, bad, bad, bad, bad, bad);
+    assert_string_equal(err_text, expect);
+    assert_string_equal(out_text, "");
+    assert_int_equal(run("validate", NULL), 2);
+    assert_int_equal(run("validate", "no-such-manifest.json", NULL), 1);
+    assert_non_null(strstr(err_text, "ocsfed: cannot open 'no-such-manifest.json'"));
+    free(tls);
+    free(tcp);
+    free(bad);
+}
+
+static void sim_init_exit_codes(void **state)
+{
+    (void)state;
+    remove("cli-sim.json");
+    assert_int_equal(run("sim", "init", "cli-sim.json", "--fqdn", "ocs-se1.example.com", NULL), 0);
+    assert_string_equal(out_text, "cli-sim.json: empty simulated node ocs-se1.example.com (Standard Edition)\n");
+    assert_int_equal(run("sim", "init", "cli-sim.json", "--fqdn", "ocs-se1.example.com", NULL), 1);
+    assert_string_equal(err_text, "ocsfed: 'cli-sim.json' exists: not overwriting it\n");
+    assert_int_equal(run("sim", "init", "cli-sim.json", NULL), 2);
+    assert_int_equal(run("sim", "list", NULL), 2);
+}
+
+static void plan_exit_codes(void **state)
+{
+    char *tcp = path(examples, "tcp-standard.json"), *tls = path(examples, "tls-enterprise.json");
+    char *conv = path(examples, "nodes/ocs-se1-converged.json"), *fe1 = path(examples, "nodes/fe1-enterprise.json");
+    char *bad = path(data, "bad-many.json");
+    struct strbuf n1 = {0}, n2 = {0}, n3 = {0};
+
+    (void)state;
+    sb_printf(&n1, "sim:%s", conv);
+    sb_printf(&n2, "sim:%s", fe1);
+    sb_printf(&n3, "sim:%s", "cli-sim.json");
+    /* converged: 0 */
+    assert_int_equal(run("plan", tcp, "--node", sb_str(&n1), NULL), 0);
+    assert_non_null(strstr(out_text, "No changes: ocs-se1.example.com matches the manifest (5 items checked).\n"
+                                     "3 existing entries that ocsfed did not create and the manifest does not name left alone.\n"));
+    /* changes pending: 2, in text and JSON */
+    assert_int_equal(run("plan", tls, "--node", sb_str(&n2), NULL), 2);
+    assert_non_null(strstr(out_text, "~ update  MSFT_SIPListeningAddressData 5061  [R3 TLS: OCS listens on 5061, IP address All, transport MTLS]\n"
+                                     "      InstanceID {6A1F0C3E-0003-4B7E-9D2A-5C1B2E3F4A01} (not created by ocsfed; the manifest names it)\n"
+                                     "      TransportType            \"TLS\" -> \"MTLS\"\n"));
+    assert_non_null(strstr(out_text, "Plan: 6 to create, 2 to update, 0 to delete, 1 unchanged; the Front End service RTCSRV restarts in the maintenance window sat,sun 02:00-04:00 local.\n"));
+    assert_string_equal(err_text, "ocsfed: note: [R18] on IM&P, add TLS peer subject 'pool.example.com' and upload the OCS CA's root certificate\n");
+    assert_int_equal(run("plan", tls, "--node", sb_str(&n2), "--json", NULL), 2);
+    assert_non_null(strstr(out_text, "\"class\":\t\"MSFT_SIPRoutingTableData\""));
+    /* the empty node made by sim init: changes pending */
+    remove("cli-sim.json");
+    assert_int_equal(run("sim", "init", "cli-sim.json", "--fqdn", "ocs-se1.example.com", NULL), 0);
+    assert_int_equal(run("plan", tcp, "--node", sb_str(&n3), NULL), 2);
+    remove("cli-sim.json");
+    /* a server the manifest does not name: 1 */
+    assert_int_equal(run("sim", "init", "cli-sim.json", "--fqdn", "ocs-se9.example.com", NULL), 0);
+    assert_int_equal(run("plan", tcp, "--node", sb_str(&n3), NULL), 1);
+    assert_string_equal(err_text, "ocsfed: error: server 'ocs-se9.example.com' is not governed by this manifest (/ocs/servers names: ocs-se1.example.com)\n");
+    remove("cli-sim.json");
+    /* an invalid manifest: 1, nothing planned */
+    assert_int_equal(run("plan", bad, "--node", sb_str(&n1), NULL), 1);
+    assert_non_null(strstr(err_text, "5 errors; nothing planned\n"));
+    /* usage: 1 (2 means changes pending) */
+    assert_int_equal(run("plan", tcp, NULL), 1);
+    assert_int_equal(run("plan", tcp, "--node", "wmi:", NULL), 1);
+    sb_free(&n1);
+    sb_free(&n2);
+    sb_free(&n3);
+    free(tcp);
+    free(tls);
+    free(conv);
+    free(fe1);
+    free(bad);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(validate_exit_codes),
+        cmocka_unit_test(sim_init_exit_codes),
+        cmocka_unit_test(plan_exit_codes),
+    };
+
+    if (argc > 2) {
+        examples = argv[1];
+        data = argv[2];
+    }
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
