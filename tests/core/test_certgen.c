@@ -6,6 +6,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -83,8 +84,48 @@ const unsigned char *certgen_ca_der(const struct certgen_ca *ca, size_t *len)
     return ca->der;
 }
 
+static int make_leaf(struct certgen_ca *ca, const char *cn, unsigned flags, int from_days,
+                     int days, long serial, unsigned char **der, size_t *len, EVP_PKEY **key_out,
+                     X509 **x_out);
+
 int certgen_leaf(struct certgen_ca *ca, const char *cn, unsigned flags, int from_days, int days,
                  long serial, unsigned char **der, size_t *len)
+{
+    return make_leaf(ca, cn, flags, from_days, days, serial, der, len, NULL, NULL);
+}
+
+int certgen_pkcs12(struct certgen_ca *ca, const char *cn, unsigned flags, const char *password,
+                   const char *path, unsigned char **der, size_t *len)
+{
+    EVP_PKEY *key = NULL;
+    X509 *x = NULL;
+    PKCS12 *p12 = NULL;
+    FILE *f = NULL;
+    int rc = -1;
+
+    if (make_leaf(ca, cn, flags, -1, 365, 77, der, len, &key, &x) != 0)
+        return -1;
+    if (!(p12 = PKCS12_create(password, "ocsfed test", key, x, NULL, 0, 0, 0, 0, 0)))
+        goto out;
+    if (!(f = fopen(path, "wb")) || i2d_PKCS12_fp(f, p12) != 1)
+        goto out;
+    rc = 0;
+out:
+    if (f && fclose(f) != 0)
+        rc = -1;
+    if (rc != 0) {
+        free(*der);
+        *der = NULL;
+    }
+    PKCS12_free(p12);
+    X509_free(x);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+static int make_leaf(struct certgen_ca *ca, const char *cn, unsigned flags, int from_days,
+                     int days, long serial, unsigned char **der, size_t *len, EVP_PKEY **key_out,
+                     X509 **x_out)
 {
     EVP_PKEY *key = NULL;
     X509 *x = NULL;
@@ -109,6 +150,12 @@ int certgen_leaf(struct certgen_ca *ca, const char *cn, unsigned flags, int from
         goto out;
     if (!X509_sign(x, ca->key, EVP_sha256()) || to_der(x, der, len))
         goto out;
+    if (key_out) {
+        *key_out = key;
+        *x_out = x;
+        key = NULL;
+        x = NULL;
+    }
     rc = 0;
 out:
     X509_free(x);

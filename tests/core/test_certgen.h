@@ -23,6 +23,12 @@ const unsigned char *certgen_ca_der(const struct certgen_ca *ca, size_t *len);
 int certgen_leaf(struct certgen_ca *ca, const char *cn, unsigned flags, int from_days, int days,
                  long serial, unsigned char **der, size_t *len);
 
+/* Writes a PKCS#12 file holding a new key and its certificate for cn (signed by ca,
+ * purposes in flags, valid 365 days), protected by password. Returns 0 and the
+ * certificate's DER (malloc'ed, caller frees) in *der, or -1. */
+int certgen_pkcs12(struct certgen_ca *ca, const char *cn, unsigned flags, const char *password,
+                   const char *path, unsigned char **der, size_t *len);
+
 /* Writes der to path as PEM (pem != 0) or DER. 0 or -1. */
 int certgen_write(const char *path, const unsigned char *der, size_t len, int pem);
 

@@ -404,6 +404,58 @@ static void certificate_rules(void **state)
     }
 }
 
+/* R16 from a PKCS#12 file: opened (empty password) -> import into My, and the R17
+ * selection known; not opened (password not given) -> import by file, with a note. */
+static void pfx_server_certificate(void **state)
+{
+    static const char *const pairs[] = {"\"trusted_roots\": [\"plan-root.pem\"]",
+        "\"trusted_roots\": [\"plan-root.pem\"], \"server\": {\"pfx\": \"plan-fe1.pfx\"}", NULL};
+    char *mt = subst(TLS_EE, pairs), *node = tls_node(fx.noclient_b64, ""), expect[256], tp[41];
+    unsigned char *der = NULL, t[CS_SHA1_LEN];
+    size_t len = 0;
+    struct plan p;
+    ofd_err e;
+
+    (void)state;
+    assert_int_equal(certgen_pkcs12(fx.ca, "pool.example.com", CERTGEN_SERVER_AUTH | CERTGEN_CLIENT_AUTH,
+                                    "", "plan-fe1.pfx", &der, &len), 0);
+    cs_x509_thumbprint(der, len, t, &e);
+    cs_thumbprint_hex(t, tp);
+    free(der);
+    assert_int_equal(plan_of(mt, node, &p, &e), OFD_OK);
+    snprintf(expect, sizeof(expect), "My/%s", tp);
+    assert_string_equal(p.v[1].key, expect);
+    assert_int_equal(p.v[1].action, PLAN_CREATE);
+    assert_string_equal(p.v[1].rule, "R16");
+    assert_string_equal(node_instance_get(&p.v[1].props, "Source")->s, "plan-fe1.pfx");
+    assert_non_null(node_instance_get(&p.v[3].props, "TLSCertSN"));
+    plan_free(&p);
+    remove("plan-fe1.pfx");
+
+    assert_int_equal(certgen_pkcs12(fx.ca, "pool.example.com", CERTGEN_SERVER_AUTH | CERTGEN_CLIENT_AUTH,
+                                    "secret", "plan-fe1.pfx", &der, &len), 0);
+    free(der);
+    assert_int_equal(plan_of(mt, node, &p, &e), OFD_OK);
+    assert_string_equal(p.v[1].key, "My/pfx:plan-fe1.pfx");
+    assert_int_equal(p.v[1].action, PLAN_CREATE);
+    assert_null(node_instance_get(&p.v[3].props, "TLSCertSN"));
+    assert_string_equal(p.notes.v[0].rule, "R16");
+    assert_string_equal(p.notes.v[0].msg, "cannot open './plan-fe1.pfx': wrong password, or no certificate with a private key in it; its certificate is checked (R14, R15) and selected (R17) when it is imported. Set OCSFED_PFX_PASSWORD to check it now");
+    plan_free(&p);
+    remove("plan-fe1.pfx");
+
+    /* a PKCS#12 whose certificate fails R14 is refused at plan time */
+    assert_int_equal(certgen_pkcs12(fx.ca, "pool.example.com", CERTGEN_SERVER_AUTH, "", "plan-fe1.pfx",
+                                    &der, &len), 0);
+    free(der);
+    assert_int_equal(plan_of(mt, node, &p, &e), OFD_E_INVALID);
+    assert_string_equal(e.rule, "R14");
+    assert_non_null(strstr(e.msg, "plan-fe1.pfx: certificate "));
+    remove("plan-fe1.pfx");
+    free(mt);
+    free(node);
+}
+
 /* Which server: the node's FQDN selects; editions and pools must agree. */
 static void server_selection(void **state)
 {
@@ -581,6 +633,7 @@ int main(void)
         cmocka_unit_test(tls_empty_front_end),
         cmocka_unit_test(tls_r3_r17_updates),
         cmocka_unit_test(certificate_rules),
+        cmocka_unit_test(pfx_server_certificate),
         cmocka_unit_test(server_selection),
         cmocka_unit_test(r1_r18_notes),
         cmocka_unit_test(json_output),

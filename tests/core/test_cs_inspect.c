@@ -1,0 +1,186 @@
+/* certstore/cs_inspect: reading DER, PEM and PKCS#12 files; the R14 (purposes), R15
+ * (subject CN) and validity checks; the R17 issuer and little-endian serial. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "cs_inspect.h"
+#include "test_certgen.h"
+
+static struct certgen_ca *ca;
+
+static int setup(void **state)
+{
+    (void)state;
+    ca = certgen_ca_new("Inspect Root CA");
+    return ca ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    certgen_ca_free(ca);
+    return 0;
+}
+
+static void inspect(const char *cn, unsigned flags, int from, int days, long serial,
+                    struct cs_cert_info *ci)
+{
+    unsigned char *der = NULL;
+    size_t len = 0;
+    ofd_err e;
+
+    assert_int_equal(certgen_leaf(ca, cn, flags, from, days, serial, &der, &len), 0);
+    assert_int_equal(cs_inspect_der(der, len, ci, &e), OFD_OK);
+    free(der);
+}
+
+static void fields(void **state)
+{
+    struct cs_cert_info ci;
+    const unsigned char *der;
+    size_t len;
+    ofd_err e;
+
+    (void)state;
+    inspect("Pool.Example.com", CERTGEN_SERVER_AUTH | CERTGEN_CLIENT_AUTH, -1, 30, 0x010203, &ci);
+    assert_string_equal(ci.cn, "Pool.Example.com");
+    assert_string_equal(ci.subject, "CN=Pool.Example.com");
+    assert_true(ci.has_eku && ci.server_auth && ci.client_auth);
+    assert_false(ci.is_ca);
+    assert_false(ci.self_signed);
+    assert_true(ci.not_after - ci.not_before == 30L * 86400L);
+    assert_int_equal(ci.serial_len, 3);
+    assert_int_equal(ci.serial_le[0], 0x03); /* least significant first (CryptoAPI) */
+    assert_int_equal(ci.serial_le[2], 0x01);
+    /* the issuer Name's DER: a SEQUENCE */
+    assert_int_equal(ci.issuer_der[0], 0x30);
+    assert_int_equal(cs_check_server_cert(&ci, "pool.example.com", (long long)time(NULL), &e), OFD_OK);
+    cs_cert_info_free(&ci);
+    der = certgen_ca_der(ca, &len);
+    assert_int_equal(cs_inspect_der(der, len, &ci, &e), OFD_OK);
+    assert_true(ci.is_ca && ci.self_signed && !ci.has_eku);
+    cs_cert_info_free(&ci);
+    assert_int_equal(cs_inspect_der((const unsigned char *)"junk", 4, &ci, &e), OFD_E_CRYPTO);
+    assert_string_equal(e.msg, "not a DER X.509 certificate (4 bytes)");
+}
+
+/* R14: Server and Client Authentication both, explicitly. */
+static void r14_purposes(void **state)
+{
+    struct cs_cert_info ci;
+    ofd_err e;
+    long long now = (long long)time(NULL);
+
+    (void)state;
+    inspect("pool.example.com", CERTGEN_SERVER_AUTH, -1, 30, 5, &ci);
+    assert_int_equal(cs_check_server_cert(&ci, "pool.example.com", now, &e), OFD_E_INVALID);
+    assert_string_equal(e.rule, "R14");
+    assert_non_null(strstr(e.msg, "(CN=pool.example.com) lacks Client Authentication in its intended purposes"));
+    cs_cert_info_free(&ci);
+    inspect("pool.example.com", CERTGEN_CLIENT_AUTH, -1, 30, 6, &ci);
+    assert_int_equal(cs_check_server_cert(&ci, "pool.example.com", now, &e), OFD_E_INVALID);
+    assert_non_null(strstr(e.msg, "lacks Server Authentication in its intended purposes"));
+    cs_cert_info_free(&ci);
+    inspect("pool.example.com", CERTGEN_NO_EKU, -1, 30, 7, &ci);
+    assert_int_equal(cs_check_server_cert(&ci, "pool.example.com", now, &e), OFD_E_INVALID);
+    assert_non_null(strstr(e.msg, "lacks Server and Client Authentication in its intended purposes"));
+    cs_cert_info_free(&ci);
+}
+
+/* R15: the CN; R16: validity. */
+static void r15_subject_and_validity(void **state)
+{
+    struct cs_cert_info ci;
+    ofd_err e;
+    long long now = (long long)time(NULL);
+
+    (void)state;
+    inspect("fe1.example.com", CERTGEN_SERVER_AUTH | CERTGEN_CLIENT_AUTH, -1, 30, 8, &ci);
+    assert_int_equal(cs_check_server_cert(&ci, "pool.example.com", now, &e), OFD_E_INVALID);
+    assert_string_equal(e.rule, "R15");
+    assert_non_null(strstr(e.msg, "has subject CN=fe1.example.com, expected CN=pool.example.com"));
+    cs_cert_info_free(&ci);
+    inspect("pool.example.com", CERTGEN_SERVER_AUTH | CERTGEN_CLIENT_AUTH, -30, 10, 9, &ci);
+    assert_int_equal(cs_check_server_cert(&ci, "pool.example.com", now, &e), OFD_E_INVALID);
+    assert_string_equal(e.rule, "R16");
+    assert_non_null(strstr(e.msg, "has expired; an expired certificate stops the Front End from starting"));
+    cs_cert_info_free(&ci);
+    inspect("pool.example.com", CERTGEN_SERVER_AUTH | CERTGEN_CLIENT_AUTH, 5, 10, 10, &ci);
+    assert_int_equal(cs_check_server_cert(&ci, "pool.example.com", now, &e), OFD_E_INVALID);
+    assert_non_null(strstr(e.msg, "is not valid yet"));
+    cs_cert_info_free(&ci);
+}
+
+static void files(void **state)
+{
+    const unsigned char *der;
+    unsigned char *got = NULL, *pder = NULL;
+    size_t len, glen, plen;
+    ofd_err e;
+    FILE *f;
+
+    (void)state;
+    der = certgen_ca_der(ca, &len);
+    assert_int_equal(certgen_write("inspect.der", der, len, 0), 0);
+    assert_int_equal(certgen_write("inspect.pem", der, len, 1), 0);
+    assert_int_equal(cs_load_cert_file("inspect.der", &got, &glen, &e), OFD_OK);
+    assert_memory_equal(got, der, len);
+    free(got);
+    assert_int_equal(cs_load_cert_file("inspect.pem", &got, &glen, &e), OFD_OK);
+    assert_int_equal(glen, len);
+    assert_memory_equal(got, der, len);
+    free(got);
+    /* two certificates in one PEM file are refused */
+    assert_non_null(f = fopen("inspect.pem", "ab"));
+    fclose(f);
+    certgen_write("inspect2.pem", der, len, 1);
+    {
+        char buf[8192];
+        size_t n;
+        FILE *a = fopen("inspect2.pem", "rb"), *b = fopen("inspect.pem", "ab");
+        assert_non_null(a);
+        assert_non_null(b);
+        n = fread(buf, 1, sizeof(buf), a);
+        fwrite(buf, 1, n, b);
+        fclose(a);
+        fclose(b);
+    }
+    assert_int_equal(cs_load_cert_file("inspect.pem", &got, &glen, &e), OFD_E_CRYPTO);
+    assert_string_equal(e.msg, "'inspect.pem' holds more than one certificate: give one file per certificate");
+    assert_int_equal(cs_load_cert_file("inspect-missing.pem", &got, &glen, &e), OFD_E_IO);
+    /* PKCS#12: the right password opens it, a wrong one does not */
+    assert_int_equal(certgen_pkcs12(ca, "pool.example.com", CERTGEN_SERVER_AUTH | CERTGEN_CLIENT_AUTH,
+                                    "s3cret", "inspect.pfx", &pder, &plen), 0);
+    assert_int_equal(cs_load_pkcs12_cert("inspect.pfx", "s3cret", &got, &glen, &e), OFD_OK);
+    assert_int_equal(glen, plen);
+    assert_memory_equal(got, pder, plen);
+    free(got);
+    assert_int_equal(cs_load_pkcs12_cert("inspect.pfx", NULL, &got, &glen, &e), OFD_E_CRYPTO);
+    assert_string_equal(e.msg, "cannot open 'inspect.pfx': wrong password, or no certificate with a private key in it");
+    assert_int_equal(cs_load_pkcs12_cert("inspect.der", NULL, &got, &glen, &e), OFD_E_CRYPTO);
+    assert_string_equal(e.msg, "'inspect.der' is not a PKCS#12 (.pfx) file");
+    free(pder);
+    remove("inspect.der");
+    remove("inspect.pem");
+    remove("inspect2.pem");
+    remove("inspect.pfx");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(fields),
+        cmocka_unit_test(r14_purposes),
+        cmocka_unit_test(r15_subject_and_validity),
+        cmocka_unit_test(files),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
