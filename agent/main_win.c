@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli.h"
+#include "cli_win.h"
 
 int wmain(int argc, wchar_t **wargv)
 {
@@ -25,7 +25,7 @@ int wmain(int argc, wchar_t **wargv)
         }
         WideCharToMultiByte(CP_UTF8, 0, wargv[n], -1, argv[n], len, NULL, NULL);
     }
-    rc = cli_main(argc, argv, stdout, stderr);
+    rc = cli_main_ex(argc, argv, stdout, stderr, cli_win_commands, cli_win_ncommands);
 out:
     if (argv) {
         for (i = 0; i < n; i++)

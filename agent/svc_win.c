@@ -120,7 +120,8 @@ enum ofd_code svc_config_load(struct svc_config *c, ofd_err *e)
     }
     if ((rc = reg_string(key, L"ManifestPath", c->manifest_path, sizeof(c->manifest_path), 1, e)) != OFD_OK
         || (rc = reg_string(key, L"TrustedSigner", c->trusted_signer, sizeof(c->trusted_signer), 0, e)) != OFD_OK
-        || (rc = reg_string(key, L"Mode", mode, sizeof(mode), 0, e)) != OFD_OK)
+        || (rc = reg_string(key, L"Mode", mode, sizeof(mode), 0, e)) != OFD_OK
+        || (rc = reg_string(key, L"Node", c->node, sizeof(c->node), 0, e)) != OFD_OK)
         goto out;
     if (_stricmp(mode, "monitor") == 0) {
         c->monitor = 1;
@@ -128,8 +129,20 @@ enum ofd_code svc_config_load(struct svc_config *c, ofd_err *e)
         rc = ofd_err_set(e, OFD_E_INVALID, "HKLM\\SOFTWARE\\ocsfed\\Mode is '%s': use apply or monitor", mode);
         goto out;
     }
-    if (RegQueryValueExW(key, L"IntervalSeconds", NULL, &type, (BYTE *)&v, &cb) == ERROR_SUCCESS
-        && type == REG_DWORD) {
+    /* A DWORD, or a string of digits (what the MSI writes, so upgrades keep it). */
+    if (RegQueryValueExW(key, L"IntervalSeconds", NULL, &type, NULL, &cb) == ERROR_SUCCESS) {
+        char text[16] = "", *end = NULL;
+
+        if (type == REG_DWORD) {
+            cb = sizeof(v);
+            RegQueryValueExW(key, L"IntervalSeconds", NULL, &type, (BYTE *)&v, &cb);
+        } else if ((rc = reg_string(key, L"IntervalSeconds", text, sizeof(text), 0, e)) != OFD_OK) {
+            goto out;
+        } else {
+            v = (DWORD)strtoul(text, &end, 10);
+            if (!text[0] || *end)
+                v = 0;
+        }
         if (v < 10 || v > 86400) {
             rc = ofd_err_set(e, OFD_E_INVALID,
                              "HKLM\\SOFTWARE\\ocsfed\\IntervalSeconds is %lu: use 10 to 86400",

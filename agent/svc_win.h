@@ -22,10 +22,12 @@ struct svc_config {
     char trusted_signer[64];   /* publisher certificate thumbprint, hex */
     int monitor;               /* 1: report drift, change nothing */
     uint32_t interval_s;       /* poll interval (default 300) */
+    char node[1024];           /* node spec: "" for this server (WMI), "sim:PATH" for a
+                                * simulated front end (tests, demonstrations) */
 };
 
 /* Reads the configuration from HKLM\SOFTWARE\ocsfed (values ManifestPath,
- * TrustedSigner, Mode = apply|monitor, IntervalSeconds). Missing values take their
+ * TrustedSigner, Mode = apply|monitor, IntervalSeconds, Node). Missing values take their
  * defaults, except ManifestPath, which is required: without it the service keeps
  * running, reports EVLOG_CONFIG_INVALID once a minute and checks nothing. */
 enum ofd_code svc_config_load(struct svc_config *c, ofd_err *e);

@@ -1,0 +1,51 @@
+/* check: what the agent does on each check, portable. The service loop (svc_win.c)
+ * and `ocsfed service run` call it; the platform hands in how to open its node and
+ * where events go, so the same steps run natively against a simulated node.
+ *
+ * Steps: read the manifest from the manifest folder, validate it (nothing is done
+ * with a manifest that has an error), plan it against this server's node, and in
+ * monitor mode report drift; each outcome is one event. */
+#ifndef OCSFED_CHECK_H
+#define OCSFED_CHECK_H
+
+#include "error.h"
+#include "node.h"
+
+enum check_event {
+    CHECK_EV_APPLIED,
+    CHECK_EV_CONVERGED,
+    CHECK_EV_DRIFT,
+    CHECK_EV_REFUSED,
+    CHECK_EV_RESTART_PENDING,
+    CHECK_EV_FAILED
+};
+
+struct check_env {
+    /* Opens the node named by spec ("sim:PATH", or NULL for the platform's own). */
+    enum ofd_code (*open_node)(void *ctx, const char *spec, struct node *out, ofd_err *e);
+    /* One event with its text (UTF-8). */
+    void (*event)(void *ctx, enum check_event ev, const char *text);
+    /* Seconds since 1970 (injected so tests are deterministic). */
+    long long (*now)(void *ctx);
+    void *ctx;
+};
+
+struct check_config {
+    const char *manifest_dir;   /* folder holding manifest.json */
+    const char *node_spec;      /* NULL: the platform's node */
+    int monitor;                /* 1: report drift, change nothing */
+};
+
+struct check_result {
+    enum check_event outcome;
+    long long serial;           /* of the manifest checked, 0 when none was read */
+    size_t changes;             /* planned changes (drift) */
+};
+
+/* Runs one check. The outcome is also reported through env->event. Returns OFD_OK
+ * when the check ran (whatever its outcome), or the error that stopped it (also
+ * reported as CHECK_EV_FAILED). res may be NULL. */
+enum ofd_code check_run(const struct check_config *cfg, const struct check_env *env, struct check_result *res,
+                        ofd_err *e);
+
+#endif

@@ -1,0 +1,88 @@
+/* Commands only the Windows build has: the service. Handed to the core's command
+ * table by main_win.c.
+ *   ocsfed service          what the SCM runs (falls back to the console)
+ *   ocsfed service run      the same loop in the foreground, Ctrl+C stops
+ *   ocsfed service sync     asks the running service to check now */
+#include <windows.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "check.h"
+#include "cli_win.h"
+#include "evlog_win.h"
+#include "simnode.h"
+#include "svc_win.h"
+
+static enum ofd_code open_node(void *ctx, const char *spec, struct node *out, ofd_err *e)
+{
+    (void)ctx;
+    if (spec && strncmp(spec, "sim:", 4) == 0)
+        return simnode_open(spec + 4, out, e);
+    return ofd_err_set(e, OFD_E_NOTFOUND,
+                       "node '%s': this build reads a simulated node only (Node = sim:PATH in HKLM\\SOFTWARE\\ocsfed)",
+                       spec ? spec : "");
+}
+
+static void event(void *ctx, enum check_event ev, const char *text)
+{
+    (void)ctx;
+    switch (ev) {
+    case CHECK_EV_APPLIED: evlog_info(EVLOG_APPLIED, "%s", text); break;
+    case CHECK_EV_CONVERGED: evlog_info(EVLOG_CONVERGED, "%s", text); break;
+    case CHECK_EV_DRIFT: evlog_warning(EVLOG_DRIFT, "%s", text); break;
+    case CHECK_EV_REFUSED: evlog_error(EVLOG_REFUSED, "%s", text); break;
+    case CHECK_EV_RESTART_PENDING: evlog_warning(EVLOG_RESTART_PENDING, "%s", text); break;
+    case CHECK_EV_FAILED: evlog_error(EVLOG_CHECK_FAILED, "%s", text); break;
+    }
+}
+
+static long long now(void *ctx)
+{
+    (void)ctx;
+    return (long long)time(NULL);
+}
+
+static enum ofd_code service_check(void *ctx, const struct svc_config *cfg, const char *reason, ofd_err *e)
+{
+    const struct check_env env = {open_node, event, now, NULL};
+    struct check_config cc;
+
+    (void)ctx;
+    (void)reason;
+    cc.manifest_dir = cfg->manifest_path;
+    cc.node_spec = cfg->node[0] ? cfg->node : NULL;
+    cc.monitor = cfg->monitor;
+    /* check_run reports its own outcome; an error here is already in the log. */
+    check_run(&cc, &env, NULL, e);
+    return OFD_OK;
+}
+
+static int cmd_service(int argc, char **argv, FILE *out, FILE *err)
+{
+    const struct svc_hooks hooks = {service_check, NULL};
+    ofd_err e;
+
+    (void)out;
+    if (argc == 1)
+        return svc_run(&hooks, 0);
+    if (argc == 2 && strcmp(argv[1], "run") == 0) {
+        evlog_echo(1);
+        return svc_run(&hooks, 1);
+    }
+    if (argc == 2 && strcmp(argv[1], "sync") == 0) {
+        if (svc_sync(SVC_NAME, &e) != OFD_OK) {
+            fprintf(err, "ocsfed: %s\n", e.msg);
+            return 1;
+        }
+        return 0;
+    }
+    fprintf(err, "usage: ocsfed service [run | sync]\n");
+    return 2;
+}
+
+const struct cli_command cli_win_commands[] = {
+    {"service", "service [run | sync]", cmd_service},
+};
+const size_t cli_win_ncommands = sizeof(cli_win_commands) / sizeof(cli_win_commands[0]);

@@ -1,0 +1,12 @@
+/* The Windows build's own commands (cli_win.c), for cli_main_ex. */
+#ifndef OCSFED_CLI_WIN_H
+#define OCSFED_CLI_WIN_H
+
+#include <stddef.h>
+
+#include "cli.h"
+
+extern const struct cli_command cli_win_commands[];
+extern const size_t cli_win_ncommands;
+
+#endif
