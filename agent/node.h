@@ -97,6 +97,10 @@ struct node_ops {
     enum ofd_code (*service_state)(void *ctx, const char *name, char **state, ofd_err *e);
     /* What ocsfed owns on this node. */
     enum ofd_code (*owned)(void *ctx, struct node_owned *out, ofd_err *e);
+    /* R6: the IPv4 address fqdn resolves to from this server: *ip = malloc'ed dotted
+     * address (caller frees), or NULL when it does not resolve. May itself be NULL in
+     * an implementation that cannot tell; the check is then skipped. */
+    enum ofd_code (*resolve)(void *ctx, const char *fqdn, char **ip, ofd_err *e);
     /* Releases ctx. */
     void (*close)(void *ctx);
 };

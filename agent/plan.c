@@ -433,6 +433,32 @@ out:
     return rc;
 }
 
+/* R6: with TLS the next hop FQDN must resolve, from this server, to the node's address.
+ * Checked for every node (any may become the next hop); warnings only: DNS as seen now
+ * may not be DNS at apply time. */
+static enum ofd_code check_resolution(struct pctx *c, const struct manifest *m, ofd_err *e)
+{
+    size_t i;
+    enum ofd_code rc;
+
+    if (!c->p->tls || !c->node->ops->resolve)
+        return OFD_OK;
+    for (i = 0; i < m->nnodes; i++) {
+        char *ip = NULL;
+        if ((rc = c->node->ops->resolve(c->node->ctx, m->nodes[i].fqdn, &ip, e)) != OFD_OK)
+            return rc;
+        if (!ip)
+            diags_add(&c->p->notes, DIAG_WARNING, "R6", 0, 0, "", "IM&P node %s does not "
+                      "resolve from %s: TLS routes use its FQDN", m->nodes[i].fqdn, c->p->server);
+        else if (strcmp(ip, m->nodes[i].ip) != 0)
+            diags_add(&c->p->notes, DIAG_WARNING, "R6", 0, 0, "", "IM&P node %s resolves to %s "
+                      "from %s, not to %s as the manifest says", m->nodes[i].fqdn, ip,
+                      c->p->server, m->nodes[i].ip);
+        free(ip);
+    }
+    return OFD_OK;
+}
+
 /* R14-R17: which certificate the server will use. Fills dc; the buffers it points at
  * are kept in *info (caller frees). */
 static enum ofd_code resolve_cert(struct pctx *c, const struct manifest *m,
@@ -630,7 +656,8 @@ enum ofd_code plan_make(const struct manifest *m, const struct node *node, long 
         || (rc = plan_class(&c, OCS_CLASS_ROUTE, e)) != OFD_OK
         || (rc = plan_class(&c, OCS_CLASS_HOST, e)) != OFD_OK
         || (rc = plan_restart(&c, e)) != OFD_OK
-        || (rc = check_domains(&c, m, e)) != OFD_OK)
+        || (rc = check_domains(&c, m, e)) != OFD_OK
+        || (rc = check_resolution(&c, m, e)) != OFD_OK)
         goto out;
     if (p.tls)
         diags_add(&p.notes, DIAG_NOTE, "R18", 0, 0, "", "on IM&P, add TLS peer subject '%s' "

@@ -24,6 +24,9 @@ struct sim_service {
 
 struct sim {
     struct node_identity id;
+    int has_dns;
+    struct sim_service *dns;   /* name -> address, reusing the pair type */
+    size_t ndns;
     struct sim_class *classes;
     size_t nclasses;
     struct node_certs certs;
@@ -76,6 +79,11 @@ static void sim_free(struct sim *s)
         free(s->svcs[i].state);
     }
     free(s->svcs);
+    for (i = 0; i < s->ndns; i++) {
+        free(s->dns[i].name);
+        free(s->dns[i].state);
+    }
+    free(s->dns);
     node_owned_free(&s->owned);
     free(s);
 }
@@ -286,7 +294,7 @@ static enum ofd_code load_certs(struct sload *l, const cJSON *certs, struct sim 
 static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
 {
     static const char *const keys[] = {"ocsfed_sim_node", "node", "ocs", "certificates",
-                                       "fips", "services", "ocsfed", NULL};
+                                       "fips", "services", "dns", "ocsfed", NULL};
     const cJSON *j, *it;
     char p[256];
     enum ofd_code rc;
@@ -346,6 +354,23 @@ static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
             s->svcs[s->nsvcs].state = ofd_strdup(it->valuestring);
             s->nsvcs++;
             if (!s->svcs[s->nsvcs - 1].name || !s->svcs[s->nsvcs - 1].state)
+                return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+        }
+    }
+    if ((j = cJSON_GetObjectItemCaseSensitive(root, "dns"))) {
+        if (!cJSON_IsObject(j))
+            return bad(l, "/dns", "expected an object {\"FQDN\": \"IPv4 address\"}");
+        s->has_dns = 1;
+        if (cJSON_GetArraySize(j)
+            && !(s->dns = calloc((size_t)cJSON_GetArraySize(j), sizeof(*s->dns))))
+            return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+        cJSON_ArrayForEach(it, j) {
+            if (!cJSON_IsString(it))
+                return bad(l, ptr2(p, sizeof(p), "/dns", it->string), "expected an IPv4 address");
+            s->dns[s->ndns].name = ofd_strdup(it->string);
+            s->dns[s->ndns].state = ofd_strdup(it->valuestring);
+            s->ndns++;
+            if (!s->dns[s->ndns - 1].name || !s->dns[s->ndns - 1].state)
                 return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
         }
     }
@@ -491,6 +516,20 @@ static enum ofd_code sim_owned(void *ctx, struct node_owned *out, ofd_err *e)
     return OFD_OK;
 }
 
+/* Without a "dns" section the simulated node cannot tell: reports NULL and the plan
+ * notes nothing; with one, names absent from it do not resolve. */
+static enum ofd_code sim_resolve(void *ctx, const char *fqdn, char **ip, ofd_err *e)
+{
+    struct sim *s = ctx;
+    size_t i;
+
+    *ip = NULL;
+    for (i = 0; i < s->ndns; i++)
+        if (ofd_strcasecmp(s->dns[i].name, fqdn) == 0 && !(*ip = ofd_strdup(s->dns[i].state)))
+            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    return OFD_OK;
+}
+
 static void sim_close(void *ctx)
 {
     sim_free(ctx);
@@ -504,6 +543,20 @@ static const struct node_ops sim_ops = {
     .fips = sim_fips,
     .service_state = sim_service_state,
     .owned = sim_owned,
+    .resolve = sim_resolve,
+    .close = sim_close,
+};
+
+/* The same without name resolution, for nodes with no "dns" section. */
+static const struct node_ops sim_ops_nodns = {
+    .kind = "sim",
+    .identity = sim_identity,
+    .instances = sim_instances,
+    .certificates = sim_certificates,
+    .fips = sim_fips,
+    .service_state = sim_service_state,
+    .owned = sim_owned,
+    .resolve = NULL,
     .close = sim_close,
 };
 
@@ -543,7 +596,7 @@ enum ofd_code simnode_open_buffer(const char *text, size_t len, const char *name
     l.e = e;
     if ((rc = load(&l, root, s)) != OFD_OK)
         goto out;
-    out->ops = &sim_ops;
+    out->ops = s->has_dns ? &sim_ops : &sim_ops_nodns;
     out->ctx = s;
     s = NULL;
     rc = OFD_OK;

@@ -496,6 +496,29 @@ static void r1_r18_notes(void **state)
     free(node);
 }
 
+/* R6: the next hop FQDN must resolve from the OCS server to the node's address. */
+static void r6_name_resolution(void **state)
+{
+    static const char *const pairs[] = {"\"nodes\": [{\"fqdn\": \"imp1.example.com\", \"ip\": \"10.0.0.11\"}]",
+        "\"nodes\": [{\"fqdn\": \"imp1.example.com\", \"ip\": \"10.0.0.11\"}, {\"fqdn\": \"imp2.example.com\", \"ip\": \"10.0.0.12\"},"
+        " {\"fqdn\": \"imp3.example.com\", \"ip\": \"10.0.0.13\"}]", NULL};
+    char *mt = subst(TLS_EE, pairs);
+    char *node = tls_node(fx.good_b64, ", \"dns\": {\"imp1.example.com\": \"10.0.0.11\", \"IMP2.example.com\": \"10.0.0.99\"}");
+    struct plan p;
+    ofd_err e;
+
+    (void)state;
+    assert_int_equal(plan_of(mt, node, &p, &e), OFD_OK);
+    assert_int_equal(p.notes.n, 3);
+    assert_string_equal(p.notes.v[0].rule, "R6");
+    assert_string_equal(p.notes.v[0].msg, "IM&P node imp2.example.com resolves to 10.0.0.99 from fe1.example.com, not to 10.0.0.12 as the manifest says");
+    assert_string_equal(p.notes.v[1].msg, "IM&P node imp3.example.com does not resolve from fe1.example.com: TLS routes use its FQDN");
+    assert_string_equal(p.notes.v[2].rule, "R18");
+    plan_free(&p);
+    free(node);
+    free(mt);
+}
+
 /* The JSON form: classes and properties by their WMI names, typed. */
 static void json_output(void **state)
 {
@@ -636,6 +659,7 @@ int main(void)
         cmocka_unit_test(pfx_server_certificate),
         cmocka_unit_test(server_selection),
         cmocka_unit_test(r1_r18_notes),
+        cmocka_unit_test(r6_name_resolution),
         cmocka_unit_test(json_output),
         cmocka_unit_test(text_output),
         cmocka_unit_test(bad_sim_nodes),
