@@ -119,9 +119,9 @@ int cmd_plan(int argc, char **argv, FILE *out, FILE *err)
         else if (argv[i][0] != '-' && !mpath)
             mpath = argv[i];
         else
-            mpath = NULL, i = argc + 1;
+            break; /* unknown option or a second manifest */
     }
-    if (i > argc || !mpath || !nodespec) {
+    if (i < argc || !mpath || !nodespec) {
         fprintf(err, "usage: ocsfed plan MANIFEST --node sim:FILE [--json]\n");
         return 1;
     }

@@ -746,9 +746,9 @@ void plan_print_text(const struct plan *p, FILE *f)
     static const char sign[PLAN_NACTIONS] = {'+', '~', '-', '=', '!'};
     size_t i, k;
 
-    fprintf(f, "ocsfed plan for %s (%s%s%s), manifest serial %lld, transport %s\n",
-            p->server, p->enterprise ? "Enterprise Edition, pool " : "Standard Edition",
-            p->pool ? p->pool : "", "", p->serial, p->tls ? "tls" : "tcp");
+    fprintf(f, "ocsfed plan for %s (%s%s), manifest serial %lld, transport %s\n", p->server,
+            p->enterprise ? "Enterprise Edition, pool " : "Standard Edition",
+            p->pool ? p->pool : "", p->serial, p->tls ? "tls" : "tcp");
     for (i = 0; i < p->n; i++) {
         const struct plan_change *ch = &p->v[i];
         if (ch->action == PLAN_UNCHANGED)
