@@ -232,6 +232,28 @@ static void ownership(void **state)
     plan_free(&p);
 }
 
+/* Switching an installation from TLS to TCP: the routes ocsfed made are updated in
+ * place (same MatchURI), the FQDN host entries it made are deleted, the IP entry is
+ * kept, and the 5061 MTLS listener stays (listeners are never deleted). */
+static void tls_to_tcp_switch(void **state)
+{
+    (void)state;
+    check(TCP_SE, "{" SE_NODE ", \"ocs\": {\"MSFT_SIPListeningAddressData\": ["
+          "{\"InstanceID\": \"{L5}\", \"IPAddress\": \"*\", \"Port\": 5061, \"TransportType\": \"MTLS\", \"Enabled\": true}],"
+          " \"MSFT_SIPRoutingTableData\": [{\"InstanceID\": \"{R1}\", \"MatchURI\": \"example.com\", \"NextHop\": \"imp1.example.com\","
+          " \"NextHopPort\": 5061, \"NextHopTransport\": \"TLS\", \"Enabled\": true, \"ReplaceHostInRequestURI\": false}],"
+          " \"MSFT_SIPRemoteAddressData\": [" HOST_TCP ", {\"InstanceID\": \"{H2}\", \"Server\": \"imp1.example.com\","
+          " \"OutboundOnly\": false, \"ThrottleAsServer\": true, \"TreatAsAuthenticated\": true}]},"
+          " \"ocsfed\": {\"owned\": [{\"class\": \"MSFT_SIPListeningAddressData\", \"key\": \"5061\"},"
+          " {\"class\": \"MSFT_SIPRoutingTableData\", \"key\": \"example.com\"},"
+          " {\"class\": \"MSFT_SIPRemoteAddressData\", \"key\": \"10.0.0.11\"},"
+          " {\"class\": \"MSFT_SIPRemoteAddressData\", \"key\": \"imp1.example.com\"}]}}",
+          "create MSFT_SIPListeningAddressData 5060 [R2] IPAddress=* Port=5060 TransportType=TCP Enabled=true\n"
+          "update MSFT_SIPRoutingTableData example.com [R5] id={R1} owned NextHop:imp1.example.com->10.0.0.11 NextHopPort:5061->5060 NextHopTransport:TLS->TCP\n"
+          "delete MSFT_SIPRemoteAddressData imp1.example.com [R9] id={H2} owned\n"
+          "restart service RTCSRV [R19] Name=RTCSRV Reason=MSFT_SIPListeningAddressData\n", 1);
+}
+
 /* A foreign route for a domain the manifest names is adopted and corrected (R5), with
  * its InstanceID kept. */
 static void foreign_conflict_is_updated(void **state)
@@ -652,6 +674,7 @@ int main(void)
         cmocka_unit_test(tcp_converged),
         cmocka_unit_test(ownership),
         cmocka_unit_test(foreign_conflict_is_updated),
+        cmocka_unit_test(tls_to_tcp_switch),
         cmocka_unit_test(r11_host_flags),
         cmocka_unit_test(tls_empty_front_end),
         cmocka_unit_test(tls_r3_r17_updates),
