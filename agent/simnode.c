@@ -178,6 +178,8 @@ static enum ofd_code load_instance(struct sload *l, const cJSON *obj, const char
         ptr2(pp, sizeof(pp), ptr, p->string);
         if (cJSON_IsNull(p))
             continue; /* WMI NULL: the property is not set */
+        if (cJSON_IsObject(p) && !pd)
+            continue; /* PowerShell metadata of a dump (Scope, Path, Options...) */
         if (pd) {
             t = pd->type;
         } else if (node_value_guess_type(p, &t) != 0) {
@@ -219,6 +221,17 @@ static enum ofd_code load_ocs(struct sload *l, const cJSON *ocs, struct sim *s)
         size_t i = 0;
 
         ptr2(p, sizeof(p), "/ocs", c->string);
+        if (cJSON_IsObject(c)) {
+            /* ConvertTo-Json writes a class with one instance as that object */
+            if (!(sc->name = ofd_strdup(c->string))
+                || !(sc->inst.v = calloc(1, sizeof(*sc->inst.v))))
+                return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+            s->nclasses++;
+            if ((rc = load_instance(l, c, p, c->string, &sc->inst.v[0])) != OFD_OK)
+                return rc;
+            sc->inst.n = 1;
+            continue;
+        }
         if (!cJSON_IsArray(c))
             return bad(l, p, "expected an array of instances of %s", c->string);
         if (!(sc->name = ofd_strdup(c->string)))

@@ -11,7 +11,11 @@
  *     "services": { "RTCSRV": "running" },
  *     "ocsfed": { "owned": [ { "class": "MSFT_SIPRoutingTableData", "key": "foo.com" } ] } }
  * Properties the model knows (ocs_model.c) must have its CIM type: uint8[] is an array of
- * numbers, string[] an array of strings. A missing file is an empty node. */
+ * numbers, string[] an array of strings. So that a dump of a real server
+ * (Get-WmiObject ... | ConvertTo-Json) can be dropped in: a class may be one object
+ * instead of an array, object-valued members (PowerShell metadata) are ignored, unknown
+ * properties keep the type their JSON suggests, and null means "not set".
+ * A missing file is an empty node. */
 #ifndef OCSFED_SIMNODE_H
 #define OCSFED_SIMNODE_H
 

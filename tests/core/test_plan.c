@@ -51,6 +51,15 @@ struct fixture {
 };
 
 static struct fixture fx;
+static const char *data_dir = "data";
+
+static const char *data_dir_file(const char *name)
+{
+    static char buf[1024];
+
+    snprintf(buf, sizeof(buf), "%s/%s", data_dir, name);
+    return buf;
+}
 
 static char *leaf(const char *cn, unsigned flags, int from, int days, long serial, char tp[41])
 {
@@ -633,6 +642,36 @@ static void bad_sim_nodes(void **state)
     assert_string_equal(e.msg, "n.json:2:9: unexpected '}', expected a value (object, array, string, number, true, false or null)");
 }
 
+/* A dump of a real server (Get-WmiObject | ConvertTo-Json) loads as it is: a single
+ * instance as an object, __ system properties, PowerShell metadata objects, nulls. */
+static void wmi_dump_loads(void **state)
+{
+    struct node node = {0};
+    struct node_instances l;
+    const struct node_value *v;
+    ofd_err e;
+
+    (void)state;
+    assert_int_equal(simnode_open(data_dir_file("wmi-dump-node.json"), &node, &e), OFD_OK);
+    assert_int_equal(node.ops->instances(node.ctx, "MSFT_SIPRoutingTableData", &l, &e), OFD_OK);
+    assert_int_equal(l.n, 1);
+    assert_non_null(v = node_instance_get(&l.v[0], "NextHopPort"));
+    assert_int_equal(v->type, OCS_UINT32);
+    assert_int_equal(v->u, 5060);
+    assert_non_null(v = node_instance_get(&l.v[0], "__RELPATH"));
+    assert_int_equal(v->type, OCS_STRING);
+    assert_null(node_instance_get(&l.v[0], "Scope"));
+    assert_null(node_instance_get(&l.v[0], "TLSCertSN"));
+    node_instances_free(&l);
+    assert_int_equal(node.ops->instances(node.ctx, "MSFT_SIPListeningAddressData", &l, &e), OFD_OK);
+    assert_int_equal(l.n, 1);
+    assert_non_null(v = node_instance_get(&l.v[0], "TLSCertIssuer"));
+    assert_int_equal(v->type, OCS_UINT8_ARRAY);
+    assert_int_equal(v->nbytes, 2);
+    node_instances_free(&l);
+    node_close(&node);
+}
+
 /* sim init writes a node that reads back; a missing file is an empty node. */
 static void sim_init_round_trip(void **state)
 {
@@ -667,7 +706,7 @@ static void sim_init_round_trip(void **state)
     node_close(&node);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tcp_empty_node),
@@ -686,7 +725,10 @@ int main(void)
         cmocka_unit_test(json_output),
         cmocka_unit_test(text_output),
         cmocka_unit_test(bad_sim_nodes),
+        cmocka_unit_test(wmi_dump_loads),
         cmocka_unit_test(sim_init_round_trip),
     };
+    if (argc > 1)
+        data_dir = argv[1];
     return cmocka_run_group_tests(tests, setup, teardown);
 }
