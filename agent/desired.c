@@ -66,6 +66,21 @@ static void bytes(struct ex *x, struct desired_item *it, const char *name,
         x->oom = 1;
 }
 
+/* R17: TLSCertSN in the byte order the model says OCS keeps (ocs_lit). */
+static void serial(struct ex *x, struct desired_item *it, const unsigned char *le, size_t n)
+{
+    unsigned char buf[64];
+    size_t i;
+
+    if (ocs_lit.cert_serial_little_endian || n > sizeof(buf)) {
+        bytes(x, it, "TLSCertSN", le, n);
+        return;
+    }
+    for (i = 0; i < n; i++)
+        buf[i] = le[n - 1 - i];
+    bytes(x, it, "TLSCertSN", buf, n);
+}
+
 /* R13: a CA certificate into Root or CA. */
 static void cacert(struct ex *x, const struct manifest_cacert *c, const char *store)
 {
@@ -177,7 +192,7 @@ enum ofd_code desired_expand(const struct manifest *m, const char *fqdn,
     b(&x, it, "Enabled", 1);
     if (tls && cert && cert->known) {
         bytes(&x, it, "TLSCertIssuer", cert->issuer_der, cert->issuer_len);
-        bytes(&x, it, "TLSCertSN", cert->serial_le, cert->serial_len);
+        serial(&x, it, cert->serial_le, cert->serial_len);
     }
 
     /* R4-R7: one static route per domain, to the next hop node. */

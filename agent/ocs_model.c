@@ -106,15 +106,17 @@ static const struct ocs_prop_def service_props[] = {
 /* may_delete: listening addresses are never deleted (OCS uses 5061 MTLS for its own
  * traffic too); certificates and the FIPS policy are never taken back.
  * needs_restart for routes and host authorization is UNCONFIRMED; assumed yes. */
+/* Columns: name, wmi, pool_scoped (Backend key), WMI keys, natural key, may_delete,
+ * needs_restart, properties. The WMI keys of MSFT_SIPPoolSetting are UNCONFIRMED. */
 static const struct ocs_class_def classes[] = {
-    {OCS_CLASS_LISTENING, 1, 0, "Port", 0, 1, listening_props, N(listening_props)},
-    {OCS_CLASS_ROUTE, 1, 1, "MatchURI", 1, 1, route_props, N(route_props)},
-    {OCS_CLASS_HOST, 1, 1, "Server", 1, 1, host_props, N(host_props)},
-    {OCS_CLASS_DOMAIN, 1, 1, "Address", 0, 0, domain_props, N(domain_props)},
-    {OCS_CLASS_POOL, 1, 0, "PoolFQDN", 0, 0, pool_props, N(pool_props)},
-    {OCS_CLASS_CERT, 0, 0, "Thumbprint", 0, 1, cert_props, N(cert_props)},
-    {OCS_CLASS_FIPS, 0, 0, "Enabled", 0, 1, fips_props, N(fips_props)},
-    {OCS_CLASS_SERVICE, 0, 0, "Name", 0, 0, service_props, N(service_props)},
+    {OCS_CLASS_LISTENING, 1, 0, "InstanceID", "Port", 0, 1, listening_props, N(listening_props)},
+    {OCS_CLASS_ROUTE, 1, 1, "Backend,InstanceID", "MatchURI", 1, 1, route_props, N(route_props)},
+    {OCS_CLASS_HOST, 1, 1, "Backend,InstanceID", "Server", 1, 1, host_props, N(host_props)},
+    {OCS_CLASS_DOMAIN, 1, 1, "Backend,InstanceID", "Address", 0, 0, domain_props, N(domain_props)},
+    {OCS_CLASS_POOL, 1, 0, "InstanceID", "PoolFQDN", 0, 0, pool_props, N(pool_props)},
+    {OCS_CLASS_CERT, 0, 0, "", "Thumbprint", 0, 1, cert_props, N(cert_props)},
+    {OCS_CLASS_FIPS, 0, 0, "", "Enabled", 0, 1, fips_props, N(fips_props)},
+    {OCS_CLASS_SERVICE, 0, 0, "", "Name", 0, 0, service_props, N(service_props)},
 };
 
 const struct ocs_class_def *ocs_class_find(const char *name)

@@ -28,6 +28,7 @@ struct ocs_class_def {
     const char *name;
     int wmi;                 /* 1: a WMI class in root\cimv2 */
     int pool_scoped;         /* 1: carries the Backend key, shared by a pool's servers */
+    const char *wmi_keys;    /* the WMI key properties, comma-separated ("" for non-WMI) */
     const char *match_prop;  /* natural key the plan matches instances on */
     int may_delete;          /* 1: the plan may delete instances ocsfed owns */
     int needs_restart;       /* 1: a change takes effect after a Front End restart (R19) */
