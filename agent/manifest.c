@@ -135,7 +135,9 @@ static void check_keys(struct mctx *mc, const cJSON *obj, const char *ptr,
         child(p, sizeof(p), ptr, it->string);
         if (!jsonpos_find_key(mc->pos, p, &line, &col))
             locate(mc, p, &line, &col);
-        if (best && (bestd <= 2 || (size_t)bestd * 3 <= strlen(it->string)))
+        /* close enough to be a typo: 2 edits in a name of 4 or more, or a third of it */
+        if (best && ((bestd <= 2 && strlen(it->string) >= 4)
+                     || (size_t)bestd * 3 <= strlen(it->string)))
             diags_add(mc->d, DIAG_ERROR, "schema", line, col, p,
                       "unknown key '%s'; did you mean '%s'?", it->string, best);
         else
