@@ -1,0 +1,164 @@
+/* ocsfed sign / verify: the publisher's side and the agent's check of a signed
+ * manifest. Exit status:
+ *   sign:   0 signed, 1 error, 2 usage;
+ *   verify: 0 the manifest would be accepted, 1 refused or error, 2 usage. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsutil.h"
+#include "intake.h"
+#include "strbuf.h"
+#include "trust.h"
+
+int cmd_sign(int argc, char **argv, FILE *out, FILE *err);
+int cmd_verify(int argc, char **argv, FILE *out, FILE *err);
+
+int cmd_sign(int argc, char **argv, FILE *out, FILE *err)
+{
+    const char *manifest = NULL, *key_path = NULL, *cert_path = NULL, *pfx = NULL;
+    const char *password = NULL, *outp = NULL;
+    struct strbuf def = {0};
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    char *text = NULL;
+    unsigned char *sig = NULL, tp[CS_SHA1_LEN];
+    char hex[2 * CS_SHA1_LEN + 1];
+    size_t len = 0, sig_len = 0;
+    ofd_err e;
+    int i, status = 1;
+
+    ofd_err_clear(&e);
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
+            key_path = argv[++i];
+        else if (strcmp(argv[i], "--cert") == 0 && i + 1 < argc)
+            cert_path = argv[++i];
+        else if (strcmp(argv[i], "--pfx") == 0 && i + 1 < argc)
+            pfx = argv[++i];
+        else if (strcmp(argv[i], "--password") == 0 && i + 1 < argc)
+            password = argv[++i];
+        else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+            outp = argv[++i];
+        else if (argv[i][0] != '-' && !manifest)
+            manifest = argv[i];
+        else
+            goto usage;
+    }
+    if (!manifest || (pfx ? (key_path || cert_path) : (!key_path || !cert_path)))
+        goto usage;
+    if (!outp) {
+        sb_printf(&def, "%s.p7s", manifest);
+        if (def.oom) {
+            fprintf(err, "ocsfed: out of memory\n");
+            goto out;
+        }
+        outp = sb_str(&def);
+    }
+    if (ofd_read_file(manifest, TRUST_MAX_CONTENT, &text, &len, &e) != OFD_OK
+        || trust_load_signer(key_path, cert_path, pfx, password, &key, &cert, &e) != OFD_OK
+        || trust_sign((const unsigned char *)text, len, key, cert, &sig, &sig_len, &e) != OFD_OK
+        || ofd_write_file_atomic(outp, (const char *)sig, sig_len, &e) != OFD_OK) {
+        fprintf(err, "ocsfed: %s\n", e.msg);
+        goto out;
+    }
+    {
+        unsigned int n = 0;
+        X509_digest(cert, EVP_sha1(), tp, &n);
+    }
+    cs_thumbprint_hex(tp, hex);
+    fprintf(out, "%s: signed by %s into %s (%zu bytes)\n", manifest, hex, outp, sig_len);
+    status = 0;
+    goto out;
+usage:
+    fprintf(err, "usage: ocsfed sign MANIFEST (--key KEY.pem --cert CERT.pem | --pfx FILE.pfx "
+                 "[--password PW]) [--out FILE.p7s]\n");
+    status = 2;
+out:
+    free(sig);
+    free(text);
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    sb_free(&def);
+    return status;
+}
+
+int cmd_verify(int argc, char **argv, FILE *out, FILE *err)
+{
+    const char *manifest = NULL, *signer = NULL, *cert_path = NULL, *sig_path = NULL;
+    const char *state_path = NULL;
+    struct strbuf def = {0};
+    struct trust_anchor anchor;
+    struct intake_state st;
+    struct intake_result res;
+    unsigned char *cert = NULL;
+    size_t cert_len = 0;
+    ofd_err e;
+    int i, status = 1;
+
+    ofd_err_clear(&e);
+    memset(&anchor, 0, sizeof(anchor));
+    memset(&st, 0, sizeof(st));
+    memset(&res, 0, sizeof(res));
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--signer") == 0 && i + 1 < argc)
+            signer = argv[++i];
+        else if (strcmp(argv[i], "--cert") == 0 && i + 1 < argc)
+            cert_path = argv[++i];
+        else if (strcmp(argv[i], "--sig") == 0 && i + 1 < argc)
+            sig_path = argv[++i];
+        else if (strcmp(argv[i], "--state") == 0 && i + 1 < argc)
+            state_path = argv[++i];
+        else if (argv[i][0] != '-' && !manifest)
+            manifest = argv[i];
+        else
+            goto usage;
+    }
+    if (!manifest || !signer)
+        goto usage;
+    if (!sig_path) {
+        sb_printf(&def, "%s.p7s", manifest);
+        if (def.oom) {
+            fprintf(err, "ocsfed: out of memory\n");
+            goto out;
+        }
+        sig_path = sb_str(&def);
+    }
+    if (cs_thumbprint_parse(signer, anchor.tp, &e) != OFD_OK) {
+        fprintf(err, "ocsfed: --signer: %s\n", e.msg);
+        status = 2;
+        goto out;
+    }
+    if (cert_path) {
+        if (trust_read_cert(cert_path, &cert, &cert_len, &e) != OFD_OK) {
+            fprintf(err, "ocsfed: %s\n", e.msg);
+            goto out;
+        }
+        anchor.cert_der = cert;
+        anchor.cert_len = cert_len;
+    }
+    if (state_path && intake_state_load(state_path, &st, &e) != OFD_OK) {
+        fprintf(err, "ocsfed: %s\n", e.msg);
+        goto out;
+    }
+    if (intake_check_files(manifest, sig_path, &anchor, &st, 0, &res, &e) != OFD_OK) {
+        fprintf(err, "ocsfed: %s\n", e.msg);
+        goto out;
+    }
+    if (res.decision == INTAKE_REFUSE) {
+        fprintf(out, "REFUSED (%s): %s\n", intake_reason_name(res.reason), res.msg);
+    } else {
+        fprintf(out, "OK: %s: %s\n", manifest, res.msg);
+        status = 0;
+    }
+    goto out;
+usage:
+    fprintf(err, "usage: ocsfed verify MANIFEST --signer THUMBPRINT [--cert CERT] "
+                 "[--sig FILE.p7s] [--state FILE]\n");
+    status = 2;
+out:
+    intake_result_free(&res);
+    free(cert);
+    sb_free(&def);
+    return status;
+}

@@ -1,0 +1,142 @@
+/* fsutil for POSIX systems (the native build). */
+#include "fsutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "strbuf.h"
+
+/* Data on the disk before the rename makes it visible. */
+#define SYNC_FILE(f) fsync(fileno(f))
+
+enum ofd_code ofd_replace_file(const char *tmp, const char *final, ofd_err *e)
+{
+    if (rename(tmp, final) != 0)
+        return ofd_err_set(e, OFD_E_IO, "cannot replace '%s' with '%s': %s", final, tmp,
+                           strerror(errno));
+    return OFD_OK;
+}
+
+enum ofd_code ofd_make_dir(const char *dir, ofd_err *e)
+{
+    struct stat st;
+
+    if (mkdir(dir, 0755) == 0)
+        return OFD_OK;
+    if (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+        return OFD_OK;
+    return ofd_err_set(e, OFD_E_IO, "cannot create the folder '%s': %s", dir, strerror(errno));
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void ofd_names_free(char **names, size_t n)
+{
+    size_t i;
+
+    for (i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+enum ofd_code ofd_list_dir(const char *dir, size_t max, char ***names, size_t *n, ofd_err *e)
+{
+    DIR *d = NULL;
+    struct dirent *de;
+    struct stat st;
+    struct strbuf path = {0};
+    char **v = NULL, **nv;
+    size_t cnt = 0, cap = 0;
+    enum ofd_code rc = OFD_E_IO;
+
+    if (!(d = opendir(dir))) {
+        rc = ofd_err_set(e, OFD_E_IO, "cannot read the folder '%s': %s", dir, strerror(errno));
+        goto out;
+    }
+    while ((de = readdir(d)) != NULL) {
+        sb_truncate(&path, 0);
+        sb_printf(&path, "%s/%s", dir, de->d_name);
+        if (path.oom) {
+            rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            goto out;
+        }
+        if (stat(sb_str(&path), &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (cnt == max) {
+            rc = ofd_err_set(e, OFD_E_INVALID, "the folder '%s' holds more than %zu files", dir, max);
+            goto out;
+        }
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 16;
+            if (!(nv = realloc(v, cap * sizeof(*v)))) {
+                rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+                goto out;
+            }
+            v = nv;
+        }
+        if (!(v[cnt] = ofd_strdup(de->d_name))) {
+            rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            goto out;
+        }
+        cnt++;
+    }
+    if (cnt)
+        qsort(v, cnt, sizeof(*v), cmp_names);
+    *names = v;
+    *n = cnt;
+    v = NULL;
+    rc = OFD_OK;
+out:
+    ofd_names_free(v, cnt);
+    sb_free(&path);
+    if (d)
+        closedir(d);
+    return rc;
+}
+
+enum ofd_code ofd_write_file_atomic(const char *path, const char *data, size_t len, ofd_err *e)
+{
+    struct strbuf tmp = {0};
+    FILE *f = NULL;
+    enum ofd_code rc = OFD_E_IO;
+    int created = 0;
+
+    sb_printf(&tmp, "%s.tmp", path);
+    if (tmp.oom) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    if (!(f = fopen(sb_str(&tmp), "wb"))) {
+        rc = ofd_err_set(e, OFD_E_IO, "cannot create '%s': %s", sb_str(&tmp), strerror(errno));
+        goto out;
+    }
+    created = 1;
+    if (fwrite(data, 1, len, f) != len || fflush(f) != 0 || SYNC_FILE(f) != 0) {
+        rc = ofd_err_set(e, OFD_E_IO, "cannot write '%s': %s", sb_str(&tmp), strerror(errno));
+        goto out;
+    }
+    if (fclose(f) != 0) {
+        f = NULL;
+        rc = ofd_err_set(e, OFD_E_IO, "cannot write '%s': %s", sb_str(&tmp), strerror(errno));
+        goto out;
+    }
+    f = NULL;
+    if ((rc = ofd_replace_file(sb_str(&tmp), path, e)) != OFD_OK)
+        goto out;
+    created = 0;
+out:
+    if (f)
+        fclose(f);
+    if (created)
+        remove(sb_str(&tmp));
+    sb_free(&tmp);
+    return rc;
+}

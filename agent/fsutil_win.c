@@ -1,0 +1,209 @@
+/* fsutil for Windows: wide-character Win32 calls, UTF-8 paths converted at the call. */
+#include "fsutil.h"
+
+#include <errno.h>
+#include <io.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <windows.h>
+
+#include "strbuf.h"
+
+/* Data on the disk before the rename makes it visible. */
+#define SYNC_FILE(f) (FlushFileBuffers((HANDLE)_get_osfhandle(_fileno(f))) ? 0 : -1)
+
+/* malloc'ed UTF-16 copy of s (NULL on failure); caller frees. */
+static wchar_t *wide(const char *s)
+{
+    wchar_t *w;
+    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+
+    if (n <= 0 || !(w = malloc((size_t)n * sizeof(*w))))
+        return NULL;
+    if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) != n) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+static char *narrow(const wchar_t *w)
+{
+    char *s;
+    int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
+
+    if (n <= 0 || !(s = malloc((size_t)n)))
+        return NULL;
+    if (WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL) != n) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+enum ofd_code ofd_replace_file(const char *tmp, const char *final, ofd_err *e)
+{
+    wchar_t *wt = wide(tmp), *wf = wide(final);
+    enum ofd_code rc = OFD_OK;
+
+    if (!wt || !wf) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "cannot convert '%s' or '%s' to UTF-16", tmp, final);
+        goto out;
+    }
+    if (!MoveFileExW(wt, wf, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+        rc = ofd_err_set(e, OFD_E_IO, "cannot replace '%s' with '%s' (Win32 error %lu)", final,
+                         tmp, (unsigned long)GetLastError());
+        if (e)
+            e->raw = (long)GetLastError();
+    }
+out:
+    free(wt);
+    free(wf);
+    return rc;
+}
+
+enum ofd_code ofd_make_dir(const char *dir, ofd_err *e)
+{
+    wchar_t *w = wide(dir);
+    DWORD attr, err;
+    enum ofd_code rc = OFD_OK;
+
+    if (!w) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "cannot convert '%s' to UTF-16", dir);
+        goto out;
+    }
+    if (!CreateDirectoryW(w, NULL)) {
+        err = GetLastError();
+        attr = GetFileAttributesW(w);
+        if (err != ERROR_ALREADY_EXISTS || attr == INVALID_FILE_ATTRIBUTES
+            || !(attr & FILE_ATTRIBUTE_DIRECTORY))
+            rc = ofd_err_set(e, OFD_E_IO, "cannot create the folder '%s' (Win32 error %lu)", dir,
+                             (unsigned long)err);
+    }
+out:
+    free(w);
+    return rc;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void ofd_names_free(char **names, size_t n)
+{
+    size_t i;
+
+    for (i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+enum ofd_code ofd_list_dir(const char *dir, size_t max, char ***names, size_t *n, ofd_err *e)
+{
+    struct strbuf pattern = {0};
+    wchar_t *w = NULL;
+    HANDLE h = INVALID_HANDLE_VALUE;
+    WIN32_FIND_DATAW fd;
+    char **v = NULL, **nv;
+    size_t cnt = 0, cap = 0;
+    enum ofd_code rc = OFD_E_IO;
+    DWORD err;
+
+    sb_printf(&pattern, "%s\\*", dir);
+    if (pattern.oom || !(w = wide(sb_str(&pattern)))) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "cannot convert '%s' to UTF-16", dir);
+        goto out;
+    }
+    if ((h = FindFirstFileW(w, &fd)) == INVALID_HANDLE_VALUE) {
+        err = GetLastError();
+        if (err == ERROR_FILE_NOT_FOUND) { /* an empty folder */
+            *names = NULL;
+            *n = 0;
+            rc = OFD_OK;
+        } else {
+            rc = ofd_err_set(e, OFD_E_IO, "cannot read the folder '%s' (Win32 error %lu)", dir,
+                             (unsigned long)err);
+        }
+        goto out;
+    }
+    do {
+        if (fd.dwFileAttributes & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_DEVICE))
+            continue;
+        if (cnt == max) {
+            rc = ofd_err_set(e, OFD_E_INVALID, "the folder '%s' holds more than %zu files", dir, max);
+            goto out;
+        }
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 16;
+            if (!(nv = realloc(v, cap * sizeof(*v)))) {
+                rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+                goto out;
+            }
+            v = nv;
+        }
+        if (!(v[cnt] = narrow(fd.cFileName))) {
+            rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            goto out;
+        }
+        cnt++;
+    } while (FindNextFileW(h, &fd));
+    if ((err = GetLastError()) != ERROR_NO_MORE_FILES) {
+        rc = ofd_err_set(e, OFD_E_IO, "cannot read the folder '%s' (Win32 error %lu)", dir,
+                         (unsigned long)err);
+        goto out;
+    }
+    if (cnt)
+        qsort(v, cnt, sizeof(*v), cmp_names);
+    *names = v;
+    *n = cnt;
+    v = NULL;
+    rc = OFD_OK;
+out:
+    ofd_names_free(v, cnt);
+    if (h != INVALID_HANDLE_VALUE)
+        FindClose(h);
+    free(w);
+    sb_free(&pattern);
+    return rc;
+}
+
+enum ofd_code ofd_write_file_atomic(const char *path, const char *data, size_t len, ofd_err *e)
+{
+    struct strbuf tmp = {0};
+    FILE *f = NULL;
+    enum ofd_code rc = OFD_E_IO;
+    int created = 0;
+
+    sb_printf(&tmp, "%s.tmp", path);
+    if (tmp.oom) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    if (!(f = fopen(sb_str(&tmp), "wb"))) {
+        rc = ofd_err_set(e, OFD_E_IO, "cannot create '%s': %s", sb_str(&tmp), strerror(errno));
+        goto out;
+    }
+    created = 1;
+    if (fwrite(data, 1, len, f) != len || fflush(f) != 0 || SYNC_FILE(f) != 0) {
+        rc = ofd_err_set(e, OFD_E_IO, "cannot write '%s': %s", sb_str(&tmp), strerror(errno));
+        goto out;
+    }
+    if (fclose(f) != 0) {
+        f = NULL;
+        rc = ofd_err_set(e, OFD_E_IO, "cannot write '%s': %s", sb_str(&tmp), strerror(errno));
+        goto out;
+    }
+    f = NULL;
+    if ((rc = ofd_replace_file(sb_str(&tmp), path, e)) != OFD_OK)
+        goto out;
+    created = 0;
+out:
+    if (f)
+        fclose(f);
+    if (created)
+        remove(sb_str(&tmp));
+    sb_free(&tmp);
+    return rc;
+}

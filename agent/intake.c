@@ -1,0 +1,353 @@
+#include "intake.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/evp.h>
+
+#include "fsutil.h"
+#include "strbuf.h"
+
+const char *intake_reason_name(enum intake_reason r)
+{
+    switch (r) {
+    case INTAKE_R_NONE: return "none";
+    case INTAKE_R_UNSIGNED: return "unsigned";
+    case INTAKE_R_BAD_SIGNATURE: return "bad_signature";
+    case INTAKE_R_UNTRUSTED_SIGNER: return "untrusted_signer";
+    case INTAKE_R_TORN: return "torn";
+    case INTAKE_R_OLDER_SERIAL: return "older_serial";
+    case INTAKE_R_SAME_SERIAL_DIFFERENT_CONTENT: return "same_serial_different_content";
+    case INTAKE_R_INVALID: return "invalid";
+    }
+    return "unknown";
+}
+
+const char *intake_decision_name(enum intake_decision d)
+{
+    switch (d) {
+    case INTAKE_ACCEPT: return "accept";
+    case INTAKE_UNCHANGED: return "unchanged";
+    case INTAKE_REFUSE: return "refuse";
+    }
+    return "unknown";
+}
+
+void intake_result_free(struct intake_result *res)
+{
+    if (!res)
+        return;
+    manifest_free(res->manifest);
+    memset(res, 0, sizeof(*res));
+}
+
+static void refuse(struct intake_result *r, enum intake_reason why, const char *fmt, ...)
+    OFD_PRINTF(3, 4);
+static void refuse(struct intake_result *r, enum intake_reason why, const char *fmt, ...)
+{
+    va_list ap;
+
+    r->decision = INTAKE_REFUSE;
+    r->reason = why;
+    va_start(ap, fmt);
+    vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+    va_end(ap);
+}
+
+static enum intake_reason from_trust(enum trust_refusal t)
+{
+    switch (t) {
+    case TRUST_UNSIGNED: return INTAKE_R_UNSIGNED;
+    case TRUST_UNTRUSTED_SIGNER: return INTAKE_R_UNTRUSTED_SIGNER;
+    case TRUST_TAMPERED: return INTAKE_R_TORN;
+    default: return INTAKE_R_BAD_SIGNATURE;
+    }
+}
+
+static enum ofd_code sha256(const void *p, size_t n, unsigned char out[INTAKE_SHA256_LEN], ofd_err *e)
+{
+    unsigned int len = 0;
+
+    if (!EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) || len != INTAKE_SHA256_LEN)
+        return ofd_err_set(e, OFD_E_CRYPTO, "cannot compute SHA-256");
+    return OFD_OK;
+}
+
+/* 1 when text is one complete JSON document (a UTF-8 BOM allowed). A copy cut short
+ * is not. */
+static int complete_json(const char *text, size_t len)
+{
+    cJSON *j;
+    const char *end = NULL;
+
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
+    if (!(j = cJSON_ParseWithLengthOpts(text, len, &end, 0)))
+        return 0;
+    cJSON_Delete(j);
+    while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+        end++;
+    return end == text + len;
+}
+
+enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *sig,
+                            size_t sig_len, const struct trust_anchor *anchor,
+                            const struct intake_state *state, const char *base_dir,
+                            unsigned flags, struct intake_result *res, ofd_err *e)
+{
+    struct intake_result r;
+    struct diags d = {0};
+    struct manifest *m = NULL;
+    enum trust_refusal why = TRUST_OK;
+    ofd_err te;
+    size_t i;
+    enum ofd_code rc;
+    char diag[OFD_ERR_MSG_MAX];
+
+    memset(&r, 0, sizeof(r));
+    ofd_err_clear(&te);
+    if ((rc = sha256(text, len, r.sha256, e)) != OFD_OK)
+        goto out;
+    if (!sig) {
+        trust_verify((const unsigned char *)text, len, NULL, 0, anchor, NULL, &why, &te);
+        refuse(&r, INTAKE_R_UNSIGNED, "%s", te.msg);
+        goto done;
+    }
+    if (len > TRUST_MAX_CONTENT) {
+        refuse(&r, INTAKE_R_INVALID, "the manifest is larger than the limit of %u bytes",
+               TRUST_MAX_CONTENT);
+        goto done;
+    }
+    if (!complete_json(text, len)) {
+        refuse(&r, INTAKE_R_TORN, "the manifest is not a complete JSON document (cut short, or "
+               "still being copied); it is read again at the next check");
+        goto done;
+    }
+    rc = trust_verify((const unsigned char *)text, len, sig, sig_len, anchor, NULL, &why, &te);
+    if (rc == OFD_E_NOMEM) {
+        ofd_err_set(e, rc, "%s", te.msg);
+        goto out;
+    }
+    if (rc != OFD_OK) {
+        if (why == TRUST_OK) { /* not a refusal: the anchor's certificate file is wrong */
+            ofd_err_set(e, rc, "%s", te.msg);
+            goto out;
+        }
+        refuse(&r, from_trust(why), "%s", te.msg);
+        goto done;
+    }
+    rc = manifest_parse(text, len, base_dir, flags, &m, &d, &te);
+    if (rc == OFD_E_INVALID && d.nerrors) {
+        diags_sort(&d);
+        for (i = 0; i < d.n && d.v[i].sev != DIAG_ERROR; i++)
+            ;
+        diags_format(&d, i, "manifest.json", diag, sizeof(diag));
+        snprintf(r.rule, sizeof(r.rule), "%s", d.v[i].rule);
+        refuse(&r, INTAKE_R_INVALID, "the manifest is signed but not valid (%zu error%s), first: %s",
+               d.nerrors, d.nerrors == 1 ? "" : "s", diag);
+        goto done;
+    }
+    if (rc != OFD_OK) {
+        ofd_err_set(e, rc, "%s", te.msg);
+        goto out;
+    }
+    r.serial = m->serial;
+    if (state && state->present) {
+        if (m->serial < state->last_serial) {
+            refuse(&r, INTAKE_R_OLDER_SERIAL, "the manifest's serial %lld is older than the last "
+                   "applied serial %lld (an old copy put back?)", m->serial, state->last_serial);
+            goto done;
+        }
+        if (m->serial == state->last_serial) {
+            if (memcmp(r.sha256, state->last_sha256, INTAKE_SHA256_LEN) == 0) {
+                r.decision = INTAKE_UNCHANGED;
+                snprintf(r.msg, sizeof(r.msg), "manifest serial %lld, already applied", m->serial);
+            } else {
+                refuse(&r, INTAKE_R_SAME_SERIAL_DIFFERENT_CONTENT,
+                       "the manifest has the serial %lld of the last applied one but different "
+                       "content; raise the serial when changing the manifest", m->serial);
+            }
+            goto done;
+        }
+    }
+    r.decision = INTAKE_ACCEPT;
+    snprintf(r.msg, sizeof(r.msg), "manifest serial %lld accepted", m->serial);
+    r.manifest = m;
+    m = NULL;
+done:
+    *res = r;
+    rc = OFD_OK;
+out:
+    manifest_free(m);
+    diags_free(&d);
+    return rc;
+}
+
+/* Reads path whole; *present = 0 (OFD_OK) when it cannot be opened and missing_ok. */
+static enum ofd_code read_all(const char *path, size_t max, int missing_ok, char **buf,
+                              size_t *len, int *present, ofd_err *e)
+{
+    FILE *f;
+
+    if (missing_ok) {
+        if (!(f = fopen(path, "rb"))) {
+            *present = 0;
+            *buf = NULL;
+            *len = 0;
+            return OFD_OK;
+        }
+        fclose(f);
+    }
+    *present = 1;
+    return ofd_read_file(path, max, buf, len, e);
+}
+
+enum ofd_code intake_check_files(const char *manifest_path, const char *sig_path,
+                                 const struct trust_anchor *anchor,
+                                 const struct intake_state *state, unsigned flags,
+                                 struct intake_result *res, ofd_err *e)
+{
+    char *m1 = NULL, *m2 = NULL, *s1 = NULL, *s2 = NULL, *base = NULL, *slash;
+    size_t m1n = 0, m2n = 0, s1n = 0, s2n = 0;
+    int mp, sp1 = 0, sp2 = 0;
+    enum ofd_code rc;
+    struct intake_result r;
+
+    memset(&r, 0, sizeof(r));
+    /* Up to one byte over the limits so that an oversized file is refused by
+     * intake_decide/trust_verify with their message rather than unread. */
+    if ((rc = read_all(manifest_path, TRUST_MAX_CONTENT, 0, &m1, &m1n, &mp, e)) != OFD_OK
+        || (rc = read_all(sig_path, TRUST_MAX_SIG, 1, &s1, &s1n, &sp1, e)) != OFD_OK
+        || (rc = read_all(manifest_path, TRUST_MAX_CONTENT, 0, &m2, &m2n, &mp, e)) != OFD_OK
+        || (rc = read_all(sig_path, TRUST_MAX_SIG, 1, &s2, &s2n, &sp2, e)) != OFD_OK) {
+        if (rc == OFD_E_INVALID) { /* over a size limit */
+            refuse(&r, INTAKE_R_INVALID, "%s", e ? e->msg : "a file is larger than its limit");
+            if (e)
+                ofd_err_clear(e);
+            *res = r;
+            rc = OFD_OK;
+        }
+        goto out;
+    }
+    if (m1n != m2n || memcmp(m1, m2, m1n) != 0 || sp1 != sp2 || s1n != s2n
+        || (s1n && memcmp(s1, s2, s1n) != 0)) {
+        refuse(&r, INTAKE_R_TORN, "the manifest or its signature changed while it was read "
+               "(still being copied?); it is read again at the next check");
+        *res = r;
+        rc = OFD_OK;
+        goto out;
+    }
+    if (!(base = ofd_strdup(manifest_path))) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    slash = strrchr(base, '/');
+    if (strrchr(base, '\\') > slash)
+        slash = strrchr(base, '\\');
+    if (slash)
+        slash[1] = '\0';
+    else
+        strcpy(base, ".");
+    rc = intake_decide(m1, m1n, sp1 ? (const unsigned char *)s1 : NULL, s1n, anchor, state, base,
+                       flags, res, e);
+out:
+    free(base);
+    free(m1);
+    free(m2);
+    free(s1);
+    free(s2);
+    return rc;
+}
+
+void intake_state_from_result(const struct intake_result *res, struct intake_state *st)
+{
+    st->present = 1;
+    st->last_serial = res->serial;
+    memcpy(st->last_sha256, res->sha256, INTAKE_SHA256_LEN);
+}
+
+static int unhex(const char *s, unsigned char *out, size_t n)
+{
+    size_t i;
+    int hi, lo;
+
+    if (strlen(s) != 2 * n)
+        return -1;
+    for (i = 0; i < n; i++) {
+        hi = s[2 * i], lo = s[2 * i + 1];
+        hi = hi >= '0' && hi <= '9' ? hi - '0' : hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
+        lo = lo >= '0' && lo <= '9' ? lo - '0' : lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+enum ofd_code intake_state_load(const char *path, struct intake_state *st, ofd_err *e)
+{
+    char *text = NULL;
+    size_t len = 0;
+    cJSON *j = NULL, *fmt, *ser, *sha;
+    struct intake_state s;
+    FILE *f;
+    enum ofd_code rc;
+
+    memset(&s, 0, sizeof(s));
+    if (!(f = fopen(path, "rb"))) {
+        if (errno != ENOENT) {
+            rc = ofd_err_set(e, OFD_E_IO, "cannot open the state file '%s': %s", path,
+                             strerror(errno));
+            goto out;
+        }
+        *st = s;
+        rc = OFD_OK;
+        goto out;
+    }
+    fclose(f);
+    if ((rc = ofd_read_file(path, INTAKE_STATE_MAX_BYTES, &text, &len, e)) != OFD_OK)
+        goto out;
+    j = cJSON_ParseWithLength(text, len);
+    fmt = cJSON_GetObjectItemCaseSensitive(j, "format");
+    ser = cJSON_GetObjectItemCaseSensitive(j, "last_serial");
+    sha = cJSON_GetObjectItemCaseSensitive(j, "last_sha256");
+    if (!cJSON_IsObject(j) || !cJSON_IsNumber(fmt) || fmt->valuedouble != 1
+        || !cJSON_IsNumber(ser) || ser->valuedouble < 0 || ser->valuedouble > 9007199254740991.0
+        || ser->valuedouble != (double)(long long)ser->valuedouble || !cJSON_IsString(sha)
+        || unhex(sha->valuestring, s.last_sha256, INTAKE_SHA256_LEN) != 0) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "the state file '%s' is damaged; remove it only if "
+                         "the manifest on the share is the one to apply", path);
+        goto out;
+    }
+    s.present = 1;
+    s.last_serial = (long long)ser->valuedouble;
+    *st = s;
+    rc = OFD_OK;
+out:
+    cJSON_Delete(j);
+    free(text);
+    return rc;
+}
+
+enum ofd_code intake_state_save(const char *path, const struct intake_state *st, ofd_err *e)
+{
+    struct strbuf sb = {0};
+    size_t i;
+    enum ofd_code rc;
+
+    sb_printf(&sb, "{\"format\": 1, \"last_serial\": %lld, \"last_sha256\": \"", st->last_serial);
+    for (i = 0; i < INTAKE_SHA256_LEN; i++)
+        sb_printf(&sb, "%02x", st->last_sha256[i]);
+    sb_append(&sb, "\"}\n");
+    if (sb.oom)
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    else
+        rc = ofd_write_file_atomic(path, sb_str(&sb), sb.len, e);
+    sb_free(&sb);
+    return rc;
+}

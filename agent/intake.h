@@ -1,0 +1,89 @@
+/* intake: whether the manifest found on the share may be used. On each check the
+ * service reads manifest.json and manifest.json.p7s, and intake decides: ACCEPT (a
+ * newer, signed, valid manifest), UNCHANGED (the one applied last), or REFUSE with a
+ * reason. A refused manifest is reported and never applied.
+ *
+ * The state file remembers the last applied manifest so that an older one (a
+ * replayed or rolled-back file) is refused:
+ *   {"format": 1, "last_serial": 12, "last_sha256": "<64 lower-case hex digits>"}
+ * written atomically (temporary file in the same folder, flushed, renamed over). */
+#ifndef OCSFED_INTAKE_H
+#define OCSFED_INTAKE_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "manifest.h"
+#include "trust.h"
+
+#define INTAKE_SHA256_LEN 32
+#define INTAKE_STATE_MAX_BYTES 4096u
+
+enum intake_decision { INTAKE_ACCEPT, INTAKE_UNCHANGED, INTAKE_REFUSE };
+
+enum intake_reason {
+    INTAKE_R_NONE = 0,
+    INTAKE_R_UNSIGNED,           /* no .p7s */
+    INTAKE_R_BAD_SIGNATURE,      /* malformed, damaged, or more than one signer */
+    INTAKE_R_UNTRUSTED_SIGNER,   /* signed by someone other than the pinned publisher */
+    INTAKE_R_TORN,               /* incomplete JSON, bytes not matching the signature, or a
+                                  * file changing while read: try again later */
+    INTAKE_R_OLDER_SERIAL,       /* serial below the last applied one */
+    INTAKE_R_SAME_SERIAL_DIFFERENT_CONTENT,
+    INTAKE_R_INVALID             /* signed, but fails manifest validation */
+};
+
+struct intake_state {
+    int present;                             /* 0: nothing applied yet */
+    long long last_serial;
+    unsigned char last_sha256[INTAKE_SHA256_LEN];
+};
+
+struct intake_result {
+    enum intake_decision decision;
+    enum intake_reason reason;              /* INTAKE_R_NONE unless REFUSE */
+    long long serial;                       /* the manifest's, 0 when it was not parsed */
+    unsigned char sha256[INTAKE_SHA256_LEN]; /* of the manifest bytes */
+    char msg[OFD_ERR_MSG_MAX];              /* operator message (also for ACCEPT) */
+    char rule[8];                           /* INVALID: the first error's rule */
+    struct manifest *manifest;              /* ACCEPT only; freed by intake_result_free */
+};
+
+/* Decides on manifest bytes (text, len) and its signature (sig, sig_len; sig NULL when
+ * there is no .p7s) given the trust anchor and the state (NULL or !present: nothing
+ * applied yet). base_dir and flags are manifest_parse's. The checks run in this order:
+ * unsigned, torn JSON, signature, validation, serial.
+ * Returns OFD_OK with *res filled (free with intake_result_free) whatever the
+ * decision; OFD_E_NOMEM or another error when no decision could be made. */
+enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *sig,
+                            size_t sig_len, const struct trust_anchor *anchor,
+                            const struct intake_state *state, const char *base_dir,
+                            unsigned flags, struct intake_result *res, ofd_err *e);
+
+/* Reads manifest_path and sig_path twice and decides as intake_decide. A file that
+ * differs between the reads is still being written: REFUSE/TORN. A missing sig_path
+ * is UNSIGNED; a missing manifest is OFD_E_IO (nothing to decide on). */
+enum ofd_code intake_check_files(const char *manifest_path, const char *sig_path,
+                                 const struct trust_anchor *anchor,
+                                 const struct intake_state *state, unsigned flags,
+                                 struct intake_result *res, ofd_err *e);
+
+/* Frees what res owns (the manifest) and clears it. */
+void intake_result_free(struct intake_result *res);
+
+/* "unsigned", "bad_signature", ... ("none" for INTAKE_R_NONE). Never NULL. */
+const char *intake_reason_name(enum intake_reason r);
+const char *intake_decision_name(enum intake_decision d);
+
+/* Reads the state file. A missing file is OFD_OK with st->present = 0; a malformed one
+ * is OFD_E_INVALID (the caller must not treat it as "nothing applied", which would
+ * accept a replayed older manifest). *st is written only on OFD_OK. */
+enum ofd_code intake_state_load(const char *path, struct intake_state *st, ofd_err *e);
+
+/* Writes the state file atomically (path.tmp, flushed, renamed over path). */
+enum ofd_code intake_state_save(const char *path, const struct intake_state *st, ofd_err *e);
+
+/* After the manifest of res was applied: the state to save. */
+void intake_state_from_result(const struct intake_result *res, struct intake_state *st);
+
+#endif
