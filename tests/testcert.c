@@ -1,8 +1,10 @@
 #include "testcert.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
@@ -155,4 +157,40 @@ void testcert_free(struct testcert *c)
     X509_free(c->x);
     EVP_PKEY_free(c->key);
     memset(c, 0, sizeof(*c));
+}
+
+int testcert_write_pem(const struct testcert *c, const char *key_path, const char *cert_path)
+{
+    BIO *b = NULL;
+    int rc = -1;
+
+    if (key_path) {
+        if (!(b = BIO_new_file(key_path, "wb"))
+            || !PEM_write_bio_PrivateKey(b, c->key, NULL, NULL, 0, NULL, NULL))
+            goto out;
+        BIO_free(b);
+        b = NULL;
+    }
+    if (cert_path) {
+        if (!(b = BIO_new_file(cert_path, "wb")) || !PEM_write_bio_X509(b, c->x))
+            goto out;
+    }
+    rc = 0;
+out:
+    BIO_free(b);
+    return rc;
+}
+
+int testcert_write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    int rc = -1;
+
+    if (!f)
+        return -1;
+    if (fwrite(data, 1, len, f) == len)
+        rc = 0;
+    if (fclose(f) != 0)
+        rc = -1;
+    return rc;
 }

@@ -37,4 +37,11 @@ int testcert_pfx(const struct testcert *c, const char *password, unsigned char *
 
 void testcert_free(struct testcert *c);
 
+/* Writes the unencrypted private key (PKCS#8 PEM) to key_path and the certificate (PEM)
+ * to cert_path; either path may be NULL. Returns 0, or -1 on failure. */
+int testcert_write_pem(const struct testcert *c, const char *key_path, const char *cert_path);
+
+/* Writes len bytes to path (binary). Returns 0, or -1 on failure. */
+int testcert_write_file(const char *path, const void *data, size_t len);
+
 #endif
