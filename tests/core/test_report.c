@@ -1,0 +1,322 @@
+/* report: building, atomic writing and strict reading of reports/<fqdn>.json, the UTC
+ * time form, classification with a fixed "now", and the fleet table of `ocsfed status`. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fsutil.h"
+#include "report.h"
+#include "strbuf.h"
+#include "testcert.h"
+#include "version.h"
+
+#define NOW 1795546800LL /* 2026-11-24T19:00:00Z */
+
+static void times_are_utc_iso8601(void **state)
+{
+    char buf[21];
+
+    (void)state;
+    report_format_time(0, buf);
+    assert_string_equal(buf, "1970-01-01T00:00:00Z");
+    report_format_time(NOW, buf);
+    assert_string_equal(buf, "2026-11-24T19:00:00Z");
+    report_format_time(951868799, buf);
+    assert_string_equal(buf, "2000-02-29T23:59:59Z");
+    report_format_time(4107542400LL, buf);
+    assert_string_equal(buf, "2100-03-01T00:00:00Z");
+    assert_int_equal(report_parse_time("2026-11-24T19:00:00Z"), NOW);
+    assert_int_equal(report_parse_time("2000-02-29T23:59:59Z"), 951868799);
+    assert_int_equal(report_parse_time("2100-03-01T00:00:00Z"), 4107542400LL);
+    assert_int_equal(report_parse_time("2100-02-29T00:00:00Z"), -1);
+    assert_int_equal(report_parse_time("2026-11-24 19:00:00Z"), -1);
+    assert_int_equal(report_parse_time("2026-11-24T19:00:00+01:00"), -1);
+    assert_int_equal(report_parse_time("2026-13-24T19:00:00Z"), -1);
+    assert_int_equal(report_parse_time("1969-12-31T23:59:59Z"), -1);
+}
+
+static void make(struct report *r, const char *server, long long t, enum report_status st)
+{
+    ofd_err e;
+
+    assert_int_equal(report_init(r, server, t, 0, &e), OFD_OK);
+    r->status = st;
+    r->serial = 12;
+}
+
+static void write_and_read_back(void **state)
+{
+    struct report r, back;
+    ofd_err e;
+    char *text = NULL;
+    size_t len = 0;
+
+    (void)state;
+    assert_int_equal(ofd_make_dir("report-share", &e), OFD_OK);
+    make(&r, "FE1.Example.com", NOW, REPORT_PENDING_RESTART);
+    r.sha256 = ofd_strdup("ab01");
+    r.planned = 2;
+    r.applied = 2;
+    r.drift = 2;
+    r.restart_pending = 1;
+    assert_int_equal(report_add_change(&r, "create", "MSFT_SIPStaticRoutingSetting",
+                                       "sip:*@example.com", "R6", 1, &e), OFD_OK);
+    assert_int_equal(report_add_change(&r, "restart", "service", "RTCSRV", "R19", 0, &e), OFD_OK);
+    assert_int_equal(report_add_error(&r, "quote \" and newline \n", NULL, &e), OFD_OK);
+    assert_int_equal(report_write("report-share", &r, &e), OFD_OK);
+    /* Again, over the existing file (MoveFileEx with REPLACE_EXISTING on Windows). */
+    r.applied = 1;
+    assert_int_equal(report_write("report-share", &r, &e), OFD_OK);
+    assert_null(fopen("report-share/reports/fe1.example.com.json.tmp", "rb"));
+    assert_int_equal(ofd_read_file("report-share/reports/fe1.example.com.json", REPORT_MAX_BYTES,
+                                   &text, &len, &e), OFD_OK);
+    assert_non_null(strstr(text, "\"time\":\t\"2026-11-24T19:00:00Z\""));
+    assert_non_null(strstr(text, "\"agent_version\":\t\"" OCSFED_VERSION "\""));
+    free(text);
+    assert_int_equal(report_read_file("report-share/reports/fe1.example.com.json", &back, &e), OFD_OK);
+    assert_string_equal(back.server, "fe1.example.com");
+    assert_string_equal(back.agent_version, OCSFED_VERSION);
+    assert_int_equal(back.time, NOW);
+    assert_int_equal(back.monitor, 0);
+    assert_int_equal(back.status, REPORT_PENDING_RESTART);
+    assert_int_equal(back.serial, 12);
+    assert_string_equal(back.sha256, "ab01");
+    assert_int_equal(back.planned, 2);
+    assert_int_equal(back.applied, 1);
+    assert_int_equal(back.drift, 2);
+    assert_int_equal(back.nchanges, 2);
+    assert_string_equal(back.changes[0].cls, "MSFT_SIPStaticRoutingSetting");
+    assert_string_equal(back.changes[0].key, "sip:*@example.com");
+    assert_string_equal(back.changes[0].rule, "R6");
+    assert_int_equal(back.changes[0].applied, 1);
+    assert_string_equal(back.changes[1].action, "restart");
+    assert_int_equal(back.changes[1].applied, 0);
+    assert_int_equal(back.nerrors, 1);
+    assert_string_equal(back.errors[0].message, "quote \" and newline \n");
+    assert_string_equal(back.errors[0].rule, "");
+    assert_int_equal(back.restart_pending, 1);
+    assert_null(back.refusal_reason);
+    report_free(&back);
+
+    assert_int_equal(report_set_refusal(&r, "older_serial", "serial 3 is older", &e), OFD_OK);
+    assert_int_equal(report_write("report-share", &r, &e), OFD_OK);
+    assert_int_equal(report_read_file("report-share/reports/fe1.example.com.json", &back, &e), OFD_OK);
+    assert_int_equal(back.status, REPORT_REFUSED);
+    assert_string_equal(back.refusal_reason, "older_serial");
+    assert_string_equal(back.refusal_message, "serial 3 is older");
+    report_free(&back);
+    report_free(&r);
+
+    /* The server name becomes a file name: nothing that could leave the folder. */
+    make(&r, "../evil", NOW, REPORT_CONVERGED);
+    assert_int_equal(report_write("report-share", &r, &e), OFD_E_INVALID);
+    assert_memory_equal(e.msg, "cannot name a report after '../evil': ", 38);
+    report_free(&r);
+}
+
+static enum ofd_code parse(const char *text, ofd_err *e)
+{
+    struct report r;
+    enum ofd_code rc = report_parse(text, strlen(text), &r, e);
+
+    if (rc == OFD_OK)
+        report_free(&r);
+    return rc;
+}
+
+#define GOOD_HEAD "{\"format\": 1, \"server\": \"a.example.com\", \"agent_version\": \"0.1.0\", " \
+                  "\"time\": \"2026-11-24T19:00:00Z\", \"mode\": \"apply\", "
+#define GOOD_TAIL "\"manifest\": {\"serial\": 1, \"sha256\": null}, " \
+                  "\"summary\": {\"planned\": 0, \"applied\": 0, \"drift\": 0}, " \
+                  "\"changes\": [], \"errors\": [], \"restart_pending\": false, \"refusal\": null}"
+
+static void reader_is_strict(void **state)
+{
+    ofd_err e;
+    char *big;
+
+    (void)state;
+    assert_int_equal(parse(GOOD_HEAD "\"status\": \"converged\", " GOOD_TAIL, &e), OFD_OK);
+    assert_int_equal(parse(GOOD_HEAD "\"status\": \"silent\", " GOOD_TAIL, &e), OFD_E_INVALID);
+    assert_string_equal(e.msg, "unknown 'status'");
+    assert_int_equal(parse(GOOD_HEAD "\"status\": 3, " GOOD_TAIL, &e), OFD_E_INVALID);
+    assert_string_equal(e.msg, "'status' is missing, not a string or too long");
+    assert_int_equal(parse("[[[[[[[[[[]]]]]]]]]]", &e), OFD_E_INVALID);
+    assert_string_equal(e.msg, "nested deeper than 4 levels");
+    assert_int_equal(parse("{\"a\": \"[[[[[[[[\"}", &e), OFD_E_INVALID); /* strings do not nest */
+    assert_string_equal(e.msg, "'format' is not 1");
+    assert_int_equal(parse("{\"format\": 1", &e), OFD_E_INVALID);
+    assert_string_equal(e.msg, "not a JSON object");
+    assert_int_equal(parse(GOOD_HEAD "\"status\": \"converged\", \"manifest\": {\"serial\": -1}}", &e),
+                     OFD_E_INVALID);
+    assert_string_equal(e.msg, "'serial' is missing or not a whole number >= 0");
+    assert_int_equal(parse("{\"format\": 1, \"server\": \"a\", \"agent_version\": \"1\", \"time\": "
+                           "\"yesterday\"}", &e), OFD_E_INVALID);
+    assert_string_equal(e.msg, "'time' is not YYYY-MM-DDTHH:MM:SSZ");
+    assert_int_equal(parse(GOOD_HEAD "\"status\": \"converged\", \"manifest\": {\"serial\": 1}, "
+                           "\"summary\": {\"planned\": 0, \"applied\": 0, \"drift\": 0}, "
+                           "\"changes\": [1], \"errors\": [], \"restart_pending\": false}", &e),
+                     OFD_E_INVALID);
+    assert_string_equal(e.msg, "a change is not an object");
+    big = calloc(REPORT_MAX_BYTES + 2, 1);
+    assert_non_null(big);
+    memset(big, ' ', REPORT_MAX_BYTES + 1);
+    assert_int_equal(report_parse(big, REPORT_MAX_BYTES + 1, &(struct report){0}, &e), OFD_E_INVALID);
+    assert_string_equal(e.msg, "larger than the limit of 1048576 bytes");
+    free(big);
+}
+
+static void classification_uses_now(void **state)
+{
+    struct report r;
+
+    (void)state;
+    make(&r, "a.example.com", NOW - 900, REPORT_DRIFTING);
+    assert_int_equal(report_classify(&r, NOW, 900), REPORT_DRIFTING);
+    assert_int_equal(report_classify(&r, NOW + 1, 900), REPORT_SILENT);
+    r.time = NOW + 300; /* a clock a little ahead is tolerated, far ahead is not */
+    assert_int_equal(report_classify(&r, NOW, 900), REPORT_DRIFTING);
+    r.time = NOW + 301;
+    assert_int_equal(report_classify(&r, NOW, 900), REPORT_SILENT);
+    report_free(&r);
+}
+
+static void put(const char *share, const char *server, long long t, enum report_status st,
+                void (*more)(struct report *))
+{
+    struct report r;
+    ofd_err e;
+
+    make(&r, server, t, st);
+    if (more)
+        more(&r);
+    assert_int_equal(report_write(share, &r, &e), OFD_OK);
+    report_free(&r);
+}
+
+static void drift3(struct report *r) { r->monitor = 1; r->drift = r->planned = 3; }
+static void restart2(struct report *r) { r->applied = 2; r->restart_pending = 1; }
+static void fail1(struct report *r)
+{
+    ofd_err e;
+    assert_int_equal(report_add_error(r, "WMI: access denied", "R6", &e), OFD_OK);
+}
+static void refused(struct report *r)
+{
+    ofd_err e;
+    assert_int_equal(report_set_refusal(r, "older_serial", "serial 11 is older than 12", &e), OFD_OK);
+}
+
+static void clean(const char *dir)
+{
+    char **names = NULL;
+    size_t n = 0, i;
+    struct strbuf p = {0};
+    ofd_err e;
+
+    if (ofd_list_dir(dir, 1000, &names, &n, &e) != OFD_OK)
+        return;
+    for (i = 0; i < n; i++) {
+        sb_truncate(&p, 0);
+        sb_printf(&p, "%s/%s", dir, names[i]);
+        remove(sb_str(&p));
+    }
+    ofd_names_free(names, n);
+    sb_free(&p);
+}
+
+static char table[8192];
+
+static int status_of(const char *share, long long stale, struct report_fleet *f)
+{
+    FILE *out;
+    size_t n;
+    ofd_err e;
+
+    assert_int_equal(report_fleet_load(share, NOW, stale, f, &e), OFD_OK);
+    out = fopen("report-table.txt", "w+b");
+    assert_non_null(out);
+    report_fleet_print(f, out);
+    rewind(out);
+    n = fread(table, 1, sizeof(table) - 1, out);
+    table[n] = '\0';
+    fclose(out);
+    return report_fleet_exit(f);
+}
+
+static void fleet_table(void **state)
+{
+    struct report_fleet f;
+    ofd_err e;
+    const char *want =
+        "SERVER                                   STATUS            SERIAL     AGE  SUMMARY\n"
+        "a.example.com                            converged             12     60s  0 applied, apply\n"
+        "b.example.com                            drifting              12      2m  3 changes found (monitor mode)\n"
+        "c.example.com                            pending_restart       12     30s  2 applied; Front End restart waits for the maintenance window\n"
+        "d.example.com                            failing               12     10s  1 error, first: WMI: access denied\n"
+        "e.example.com                            refused               12      5s  manifest refused (older_serial): serial 11 is older than 12\n"
+        "f.example.com                            silent                12      3h  no report for too long; last said converged\n"
+        "g.example.com.json                       unreadable             -       -  unreadable: not a JSON object\n"
+        "h.example.com.json                       unreadable             -       -  unreadable: the report is about 'a.example.com', not the file's server\n"
+        "8 servers: 1 converged, 1 drifting, 1 pending_restart, 1 failing, 1 refused, 1 silent, 2 unreadable (silent: no report for 900s)\n";
+
+    (void)state;
+    assert_int_equal(ofd_make_dir("report-fleet", &e), OFD_OK);
+    assert_int_equal(ofd_make_dir("report-fleet/reports", &e), OFD_OK);
+    clean("report-fleet/reports");
+    assert_int_equal(report_fleet_load("report-fleet", NOW, 900, &f, &e), OFD_OK);
+    assert_int_equal(f.n, 0);
+    assert_int_equal(report_fleet_exit(&f), 1); /* nobody reported */
+    report_fleet_free(&f);
+
+    put("report-fleet", "a.example.com", NOW - 60, REPORT_CONVERGED, NULL);
+    assert_int_equal(status_of("report-fleet", 900, &f), 0);
+    report_fleet_free(&f);
+    put("report-fleet", "b.example.com", NOW - 120, REPORT_DRIFTING, drift3);
+    put("report-fleet", "c.example.com", NOW - 30, REPORT_PENDING_RESTART, restart2);
+    assert_int_equal(status_of("report-fleet", 900, &f), 2);
+    report_fleet_free(&f);
+    put("report-fleet", "d.example.com", NOW - 10, REPORT_FAILING, fail1);
+    put("report-fleet", "e.example.com", NOW - 5, REPORT_REFUSED, refused);
+    put("report-fleet", "f.example.com", NOW - 3 * 3600, REPORT_CONVERGED, NULL);
+    assert_int_equal(testcert_write_file("report-fleet/reports/g.example.com.json", "{", 1), 0);
+    assert_int_equal(testcert_write_file("report-fleet/reports/i.example.com.json.tmp", "{", 1), 0);
+    {
+        char *text = NULL;
+        size_t len = 0;
+        assert_int_equal(ofd_read_file("report-fleet/reports/a.example.com.json", REPORT_MAX_BYTES,
+                                       &text, &len, &e), OFD_OK);
+        assert_int_equal(testcert_write_file("report-fleet/reports/h.example.com.json", text, len), 0);
+        free(text);
+    }
+    assert_int_equal(status_of("report-fleet", 900, &f), 1);
+    assert_string_equal(table, want);
+    assert_int_equal(f.counts[REPORT_SILENT], 1);
+    report_fleet_free(&f);
+    /* With a longer threshold f is no longer silent. */
+    assert_int_equal(status_of("report-fleet", 4 * 3600, &f), 1);
+    assert_int_equal(f.counts[REPORT_SILENT], 0);
+    assert_int_equal(f.counts[REPORT_CONVERGED], 2);
+    report_fleet_free(&f);
+
+    assert_int_equal(report_fleet_load("no-such-share", NOW, 900, &f, &e), OFD_E_IO);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(times_are_utc_iso8601),
+        cmocka_unit_test(write_and_read_back),
+        cmocka_unit_test(reader_is_strict),
+        cmocka_unit_test(classification_uses_now),
+        cmocka_unit_test(fleet_table),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
