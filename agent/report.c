@@ -7,6 +7,7 @@
 
 #include "fsutil.h"
 #include "manifest.h"
+#include "plan.h"
 #include "strbuf.h"
 #include "version.h"
 
@@ -163,6 +164,25 @@ enum ofd_code report_add_error(struct report *r, const char *message, const char
         return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
     }
     r->nerrors++;
+    return OFD_OK;
+}
+
+enum ofd_code report_add_plan(struct report *r, const struct plan *p, int applied, ofd_err *e)
+{
+    size_t i, n = 0;
+    enum ofd_code rc;
+
+    for (i = 0; i < p->n; i++) {
+        const struct plan_change *c = &p->v[i];
+        if (c->action == PLAN_UNCHANGED)
+            continue;
+        if ((rc = report_add_change(r, plan_action_name(c->action), c->cls, c->key, c->rule,
+                                    applied, e)) != OFD_OK)
+            return rc;
+        n++;
+    }
+    r->planned = r->drift = n;
+    r->applied = applied ? n : 0;
     return OFD_OK;
 }
 

@@ -78,6 +78,12 @@ enum ofd_code report_add_error(struct report *r, const char *message, const char
                                ofd_err *e);
 enum ofd_code report_set_refusal(struct report *r, const char *reason, const char *message,
                                  ofd_err *e);
+struct plan;
+/* Adds every change of p except the unchanged ones (action, class, key, rule), marked
+ * applied or not, and sets planned and drift to their number and applied to that
+ * number or 0. The restart flag and the status stay the caller's. OFD_OK or
+ * OFD_E_NOMEM. */
+enum ofd_code report_add_plan(struct report *r, const struct plan *p, int applied, ofd_err *e);
 void report_free(struct report *r);
 
 /* Name of a status ("converged", ..., "silent", "unreadable") and its inverse (-1 when

@@ -11,12 +11,17 @@
 #include <cmocka.h>
 
 #include "fsutil.h"
+#include "manifest.h"
+#include "plan.h"
+#include "simnode.h"
 #include "report.h"
 #include "strbuf.h"
 #include "testcert.h"
 #include "version.h"
 
 #define NOW 1795546800LL /* 2026-11-24T19:00:00Z */
+
+static const char *examples = "examples";
 
 static void times_are_utc_iso8601(void **state)
 {
@@ -308,7 +313,51 @@ static void fleet_table(void **state)
     assert_int_equal(report_fleet_load("no-such-share", NOW, 900, &f, &e), OFD_E_IO);
 }
 
-int main(void)
+/* A plan's changes go into the report as they are, unchanged items left out. */
+static void plan_into_report(void **state)
+{
+    struct strbuf mp = {0}, np = {0};
+    struct manifest *m = NULL;
+    struct diags d = {0};
+    struct node node;
+    struct plan p;
+    struct report r;
+    size_t i, k = 0;
+    ofd_err e;
+
+    (void)state;
+    sb_printf(&mp, "%s/tcp-standard.json", examples);
+    sb_printf(&np, "%s/nodes/ocs-se1.json", examples);
+    assert_int_equal(manifest_load(sb_str(&mp), 0, &m, &d, &e), OFD_OK);
+    assert_int_equal(simnode_open(sb_str(&np), &node, &e), OFD_OK);
+    assert_int_equal(plan_make(m, &node, NOW, &p, &e), OFD_OK);
+    make(&r, "ocs-se1.example.com", NOW, REPORT_DRIFTING);
+    assert_int_equal(report_add_plan(&r, &p, 0, &e), OFD_OK);
+    assert_true(r.planned > 0);
+    assert_int_equal(r.planned, p.n - p.counts[PLAN_UNCHANGED]);
+    assert_int_equal(r.drift, r.planned);
+    assert_int_equal(r.applied, 0);
+    assert_int_equal(r.nchanges, r.planned);
+    for (i = 0; i < p.n; i++) {
+        if (p.v[i].action == PLAN_UNCHANGED)
+            continue;
+        assert_string_equal(r.changes[k].action, plan_action_name(p.v[i].action));
+        assert_string_equal(r.changes[k].cls, p.v[i].cls);
+        assert_string_equal(r.changes[k].key, p.v[i].key);
+        assert_string_equal(r.changes[k].rule, p.v[i].rule ? p.v[i].rule : "");
+        assert_int_equal(r.changes[k].applied, 0);
+        k++;
+    }
+    report_free(&r);
+    plan_free(&p);
+    node_close(&node);
+    manifest_free(m);
+    diags_free(&d);
+    sb_free(&mp);
+    sb_free(&np);
+}
+
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(times_are_utc_iso8601),
@@ -316,7 +365,10 @@ int main(void)
         cmocka_unit_test(reader_is_strict),
         cmocka_unit_test(classification_uses_now),
         cmocka_unit_test(fleet_table),
+        cmocka_unit_test(plan_into_report),
     };
 
+    if (argc > 1)
+        examples = argv[1];
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
