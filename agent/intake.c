@@ -214,25 +214,24 @@ enum ofd_code intake_check_files(const char *manifest_path, const char *sig_path
 {
     char *m1 = NULL, *m2 = NULL, *s1 = NULL, *s2 = NULL, *base = NULL, *slash;
     size_t m1n = 0, m2n = 0, s1n = 0, s2n = 0;
-    int mp, sp1 = 0, sp2 = 0;
+    int mp, sp1 = 0, sp2 = 0, sig_too_large = 0;
     enum ofd_code rc;
     struct intake_result r;
 
     memset(&r, 0, sizeof(r));
-    /* Up to one byte over the limits so that an oversized file is refused by
-     * intake_decide/trust_verify with their message rather than unread. */
-    if ((rc = read_all(manifest_path, TRUST_MAX_CONTENT, 0, &m1, &m1n, &mp, e)) != OFD_OK
-        || (rc = read_all(sig_path, TRUST_MAX_SIG, 1, &s1, &s1n, &sp1, e)) != OFD_OK
-        || (rc = read_all(manifest_path, TRUST_MAX_CONTENT, 0, &m2, &m2n, &mp, e)) != OFD_OK
-        || (rc = read_all(sig_path, TRUST_MAX_SIG, 1, &s2, &s2n, &sp2, e)) != OFD_OK) {
-        if (rc == OFD_E_INVALID) { /* over a size limit */
-            refuse(&r, INTAKE_R_INVALID, "%s", e ? e->msg : "a file is larger than its limit");
-            if (e)
-                ofd_err_clear(e);
-            *res = r;
-            rc = OFD_OK;
-        }
-        goto out;
+    /* Each file twice, interleaved: a copy in progress shows as a difference. A file
+     * over its limit is a refusal (reported), not an error. */
+    if ((rc = read_all(manifest_path, TRUST_MAX_CONTENT, 0, &m1, &m1n, &mp, e)) != OFD_OK)
+        goto failed;
+    if ((rc = read_all(sig_path, TRUST_MAX_SIG, 1, &s1, &s1n, &sp1, e)) != OFD_OK) {
+        sig_too_large = 1;
+        goto failed;
+    }
+    if ((rc = read_all(manifest_path, TRUST_MAX_CONTENT, 0, &m2, &m2n, &mp, e)) != OFD_OK)
+        goto failed;
+    if ((rc = read_all(sig_path, TRUST_MAX_SIG, 1, &s2, &s2n, &sp2, e)) != OFD_OK) {
+        sig_too_large = 1;
+        goto failed;
     }
     if (m1n != m2n || memcmp(m1, m2, m1n) != 0 || sp1 != sp2 || s1n != s2n
         || (s1n && memcmp(s1, s2, s1n) != 0)) {
@@ -255,6 +254,16 @@ enum ofd_code intake_check_files(const char *manifest_path, const char *sig_path
         strcpy(base, ".");
     rc = intake_decide(m1, m1n, sp1 ? (const unsigned char *)s1 : NULL, s1n, anchor, state, base,
                        flags, res, e);
+    goto out;
+failed:
+    if (rc != OFD_E_INVALID)
+        goto out;
+    refuse(&r, sig_too_large ? INTAKE_R_BAD_SIGNATURE : INTAKE_R_INVALID, "%s",
+           e ? e->msg : "a file is larger than its limit");
+    if (e)
+        ofd_err_clear(e);
+    *res = r;
+    rc = OFD_OK;
 out:
     free(base);
     free(m1);

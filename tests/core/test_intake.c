@@ -308,6 +308,25 @@ static void files_on_disk(void **state)
                                         MANIFEST_NO_FILES, &r, &e), OFD_OK);
     assert_int_equal(r.reason, INTAKE_R_BAD_SIGNATURE);
     intake_result_free(&r);
+    /* Over the limits: refused, the files are not read whole. */
+    {
+        char *big = calloc(TRUST_MAX_CONTENT + 1, 1);
+        assert_non_null(big);
+        memset(big, ' ', TRUST_MAX_CONTENT + 1);
+        assert_int_equal(testcert_write_file("intake-m.json.p7s", big, TRUST_MAX_SIG + 1), 0);
+        assert_int_equal(intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor,
+                                            NULL, MANIFEST_NO_FILES, &r, &e), OFD_OK);
+        assert_int_equal(r.reason, INTAKE_R_BAD_SIGNATURE);
+        assert_string_equal(r.msg, "'intake-m.json.p7s' is larger than the limit of 1048576 bytes");
+        intake_result_free(&r);
+        assert_int_equal(testcert_write_file("intake-m.json", big, TRUST_MAX_CONTENT + 1), 0);
+        assert_int_equal(intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor,
+                                            NULL, MANIFEST_NO_FILES, &r, &e), OFD_OK);
+        assert_int_equal(r.reason, INTAKE_R_INVALID);
+        assert_string_equal(r.msg, "'intake-m.json' is larger than the limit of 4194304 bytes");
+        intake_result_free(&r);
+        free(big);
+    }
     /* No manifest: an error, not a decision. */
     assert_int_equal(intake_check_files("intake-none.json", "intake-none.json.p7s", &f->anchor,
                                         NULL, MANIFEST_NO_FILES, &r, &e), OFD_E_IO);
