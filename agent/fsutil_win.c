@@ -1,4 +1,5 @@
-/* fsutil for Windows: wide-character Win32 calls, UTF-8 paths converted at the call. */
+/* fsutil for Windows: wide-character Win32 calls (and _wfopen), UTF-8 paths converted
+ * at the call. */
 #include "fsutil.h"
 
 #include <errno.h>
@@ -66,21 +67,18 @@ out:
 enum ofd_code ofd_make_dir(const char *dir, ofd_err *e)
 {
     wchar_t *w = wide(dir);
-    DWORD attr, err;
+    DWORD err;
     enum ofd_code rc = OFD_OK;
 
     if (!w) {
         rc = ofd_err_set(e, OFD_E_INVALID, "cannot convert '%s' to UTF-16", dir);
         goto out;
     }
-    if (!CreateDirectoryW(w, NULL)) {
-        err = GetLastError();
-        attr = GetFileAttributesW(w);
-        if (err != ERROR_ALREADY_EXISTS || attr == INVALID_FILE_ATTRIBUTES
-            || !(attr & FILE_ATTRIBUTE_DIRECTORY))
-            rc = ofd_err_set(e, OFD_E_IO, "cannot create the folder '%s' (Win32 error %lu)", dir,
-                             (unsigned long)err);
-    }
+    /* A file of that name also gives ERROR_ALREADY_EXISTS; writing into it then fails
+     * with its own message, so no extra attribute check (and import) is needed. */
+    if (!CreateDirectoryW(w, NULL) && (err = GetLastError()) != ERROR_ALREADY_EXISTS)
+        rc = ofd_err_set(e, OFD_E_IO, "cannot create the folder '%s' (Win32 error %lu)", dir,
+                         (unsigned long)err);
 out:
     free(w);
     return rc;
@@ -172,6 +170,7 @@ out:
 enum ofd_code ofd_write_file_atomic(const char *path, const char *data, size_t len, ofd_err *e)
 {
     struct strbuf tmp = {0};
+    wchar_t *wtmp = NULL;
     FILE *f = NULL;
     enum ofd_code rc = OFD_E_IO;
     int created = 0;
@@ -181,7 +180,11 @@ enum ofd_code ofd_write_file_atomic(const char *path, const char *data, size_t l
         rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
         goto out;
     }
-    if (!(f = fopen(sb_str(&tmp), "wb"))) {
+    if (!(wtmp = wide(sb_str(&tmp)))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "cannot convert '%s' to UTF-16", sb_str(&tmp));
+        goto out;
+    }
+    if (!(f = _wfopen(wtmp, L"wb"))) {
         rc = ofd_err_set(e, OFD_E_IO, "cannot create '%s': %s", sb_str(&tmp), strerror(errno));
         goto out;
     }
@@ -204,6 +207,7 @@ out:
         fclose(f);
     if (created)
         remove(sb_str(&tmp));
+    free(wtmp);
     sb_free(&tmp);
     return rc;
 }
