@@ -25,6 +25,7 @@ int cmd_sign(int argc, char **argv, FILE *out, FILE *err)
     unsigned char *sig = NULL, tp[CS_SHA1_LEN];
     char hex[2 * CS_SHA1_LEN + 1];
     size_t len = 0, sig_len = 0;
+    unsigned int tpn = 0;
     ofd_err e;
     int i, status = 1;
 
@@ -62,9 +63,10 @@ int cmd_sign(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "ocsfed: %s\n", e.msg);
         goto out;
     }
-    {
-        unsigned int n = 0;
-        X509_digest(cert, EVP_sha1(), tp, &n);
+    if (!X509_digest(cert, EVP_sha1(), tp, &tpn)) {
+        fprintf(err, "ocsfed: signed into %s, but the certificate's thumbprint cannot be "
+                     "computed\n", outp);
+        goto out;
     }
     cs_thumbprint_hex(tp, hex);
     fprintf(out, "%s: signed by %s into %s (%zu bytes)\n", manifest, hex, outp, sig_len);

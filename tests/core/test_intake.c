@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "cli.h"
 #include "intake.h"
 #include "strbuf.h"
 #include "testcert.h"
@@ -333,6 +334,57 @@ static void files_on_disk(void **state)
     free(sig);
 }
 
+/* ocsfed verify --state: the serial rules from the command line. */
+static int verify_cmd(const char *signer, const char *state_path, char *out_text, size_t n)
+{
+    char *argv[] = {(char *)"ocsfed", (char *)"verify", (char *)"intake-cli.json",
+                    (char *)"--signer", (char *)signer, (char *)"--state", (char *)state_path, NULL};
+    FILE *out = fopen("intake-out.txt", "w+b"), *err = fopen("intake-err.txt", "w+b");
+    size_t got;
+    int rc;
+
+    assert_non_null(out);
+    assert_non_null(err);
+    rc = cli_main(7, argv, out, err);
+    rewind(out);
+    got = fread(out_text, 1, n - 1, out);
+    out_text[got] = '\0';
+    fclose(out);
+    fclose(err);
+    return rc;
+}
+
+static void verify_command_with_state(void **state)
+{
+    struct fixture *f = *state;
+    struct intake_result r;
+    struct intake_state st;
+    unsigned char *sig = NULL;
+    size_t sig_len = 0;
+    char hex[2 * CS_SHA1_LEN + 1], out[4096];
+    ofd_err e;
+
+    cs_thumbprint_hex(f->anchor.tp, hex);
+    assert_int_equal(testcert_write_file("intake-cli.json", f->text, f->len), 0);
+    sign(&f->pub, f->text, f->len, &sig, &sig_len);
+    assert_int_equal(testcert_write_file("intake-cli.json.p7s", sig, sig_len), 0);
+    free(sig);
+    remove("intake-cli-state.json");
+    assert_int_equal(verify_cmd(hex, "intake-cli-state.json", out, sizeof(out)), 0);
+    assert_string_equal(out, "OK: intake-cli.json: manifest serial 1 accepted\n");
+    assert_int_equal(decide(f, f->text, f->len, &f->pub, NULL, &r), INTAKE_ACCEPT);
+    intake_state_from_result(&r, &st);
+    intake_result_free(&r);
+    assert_int_equal(intake_state_save("intake-cli-state.json", &st, &e), OFD_OK);
+    assert_int_equal(verify_cmd(hex, "intake-cli-state.json", out, sizeof(out)), 0);
+    assert_string_equal(out, "OK: intake-cli.json: manifest serial 1, already applied\n");
+    st.last_serial = 2;
+    assert_int_equal(intake_state_save("intake-cli-state.json", &st, &e), OFD_OK);
+    assert_int_equal(verify_cmd(hex, "intake-cli-state.json", out, sizeof(out)), 1);
+    assert_string_equal(out, "REFUSED (older_serial): the manifest's serial 1 is older than the "
+                        "last applied serial 2 (an old copy put back?)\n");
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +395,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(invalid_manifest_is_refused),
         cmocka_unit_test(state_file_round_trip),
         cmocka_unit_test(files_on_disk),
+        cmocka_unit_test(verify_command_with_state),
     };
 
     if (argc > 1)

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
+#include "cli.h"
 #include "fsutil.h"
 #include "manifest.h"
 #include "plan.h"
@@ -313,6 +315,48 @@ static void fleet_table(void **state)
     assert_int_equal(report_fleet_load("no-such-share", NOW, 900, &f, &e), OFD_E_IO);
 }
 
+static int status_cmd(int argc, const char *a1, const char *a2, const char *a3)
+{
+    char *argv[] = {(char *)"ocsfed", (char *)"status", (char *)a1, (char *)a2, (char *)a3, NULL};
+    FILE *out = fopen("report-out.txt", "w+b"), *err = fopen("report-err.txt", "w+b");
+    size_t got;
+    int rc;
+
+    assert_non_null(out);
+    assert_non_null(err);
+    rc = cli_main(argc, argv, out, err);
+    rewind(out);
+    got = fread(table, 1, sizeof(table) - 1, out);
+    table[got] = '\0';
+    fclose(out);
+    fclose(err);
+    return rc;
+}
+
+/* The command on the real clock: exit statuses and the table's header. */
+static void status_command(void **state)
+{
+    ofd_err e;
+
+    (void)state;
+    assert_int_equal(ofd_make_dir("report-cmd", &e), OFD_OK);
+    assert_int_equal(ofd_make_dir("report-cmd/reports", &e), OFD_OK);
+    clean("report-cmd/reports");
+    assert_int_equal(status_cmd(3, "report-cmd", NULL, NULL), 1); /* no reports */
+    put("report-cmd", "a.example.com", (long long)time(NULL), REPORT_CONVERGED, NULL);
+    assert_int_equal(status_cmd(3, "report-cmd", NULL, NULL), 0);
+    assert_memory_equal(table, "SERVER ", 7);
+    assert_non_null(strstr(table, "\na.example.com "));
+    assert_non_null(strstr(table, "1 server: 1 converged, 0 drifting,"));
+    put("report-cmd", "b.example.com", (long long)time(NULL) - 100, REPORT_DRIFTING, drift3);
+    assert_int_equal(status_cmd(5, "report-cmd", "--stale-after", "3600"), 2);
+    assert_int_equal(status_cmd(5, "report-cmd", "--stale-after", "60"), 1); /* b is silent */
+    assert_non_null(strstr(table, "(silent: no report for 60s)"));
+    assert_int_equal(status_cmd(5, "report-cmd", "--stale-after", "soon"), 2);
+    assert_int_equal(status_cmd(2, NULL, NULL, NULL), 2);
+    assert_int_equal(status_cmd(3, "no-such-share", NULL, NULL), 1);
+}
+
 /* A plan's changes go into the report as they are, unchanged items left out. */
 static void plan_into_report(void **state)
 {
@@ -366,6 +410,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(classification_uses_now),
         cmocka_unit_test(fleet_table),
         cmocka_unit_test(plan_into_report),
+        cmocka_unit_test(status_command),
     };
 
     if (argc > 1)
