@@ -1,13 +1,18 @@
 #include "check.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cs.h"
 #include "diag.h"
+#include "intake.h"
 #include "manifest.h"
 #include "plan.h"
-#include "simnode.h"
+#include "report.h"
+#include "strbuf.h"
+#include "trust.h"
 
 #define MANIFEST_NAME "manifest.json"
 
@@ -28,43 +33,84 @@ static void emit(const struct check_env *env, enum check_event ev, const char *f
 enum ofd_code check_run(const struct check_config *cfg, const struct check_env *env, struct check_result *res,
                         ofd_err *e)
 {
+    struct intake_result in;
+    struct intake_state st;
+    struct trust_anchor anchor;
     struct manifest *m = NULL;
     struct diags d = {0};
     struct node node = {0};
+    struct node_identity id;
+    struct report rep;
     struct plan p;
-    char path[1200], first[600] = "";
+    char path[1200], sig[1300];
     struct check_result r;
-    int planned = 0;
+    int planned = 0, have_report = 0;
+    long long now = env->now(env->ctx);
+    ofd_err werr;
     enum ofd_code rc;
 
     memset(&r, 0, sizeof(r));
     memset(&p, 0, sizeof(p));
+    memset(&in, 0, sizeof(in));
+    memset(&st, 0, sizeof(st));
+    memset(&anchor, 0, sizeof(anchor));
+    memset(&id, 0, sizeof(id));
+    memset(&rep, 0, sizeof(rep));
     snprintf(path, sizeof(path), "%s/%s", cfg->manifest_dir, MANIFEST_NAME);
-    rc = manifest_load(path, 0, &m, &d, e);
-    if (rc == OFD_E_INVALID && d.nerrors) {
-        /* Nothing is done with a manifest that has an error: say which, and how many. */
-        diags_sort(&d);
-        diags_format(&d, 0, path, first, sizeof(first));
-        r.outcome = CHECK_EV_REFUSED;
-        emit(env, r.outcome, "%s has %zu error%s; nothing applied. First: %s", path, d.nerrors,
-             d.nerrors == 1 ? "" : "s", first);
-        rc = OFD_OK;
-        goto out;
+    snprintf(sig, sizeof(sig), "%s.p7s", path);
+
+    /* Who we are, first: every report, even a refusal, names this server. */
+    if ((rc = env->open_node(env->ctx, cfg->node_spec, &node, e)) != OFD_OK
+        || (rc = node.ops->identity(node.ctx, &id, e)) != OFD_OK)
+        goto failed;
+    if (!id.fqdn) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "the node has no FQDN");
+        goto failed;
     }
-    if (rc != OFD_OK)
+    if ((rc = report_init(&rep, id.fqdn, now, cfg->monitor, e)) != OFD_OK)
         goto failed;
-    r.serial = m->serial;
-    if ((rc = env->open_node(env->ctx, cfg->node_spec, &node, e)) != OFD_OK)
+    have_report = 1;
+
+    if (!cfg->trusted_signer || !cfg->trusted_signer[0]) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "no trusted publisher is configured (TrustedSigner): no manifest can "
+                                           "be accepted");
         goto failed;
-    if ((rc = plan_make(m, &node, env->now(env->ctx), &p, e)) != OFD_OK)
+    }
+    if ((rc = cs_thumbprint_parse(cfg->trusted_signer, anchor.tp, e)) != OFD_OK)
+        goto failed;
+    if (cfg->state_path && (rc = intake_state_load(cfg->state_path, &st, e)) != OFD_OK)
+        goto failed;
+    if ((rc = intake_check_files(path, sig, &anchor, &st, 0, &in, e)) != OFD_OK)
+        goto failed;
+    r.serial = in.serial;
+    if (in.decision == INTAKE_REFUSE) {
+        r.outcome = CHECK_EV_REFUSED;
+        emit(env, r.outcome, "%s refused (%s): %s", path, intake_reason_name(in.reason), in.msg);
+        rc = report_set_refusal(&rep, intake_reason_name(in.reason), in.msg, e);
+        goto done;
+    }
+    if (in.decision == INTAKE_ACCEPT) {
+        m = in.manifest;
+        in.manifest = NULL;
+    } else if ((rc = manifest_load(path, 0, &m, &d, e)) != OFD_OK) {
+        /* UNCHANGED: the same bytes as the manifest accepted before; read it again to
+         * look for drift. */
+        goto failed;
+    }
+    rep.serial = m->serial;
+    if ((rc = plan_make(m, &node, now, &p, e)) != OFD_OK)
         goto failed;
     planned = 1;
     r.changes = p.n - p.counts[PLAN_UNCHANGED];
+    if ((rc = report_add_plan(&rep, &p, 0, e)) != OFD_OK)
+        goto failed;
     if (!plan_has_changes(&p)) {
         r.outcome = CHECK_EV_CONVERGED;
+        rep.status = REPORT_CONVERGED;
         emit(env, r.outcome, "manifest serial %lld: %s is at the desired state", m->serial, p.server);
     } else if (cfg->monitor) {
         r.outcome = CHECK_EV_DRIFT;
+        rep.status = REPORT_DRIFTING;
         emit(env, r.outcome,
              "manifest serial %lld: %zu change%s pending on %s (%zu to create, %zu to update, %zu to delete%s); "
              "monitor mode changes nothing",
@@ -75,15 +121,34 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         goto failed;
     }
     rc = OFD_OK;
-    goto out;
+    goto done;
 failed:
     r.outcome = CHECK_EV_FAILED;
     emit(env, r.outcome, "%s", e ? e->msg : "check failed");
-out:
+    if (have_report) {
+        rep.status = REPORT_FAILING;
+        report_add_error(&rep, e ? e->msg : "check failed", e && e->rule[0] ? e->rule : NULL, &werr);
+    }
+done:
+    /* The report is written whatever happened, so `ocsfed status` sees this server. */
+    if (have_report) {
+        ofd_err_clear(&werr);
+        if (report_write(cfg->manifest_dir, &rep, &werr) != OFD_OK) {
+            emit(env, CHECK_EV_FAILED, "cannot write the report: %s", werr.msg);
+            if (rc == OFD_OK) {
+                if (e)
+                    *e = werr;
+                rc = werr.code;
+            }
+        }
+    }
     if (rc == OFD_OK && res)
         *res = r;
     if (planned)
         plan_free(&p);
+    report_free(&rep);
+    intake_result_free(&in);
+    node_identity_free(&id);
     node_close(&node);
     manifest_free(m);
     diags_free(&d);

@@ -2,9 +2,11 @@
  * and `ocsfed service run` call it; the platform hands in how to open its node and
  * where events go, so the same steps run natively against a simulated node.
  *
- * Steps: read the manifest from the manifest folder, validate it (nothing is done
- * with a manifest that has an error), plan it against this server's node, and in
- * monitor mode report drift; each outcome is one event. */
+ * Steps: take the manifest from the manifest folder through intake (signature pinned
+ * to the trusted publisher, torn files, serial against the state file, validation:
+ * nothing is done with a manifest refused there), plan it against this server's node,
+ * report drift in monitor mode, and write the server's report to SHARE/reports/; each
+ * outcome is also one event. */
 #ifndef OCSFED_CHECK_H
 #define OCSFED_CHECK_H
 
@@ -31,7 +33,10 @@ struct check_env {
 };
 
 struct check_config {
-    const char *manifest_dir;   /* folder holding manifest.json */
+    const char *manifest_dir;   /* folder holding manifest.json and manifest.json.p7s;
+                                 * reports go to its reports/ subfolder */
+    const char *trusted_signer; /* publisher certificate thumbprint (hex) */
+    const char *state_path;     /* state file (last accepted serial); NULL: none */
     const char *node_spec;      /* NULL: the platform's node */
     int monitor;                /* 1: report drift, change nothing */
 };

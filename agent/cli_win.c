@@ -4,12 +4,15 @@
  *   ocsfed service run      the same loop in the foreground, Ctrl+C stops
  *   ocsfed service sync     asks the running service to check now */
 #include <windows.h>
+#include <shlobj.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "check.h"
+#include "error_win.h"
 #include "cli_win.h"
 #include "evlog_win.h"
 #include "simnode.h"
@@ -44,14 +47,36 @@ static long long now(void *ctx)
     return (long long)time(NULL);
 }
 
+/* The agent's state folder: CSIDL_COMMON_APPDATA\ocsfed (C:\ProgramData\ocsfed on
+ * Server 2008; under All Users\Application Data on 2003). Uninstall leaves it. */
+static int state_path(char *out, size_t size)
+{
+    wchar_t dir[MAX_PATH + 32];
+    char *u;
+    int ok = 0;
+
+    if (FAILED(SHGetFolderPathW(NULL, CSIDL_COMMON_APPDATA | CSIDL_FLAG_CREATE, NULL, 0, dir)))
+        return 0;
+    wcscat(dir, L"\\ocsfed");
+    CreateDirectoryW(dir, NULL);
+    if ((u = ofd_wide_to_utf8(dir))) {
+        ok = snprintf(out, size, "%s\\state.json", u) < (int)size;
+        free(u);
+    }
+    return ok;
+}
+
 static enum ofd_code service_check(void *ctx, const struct svc_config *cfg, const char *reason, ofd_err *e)
 {
     const struct check_env env = {open_node, event, now, NULL};
     struct check_config cc;
+    char state[MAX_PATH * 3];
 
     (void)ctx;
     (void)reason;
     cc.manifest_dir = cfg->manifest_path;
+    cc.trusted_signer = cfg->trusted_signer;
+    cc.state_path = state_path(state, sizeof(state)) ? state : NULL;
     cc.node_spec = cfg->node[0] ? cfg->node : NULL;
     cc.monitor = cfg->monitor;
     /* check_run reports its own outcome; an error here is already in the log. */

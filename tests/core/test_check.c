@@ -1,0 +1,221 @@
+/* One check of the agent (check.c) end to end on a simulated node: a signed manifest
+ * in a folder standing in for the share, the state file, the server's report, and the
+ * event each outcome gives. Argument: the examples/ folder. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "check.h"
+#include "cs.h"
+#include "fsutil.h"
+#include "report.h"
+#include "simnode.h"
+#include "strbuf.h"
+#include "testcert.h"
+#include "trust.h"
+
+static const char *examples;
+static enum check_event last_event;
+static char last_text[2048];
+static int events;
+
+static enum ofd_code open_node(void *ctx, const char *spec, struct node *out, ofd_err *e)
+{
+    (void)ctx;
+    assert_non_null(spec);
+    assert_memory_equal(spec, "sim:", 4);
+    return simnode_open(spec + 4, out, e);
+}
+
+static void on_event(void *ctx, enum check_event ev, const char *text)
+{
+    (void)ctx;
+    last_event = ev;
+    snprintf(last_text, sizeof(last_text), "%s", text);
+    events++;
+}
+
+static long long fixed_now(void *ctx)
+{
+    (void)ctx;
+    return 1795000000LL; /* 2026-11-18, a Wednesday: outside the example's window */
+}
+
+static const struct check_env env = {open_node, on_event, fixed_now, NULL};
+
+/* Copies the example manifest into share/ and signs it with a new publisher; writes the
+ * publisher's thumbprint into tp_hex. */
+static void publish(const char *example, char tp_hex[41], int sign)
+{
+    struct testcert ca, pub;
+    unsigned char *der = NULL, *sig = NULL, tp[CS_SHA1_LEN];
+    size_t der_len = 0, sig_len = 0, len = 0;
+    char src[1024], *text = NULL;
+    ofd_err e;
+
+    snprintf(src, sizeof(src), "%s/%s", examples, example);
+    assert_int_equal(ofd_read_file(src, 1u << 20, &text, &len, &e), OFD_OK);
+    assert_int_equal(ofd_make_dir("check_share", &e), OFD_OK);
+    assert_int_equal(ofd_write_file_atomic("check_share/manifest.json", text, len, &e), OFD_OK);
+    remove("check_share/manifest.json.p7s");
+    assert_int_equal(testcert_ca("ocsfed check test CA", 30, &ca), 0);
+    assert_int_equal(testcert_leaf(&ca, "manifest publisher", NULL, NULL, -1, 30, &pub), 0);
+    assert_int_equal(testcert_der(&pub, &der, &der_len), 0);
+    assert_int_equal(cs_x509_thumbprint(der, der_len, tp, &e), OFD_OK);
+    cs_thumbprint_hex(tp, tp_hex);
+    if (sign) {
+        assert_int_equal(trust_sign((const unsigned char *)text, len, pub.key, pub.x, &sig, &sig_len, &e), OFD_OK);
+        assert_int_equal(ofd_write_file_atomic("check_share/manifest.json.p7s", (const char *)sig, sig_len, &e),
+                         OFD_OK);
+    }
+    free(sig);
+    free(der);
+    free(text);
+    testcert_free(&pub);
+    testcert_free(&ca);
+}
+
+static void fresh_node(const char *from)
+{
+    char src[1024], *text = NULL;
+    size_t len = 0;
+    ofd_err e;
+
+    snprintf(src, sizeof(src), "%s/nodes/%s", examples, from);
+    assert_int_equal(ofd_read_file(src, 1u << 24, &text, &len, &e), OFD_OK);
+    assert_int_equal(ofd_write_file_atomic("check_node.json", text, len, &e), OFD_OK);
+    free(text);
+    remove("check_state.json");
+}
+
+static struct report read_report(void)
+{
+    struct report r;
+    ofd_err e;
+
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(report_read_file("check_share/reports/ocs-se1.example.com.json", &r, &e), OFD_OK);
+    return r;
+}
+
+static void signed_manifest_on_a_drifting_node_is_reported(void **state)
+{
+    char tp[41];
+    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 1};
+    struct check_result res;
+    struct report r;
+    ofd_err e;
+
+    (void)state;
+    fresh_node("ocs-se1.json");
+    publish("tcp-standard.json", tp, 1);
+    events = 0;
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_int_equal(res.outcome, CHECK_EV_DRIFT);
+    assert_int_equal(res.serial, 1);
+    assert_true(res.changes > 0);
+    assert_int_equal(events, 1);
+    assert_non_null(strstr(last_text, "manifest serial 1: "));
+    assert_non_null(strstr(last_text, "monitor mode changes nothing"));
+    r = read_report();
+    assert_int_equal(r.status, REPORT_DRIFTING);
+    assert_int_equal(r.serial, 1);
+    assert_true(r.nchanges > 0);
+    report_free(&r);
+}
+
+static void converged_node_is_reported_converged(void **state)
+{
+    char tp[41];
+    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 1};
+    struct check_result res;
+    struct report r;
+    ofd_err e;
+
+    (void)state;
+    fresh_node("ocs-se1-converged.json");
+    publish("tcp-standard.json", tp, 1);
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_int_equal(res.outcome, CHECK_EV_CONVERGED);
+    assert_int_equal(last_event, CHECK_EV_CONVERGED);
+    r = read_report();
+    assert_int_equal(r.status, REPORT_CONVERGED);
+    report_free(&r);
+}
+
+static void unsigned_or_wrongly_signed_manifests_are_refused(void **state)
+{
+    char tp[41], other[41] = "00112233445566778899AABBCCDDEEFF00112233";
+    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 1};
+    struct check_result res;
+    struct report r;
+    char *before = NULL, *after = NULL;
+    size_t lb = 0, la = 0;
+    ofd_err e;
+
+    (void)state;
+    fresh_node("ocs-se1.json");
+    assert_int_equal(ofd_read_file("check_node.json", 1u << 24, &before, &lb, &e), OFD_OK);
+    publish("tcp-standard.json", tp, 0);
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_int_equal(res.outcome, CHECK_EV_REFUSED);
+    assert_non_null(strstr(last_text, "refused (unsigned)"));
+    r = read_report();
+    assert_int_equal(r.status, REPORT_REFUSED);
+    assert_string_equal(r.refusal_reason, "unsigned");
+    report_free(&r);
+
+    publish("tcp-standard.json", tp, 1);
+    cfg.trusted_signer = other;
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_int_equal(res.outcome, CHECK_EV_REFUSED);
+    assert_non_null(strstr(last_text, "refused (untrusted_signer)"));
+    /* Nothing was changed on the node. */
+    assert_int_equal(ofd_read_file("check_node.json", 1u << 24, &after, &la, &e), OFD_OK);
+    assert_int_equal(la, lb);
+    assert_memory_equal(after, before, lb);
+    free(before);
+    free(after);
+}
+
+static void no_trusted_publisher_is_a_failure_in_the_report(void **state)
+{
+    char tp[41];
+    struct check_config cfg = {"check_share", "", "check_state.json", "sim:check_node.json", 1};
+    struct report r;
+    ofd_err e;
+
+    (void)state;
+    fresh_node("ocs-se1.json");
+    publish("tcp-standard.json", tp, 1);
+    assert_int_not_equal(check_run(&cfg, &env, NULL, &e), OFD_OK);
+    assert_int_equal(last_event, CHECK_EV_FAILED);
+    assert_non_null(strstr(e.msg, "no trusted publisher is configured"));
+    r = read_report();
+    assert_int_equal(r.status, REPORT_FAILING);
+    assert_true(r.nerrors >= 1);
+    report_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(signed_manifest_on_a_drifting_node_is_reported),
+        cmocka_unit_test(converged_node_is_reported_converged),
+        cmocka_unit_test(unsigned_or_wrongly_signed_manifests_are_refused),
+        cmocka_unit_test(no_trusted_publisher_is_a_failure_in_the_report),
+    };
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_check EXAMPLES_DIR\n");
+        return 2;
+    }
+    examples = argv[1];
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
