@@ -45,6 +45,10 @@ enum ofd_code cs_store_verify_chain(const char *store, const unsigned char tp[CS
  * DNS names compare). Calls fn for each with its DER encoding; stops at the first
  * non-OK return. *count (may be NULL) receives the number of matches. */
 typedef enum ofd_code (*cs_cert_fn)(void *ctx, const unsigned char *der, size_t len, ofd_err *e);
+/* Calls fn for every certificate in `store` with its DER encoding, in store order;
+ * stops at the first non-OK return, which it returns. */
+enum ofd_code cs_store_enum(const char *store, cs_cert_fn fn, void *ctx, ofd_err *e);
+
 enum ofd_code cs_store_find_by_cn(const char *store, const char *cn, cs_cert_fn fn, void *ctx, int *count,
                                   ofd_err *e);
 

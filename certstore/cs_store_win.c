@@ -454,3 +454,26 @@ out:
     free(wcn);
     return rc;
 }
+
+enum ofd_code cs_store_enum(const char *store, cs_cert_fn fn, void *ctx, ofd_err *e)
+{
+    HCERTSTORE st = NULL;
+    PCCERT_CONTEXT c = NULL;
+    enum ofd_code rc;
+
+    if (!(st = open_store(store, e))) {
+        rc = e ? e->code : OFD_E_PLATFORM;
+        goto out;
+    }
+    while ((c = CertEnumCertificatesInStore(st, c))) {
+        if ((rc = fn(ctx, c->pbCertEncoded, c->cbCertEncoded, e)) != OFD_OK)
+            goto out;
+    }
+    rc = OFD_OK;
+out:
+    if (c)
+        CertFreeCertificateContext(c);
+    if (st)
+        CertCloseStore(st, 0);
+    return rc;
+}

@@ -1,0 +1,488 @@
+#define COBJMACROS
+#include "wmi_node.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cs_store.h"
+#include "error_win.h"
+#include "ocs_model.h"
+#include "strbuf.h"
+#include "wmi.h"
+#include "wmi_fips.h"
+#include "wmi_service.h"
+
+struct wnode {
+    wmi_session *s;
+    struct wmi_os os;
+    struct node_identity id;
+    char *owned_path;
+};
+
+static enum ofd_code oom(ofd_err *e)
+{
+    return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+}
+
+enum ofd_code wmi_node_read_value(IWbemClassObject *o, const char *cls, const struct ocs_prop_def *pd,
+                                  struct node_value *out, int *present, ofd_err *e)
+{
+    VARIANT v;
+    wchar_t *wname = NULL;
+    struct node_value nv;
+    void *data = NULL;
+    SAFEARRAY *sa = NULL;
+    LONG lo = 0, hi = -1, i;
+    HRESULT hr;
+    enum ofd_code rc;
+
+    VariantInit(&v);
+    memset(&nv, 0, sizeof(nv));
+    nv.type = pd->type;
+    if (!(wname = ofd_utf8_to_wide(pd->name))) {
+        rc = oom(e);
+        goto out;
+    }
+    hr = IWbemClassObject_Get(o, wname, 0, &v, NULL, NULL);
+    if (hr == (HRESULT)WBEM_E_NOT_FOUND) {
+        rc = ofd_err_hresult(e, hr,
+                             "%s has no property %s on this server: the class map (agent/ocs_model.c) does not match "
+                             "this OCS version", cls, pd->name);
+        goto out;
+    }
+    if (FAILED(hr)) {
+        rc = ofd_err_hresult(e, hr, "reading %s.%s", cls, pd->name);
+        goto out;
+    }
+    if (V_VT(&v) == VT_NULL || V_VT(&v) == VT_EMPTY) {
+        *present = 0;
+        rc = OFD_OK;
+        goto out;
+    }
+    switch (pd->type) {
+    case OCS_STRING:
+        if (V_VT(&v) != VT_BSTR)
+            goto mismatch;
+        if (!(nv.s = ofd_wide_to_utf8(V_BSTR(&v)))) {
+            rc = oom(e);
+            goto out;
+        }
+        break;
+    case OCS_UINT32:
+        if (V_VT(&v) == VT_I4)
+            nv.u = (uint32_t)V_I4(&v);
+        else if (V_VT(&v) == VT_UI4)
+            nv.u = V_UI4(&v);
+        else
+            goto mismatch;
+        break;
+    case OCS_BOOLEAN:
+        if (V_VT(&v) != VT_BOOL)
+            goto mismatch;
+        nv.b = V_BOOL(&v) != VARIANT_FALSE;
+        break;
+    case OCS_UINT8_ARRAY:
+    case OCS_STRING_ARRAY:
+        if (V_VT(&v) != (VT_ARRAY | (pd->type == OCS_UINT8_ARRAY ? VT_UI1 : VT_BSTR)))
+            goto mismatch;
+        sa = V_ARRAY(&v);
+        if (SafeArrayGetDim(sa) != 1 || FAILED(SafeArrayGetLBound(sa, 1, &lo))
+            || FAILED(SafeArrayGetUBound(sa, 1, &hi)) || FAILED(SafeArrayAccessData(sa, &data))) {
+            rc = ofd_err_set(e, OFD_E_PLATFORM, "%s.%s: unreadable array", cls, pd->name);
+            goto out;
+        }
+        if (pd->type == OCS_UINT8_ARRAY) {
+            nv.nbytes = (size_t)(hi - lo + 1);
+            if (nv.nbytes && !(nv.bytes = malloc(nv.nbytes))) {
+                SafeArrayUnaccessData(sa);
+                rc = oom(e);
+                goto out;
+            }
+            if (nv.nbytes)
+                memcpy(nv.bytes, data, nv.nbytes);
+        } else {
+            size_t n = (size_t)(hi - lo + 1);
+
+            if (n && !(nv.strs = calloc(n, sizeof(*nv.strs)))) {
+                SafeArrayUnaccessData(sa);
+                rc = oom(e);
+                goto out;
+            }
+            for (i = 0; i < (LONG)n; i++, nv.nstrs++) {
+                if (!(nv.strs[i] = ofd_wide_to_utf8(((BSTR *)data)[i] ? ((BSTR *)data)[i] : L""))) {
+                    SafeArrayUnaccessData(sa);
+                    rc = oom(e);
+                    goto out;
+                }
+            }
+        }
+        SafeArrayUnaccessData(sa);
+        break;
+    }
+    *out = nv;
+    memset(&nv, 0, sizeof(nv));
+    *present = 1;
+    rc = OFD_OK;
+    goto out;
+mismatch:
+    rc = ofd_err_set(e, OFD_E_INVALID, "%s.%s is VARIANT type 0x%x on this server, not the %s the class map expects",
+                     cls, pd->name, (unsigned)V_VT(&v), ocs_type_name(pd->type));
+out:
+    node_value_free(&nv);
+    VariantClear(&v);
+    free(wname);
+    return rc;
+}
+
+struct rows {
+    const struct ocs_class_def *def;
+    struct node_instances *l;
+    size_t cap;
+};
+
+static enum ofd_code add_row(void *ctx, IWbemClassObject *row, ofd_err *e)
+{
+    struct rows *r = ctx;
+    struct node_instance inst;
+    size_t i;
+    enum ofd_code rc;
+
+    memset(&inst, 0, sizeof(inst));
+    if (!(inst.cls = ofd_strdup(r->def->name))) {
+        rc = oom(e);
+        goto out;
+    }
+    for (i = 0; i < r->def->nprops; i++) {
+        struct node_value v;
+        int present = 0;
+
+        if ((rc = wmi_node_read_value(row, r->def->name, &r->def->props[i], &v, &present, e)) != OFD_OK)
+            goto out;
+        if (present && (rc = node_instance_add(&inst, r->def->props[i].name, &v)) != OFD_OK) {
+            rc = oom(e);
+            goto out;
+        }
+    }
+    if (r->l->n == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 16;
+        struct node_instance *nv = realloc(r->l->v, cap * sizeof(*nv));
+
+        if (!nv) {
+            rc = oom(e);
+            goto out;
+        }
+        r->l->v = nv;
+        r->cap = cap;
+    }
+    r->l->v[r->l->n++] = inst;
+    memset(&inst, 0, sizeof(inst));
+    rc = OFD_OK;
+out:
+    node_instance_free(&inst);
+    return rc;
+}
+
+/* WQL string literal: backslashes and quotes escaped. Malloc'ed. */
+static char *wql_quote(const char *s)
+{
+    struct strbuf b = {0};
+
+    sb_appendc(&b, '\'');
+    for (; *s; s++) {
+        if (*s == '\\' || *s == '\'')
+            sb_appendc(&b, '\\');
+        sb_appendc(&b, *s);
+    }
+    sb_appendc(&b, '\'');
+    return sb_take(&b);
+}
+
+static enum ofd_code wn_instances(void *ctx, const char *cls, struct node_instances *out, ofd_err *e)
+{
+    struct wnode *n = ctx;
+    const struct ocs_class_def *def = ocs_class_find(cls);
+    struct node_instances l = {0};
+    struct rows r;
+    char wql[1024], *quoted = NULL;
+    enum ofd_code rc;
+
+    if (!def || !def->wmi) {
+        *out = l;
+        return OFD_OK;
+    }
+    /* A pool-scoped class holds every pool's rows of the back end: take this pool's. */
+    if (def->pool_scoped && n->id.backend) {
+        if (!(quoted = wql_quote(n->id.backend)))
+            return oom(e);
+        snprintf(wql, sizeof(wql), "SELECT * FROM %s WHERE Backend = %s", def->name, quoted);
+    } else {
+        snprintf(wql, sizeof(wql), "SELECT * FROM %s", def->name);
+    }
+    r.def = def;
+    r.l = &l;
+    r.cap = 0;
+    if ((rc = wmi_query(n->s, wql, add_row, &r, e)) != OFD_OK) {
+        node_instances_free(&l);
+        goto out;
+    }
+    *out = l;
+out:
+    free(quoted);
+    return rc;
+}
+
+struct certs_ctx {
+    const char *store;
+    struct node_certs *l;
+};
+
+static enum ofd_code add_cert(void *ctx, const unsigned char *der, size_t len, ofd_err *e)
+{
+    struct certs_ctx *c = ctx;
+    struct node_cert *nc, *v;
+
+    if (!(v = realloc(c->l->v, (c->l->n + 1) * sizeof(*v))))
+        return oom(e);
+    c->l->v = v;
+    nc = &v[c->l->n];
+    memset(nc, 0, sizeof(*nc));
+    snprintf(nc->store, sizeof(nc->store), "%s", c->store);
+    if (cs_x509_thumbprint(der, len, nc->tp, e) != OFD_OK)
+        return OFD_OK; /* not a certificate OpenSSL reads: not one ocsfed manages */
+    if (!(nc->der = malloc(len)))
+        return oom(e);
+    memcpy(nc->der, der, len);
+    nc->der_len = len;
+    c->l->n++;
+    return OFD_OK;
+}
+
+static enum ofd_code wn_certificates(void *ctx, const char *store, struct node_certs *out, ofd_err *e)
+{
+    struct node_certs l = {0};
+    struct certs_ctx c = {store, &l};
+    enum ofd_code rc;
+
+    (void)ctx;
+    if ((rc = cs_store_enum(store, add_cert, &c, e)) != OFD_OK) {
+        node_certs_free(&l);
+        return rc;
+    }
+    *out = l;
+    return OFD_OK;
+}
+
+static enum ofd_code wn_fips(void *ctx, int *enabled, ofd_err *e)
+{
+    struct wnode *n = ctx;
+    int v = -1;
+    enum ofd_code rc;
+
+    if ((rc = wmi_fips_get(&n->os, &v, e)) != OFD_OK)
+        return rc;
+    *enabled = v == 1;
+    return OFD_OK;
+}
+
+static enum ofd_code wn_service_state(void *ctx, const char *name, char **state, ofd_err *e)
+{
+    enum wmi_service_state st;
+    const char *text;
+    char *s;
+    enum ofd_code rc;
+
+    (void)ctx;
+    rc = wmi_service_query(name, &st, NULL, e);
+    if (rc == OFD_E_NOTFOUND) {
+        *state = NULL;
+        return OFD_OK;
+    }
+    if (rc != OFD_OK)
+        return rc;
+    text = st == WMI_SVC_RUNNING ? "running" : st == WMI_SVC_STOPPED ? "stopped" : wmi_service_state_name(st);
+    if (!(s = ofd_strlower(ofd_strdup(text))))
+        return oom(e);
+    *state = s;
+    return OFD_OK;
+}
+
+static enum ofd_code wn_identity(void *ctx, struct node_identity *out, ofd_err *e)
+{
+    struct wnode *n = ctx;
+    struct node_identity id;
+
+    memset(&id, 0, sizeof(id));
+    if ((n->id.fqdn && !(id.fqdn = ofd_strdup(n->id.fqdn)))
+        || (n->id.pool_fqdn && !(id.pool_fqdn = ofd_strdup(n->id.pool_fqdn)))
+        || (n->id.backend && !(id.backend = ofd_strdup(n->id.backend)))) {
+        node_identity_free(&id);
+        return oom(e);
+    }
+    *out = id;
+    return OFD_OK;
+}
+
+/* The ownership record: {"owned": [{"class": .., "key": ..}]} in owned_path. */
+static enum ofd_code wn_owned(void *ctx, struct node_owned *out, ofd_err *e)
+{
+    struct wnode *n = ctx;
+    struct node_owned o = {0};
+    cJSON *root = NULL;
+    const cJSON *arr, *it;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f;
+    enum ofd_code rc;
+
+    if (!n->owned_path || !(f = fopen(n->owned_path, "rb"))) {
+        *out = o;
+        return OFD_OK;
+    }
+    fclose(f);
+    if ((rc = ofd_read_file(n->owned_path, 16u << 20, &text, &len, e)) != OFD_OK)
+        goto out;
+    if (!(root = cJSON_ParseWithLength(text, len)) || !cJSON_IsArray(arr = cJSON_GetObjectItemCaseSensitive(root, "owned"))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "%s: not an ownership record ({\"owned\": [...]})", n->owned_path);
+        goto out;
+    }
+    if (cJSON_GetArraySize(arr) && !(o.v = calloc((size_t)cJSON_GetArraySize(arr), sizeof(*o.v)))) {
+        rc = oom(e);
+        goto out;
+    }
+    cJSON_ArrayForEach(it, arr) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "class"), *k = cJSON_GetObjectItemCaseSensitive(it, "key");
+
+        if (!cJSON_IsString(c) || !cJSON_IsString(k)) {
+            rc = ofd_err_set(e, OFD_E_INVALID, "%s: entry %zu is not {\"class\", \"key\"}", n->owned_path, o.n);
+            goto out;
+        }
+        if (!(o.v[o.n].cls = ofd_strdup(c->valuestring)) || !(o.v[o.n].key = ofd_strdup(k->valuestring))) {
+            o.n++;
+            rc = oom(e);
+            goto out;
+        }
+        o.n++;
+    }
+    *out = o;
+    memset(&o, 0, sizeof(o));
+    rc = OFD_OK;
+out:
+    node_owned_free(&o);
+    cJSON_Delete(root);
+    free(text);
+    return rc;
+}
+
+static void wn_close(void *ctx)
+{
+    struct wnode *n = ctx;
+
+    if (!n)
+        return;
+    wmi_close(n->s);
+    node_identity_free(&n->id);
+    free(n->owned_path);
+    free(n);
+}
+
+static const struct node_ops wmi_node_ops = {
+    .kind = "wmi",
+    .identity = wn_identity,
+    .instances = wn_instances,
+    .certificates = wn_certificates,
+    .fips = wn_fips,
+    .service_state = wn_service_state,
+    .owned = wn_owned,
+    .close = wn_close,
+};
+
+/* Pool discovery: the MSFT_SIPPoolSetting whose member list holds this server. */
+struct pool_ctx {
+    struct wnode *n;
+    int found;
+};
+
+static enum ofd_code pool_row(void *ctx, IWbemClassObject *row, ofd_err *e)
+{
+    struct pool_ctx *p = ctx;
+    const struct ocs_class_def *def = ocs_class_find(OCS_CLASS_POOL);
+    struct node_value fqdn = {0}, members = {0}, db = {0};
+    int have_fqdn = 0, have_members = 0, have_db = 0;
+    size_t i;
+    enum ofd_code rc;
+
+    if ((rc = wmi_node_read_value(row, def->name, ocs_prop_find(def, "PoolFQDN"), &fqdn, &have_fqdn, e)) != OFD_OK
+        || (rc = wmi_node_read_value(row, def->name, ocs_prop_find(def, "PoolMemberList"), &members, &have_members,
+                                     e)) != OFD_OK
+        || (rc = wmi_node_read_value(row, def->name, ocs_prop_find(def, "BackEndDBPath"), &db, &have_db, e))
+               != OFD_OK)
+        goto out;
+    for (i = 0; have_fqdn && have_members && !p->found && i < members.nstrs; i++) {
+        if (ofd_strcasecmp(members.strs[i], p->n->id.fqdn) != 0)
+            continue;
+        p->found = 1;
+        if (!(p->n->id.pool_fqdn = ofd_strlower(ofd_strdup(fqdn.s)))) {
+            rc = oom(e);
+            goto out;
+        }
+        /* Standard Edition keeps its pool in the local SQL Express instance. */
+        if (!(p->n->id.backend = ofd_strdup(ofd_strcasecmp(fqdn.s, p->n->id.fqdn) == 0 || !have_db
+                                                ? ocs_lit.se_backend : db.s))) {
+            rc = oom(e);
+            goto out;
+        }
+    }
+    rc = OFD_OK;
+out:
+    node_value_free(&fqdn);
+    node_value_free(&members);
+    node_value_free(&db);
+    return rc;
+}
+
+enum ofd_code wmi_node_open(const struct wmi_node_config *cfg, struct node *out, ofd_err *e)
+{
+    struct wnode *n = NULL;
+    struct pool_ctx pc;
+    wchar_t name[512];
+    DWORD len = sizeof(name) / sizeof(name[0]);
+    enum ofd_code rc;
+
+    if (!(n = calloc(1, sizeof(*n)))) {
+        rc = oom(e);
+        goto out;
+    }
+    rc = cfg->svc ? wmi_open_services(cfg->svc, &n->s, e) : wmi_open("ROOT\\CIMV2", &n->s, e);
+    if (rc != OFD_OK)
+        goto out;
+    if ((rc = wmi_os_version(&n->os, e)) != OFD_OK)
+        goto out;
+    if (cfg->fqdn) {
+        n->id.fqdn = ofd_strdup(cfg->fqdn);
+    } else if (GetComputerNameExW(ComputerNameDnsFullyQualified, name, &len)) {
+        n->id.fqdn = ofd_wide_to_utf8(name);
+    } else {
+        rc = ofd_err_win32(e, GetLastError(), "cannot read this server's DNS name");
+        goto out;
+    }
+    if (!n->id.fqdn || !ofd_strlower(n->id.fqdn) || (cfg->owned_path && !(n->owned_path = ofd_strdup(cfg->owned_path)))) {
+        rc = oom(e);
+        goto out;
+    }
+    pc.n = n;
+    pc.found = 0;
+    if ((rc = wmi_query(n->s, "SELECT * FROM " OCS_CLASS_POOL, pool_row, &pc, e)) != OFD_OK) {
+        ofd_err_prefix(e, "finding this server's pool (is OCS 2007 R2 installed?)");
+        goto out;
+    }
+    out->ops = &wmi_node_ops;
+    out->ctx = n;
+    n = NULL;
+    rc = OFD_OK;
+out:
+    wn_close(n);
+    return rc;
+}
