@@ -8,24 +8,33 @@
 #include "cs_store.h"
 #include "error_win.h"
 
-/* Opens a local machine system store by name. Returns NULL and sets e on failure. */
-static HCERTSTORE open_store(const char *name, ofd_err *e)
+/* Opens a local machine system store by name into *st. */
+static enum ofd_code open_store(const char *name, HCERTSTORE *st, ofd_err *e)
 {
     wchar_t *wname = NULL;
-    HCERTSTORE st = NULL;
+    enum ofd_code rc;
 
     if (!(wname = ofd_utf8_to_wide(name))) {
-        ofd_err_set(e, OFD_E_INVALID, "certificate store name '%s' is not valid UTF-8", name);
+        rc = ofd_err_set(e, OFD_E_INVALID, "certificate store name '%s' is not valid UTF-8", name);
         goto out;
     }
     /* OPEN_EXISTING: a misspelt store name is an error, not a new empty store. */
-    st = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
-                       CERT_SYSTEM_STORE_LOCAL_MACHINE | CERT_STORE_OPEN_EXISTING_FLAG, wname);
-    if (!st)
-        ofd_err_win32(e, GetLastError(), "cannot open the local machine certificate store '%s'", name);
+    *st = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
+                        CERT_SYSTEM_STORE_LOCAL_MACHINE | CERT_STORE_OPEN_EXISTING_FLAG, wname);
+    rc = *st ? OFD_OK
+             : ofd_err_win32(e, GetLastError(), "cannot open the local machine certificate store '%s'", name);
 out:
     free(wname);
-    return st;
+    return rc;
+}
+
+/* Frees what a store function holds (either may be NULL). */
+static void release(PCCERT_CONTEXT c, HCERTSTORE st)
+{
+    if (c)
+        CertFreeCertificateContext(c);
+    if (st)
+        CertCloseStore(st, 0);
 }
 
 /* Marks a platform error as concerning a rule of the guide. */
@@ -61,10 +70,8 @@ enum ofd_code cs_store_add(const char *store, const unsigned char *der, size_t l
         rc = ofd_err_set(e, OFD_E_INVALID, "certificate %s is too large", hex);
         goto out;
     }
-    if (!(st = open_store(store, e))) {
-        rc = e ? e->code : OFD_E_PLATFORM;
+    if ((rc = open_store(store, &st, e)) != OFD_OK)
         goto out;
-    }
     if ((have = find_sha1(st, tp))) {
         if (added)
             *added = 0;
@@ -95,18 +102,13 @@ enum ofd_code cs_store_find(const char *store, const unsigned char tp[CS_SHA1_LE
     PCCERT_CONTEXT c = NULL;
     enum ofd_code rc;
 
-    if (!(st = open_store(store, e))) {
-        rc = e ? e->code : OFD_E_PLATFORM;
+    if ((rc = open_store(store, &st, e)) != OFD_OK)
         goto out;
-    }
     c = find_sha1(st, tp);
     *found = c != NULL;
     rc = OFD_OK;
 out:
-    if (c)
-        CertFreeCertificateContext(c);
-    if (st)
-        CertCloseStore(st, 0);
+    release(c, st);
     return rc;
 }
 
@@ -119,10 +121,8 @@ enum ofd_code cs_store_remove(const char *store, const unsigned char tp[CS_SHA1_
     enum ofd_code rc;
 
     cs_thumbprint_hex(tp, hex);
-    if (!(st = open_store(store, e))) {
-        rc = e ? e->code : OFD_E_PLATFORM;
+    if ((rc = open_store(store, &st, e)) != OFD_OK)
         goto out;
-    }
     if (!(c = find_sha1(st, tp))) {
         if (removed)
             *removed = 0;
@@ -146,10 +146,7 @@ enum ofd_code cs_store_remove(const char *store, const unsigned char tp[CS_SHA1_
         *removed = 1;
     rc = OFD_OK;
 out:
-    if (c)
-        CertFreeCertificateContext(c);
-    if (st)
-        CertCloseStore(st, 0);
+    release(c, st);
     return rc;
 }
 
@@ -208,10 +205,8 @@ enum ofd_code cs_store_import_pfx(const unsigned char *pfx, size_t len, const ch
     if ((rc = cs_x509_thumbprint(leaf->pbCertEncoded, leaf->cbCertEncoded, got, e)) != OFD_OK)
         goto out;
     cs_thumbprint_hex(got, hex);
-    if (!(my = open_store("My", e))) {
-        rc = e ? e->code : OFD_E_PLATFORM;
+    if ((rc = open_store("My", &my, e)) != OFD_OK)
         goto out;
-    }
     /* Replacing in place drops the key link on Wine: delete, commit, then add new. */
     if ((old = find_sha1(my, got))) {
         BOOL ok = CertDeleteCertificateFromStore(old);
@@ -279,10 +274,8 @@ enum ofd_code cs_store_key_usable(const char *store, const unsigned char tp[CS_S
     enum ofd_code rc;
 
     cs_thumbprint_hex(tp, hex);
-    if (!(st = open_store(store, e))) {
-        rc = e ? e->code : OFD_E_PLATFORM;
+    if ((rc = open_store(store, &st, e)) != OFD_OK)
         goto out;
-    }
     if (!(c = find_sha1(st, tp))) {
         rc = ofd_err_set(e, OFD_E_NOTFOUND, "certificate %s is not in the local machine '%s' store", hex, store);
         goto out;
@@ -327,10 +320,7 @@ out:
     if (prov)
         CryptReleaseContext(prov, 0);
     free(info);
-    if (c)
-        CertFreeCertificateContext(c);
-    if (st)
-        CertCloseStore(st, 0);
+    release(c, st);
     return rc;
 }
 
@@ -349,10 +339,8 @@ enum ofd_code cs_store_verify_chain(const char *store, const unsigned char tp[CS
     enum ofd_code rc;
 
     cs_thumbprint_hex(tp, hex);
-    if (!(st = open_store(store, e))) {
-        rc = e ? e->code : OFD_E_PLATFORM;
+    if ((rc = open_store(store, &st, e)) != OFD_OK)
         goto out;
-    }
     if (!(c = find_sha1(st, tp))) {
         rc = ofd_err_set(e, OFD_E_NOTFOUND, "certificate %s is not in the local machine '%s' store", hex, store);
         goto out;
@@ -408,10 +396,7 @@ out:
         CertFreeCertificateChain(chain);
     if (engine)
         CertFreeCertificateChainEngine(engine);
-    if (c)
-        CertFreeCertificateContext(c);
-    if (st)
-        CertCloseStore(st, 0);
+    release(c, st);
     return rc;
 }
 
@@ -428,10 +413,8 @@ enum ofd_code cs_store_find_by_cn(const char *store, const char *cn, cs_cert_fn 
         rc = ofd_err_set(e, OFD_E_INVALID, "subject name '%s' is not valid UTF-8", cn);
         goto out;
     }
-    if (!(st = open_store(store, e))) {
-        rc = e ? e->code : OFD_E_PLATFORM;
+    if ((rc = open_store(store, &st, e)) != OFD_OK)
         goto out;
-    }
     while ((c = CertEnumCertificatesInStore(st, c))) {
         /* CERT_NAME_ATTR_TYPE with the CN OID: the subject's common name, not the
          * "friendly" display name that CertGetNameString would fall back to. */
@@ -447,10 +430,7 @@ enum ofd_code cs_store_find_by_cn(const char *store, const char *cn, cs_cert_fn 
         *count = n;
     rc = OFD_OK;
 out:
-    if (c)
-        CertFreeCertificateContext(c);
-    if (st)
-        CertCloseStore(st, 0);
+    release(c, st);
     free(wcn);
     return rc;
 }
@@ -461,19 +441,14 @@ enum ofd_code cs_store_enum(const char *store, cs_cert_fn fn, void *ctx, ofd_err
     PCCERT_CONTEXT c = NULL;
     enum ofd_code rc;
 
-    if (!(st = open_store(store, e))) {
-        rc = e ? e->code : OFD_E_PLATFORM;
+    if ((rc = open_store(store, &st, e)) != OFD_OK)
         goto out;
-    }
     while ((c = CertEnumCertificatesInStore(st, c))) {
         if ((rc = fn(ctx, c->pbCertEncoded, c->cbCertEncoded, e)) != OFD_OK)
             goto out;
     }
     rc = OFD_OK;
 out:
-    if (c)
-        CertFreeCertificateContext(c);
-    if (st)
-        CertCloseStore(st, 0);
+    release(c, st);
     return rc;
 }
