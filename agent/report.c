@@ -71,8 +71,9 @@ void report_format_time(long long t, char buf[21])
     days = t / 86400;
     secs = t % 86400;
     civil_from_days(days, &y, &m, &d);
-    snprintf(buf, 21, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", y, m, d, secs / 3600,
-             secs / 60 % 60, secs % 60);
+    /* Ranges are clamped above; the casts let the compiler see the result fits. */
+    snprintf(buf, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)(y % 10000), m % 100, d % 100,
+             (unsigned)(secs / 3600 % 24), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
 }
 
 static int digits(const char *s, int n, int *out)
@@ -670,7 +671,7 @@ static void format_age(long long s, char *buf, size_t n)
     else if (s < 172800)
         snprintf(buf, n, "%lldh", s / 3600);
     else
-        snprintf(buf, n, "%lldd", s / 86400);
+        snprintf(buf, n, "%ud", (unsigned)(s / 86400 % 100000000)); /* at most 9 characters */
 }
 
 /* One line, control characters replaced: report text comes from the share. */
