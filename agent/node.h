@@ -103,6 +103,31 @@ struct node_ops {
     enum ofd_code (*resolve)(void *ctx, const char *fqdn, char **ip, ofd_err *e);
     /* Releases ctx. */
     void (*close)(void *ctx);
+
+    /* ---- The write interface (the apply step). NULL in read-only implementations.
+     * Each write is durable when it returns OFD_OK (the simulated node has saved its
+     * file atomically; WMI has committed), shaped like WMI: PutInstance create-only or
+     * update-only, DeleteInstance by InstanceID. */
+    /* Creates inst (class inst->cls; no InstanceID: the provider makes one) and returns
+     * the new InstanceID in *instance_id (malloc'ed, caller frees). */
+    enum ofd_code (*create_instance)(void *ctx, const struct node_instance *inst, char **instance_id,
+                                     ofd_err *e);
+    /* Sets the properties in props on the instance of cls with instance_id. */
+    enum ofd_code (*update_instance)(void *ctx, const char *cls, const char *instance_id,
+                                     const struct node_instance *props, ofd_err *e);
+    /* Deletes the instance of cls with instance_id. */
+    enum ofd_code (*delete_instance)(void *ctx, const char *cls, const char *instance_id, ofd_err *e);
+    /* Adds a DER certificate to a store ("Root", "CA", "My"); present already: OK. */
+    enum ofd_code (*add_certificate)(void *ctx, const char *store, const unsigned char *der, size_t len,
+                                     ofd_err *e);
+    /* Removes a certificate by SHA-1 thumbprint; absent: OK. */
+    enum ofd_code (*remove_certificate)(void *ctx, const char *store, const unsigned char tp[20], ofd_err *e);
+    /* R12: sets the FIPS algorithm policy. */
+    enum ofd_code (*set_fips)(void *ctx, int enabled, ofd_err *e);
+    /* R19: restarts a service and waits until it runs. */
+    enum ofd_code (*restart_service)(void *ctx, const char *name, ofd_err *e);
+    /* Replaces the record of what ocsfed owns on this node. */
+    enum ofd_code (*set_owned)(void *ctx, const struct node_owned *owned, ofd_err *e);
 };
 
 struct node {

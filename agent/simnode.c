@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "cs.h"
+#include "fsutil.h"
 #include "jsonpos.h"
 #include "manifest.h"
 #include "strbuf.h"
@@ -34,6 +35,9 @@ struct sim {
     struct sim_service *svcs;
     size_t nsvcs;
     struct node_owned owned;
+    char *path;         /* where writes are saved; NULL for a node read from a buffer */
+    int poisoned;       /* a save failed: memory and file may differ, refuse writes */
+    unsigned long ids;  /* InstanceIDs made by this node */
 };
 
 struct sload {
@@ -85,6 +89,7 @@ static void sim_free(struct sim *s)
     }
     free(s->dns);
     node_owned_free(&s->owned);
+    free(s->path);
     free(s);
 }
 
@@ -548,6 +553,373 @@ static void sim_close(void *ctx)
     sim_free(ctx);
 }
 
+/* ---- the write interface: each write changes the model, then saves the whole file
+ * atomically (fsutil: temp file, flush, rename), so a crash leaves the old file or
+ * the new one, never a torn one. ---- */
+
+static char *b64encode(const unsigned char *p, size_t n)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out, *o;
+    size_t i;
+
+    if (!(out = malloc((n + 2) / 3 * 4 + 1)))
+        return NULL;
+    for (i = 0, o = out; i < n; i += 3) {
+        unsigned long v = (unsigned long)p[i] << 16 | (i + 1 < n ? (unsigned long)p[i + 1] << 8 : 0)
+                          | (i + 2 < n ? p[i + 2] : 0);
+        *o++ = tab[v >> 18 & 63];
+        *o++ = tab[v >> 12 & 63];
+        *o++ = i + 1 < n ? tab[v >> 6 & 63] : '=';
+        *o++ = i + 2 < n ? tab[v & 63] : '=';
+    }
+    *o = '\0';
+    return out;
+}
+
+/* The model as the file format simnode_open reads. NULL on oom. */
+static cJSON *sim_to_json(const struct sim *s)
+{
+    static const char *const stores[] = {"Root", "CA", "My"};
+    cJSON *root = NULL, *x, *y, *arr, *obj;
+    size_t i, k, p;
+    char hex[2 * CS_SHA1_LEN + 1], *b64;
+
+    if (!(root = cJSON_CreateObject()) || !cJSON_AddNumberToObject(root, "ocsfed_sim_node", 1)
+        || !(x = cJSON_AddObjectToObject(root, "node")))
+        goto oom;
+    if ((s->id.fqdn && !cJSON_AddStringToObject(x, "fqdn", s->id.fqdn))
+        || (s->id.pool_fqdn && !cJSON_AddStringToObject(x, "pool", s->id.pool_fqdn))
+        || (s->id.backend && !cJSON_AddStringToObject(x, "backend", s->id.backend)))
+        goto oom;
+    if (!(x = cJSON_AddObjectToObject(root, "ocs")))
+        goto oom;
+    for (i = 0; i < s->nclasses; i++) {
+        if (!(arr = cJSON_AddArrayToObject(x, s->classes[i].name)))
+            goto oom;
+        for (k = 0; k < s->classes[i].inst.n; k++) {
+            const struct node_instance *in = &s->classes[i].inst.v[k];
+            if (!(obj = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, obj))
+                goto oom;
+            for (p = 0; p < in->nprops; p++) {
+                cJSON *v = node_value_to_json(&in->props[p].v);
+                if (!v || !cJSON_AddItemToObject(obj, in->props[p].name, v))
+                    goto oom;
+            }
+        }
+    }
+    if (!(x = cJSON_AddObjectToObject(root, "certificates")))
+        goto oom;
+    for (k = 0; k < 3; k++) {
+        if (!(arr = cJSON_AddArrayToObject(x, stores[k])))
+            goto oom;
+        for (i = 0; i < s->certs.n; i++) {
+            const struct node_cert *c = &s->certs.v[i];
+            if (ofd_strcasecmp(c->store, stores[k]) != 0)
+                continue;
+            cs_thumbprint_hex(c->tp, hex);
+            if (!(obj = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, obj)
+                || !cJSON_AddStringToObject(obj, "thumbprint", hex))
+                goto oom;
+            if (c->der) {
+                if (!(b64 = b64encode(c->der, c->der_len)))
+                    goto oom;
+                y = cJSON_AddStringToObject(obj, "der", b64);
+                free(b64);
+                if (!y)
+                    goto oom;
+            }
+        }
+    }
+    if (!(x = cJSON_AddObjectToObject(root, "fips")) || !cJSON_AddNumberToObject(x, "Enabled", s->fips)
+        || !(x = cJSON_AddObjectToObject(root, "services")))
+        goto oom;
+    for (i = 0; i < s->nsvcs; i++)
+        if (!cJSON_AddStringToObject(x, s->svcs[i].name, s->svcs[i].state))
+            goto oom;
+    if (s->has_dns) {
+        if (!(x = cJSON_AddObjectToObject(root, "dns")))
+            goto oom;
+        for (i = 0; i < s->ndns; i++)
+            if (!cJSON_AddStringToObject(x, s->dns[i].name, s->dns[i].state))
+                goto oom;
+    }
+    if (!(x = cJSON_AddObjectToObject(root, "ocsfed")) || !(arr = cJSON_AddArrayToObject(x, "owned")))
+        goto oom;
+    for (i = 0; i < s->owned.n; i++) {
+        if (!(obj = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, obj)
+            || !cJSON_AddStringToObject(obj, "class", s->owned.v[i].cls)
+            || !cJSON_AddStringToObject(obj, "key", s->owned.v[i].key))
+            goto oom;
+    }
+    return root;
+oom:
+    cJSON_Delete(root);
+    return NULL;
+}
+
+/* Saves the model to its file. A failure poisons the node: memory and disk may then
+ * differ, so later writes are refused until it is reopened. */
+static enum ofd_code sim_save(struct sim *s, ofd_err *e)
+{
+    cJSON *root = NULL;
+    char *text = NULL;
+    enum ofd_code rc;
+
+    if (!s->path) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "this simulated node was not read from a file: it cannot be written");
+        goto out;
+    }
+    if (!(root = sim_to_json(s)) || !(text = cJSON_Print(root))) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    rc = ofd_write_file_atomic(s->path, text, strlen(text), e);
+out:
+    if (rc != OFD_OK)
+        s->poisoned = 1;
+    cJSON_free(text);
+    cJSON_Delete(root);
+    return rc;
+}
+
+static enum ofd_code writable(const struct sim *s, ofd_err *e)
+{
+    if (s->poisoned)
+        return ofd_err_set(e, OFD_E_IO, "%s: an earlier save failed; reopen the node before writing again",
+                           s->path ? s->path : "simulated node");
+    return OFD_OK;
+}
+
+static struct sim_class *find_class(struct sim *s, const char *cls, int create)
+{
+    struct sim_class *v;
+    size_t i;
+
+    for (i = 0; i < s->nclasses; i++)
+        if (ofd_strcasecmp(s->classes[i].name, cls) == 0)
+            return &s->classes[i];
+    if (!create || !(v = realloc(s->classes, (s->nclasses + 1) * sizeof(*v))))
+        return NULL;
+    s->classes = v;
+    memset(&v[s->nclasses], 0, sizeof(*v));
+    if (!(v[s->nclasses].name = ofd_strdup(cls)))
+        return NULL;
+    return &s->classes[s->nclasses++];
+}
+
+static struct node_instance *find_instance(struct sim *s, const char *cls, const char *id, size_t *index)
+{
+    struct sim_class *c = find_class(s, cls, 0);
+    size_t i;
+
+    for (i = 0; c && i < c->inst.n; i++) {
+        const struct node_value *v = node_instance_get(&c->inst.v[i], "InstanceID");
+        if (v && v->type == OCS_STRING && v->s && ofd_strcasecmp(v->s, id) == 0) {
+            if (index)
+                *index = i;
+            return &c->inst.v[i];
+        }
+    }
+    return NULL;
+}
+
+static enum ofd_code sim_create_instance(void *ctx, const struct node_instance *inst, char **instance_id,
+                                         ofd_err *e)
+{
+    struct sim *s = ctx;
+    struct sim_class *c;
+    struct node_instance copy, *v;
+    char id[64], *ret = NULL;
+    enum ofd_code rc;
+
+    memset(&copy, 0, sizeof(copy));
+    if ((rc = writable(s, e)) != OFD_OK)
+        return rc;
+    if (node_instance_get(inst, "InstanceID"))
+        return ofd_err_set(e, OFD_E_INVALID, "%s: InstanceID is made by the provider, not given", inst->cls);
+    /* Like the OCS provider: a braced GUID-shaped id, unique on this node. */
+    do {
+        s->ids++;
+        snprintf(id, sizeof(id), "{0CF5ED00-0000-4000-8000-%012lX}", s->ids);
+    } while (find_instance(s, inst->cls, id, NULL));
+    if (!(c = find_class(s, inst->cls, 1)) || node_instance_copy(&copy, inst) != OFD_OK
+        || node_instance_add_string(&copy, "InstanceID", id) != OFD_OK || !(ret = ofd_strdup(id))
+        || !(v = realloc(c->inst.v, (c->inst.n + 1) * sizeof(*v)))) {
+        node_instance_free(&copy);
+        free(ret);
+        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    }
+    c->inst.v = v;
+    v[c->inst.n++] = copy;
+    if ((rc = sim_save(s, e)) != OFD_OK) {
+        free(ret);
+        return rc;
+    }
+    *instance_id = ret;
+    return OFD_OK;
+}
+
+static enum ofd_code sim_update_instance(void *ctx, const char *cls, const char *instance_id,
+                                         const struct node_instance *props, ofd_err *e)
+{
+    struct sim *s = ctx;
+    struct node_instance *in;
+    size_t i, k;
+    enum ofd_code rc;
+
+    if ((rc = writable(s, e)) != OFD_OK)
+        return rc;
+    if (!(in = find_instance(s, cls, instance_id, NULL)))
+        return ofd_err_set(e, OFD_E_NOTFOUND, "%s %s: no such instance", cls, instance_id);
+    for (i = 0; i < props->nprops; i++) {
+        struct node_value v;
+
+        if (ofd_strcasecmp(props->props[i].name, "InstanceID") == 0)
+            return ofd_err_set(e, OFD_E_INVALID, "%s.InstanceID is read-only", cls);
+        if (node_value_copy(&v, &props->props[i].v) != OFD_OK)
+            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        for (k = 0; k < in->nprops && ofd_strcasecmp(in->props[k].name, props->props[i].name); k++)
+            ;
+        if (k < in->nprops) {
+            node_value_free(&in->props[k].v);
+            in->props[k].v = v;
+        } else if (node_instance_add(in, props->props[i].name, &v) != OFD_OK) {
+            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        }
+    }
+    return sim_save(s, e);
+}
+
+static enum ofd_code sim_delete_instance(void *ctx, const char *cls, const char *instance_id, ofd_err *e)
+{
+    struct sim *s = ctx;
+    struct sim_class *c = find_class(s, cls, 0);
+    size_t i = 0;
+    enum ofd_code rc;
+
+    if ((rc = writable(s, e)) != OFD_OK)
+        return rc;
+    if (!c || !find_instance(s, cls, instance_id, &i))
+        return ofd_err_set(e, OFD_E_NOTFOUND, "%s %s: no such instance", cls, instance_id);
+    node_instance_free(&c->inst.v[i]);
+    memmove(&c->inst.v[i], &c->inst.v[i + 1], (c->inst.n - i - 1) * sizeof(c->inst.v[0]));
+    c->inst.n--;
+    return sim_save(s, e);
+}
+
+static enum ofd_code sim_add_certificate(void *ctx, const char *store, const unsigned char *der, size_t len,
+                                         ofd_err *e)
+{
+    struct sim *s = ctx;
+    struct node_cert *v, nc;
+    size_t i;
+    enum ofd_code rc;
+
+    if ((rc = writable(s, e)) != OFD_OK)
+        return rc;
+    memset(&nc, 0, sizeof(nc));
+    if (strlen(store) >= sizeof(nc.store))
+        return ofd_err_set(e, OFD_E_INVALID, "no certificate store '%s'", store);
+    if ((rc = cs_x509_thumbprint(der, len, nc.tp, e)) != OFD_OK)
+        return rc;
+    for (i = 0; i < s->certs.n; i++)
+        if (ofd_strcasecmp(s->certs.v[i].store, store) == 0 && !memcmp(s->certs.v[i].tp, nc.tp, CS_SHA1_LEN))
+            return OFD_OK;
+    snprintf(nc.store, sizeof(nc.store), "%s", store);
+    if (!(nc.der = malloc(len)) || !(v = realloc(s->certs.v, (s->certs.n + 1) * sizeof(*v)))) {
+        free(nc.der);
+        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    }
+    memcpy(nc.der, der, len);
+    nc.der_len = len;
+    s->certs.v = v;
+    v[s->certs.n++] = nc;
+    return sim_save(s, e);
+}
+
+static enum ofd_code sim_remove_certificate(void *ctx, const char *store, const unsigned char tp[20], ofd_err *e)
+{
+    struct sim *s = ctx;
+    size_t i;
+    enum ofd_code rc;
+
+    if ((rc = writable(s, e)) != OFD_OK)
+        return rc;
+    for (i = 0; i < s->certs.n; i++) {
+        if (ofd_strcasecmp(s->certs.v[i].store, store) == 0 && !memcmp(s->certs.v[i].tp, tp, CS_SHA1_LEN)) {
+            free(s->certs.v[i].der);
+            memmove(&s->certs.v[i], &s->certs.v[i + 1], (s->certs.n - i - 1) * sizeof(s->certs.v[0]));
+            s->certs.n--;
+            return sim_save(s, e);
+        }
+    }
+    return OFD_OK;
+}
+
+static enum ofd_code sim_set_fips(void *ctx, int enabled, ofd_err *e)
+{
+    struct sim *s = ctx;
+    enum ofd_code rc;
+
+    if ((rc = writable(s, e)) != OFD_OK)
+        return rc;
+    s->fips = enabled ? 1 : 0;
+    return sim_save(s, e);
+}
+
+static enum ofd_code sim_restart_service(void *ctx, const char *name, ofd_err *e)
+{
+    struct sim *s = ctx;
+    char *running;
+    size_t i;
+    enum ofd_code rc;
+
+    if ((rc = writable(s, e)) != OFD_OK)
+        return rc;
+    for (i = 0; i < s->nsvcs; i++) {
+        if (ofd_strcasecmp(s->svcs[i].name, name) == 0) {
+            /* A simulated restart leaves the service running, as a real one must. */
+            if (!(running = ofd_strdup("running")))
+                return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            free(s->svcs[i].state);
+            s->svcs[i].state = running;
+            return sim_save(s, e);
+        }
+    }
+    return ofd_err_set(e, OFD_E_NOTFOUND, "service %s is not installed on this node", name);
+}
+
+static enum ofd_code sim_set_owned(void *ctx, const struct node_owned *owned, ofd_err *e)
+{
+    struct sim *s = ctx;
+    struct node_owned o;
+    size_t i;
+    enum ofd_code rc;
+
+    if ((rc = writable(s, e)) != OFD_OK)
+        return rc;
+    memset(&o, 0, sizeof(o));
+    if (owned->n && !(o.v = calloc(owned->n, sizeof(*o.v))))
+        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    for (i = 0; i < owned->n; i++, o.n++) {
+        if (!(o.v[i].cls = ofd_strdup(owned->v[i].cls)) || !(o.v[i].key = ofd_strdup(owned->v[i].key))) {
+            o.n++;
+            node_owned_free(&o);
+            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        }
+    }
+    node_owned_free(&s->owned);
+    s->owned = o;
+    return sim_save(s, e);
+}
+
+#define SIM_WRITE_OPS                                                                               \
+    .create_instance = sim_create_instance, .update_instance = sim_update_instance,               \
+    .delete_instance = sim_delete_instance, .add_certificate = sim_add_certificate,               \
+    .remove_certificate = sim_remove_certificate, .set_fips = sim_set_fips,                        \
+    .restart_service = sim_restart_service, .set_owned = sim_set_owned
+
 static const struct node_ops sim_ops = {
     .kind = "sim",
     .identity = sim_identity,
@@ -558,6 +930,7 @@ static const struct node_ops sim_ops = {
     .owned = sim_owned,
     .resolve = sim_resolve,
     .close = sim_close,
+    SIM_WRITE_OPS,
 };
 
 /* The same without name resolution, for nodes with no "dns" section. */
@@ -571,6 +944,7 @@ static const struct node_ops sim_ops_nodns = {
     .owned = sim_owned,
     .resolve = NULL,
     .close = sim_close,
+    SIM_WRITE_OPS,
 };
 
 enum ofd_code simnode_open_buffer(const char *text, size_t len, const char *name,
@@ -631,13 +1005,22 @@ enum ofd_code simnode_open(const char *path, struct node *out, ofd_err *e)
     if (!(f = fopen(path, "rb"))) {
         if (errno != ENOENT)
             return ofd_err_set(e, OFD_E_IO, "cannot open '%s': %s", path, strerror(errno));
-        /* A missing file is an empty node. */
-        return simnode_open_buffer("{}", 2, path, out, e);
+        /* A missing file is an empty node (saved there on the first write). */
+        if ((rc = simnode_open_buffer("{}", 2, path, out, e)) == OFD_OK
+            && !(((struct sim *)out->ctx)->path = ofd_strdup(path))) {
+            node_close(out);
+            rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        }
+        return rc;
     }
     fclose(f);
     if ((rc = ofd_read_file(path, SIMNODE_MAX_BYTES, &text, &len, e)) == OFD_OK)
         rc = simnode_open_buffer(text, len, path, out, e);
     free(text);
+    if (rc == OFD_OK && !(((struct sim *)out->ctx)->path = ofd_strdup(path))) {
+        node_close(out);
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    }
     return rc;
 }
 
