@@ -112,7 +112,9 @@ struct node_ops {
      * the new InstanceID in *instance_id (malloc'ed, caller frees). */
     enum ofd_code (*create_instance)(void *ctx, const struct node_instance *inst, char **instance_id,
                                      ofd_err *e);
-    /* Sets the properties in props on the instance of cls with instance_id. */
+    /* Sets the properties in props on the instance of cls with instance_id. A property
+     * given as OCS_STRING with s == NULL is set to NULL (not set), as WMI's VT_NULL:
+     * that is how an undo takes back a property the update added. */
     enum ofd_code (*update_instance)(void *ctx, const char *cls, const char *instance_id,
                                      const struct node_instance *props, ofd_err *e);
     /* Deletes the instance of cls with instance_id. */

@@ -777,10 +777,20 @@ static enum ofd_code sim_update_instance(void *ctx, const char *cls, const char 
 
         if (ofd_strcasecmp(props->props[i].name, "InstanceID") == 0)
             return ofd_err_set(e, OFD_E_INVALID, "%s.InstanceID is read-only", cls);
-        if (node_value_copy(&v, &props->props[i].v) != OFD_OK)
-            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
         for (k = 0; k < in->nprops && ofd_strcasecmp(in->props[k].name, props->props[i].name); k++)
             ;
+        if (props->props[i].v.type == OCS_STRING && !props->props[i].v.s) {
+            /* Set to NULL: the property is no longer stored. */
+            if (k < in->nprops) {
+                free(in->props[k].name);
+                node_value_free(&in->props[k].v);
+                memmove(&in->props[k], &in->props[k + 1], (in->nprops - k - 1) * sizeof(in->props[0]));
+                in->nprops--;
+            }
+            continue;
+        }
+        if (node_value_copy(&v, &props->props[i].v) != OFD_OK)
+            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
         if (k < in->nprops) {
             node_value_free(&in->props[k].v);
             in->props[k].v = v;

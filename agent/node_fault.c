@@ -1,0 +1,124 @@
+#include "node_fault.h"
+
+/* Counts a write; 1 when this one is to fail (with an error set). */
+static int fault(struct nodefault *f, ofd_err *e)
+{
+    if (++f->writes != f->fail_at)
+        return 0;
+    ofd_err_set(e, OFD_E_IO, "injected fault at write %lu", f->writes);
+    return 1;
+}
+
+#define IN(f) ((f)->inner.ops)
+#define CTX(f) ((f)->inner.ctx)
+
+static enum ofd_code f_identity(void *c, struct node_identity *o, ofd_err *e)
+{
+    struct nodefault *f = c;
+    return IN(f)->identity(CTX(f), o, e);
+}
+static enum ofd_code f_instances(void *c, const char *cls, struct node_instances *o, ofd_err *e)
+{
+    struct nodefault *f = c;
+    return IN(f)->instances(CTX(f), cls, o, e);
+}
+static enum ofd_code f_certificates(void *c, const char *store, struct node_certs *o, ofd_err *e)
+{
+    struct nodefault *f = c;
+    return IN(f)->certificates(CTX(f), store, o, e);
+}
+static enum ofd_code f_fips(void *c, int *on, ofd_err *e)
+{
+    struct nodefault *f = c;
+    return IN(f)->fips(CTX(f), on, e);
+}
+static enum ofd_code f_service_state(void *c, const char *name, char **st, ofd_err *e)
+{
+    struct nodefault *f = c;
+    return IN(f)->service_state(CTX(f), name, st, e);
+}
+static enum ofd_code f_owned(void *c, struct node_owned *o, ofd_err *e)
+{
+    struct nodefault *f = c;
+    return IN(f)->owned(CTX(f), o, e);
+}
+static enum ofd_code f_resolve(void *c, const char *fqdn, char **ip, ofd_err *e)
+{
+    struct nodefault *f = c;
+    if (!IN(f)->resolve) {
+        *ip = NULL;
+        return OFD_OK;
+    }
+    return IN(f)->resolve(CTX(f), fqdn, ip, e);
+}
+static void f_close(void *c)
+{
+    (void)c; /* the inner node belongs to the caller */
+}
+static enum ofd_code f_create(void *c, const struct node_instance *i, char **id, ofd_err *e)
+{
+    struct nodefault *f = c;
+    return fault(f, e) ? OFD_E_IO : IN(f)->create_instance(CTX(f), i, id, e);
+}
+static enum ofd_code f_update(void *c, const char *cls, const char *id, const struct node_instance *p, ofd_err *e)
+{
+    struct nodefault *f = c;
+    return fault(f, e) ? OFD_E_IO : IN(f)->update_instance(CTX(f), cls, id, p, e);
+}
+static enum ofd_code f_delete(void *c, const char *cls, const char *id, ofd_err *e)
+{
+    struct nodefault *f = c;
+    return fault(f, e) ? OFD_E_IO : IN(f)->delete_instance(CTX(f), cls, id, e);
+}
+static enum ofd_code f_add_cert(void *c, const char *store, const unsigned char *der, size_t len, ofd_err *e)
+{
+    struct nodefault *f = c;
+    return fault(f, e) ? OFD_E_IO : IN(f)->add_certificate(CTX(f), store, der, len, e);
+}
+static enum ofd_code f_remove_cert(void *c, const char *store, const unsigned char tp[20], ofd_err *e)
+{
+    struct nodefault *f = c;
+    return fault(f, e) ? OFD_E_IO : IN(f)->remove_certificate(CTX(f), store, tp, e);
+}
+static enum ofd_code f_set_fips(void *c, int on, ofd_err *e)
+{
+    struct nodefault *f = c;
+    return fault(f, e) ? OFD_E_IO : IN(f)->set_fips(CTX(f), on, e);
+}
+static enum ofd_code f_restart(void *c, const char *name, ofd_err *e)
+{
+    struct nodefault *f = c;
+    return fault(f, e) ? OFD_E_IO : IN(f)->restart_service(CTX(f), name, e);
+}
+static enum ofd_code f_set_owned(void *c, const struct node_owned *o, ofd_err *e)
+{
+    struct nodefault *f = c;
+    return fault(f, e) ? OFD_E_IO : IN(f)->set_owned(CTX(f), o, e);
+}
+
+static const struct node_ops fault_ops = {
+    .kind = "fault",
+    .identity = f_identity,
+    .instances = f_instances,
+    .certificates = f_certificates,
+    .fips = f_fips,
+    .service_state = f_service_state,
+    .owned = f_owned,
+    .resolve = f_resolve,
+    .close = f_close,
+    .create_instance = f_create,
+    .update_instance = f_update,
+    .delete_instance = f_delete,
+    .add_certificate = f_add_cert,
+    .remove_certificate = f_remove_cert,
+    .set_fips = f_set_fips,
+    .restart_service = f_restart,
+    .set_owned = f_set_owned,
+};
+
+void nodefault_wrap(struct nodefault *f, struct node *out)
+{
+    f->writes = 0;
+    out->ops = &fault_ops;
+    out->ctx = f;
+}

@@ -1,0 +1,18 @@
+/* A node that wraps another and fails its k-th write, in the manner of SQLite's
+ * test_vfs: the fault is a node implementation like any other, so no test hook sits
+ * in production code. Reads pass through. */
+#ifndef OCSFED_NODE_FAULT_H
+#define OCSFED_NODE_FAULT_H
+
+#include "node.h"
+
+struct nodefault {
+    struct node inner;   /* borrowed; closed by its owner */
+    unsigned long fail_at;   /* 1-based write number to fail; 0: never */
+    unsigned long writes;    /* writes seen, including the failed one */
+};
+
+/* Makes *out a node over f (which must outlive it). */
+void nodefault_wrap(struct nodefault *f, struct node *out);
+
+#endif
