@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "cli_apply.h"
 #include "cli_manifest.h"
 #include "version.h"
 
@@ -17,6 +18,7 @@ static const struct cli_command commands[] = {
     {"validate", "validate MANIFEST", cmd_validate},
     {"sim", "sim init FILE --fqdn FQDN [--pool FQDN]", cmd_sim},
     {"plan", "plan MANIFEST --node sim:FILE [--json]", cmd_plan},
+    {"apply", "apply MANIFEST --node sim:FILE [--now SECONDS]", cmd_apply},
     {"sign", "sign MANIFEST (--key KEY.pem --cert CERT.pem | --pfx FILE [--password PW]) [--out FILE.p7s]", cmd_sign},
     {"verify", "verify MANIFEST --signer THUMBPRINT [--cert CERT] [--sig FILE.p7s] [--state FILE]", cmd_verify},
     {"status", "status SHARE [--stale-after SECONDS]", cmd_status},

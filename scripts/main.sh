@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The main job (README): builds the Windows agent and runs it under Wine.
-# For now it prints the agent's version; the apply issue turns this into applying
-# examples/ to a simulated front end.
+# The main job (README): builds the Windows agent and, under Wine, applies the TLS
+# example manifest to a fresh simulated front end: plan (changes pending), apply, plan
+# again (nothing left to change). `scripts/main.sh --native` does the same natively.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${OCSFED_BUILD:-$root/build}
@@ -17,6 +17,13 @@ cmake -S "$root" -B "$build/win" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DOCSFED_TEST_PREFIX=win. -DOCSFED_TEST_LABEL=wine >"$build/win.configure.log" 2>&1 \
   || { cat "$build/win.configure.log" >&2; exit 1; }
 cmake --build "$build/win" --target ocsfed >&2
-exe="$build/win/agent/ocsfed.exe"
-echo "\$ wine ocsfed.exe --version"
-"$root/scripts/wine-run.sh" "$exe" --version
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+if [ "${1:-}" = "--native" ]; then
+  cmake -S "$root" -B "$build/native" -G Ninja >"$build/native.configure.log" 2>&1 \
+    || { cat "$build/native.configure.log" >&2; exit 1; }
+  cmake --build "$build/native" --target ocsfed >&2
+  exec bash "$root/scripts/main-steps.sh" "" "$build/native/agent/ocsfed" "$root/examples" "$work"
+fi
+exec bash "$root/scripts/wine-run.sh" --shell "$root/scripts/main-steps.sh" /usr/lib/wine/wine64 \
+  "$build/win/agent/ocsfed.exe" "$root/examples" "$work"

@@ -1,0 +1,99 @@
+/* ocsfed apply MANIFEST --node sim:FILE [--now SECONDS]: plans, then applies all or
+ * nothing. Exit status: 0 the node is at the desired state (a restart may be pending
+ * until the maintenance window), 1 error (after rollback), 2 usage. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "apply.h"
+#include "cli_apply.h"
+#include "manifest.h"
+#include "plan.h"
+#include "simnode.h"
+
+/* The server's offset from UTC now, in seconds (for a window in local time). */
+static long local_offset(time_t now)
+{
+    struct tm lt, ut;
+    struct tm *p;
+
+    if (!(p = localtime(&now)))
+        return 0;
+    lt = *p;
+    if (!(p = gmtime(&now)))
+        return 0;
+    ut = *p;
+    ut.tm_isdst = lt.tm_isdst;
+    /* time_t is an integer count of seconds on both builds; no difftime (msvcrt on
+     * Server 2003 lacks _difftime64). */
+    return (long)(mktime(&lt) - mktime(&ut));
+}
+
+int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
+{
+    const char *mpath = NULL, *nodespec = NULL;
+    struct manifest *m = NULL;
+    struct diags d = {0};
+    struct node node = {0};
+    struct apply_options opt;
+    struct apply_result res;
+    struct plan p;
+    long long now = (long long)time(NULL);
+    int i, planned = 0, status = 1;
+    ofd_err e;
+
+    ofd_err_clear(&e);
+    memset(&p, 0, sizeof(p));
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--node") == 0 && i + 1 < argc)
+            nodespec = argv[++i];
+        else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc)
+            now = strtoll(argv[++i], NULL, 10);
+        else if (argv[i][0] != '-' && !mpath)
+            mpath = argv[i];
+        else
+            break;
+    }
+    if (i < argc || !mpath || !nodespec || strncmp(nodespec, "sim:", 4) != 0 || !nodespec[4]) {
+        fprintf(err, "usage: ocsfed apply MANIFEST --node sim:FILE [--now SECONDS]\n");
+        return 2;
+    }
+    if (manifest_load(mpath, 0, &m, &d, &e) != OFD_OK) {
+        diags_print(&d, mpath, err);
+        fprintf(err, "%s: %s; nothing applied\n", mpath, d.nerrors ? "the manifest has errors" : e.msg);
+        goto out;
+    }
+    if (simnode_open(nodespec + 4, &node, &e) != OFD_OK || plan_make(m, &node, now, &p, &e) != OFD_OK) {
+        fprintf(err, "ocsfed: %s%s%s%s; nothing applied\n", e.rule[0] ? "[" : "", e.rule, e.rule[0] ? "] " : "",
+                e.msg);
+        goto out;
+    }
+    planned = 1;
+    opt.restart_allowed = apply_in_window(&m->window, now, local_offset((time_t)now));
+    if (apply_run(&p, &node, &opt, &res, &e) != OFD_OK) {
+        fprintf(err, "ocsfed: apply failed: %s%s%s%s\n", e.rule[0] ? "[" : "", e.rule, e.rule[0] ? "] " : "", e.msg);
+        if (res.rolled_back)
+            fprintf(err, "ocsfed: rollback: %s\n",
+                    res.rollback_rc == OFD_OK ? "every change undone; the node is as it was" : res.rollback_msg);
+        goto out;
+    }
+    if (res.writes == 0) {
+        fprintf(out, "%s: nothing to change (manifest serial %lld)\n", p.server, m->serial);
+    } else {
+        plan_print_text(&p, out);
+        fprintf(out, "applied %zu change%s to %s (%zu writes, each read back)%s\n", res.applied,
+                res.applied == 1 ? "" : "s", p.server, res.writes,
+                res.restart_done      ? "; Front End restarted (R19)"
+                : res.restart_pending ? "; restart pending until the maintenance window (R19)"
+                                      : "");
+    }
+    status = 0;
+out:
+    if (planned)
+        plan_free(&p);
+    node_close(&node);
+    manifest_free(m);
+    diags_free(&d);
+    return status;
+}
