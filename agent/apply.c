@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ocs_model.h"
 #include "strbuf.h"
@@ -385,4 +386,22 @@ int apply_in_window(const struct manifest_window *w, long long now, long local_o
     if (min >= w->start_min)
         return w->days >> day & 1;
     return min < w->end_min && (w->days >> ((day + 6) % 7) & 1);
+}
+
+long apply_local_offset(long long now)
+{
+    time_t t = (time_t)now;
+    struct tm lt, ut;
+    struct tm *p;
+
+    if (!(p = localtime(&t)))
+        return 0;
+    lt = *p;
+    if (!(p = gmtime(&t)))
+        return 0;
+    ut = *p;
+    ut.tm_isdst = lt.tm_isdst;
+    /* time_t counts seconds on both builds; no difftime (msvcrt on Server 2003 lacks
+     * _difftime64). */
+    return (long)(mktime(&lt) - mktime(&ut));
 }

@@ -37,4 +37,7 @@ enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply
  * manifest has none. local_offset: the server's offset from UTC in seconds. */
 int apply_in_window(const struct manifest_window *w, long long now, long local_offset);
 
+/* This server's offset from UTC at now, in seconds (from the C library's time zone). */
+long apply_local_offset(long long now);
+
 #endif

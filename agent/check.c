@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apply.h"
 #include "cs.h"
 #include "diag.h"
 #include "intake.h"
@@ -117,8 +118,35 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
              m->serial, r.changes, r.changes == 1 ? "" : "s", p.server, p.counts[PLAN_CREATE], p.counts[PLAN_UPDATE],
              p.counts[PLAN_DELETE], p.counts[PLAN_RESTART] ? ", a Front End restart" : "");
     } else {
-        rc = ofd_err_set(e, OFD_E_INTERNAL, "apply mode is not available in this build: set Mode to monitor");
-        goto failed;
+        struct apply_options opt;
+        struct apply_result ar;
+        struct intake_state done;
+
+        opt.restart_allowed = apply_in_window(&m->window, now, apply_local_offset(now));
+        if ((rc = apply_run(&p, &node, &opt, &ar, e)) != OFD_OK) {
+            ofd_err_prefix(e, "apply of manifest serial %lld %s", m->serial,
+                           !ar.rolled_back || ar.rollback_rc == OFD_OK ? "failed and was rolled back"
+                                                                        : "failed AND ITS ROLLBACK FAILED");
+            goto failed;
+        }
+        report_free(&rep);
+        if ((rc = report_init(&rep, id.fqdn, now, cfg->monitor, e)) != OFD_OK
+            || (rc = report_add_plan(&rep, &p, 1, e)) != OFD_OK)
+            goto failed;
+        rep.serial = m->serial;
+        rep.restart_pending = ar.restart_pending;
+        rep.status = ar.restart_pending ? REPORT_PENDING_RESTART : REPORT_CONVERGED;
+        r.outcome = ar.restart_pending ? CHECK_EV_RESTART_PENDING : CHECK_EV_APPLIED;
+        emit(env, r.outcome, "manifest serial %lld: %zu change%s applied to %s (%zu writes, each read back)%s",
+             m->serial, ar.applied, ar.applied == 1 ? "" : "s", p.server, ar.writes,
+             ar.restart_done ? "; Front End restarted" : ar.restart_pending ? "; restart pending until the "
+                                                                               "maintenance window" : "");
+        /* Only an applied manifest moves the serial on. */
+        if (cfg->state_path && in.decision == INTAKE_ACCEPT) {
+            intake_state_from_result(&in, &done);
+            if ((rc = intake_state_save(cfg->state_path, &done, e)) != OFD_OK)
+                goto failed;
+        }
     }
     rc = OFD_OK;
     goto done;

@@ -12,24 +12,6 @@
 #include "plan.h"
 #include "simnode.h"
 
-/* The server's offset from UTC now, in seconds (for a window in local time). */
-static long local_offset(time_t now)
-{
-    struct tm lt, ut;
-    struct tm *p;
-
-    if (!(p = localtime(&now)))
-        return 0;
-    lt = *p;
-    if (!(p = gmtime(&now)))
-        return 0;
-    ut = *p;
-    ut.tm_isdst = lt.tm_isdst;
-    /* time_t is an integer count of seconds on both builds; no difftime (msvcrt on
-     * Server 2003 lacks _difftime64). */
-    return (long)(mktime(&lt) - mktime(&ut));
-}
-
 int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
 {
     const char *mpath = NULL, *nodespec = NULL;
@@ -70,7 +52,7 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
         goto out;
     }
     planned = 1;
-    opt.restart_allowed = apply_in_window(&m->window, now, local_offset((time_t)now));
+    opt.restart_allowed = apply_in_window(&m->window, now, apply_local_offset(now));
     if (apply_run(&p, &node, &opt, &res, &e) != OFD_OK) {
         fprintf(err, "ocsfed: apply failed: %s%s%s%s\n", e.rule[0] ? "[" : "", e.rule, e.rule[0] ? "] " : "", e.msg);
         if (res.rolled_back)

@@ -203,6 +203,40 @@ static void no_trusted_publisher_is_a_failure_in_the_report(void **state)
     report_free(&r);
 }
 
+static void apply_mode_converges_the_node_and_records_the_serial(void **state)
+{
+    char tp[41];
+    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 0};
+    struct check_result res;
+    struct report r;
+    char *st = NULL;
+    size_t len = 0;
+    ofd_err e;
+
+    (void)state;
+    fresh_node("ocs-se1.json");
+    publish("tcp-standard.json", tp, 1);
+    ofd_err_clear(&e);
+    if (check_run(&cfg, &env, &res, &e) != OFD_OK)
+        print_error("check: %s\n", e.msg);
+    assert_int_equal(e.code, OFD_OK);
+    /* A Wednesday: outside the example's weekend window, so the restart waits. */
+    assert_int_equal(res.outcome, CHECK_EV_RESTART_PENDING);
+    assert_non_null(strstr(last_text, "applied to ocs-se1.example.com"));
+    r = read_report();
+    assert_int_equal(r.status, REPORT_PENDING_RESTART);
+    assert_int_equal(r.restart_pending, 1);
+    report_free(&r);
+    assert_int_equal(ofd_read_file("check_state.json", 4096, &st, &len, &e), OFD_OK);
+    assert_non_null(strstr(st, "\"last_serial\": 1"));
+    free(st);
+
+    /* The same manifest again: nothing left to change. */
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_int_equal(res.outcome, CHECK_EV_CONVERGED);
+    assert_int_equal(res.changes, 0);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +244,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(converged_node_is_reported_converged),
         cmocka_unit_test(unsigned_or_wrongly_signed_manifests_are_refused),
         cmocka_unit_test(no_trusted_publisher_is_a_failure_in_the_report),
+        cmocka_unit_test(apply_mode_converges_the_node_and_records_the_serial),
     };
 
     if (argc != 2) {
