@@ -5,8 +5,8 @@
  * Steps: take the manifest from the manifest folder through intake (signature pinned
  * to the trusted publisher, torn files, serial against the state file, validation:
  * nothing is done with a manifest refused there), plan it against this server's node,
- * report drift in monitor mode, and write the server's report to SHARE/reports/; each
- * outcome is also one event. */
+ * report drift in monitor mode or apply the plan (apply.h) in apply mode, and write
+ * the server's report to SHARE/reports/; each outcome is also one event. */
 #ifndef OCSFED_CHECK_H
 #define OCSFED_CHECK_H
 
