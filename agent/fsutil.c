@@ -11,8 +11,15 @@
 
 #include "strbuf.h"
 
-/* Data on the disk before the rename makes it visible. */
-#define SYNC_FILE(f) fsync(fileno(f))
+FILE *ofd_fopen(const char *path, const char *mode)
+{
+    return fopen(path, mode);
+}
+
+int ofd_sync_file(FILE *f)
+{
+    return fsync(fileno(f));
+}
 
 enum ofd_code ofd_replace_file(const char *tmp, const char *final, ofd_err *e)
 {
@@ -36,15 +43,6 @@ enum ofd_code ofd_make_dir(const char *dir, ofd_err *e)
 static int cmp_names(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-void ofd_names_free(char **names, size_t n)
-{
-    size_t i;
-
-    for (i = 0; names && i < n; i++)
-        free(names[i]);
-    free(names);
 }
 
 enum ofd_code ofd_list_dir(const char *dir, size_t max, char ***names, size_t *n, ofd_err *e)
@@ -99,44 +97,5 @@ out:
     sb_free(&path);
     if (d)
         closedir(d);
-    return rc;
-}
-
-enum ofd_code ofd_write_file_atomic(const char *path, const char *data, size_t len, ofd_err *e)
-{
-    struct strbuf tmp = {0};
-    FILE *f = NULL;
-    enum ofd_code rc = OFD_E_IO;
-    int created = 0;
-
-    sb_printf(&tmp, "%s.tmp", path);
-    if (tmp.oom) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
-        goto out;
-    }
-    if (!(f = fopen(sb_str(&tmp), "wb"))) {
-        rc = ofd_err_set(e, OFD_E_IO, "cannot create '%s': %s", sb_str(&tmp), strerror(errno));
-        goto out;
-    }
-    created = 1;
-    if (fwrite(data, 1, len, f) != len || fflush(f) != 0 || SYNC_FILE(f) != 0) {
-        rc = ofd_err_set(e, OFD_E_IO, "cannot write '%s': %s", sb_str(&tmp), strerror(errno));
-        goto out;
-    }
-    if (fclose(f) != 0) {
-        f = NULL;
-        rc = ofd_err_set(e, OFD_E_IO, "cannot write '%s': %s", sb_str(&tmp), strerror(errno));
-        goto out;
-    }
-    f = NULL;
-    if ((rc = ofd_replace_file(sb_str(&tmp), path, e)) != OFD_OK)
-        goto out;
-    created = 0;
-out:
-    if (f)
-        fclose(f);
-    if (created)
-        remove(sb_str(&tmp));
-    sb_free(&tmp);
     return rc;
 }

@@ -5,6 +5,7 @@
 #define OCSFED_FSUTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "error.h"
 
@@ -27,5 +28,10 @@ enum ofd_code ofd_make_dir(const char *dir, ofd_err *e);
  * ofd_names_free) and its size; OFD_E_IO, OFD_E_INVALID (more than max), OFD_E_NOMEM. */
 enum ofd_code ofd_list_dir(const char *dir, size_t max, char ***names, size_t *n, ofd_err *e);
 void ofd_names_free(char **names, size_t n);
+
+/* The two platform primitives fsutil_common.c builds on: open a file by its UTF-8
+ * name (fopen's contract), and push a flushed FILE's data to the disk (0 or -1). */
+FILE *ofd_fopen(const char *path, const char *mode);
+int ofd_sync_file(FILE *f);
 
 #endif

@@ -11,8 +11,6 @@
 
 #include "strbuf.h"
 
-/* Data on the disk before the rename makes it visible. */
-#define SYNC_FILE(f) (FlushFileBuffers((HANDLE)_get_osfhandle(_fileno(f))) ? 0 : -1)
 
 /* malloc'ed UTF-16 copy of s (NULL on failure); caller frees. */
 static wchar_t *wide(const char *s)
@@ -89,15 +87,6 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void ofd_names_free(char **names, size_t n)
-{
-    size_t i;
-
-    for (i = 0; names && i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
 enum ofd_code ofd_list_dir(const char *dir, size_t max, char ***names, size_t *n, ofd_err *e)
 {
     struct strbuf pattern = {0};
@@ -167,47 +156,21 @@ out:
     return rc;
 }
 
-enum ofd_code ofd_write_file_atomic(const char *path, const char *data, size_t len, ofd_err *e)
+FILE *ofd_fopen(const char *path, const char *mode)
 {
-    struct strbuf tmp = {0};
-    wchar_t *wtmp = NULL;
+    wchar_t *wp = wide(path), *wm = wide(mode);
     FILE *f = NULL;
-    enum ofd_code rc = OFD_E_IO;
-    int created = 0;
 
-    sb_printf(&tmp, "%s.tmp", path);
-    if (tmp.oom) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
-        goto out;
-    }
-    if (!(wtmp = wide(sb_str(&tmp)))) {
-        rc = ofd_err_set(e, OFD_E_INVALID, "cannot convert '%s' to UTF-16", sb_str(&tmp));
-        goto out;
-    }
-    if (!(f = _wfopen(wtmp, L"wb"))) {
-        rc = ofd_err_set(e, OFD_E_IO, "cannot create '%s': %s", sb_str(&tmp), strerror(errno));
-        goto out;
-    }
-    created = 1;
-    if (fwrite(data, 1, len, f) != len || fflush(f) != 0 || SYNC_FILE(f) != 0) {
-        rc = ofd_err_set(e, OFD_E_IO, "cannot write '%s': %s", sb_str(&tmp), strerror(errno));
-        goto out;
-    }
-    if (fclose(f) != 0) {
-        f = NULL;
-        rc = ofd_err_set(e, OFD_E_IO, "cannot write '%s': %s", sb_str(&tmp), strerror(errno));
-        goto out;
-    }
-    f = NULL;
-    if ((rc = ofd_replace_file(sb_str(&tmp), path, e)) != OFD_OK)
-        goto out;
-    created = 0;
-out:
-    if (f)
-        fclose(f);
-    if (created)
-        remove(sb_str(&tmp));
-    free(wtmp);
-    sb_free(&tmp);
-    return rc;
+    if (wp && wm)
+        f = _wfopen(wp, wm);
+    else
+        errno = EINVAL;
+    free(wp);
+    free(wm);
+    return f;
+}
+
+int ofd_sync_file(FILE *f)
+{
+    return FlushFileBuffers((HANDLE)_get_osfhandle(_fileno(f))) ? 0 : -1;
 }
