@@ -5,26 +5,30 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
+#include "cs.h"
+#include "fsutil.h"
 #include "ocs_model.h"
 #include "strbuf.h"
 
-/* One write made, and how to take it back. */
-struct undo {
-    enum { UNDO_DELETE, UNDO_UPDATE, UNDO_CREATE, UNDO_REMOVE_CERT, UNDO_FIPS } kind;
-    const char *cls;
-    char *instance_id;               /* UNDO_DELETE: what was created */
-    const struct node_instance *old; /* UNDO_UPDATE: previous values; UNDO_CREATE: the deleted one */
-    const struct node_instance *fwd; /* UNDO_UPDATE: what the update wrote */
-    const char *store;
-    unsigned char tp[CS_SHA1_LEN];
-    int fips;
+/* One write, journaled before it is made: how to take it back. The journal entry is
+ * the undo record itself (JSON), so the rollback of a failed apply and the recovery
+ * after a crash run the same code (undo_entry). Every undo is idempotent: recovery
+ * cannot tell whether the last journaled write was made. */
+struct entry {
+    cJSON *j;
+    int done;   /* the write returned OK */
 };
 
 struct run {
     struct node *n;
-    struct undo *u;
+    struct entry *u;
     size_t nu;
     struct apply_result *res;
+    const char *jpath;   /* the journal, or NULL */
+    FILE *jf;            /* open once the first entry is written */
+    const char *fqdn;
 };
 
 /* Safe order (phase per change). */
@@ -45,15 +49,306 @@ static int phase(const struct plan_change *c)
     return 4; /* listening addresses: after the certificate they select (R17) */
 }
 
-static enum ofd_code push(struct run *r, const struct undo *u, ofd_err *e)
+static enum ofd_code oom(ofd_err *e)
 {
-    struct undo *v = realloc(r->u, (r->nu + 1) * sizeof(*v));
+    return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+}
 
-    if (!v)
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+/* ---- the journal: one JSON object per line, flushed to the disk before the write it
+ * describes. A torn last line is an entry whose write never started. ---- */
+
+static enum ofd_code journal_line(FILE *f, const char *path, const cJSON *j, ofd_err *e)
+{
+    char *text = cJSON_PrintUnformatted(j);
+    enum ofd_code rc = OFD_OK;
+
+    if (!text)
+        return oom(e);
+    if (fputs(text, f) == EOF || fputc('\n', f) == EOF || fflush(f) != 0 || ofd_sync_file(f) != 0)
+        rc = ofd_err_set(e, OFD_E_IO, "cannot write the journal '%s'", path);
+    cJSON_free(text);
+    return rc;
+}
+
+/* Journals j (taking it over) and keeps it as the undo record of the next write. */
+static enum ofd_code push(struct run *r, cJSON *j, ofd_err *e)
+{
+    struct entry *v;
+    cJSON *head = NULL;
+    FILE *f;
+    enum ofd_code rc;
+
+    if (!j)
+        return oom(e);
+    if (!(v = realloc(r->u, (r->nu + 1) * sizeof(*v)))) {
+        cJSON_Delete(j);
+        return oom(e);
+    }
     r->u = v;
-    v[r->nu++] = *u;
+    v[r->nu].j = j;
+    v[r->nu].done = 0;
+    r->nu++;
+    if (!r->jpath)
+        return OFD_OK;
+    if (!r->jf) {
+        /* An existing journal is an interrupted apply that must be recovered first. (No
+         * "wx": msvcrt on Server 2003 does not know it.) */
+        if ((f = ofd_fopen(r->jpath, "rb"))) {
+            fclose(f);
+            return ofd_err_set(e, OFD_E_CONFLICT, "the journal '%s' of an interrupted apply is there: it must be "
+                               "recovered first", r->jpath);
+        }
+        if (!(f = ofd_fopen(r->jpath, "wb")))
+            return ofd_err_set(e, OFD_E_IO, "cannot create the journal '%s'", r->jpath);
+        r->jf = f;
+        if (!(head = cJSON_CreateObject()) || !cJSON_AddNumberToObject(head, "ocsfed_journal", 1)
+            || !cJSON_AddStringToObject(head, "node", r->fqdn ? r->fqdn : "")) {
+            cJSON_Delete(head);
+            return oom(e);
+        }
+        rc = journal_line(r->jf, r->jpath, head, e);
+        cJSON_Delete(head);
+        if (rc != OFD_OK)
+            return rc;
+    }
+    return journal_line(r->jf, r->jpath, j, e);
+}
+
+/* Closes and removes the journal: the apply is complete or fully undone. */
+static enum ofd_code journal_finish(struct run *r, ofd_err *e)
+{
+    enum ofd_code rc = OFD_OK;
+
+    if (r->jf) {
+        if (fclose(r->jf) != 0)
+            rc = ofd_err_set(e, OFD_E_IO, "cannot close the journal '%s'", r->jpath);
+        r->jf = NULL;
+        if (rc == OFD_OK)
+            rc = ofd_remove_file(r->jpath, e);
+    }
+    return rc;
+}
+
+/* An instance as [{"n": name, "t": CIM type, "v": value}], the type kept so that an
+ * empty uint8[] reads back as one. */
+static cJSON *inst_to_json(const struct node_instance *in)
+{
+    cJSON *arr = cJSON_CreateArray(), *o, *v;
+    size_t i;
+
+    for (i = 0; arr && i < in->nprops; i++) {
+        if (!(o = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, o)
+            || !cJSON_AddStringToObject(o, "n", in->props[i].name)
+            || !cJSON_AddStringToObject(o, "t", ocs_type_name(in->props[i].v.type))
+            || !(v = node_value_to_json(&in->props[i].v)) || !cJSON_AddItemToObject(o, "v", v)) {
+            cJSON_Delete(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+static enum ofd_code inst_from_json(const cJSON *arr, const char *cls, struct node_instance *out, ofd_err *e)
+{
+    const cJSON *it;
+    enum ocs_type t;
+    enum ofd_code rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!cJSON_IsArray(arr))
+        return ofd_err_set(e, OFD_E_INVALID, "journal: an instance of %s is not a property list", cls);
+    if (!(out->cls = ofd_strdup(cls)))
+        return oom(e);
+    cJSON_ArrayForEach(it, arr) {
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "n"), *ty = cJSON_GetObjectItemCaseSensitive(it, "t");
+        struct node_value v;
+
+        for (t = OCS_STRING; t <= OCS_STRING_ARRAY && !(cJSON_IsString(ty) && !strcmp(ocs_type_name(t), ty->valuestring));
+             t++)
+            ;
+        if (!cJSON_IsString(n) || t > OCS_STRING_ARRAY) {
+            rc = ofd_err_set(e, OFD_E_INVALID, "journal: a property of %s has no name or type", cls);
+            goto fail;
+        }
+        if ((rc = node_value_from_json(cJSON_GetObjectItemCaseSensitive(it, "v"), t, &v, e)) != OFD_OK)
+            goto fail;
+        if (node_instance_add(out, n->valuestring, &v) != OFD_OK) {
+            rc = oom(e);
+            goto fail;
+        }
+    }
     return OFD_OK;
+fail:
+    node_instance_free(out);
+    return rc;
+}
+
+static cJSON *owned_to_json(const struct node_owned *o)
+{
+    cJSON *j = cJSON_CreateObject(), *arr, *x;
+    size_t i;
+
+    if (!j || !(arr = cJSON_AddArrayToObject(j, "owned")) || !cJSON_AddBoolToObject(j, "restart_pending", o->restart_pending))
+        goto fail;
+    for (i = 0; i < o->n; i++)
+        if (!(x = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, x) || !cJSON_AddStringToObject(x, "class", o->v[i].cls)
+            || !cJSON_AddStringToObject(x, "key", o->v[i].key))
+            goto fail;
+    return j;
+fail:
+    cJSON_Delete(j);
+    return NULL;
+}
+
+static enum ofd_code owned_from_json(const cJSON *j, struct node_owned *o, ofd_err *e)
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(j, "owned"), *it;
+
+    memset(o, 0, sizeof(*o));
+    if (!cJSON_IsArray(arr))
+        return ofd_err_set(e, OFD_E_INVALID, "journal: an ownership record without \"owned\"");
+    if (cJSON_GetArraySize(arr) && !(o->v = calloc((size_t)cJSON_GetArraySize(arr), sizeof(*o->v))))
+        return oom(e);
+    o->restart_pending = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "restart_pending"));
+    cJSON_ArrayForEach(it, arr) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "class"), *k = cJSON_GetObjectItemCaseSensitive(it, "key");
+        if (!cJSON_IsString(c) || !cJSON_IsString(k)) {
+            node_owned_free(o);
+            return ofd_err_set(e, OFD_E_INVALID, "journal: an ownership entry without class and key");
+        }
+        o->v[o->n].cls = ofd_strdup(c->valuestring);
+        o->v[o->n].key = ofd_strdup(k->valuestring);
+        if (!o->v[o->n++].cls || !o->v[o->n - 1].key) {
+            node_owned_free(o);
+            return oom(e);
+        }
+    }
+    return OFD_OK;
+}
+
+static const char *jstr(const cJSON *j, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The instance of cls whose InstanceID is id (index into l), or -1. */
+static long find_by_id(const struct node_instances *l, const char *id)
+{
+    size_t i;
+
+    for (i = 0; i < l->n; i++) {
+        const struct node_value *v = node_instance_get(&l->v[i], "InstanceID");
+        if (v && v->type == OCS_STRING && v->s && ofd_strcasecmp(v->s, id) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+/* The instance of cls whose natural key (match property) reads key, or -1. */
+static long find_by_key(const struct node_instances *l, const char *match, const char *key)
+{
+    size_t i;
+    long found = -1;
+
+    for (i = 0; i < l->n && found < 0; i++) {
+        const struct node_value *v = node_instance_get(&l->v[i], match);
+        char *t = v ? node_value_text(v) : NULL;
+        if (t && ofd_strcasecmp(t, key) == 0)
+            found = (long)i;
+        free(t);
+    }
+    return found;
+}
+
+static enum ofd_code without_id(const char *cls, const struct node_instance *inst, struct node_instance *out);
+static enum ofd_code unset_added_names(const cJSON *names, struct node_instance *out);
+
+/* Takes back one journaled write. Idempotent: the write may or may not have been made. */
+static enum ofd_code undo_entry(struct node *n, const cJSON *j, ofd_err *e)
+{
+    const struct node_ops *o = n->ops;
+    const char *op = jstr(j, "op"), *cls = jstr(j, "class");
+    struct node_instances l = {0};
+    struct node_instance inst, again;
+    struct node_owned own;
+    unsigned char tp[CS_SHA1_LEN];
+    const char *s;
+    char *id = NULL;
+    long at;
+    size_t i;
+    enum ofd_code rc;
+
+    memset(&inst, 0, sizeof(inst));
+    memset(&again, 0, sizeof(again));
+    if (!op) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "journal: an entry without \"op\"");
+        goto out;
+    }
+    if (!strcmp(op, "cert")) {
+        s = jstr(j, "thumbprint");
+        for (i = 0; s && strlen(s) == 2 * CS_SHA1_LEN && i < CS_SHA1_LEN; i++) {
+            unsigned x;
+            if (sscanf(s + 2 * i, "%2x", &x) != 1)
+                break;
+            tp[i] = (unsigned char)x;
+        }
+        if (!jstr(j, "store") || i != CS_SHA1_LEN) {
+            rc = ofd_err_set(e, OFD_E_INVALID, "journal: a certificate entry without store or thumbprint");
+            goto out;
+        }
+        rc = o->remove_certificate(n->ctx, jstr(j, "store"), tp, e);
+    } else if (!strcmp(op, "fips")) {
+        rc = o->set_fips(n->ctx, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "old")), e);
+    } else if (!strcmp(op, "owned")) {
+        if ((rc = owned_from_json(cJSON_GetObjectItemCaseSensitive(j, "old"), &own, e)) == OFD_OK) {
+            rc = o->set_owned(n->ctx, &own, e);
+            node_owned_free(&own);
+        }
+    } else if (!cls) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "journal: a %s entry without \"class\"", op);
+    } else if ((rc = o->instances(n->ctx, cls, &l, e)) != OFD_OK) {
+        /* rc says why */
+    } else if (!strcmp(op, "create")) {
+        /* Delete what was created, found by its natural key (the id is the node's). */
+        if (!jstr(j, "match") || !jstr(j, "key"))
+            rc = ofd_err_set(e, OFD_E_INVALID, "journal: a create entry without match and key");
+        else if ((at = find_by_key(&l, jstr(j, "match"), jstr(j, "key"))) >= 0) {
+            const struct node_value *v = node_instance_get(&l.v[at], "InstanceID");
+            rc = v && v->s ? o->delete_instance(n->ctx, cls, v->s, e)
+                           : ofd_err_set(e, OFD_E_INVALID, "%s %s has no InstanceID", cls, jstr(j, "key"));
+        }
+    } else if (!strcmp(op, "update")) {
+        /* The previous values of the properties changed; one the update added goes
+         * back to NULL. */
+        if (!(s = jstr(j, "id")))
+            rc = ofd_err_set(e, OFD_E_INVALID, "journal: an update entry without id");
+        else if (find_by_id(&l, s) < 0)
+            rc = ofd_err_set(e, OFD_E_NOTFOUND, "%s %s, updated by the apply, is gone: it cannot be put back", cls, s);
+        else if ((rc = inst_from_json(cJSON_GetObjectItemCaseSensitive(j, "old"), cls, &inst, e)) == OFD_OK) {
+            rc = without_id(cls, &inst, &again) == OFD_OK
+                         && unset_added_names(cJSON_GetObjectItemCaseSensitive(j, "set"), &again) == OFD_OK
+                     ? o->update_instance(n->ctx, cls, s, &again, e)
+                     : oom(e);
+        }
+    } else if (!strcmp(op, "delete")) {
+        /* Re-create what was deleted, with its InstanceID, unless it is still there. */
+        if ((rc = inst_from_json(cJSON_GetObjectItemCaseSensitive(j, "old"), cls, &inst, e)) == OFD_OK) {
+            const struct node_value *v = node_instance_get(&inst, "InstanceID");
+            if (!v || v->type != OCS_STRING || !v->s)
+                rc = ofd_err_set(e, OFD_E_INVALID, "journal: a deleted %s without InstanceID", cls);
+            else if (find_by_id(&l, v->s) < 0)
+                rc = o->create_instance(n->ctx, &inst, &id, e);
+        }
+    } else {
+        rc = ofd_err_set(e, OFD_E_INVALID, "journal: unknown entry \"%s\"", op);
+    }
+out:
+    free(id);
+    node_instance_free(&inst);
+    node_instance_free(&again);
+    node_instances_free(&l);
+    return rc;
 }
 
 /* Reads instance id of cls back and checks each property of want. */
@@ -138,145 +433,171 @@ static enum ofd_code without_id(const char *cls, const struct node_instance *ins
     return OFD_OK;
 }
 
-/* Adds a NULL (unset) value to out for every property of fwd that out lacks. */
-static enum ofd_code unset_added(const struct node_instance *fwd, struct node_instance *out)
+/* Adds a NULL (unset) value to out for every name in names (a JSON array) that out
+ * lacks: a property the update added. */
+static enum ofd_code unset_added_names(const cJSON *names, struct node_instance *out)
 {
-    size_t i;
+    const cJSON *it;
 
-    for (i = 0; i < fwd->nprops; i++) {
+    cJSON_ArrayForEach(it, names) {
         struct node_value null_value;
 
-        if (node_instance_get(out, fwd->props[i].name))
+        if (!cJSON_IsString(it) || node_instance_get(out, it->valuestring))
             continue;
         memset(&null_value, 0, sizeof(null_value));
         null_value.type = OCS_STRING;
-        if (node_instance_add(out, fwd->props[i].name, &null_value) != OFD_OK)
+        if (node_instance_add(out, it->valuestring, &null_value) != OFD_OK)
             return OFD_E_NOMEM;
     }
     return OFD_OK;
+}
+
+/* A journal entry {"op": op, "class": cls}. */
+static cJSON *entry_new(const char *op, const char *cls)
+{
+    cJSON *j = cJSON_CreateObject();
+
+    if (j && (!cJSON_AddStringToObject(j, "op", op) || (cls && !cJSON_AddStringToObject(j, "class", cls)))) {
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return j;
 }
 
 static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_err *e)
 {
     struct node *n = r->n;
     const struct node_ops *o = n->ops;
-    struct undo u;
-    char *id = NULL;
+    const struct ocs_class_def *def = ocs_class_find(c->cls);
+    cJSON *j = NULL, *x;
+    char *id = NULL, *key = NULL, hex[2 * CS_SHA1_LEN + 1];
+    size_t i;
     enum ofd_code rc;
 
-    memset(&u, 0, sizeof(u));
-    u.cls = c->cls;
     if (strcmp(c->cls, OCS_CLASS_CERT) == 0) {
         const struct desired_item *it = c->item;
 
-        if (!it || !it->der)
-            return ofd_err_rule(e, OFD_E_INVALID, c->rule,
-                                "certificate %s: only certificate files the manifest names can be added here "
-                                "(PKCS#12 import needs the Windows node)", c->key);
-        if ((rc = o->add_certificate(n->ctx, it->store, it->der, it->der_len, e)) != OFD_OK)
-            return rc;
+        if (!it || !it->der) {
+            rc = ofd_err_rule(e, OFD_E_INVALID, c->rule,
+                              "certificate %s: only certificate files the manifest names can be added here "
+                              "(PKCS#12 import needs the Windows node)", c->key);
+            goto out;
+        }
+        cs_thumbprint_hex(it->tp, hex);
+        if (!(j = entry_new("cert", NULL)) || !cJSON_AddStringToObject(j, "store", it->store)
+            || !cJSON_AddStringToObject(j, "thumbprint", hex)) {
+            rc = oom(e);
+            goto out;
+        }
+        rc = push(r, j, e);
+        j = NULL;
+        if (rc != OFD_OK || (rc = o->add_certificate(n->ctx, it->store, it->der, it->der_len, e)) != OFD_OK)
+            goto out;
+        r->u[r->nu - 1].done = 1;
         r->res->writes++;
-        u.kind = UNDO_REMOVE_CERT;
-        u.store = it->store;
-        memcpy(u.tp, it->tp, CS_SHA1_LEN);
-        if ((rc = push(r, &u, e)) != OFD_OK)
-            return rc;
-        return verify_cert(n, it->store, it->tp, 1, e);
+        rc = verify_cert(n, it->store, it->tp, 1, e);
+        goto out;
     }
     if (strcmp(c->cls, OCS_CLASS_FIPS) == 0) {
         const struct node_value *want = node_instance_get(&c->props, "Enabled");
         const struct node_value *was = node_instance_get(&c->current, "Enabled");
         int w = want && want->u != 0;
 
-        if ((rc = o->set_fips(n->ctx, w, e)) != OFD_OK)
-            return rc;
+        if (!(j = entry_new("fips", NULL)) || !cJSON_AddBoolToObject(j, "old", was && was->u != 0)) {
+            rc = oom(e);
+            goto out;
+        }
+        rc = push(r, j, e);
+        j = NULL;
+        if (rc != OFD_OK || (rc = o->set_fips(n->ctx, w, e)) != OFD_OK)
+            goto out;
+        r->u[r->nu - 1].done = 1;
         r->res->writes++;
-        u.kind = UNDO_FIPS;
-        u.fips = was && was->u != 0;
-        if ((rc = push(r, &u, e)) != OFD_OK)
-            return rc;
-        return verify_fips(n, w, e);
+        rc = verify_fips(n, w, e);
+        goto out;
     }
     switch (c->action) {
-    case PLAN_CREATE:
-        if ((rc = o->create_instance(n->ctx, &c->props, &id, e)) != OFD_OK)
-            return rc;
-        r->res->writes++;
-        u.kind = UNDO_DELETE;
-        u.instance_id = id;
-        if ((rc = push(r, &u, e)) != OFD_OK) {
-            free(id);
-            return rc;
+    case PLAN_CREATE: {
+        const struct node_value *mv = def ? node_instance_get(&c->props, def->match_prop) : NULL;
+
+        if (!mv || !(key = node_value_text(mv))) {
+            rc = mv ? oom(e) : ofd_err_set(e, OFD_E_INVALID, "%s %s: no natural key to create it by", c->cls, c->key);
+            goto out;
         }
-        return verify_instance(n, c->cls, id, &c->props, 0, e);
-    case PLAN_UPDATE:
-        if ((rc = o->update_instance(n->ctx, c->cls, c->instance_id, &c->props, e)) != OFD_OK)
-            return rc;
-        r->res->writes++;
-        u.kind = UNDO_UPDATE;
-        u.instance_id = ofd_strdup(c->instance_id);
-        u.old = &c->current;
-        u.fwd = &c->props;
-        if (!u.instance_id || (rc = push(r, &u, e)) != OFD_OK) {
-            free(u.instance_id);
-            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        if (!(j = entry_new("create", c->cls)) || !cJSON_AddStringToObject(j, "match", def->match_prop)
+            || !cJSON_AddStringToObject(j, "key", key)) {
+            rc = oom(e);
+            goto out;
         }
-        return verify_instance(n, c->cls, c->instance_id, &c->props, 0, e);
-    case PLAN_DELETE:
-        if ((rc = o->delete_instance(n->ctx, c->cls, c->instance_id, e)) != OFD_OK)
-            return rc;
+        rc = push(r, j, e);
+        j = NULL;
+        if (rc != OFD_OK || (rc = o->create_instance(n->ctx, &c->props, &id, e)) != OFD_OK)
+            goto out;
+        r->u[r->nu - 1].done = 1;
         r->res->writes++;
-        u.kind = UNDO_CREATE;
-        u.old = &c->current;
-        if ((rc = push(r, &u, e)) != OFD_OK)
-            return rc;
-        return verify_instance(n, c->cls, c->instance_id, NULL, 1, e);
-    default:
-        return OFD_OK;
+        rc = verify_instance(n, c->cls, id, &c->props, 0, e);
+        goto out;
     }
+    case PLAN_UPDATE:
+        if (!(j = entry_new("update", c->cls)) || !cJSON_AddStringToObject(j, "id", c->instance_id)
+            || !(x = inst_to_json(&c->current)) || !cJSON_AddItemToObject(j, "old", x)
+            || !(x = cJSON_AddArrayToObject(j, "set"))) {
+            rc = oom(e);
+            goto out;
+        }
+        for (i = 0; i < c->props.nprops; i++) {
+            cJSON *name = cJSON_CreateString(c->props.props[i].name);
+            if (!name || !cJSON_AddItemToArray(x, name)) {
+                cJSON_Delete(name);
+                rc = oom(e);
+                goto out;
+            }
+        }
+        rc = push(r, j, e);
+        j = NULL;
+        if (rc != OFD_OK || (rc = o->update_instance(n->ctx, c->cls, c->instance_id, &c->props, e)) != OFD_OK)
+            goto out;
+        r->u[r->nu - 1].done = 1;
+        r->res->writes++;
+        rc = verify_instance(n, c->cls, c->instance_id, &c->props, 0, e);
+        goto out;
+    case PLAN_DELETE:
+        if (!(j = entry_new("delete", c->cls)) || !(x = inst_to_json(&c->current)) || !cJSON_AddItemToObject(j, "old", x)) {
+            rc = oom(e);
+            goto out;
+        }
+        rc = push(r, j, e);
+        j = NULL;
+        if (rc != OFD_OK || (rc = o->delete_instance(n->ctx, c->cls, c->instance_id, e)) != OFD_OK)
+            goto out;
+        r->u[r->nu - 1].done = 1;
+        r->res->writes++;
+        rc = verify_instance(n, c->cls, c->instance_id, NULL, 1, e);
+        goto out;
+    default:
+        rc = OFD_OK;
+    }
+out:
+    cJSON_Delete(j);
+    free(id);
+    free(key);
+    return rc;
 }
 
-/* Undoes the writes in reverse order; returns the first error of the rollback. */
+/* Undoes the writes made, in reverse order; returns the first error of the rollback.
+ * A write that failed is taken as not made (WMI's PutInstance and the simulated node's
+ * save are atomic); after a crash, apply_recover undoes every journaled entry. */
 static enum ofd_code rollback(struct run *r, ofd_err *e)
 {
-    const struct node_ops *o = r->n->ops;
-    enum ofd_code first = OFD_OK, rc = OFD_OK;
+    enum ofd_code first = OFD_OK, rc;
     ofd_err err;
     size_t i;
 
     for (i = r->nu; i-- > 0;) {
-        struct undo *u = &r->u[i];
-        struct node_instance again;
-        char *id = NULL;
-
+        if (!r->u[i].done)
+            continue;
         ofd_err_clear(&err);
-        switch (u->kind) {
-        case UNDO_DELETE:
-            rc = o->delete_instance(r->n->ctx, u->cls, u->instance_id, &err);
-            break;
-        case UNDO_UPDATE: {
-            /* The previous values of the properties changed (InstanceID excluded); a
-             * property the update added goes back to NULL. */
-            rc = without_id(u->cls, u->old, &again) == OFD_OK && unset_added(u->fwd, &again) == OFD_OK
-                     ? o->update_instance(r->n->ctx, u->cls, u->instance_id, &again, &err)
-                     : ofd_err_set(&err, OFD_E_NOMEM, "out of memory");
-            node_instance_free(&again);
-            break;
-        }
-        case UNDO_CREATE:
-            rc = without_id(u->cls, u->old, &again) == OFD_OK ? o->create_instance(r->n->ctx, &again, &id, &err)
-                                                       : ofd_err_set(&err, OFD_E_NOMEM, "out of memory");
-            node_instance_free(&again);
-            free(id);
-            break;
-        case UNDO_REMOVE_CERT:
-            rc = o->remove_certificate(r->n->ctx, u->store, u->tp, &err);
-            break;
-        case UNDO_FIPS:
-            rc = o->set_fips(r->n->ctx, u->fips, &err);
-            break;
-        }
-        if (rc != OFD_OK && first == OFD_OK) {
+        if ((rc = undo_entry(r->n, r->u[i].j, &err)) != OFD_OK && first == OFD_OK) {
             first = rc;
             if (e)
                 *e = err;
@@ -285,13 +606,32 @@ static enum ofd_code rollback(struct run *r, ofd_err *e)
     return first;
 }
 
+/* Writes the ownership record next, journaling the one it replaces. */
+static enum ofd_code write_owned(struct run *r, const struct node_owned *prev, const struct node_owned *next,
+                                 ofd_err *e)
+{
+    cJSON *j = entry_new("owned", NULL), *x = owned_to_json(prev);
+    enum ofd_code rc;
+
+    if (!j || !x || !cJSON_AddItemToObject(j, "old", x)) {
+        cJSON_Delete(j);
+        cJSON_Delete(x);
+        return oom(e);
+    }
+    if ((rc = push(r, j, e)) != OFD_OK || (rc = r->n->ops->set_owned(r->n->ctx, next, e)) != OFD_OK)
+        return rc;
+    r->u[r->nu - 1].done = 1;
+    r->res->writes++;
+    return OFD_OK;
+}
+
 enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply_options *opt,
                         struct apply_result *res, ofd_err *e)
 {
     struct run r;
     struct node_owned owned = {0}, next = {0};
     const struct plan_change *restart = NULL;
-    ofd_err rb;
+    ofd_err rb, fin;
     size_t i, k;
     int ph;
     enum ofd_code rc = OFD_OK;
@@ -300,6 +640,8 @@ enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply
     memset(&r, 0, sizeof(r));
     r.n = n;
     r.res = res;
+    r.jpath = opt->journal;
+    r.fqdn = p->server;
     if (!n->ops->create_instance || !n->ops->set_owned) {
         rc = ofd_err_set(e, OFD_E_INVALID, "this node (%s) cannot be written", n->ops->kind);
         goto out;
@@ -322,11 +664,11 @@ enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply
         }
     }
     /* The ownership record: what ocsfed owned, plus what it created, minus what it
-     * deleted. */
-    if (rc == OFD_OK && res->writes) {
-        if (!(next.v = calloc(owned.n + p->n + 1, sizeof(*next.v)))) {
-            rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
-        }
+     * deleted; and a restart to do, recorded before it is tried so that one that
+     * waits for the window, fails or is cut short is done by a later run. */
+    if (rc == OFD_OK && (res->writes || (restart && !owned.restart_pending))) {
+        if (!(next.v = calloc(owned.n + p->n + 1, sizeof(*next.v))))
+            rc = oom(e);
         for (k = 0; rc == OFD_OK && k < owned.n; k++) {
             int dropped = 0;
             for (i = 0; i < p->n; i++)
@@ -340,34 +682,149 @@ enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply
                 next.v[next.n].cls = (char *)p->v[i].cls;
                 next.v[next.n++].key = p->v[i].key;
             }
-        if (rc == OFD_OK && (rc = n->ops->set_owned(n->ctx, &next, e)) == OFD_OK)
-            res->writes++;
+        next.restart_pending = restart != NULL || owned.restart_pending;
+        if (rc == OFD_OK)
+            rc = write_owned(&r, &owned, &next, e);
     }
     if (rc != OFD_OK) {
         ofd_err_clear(&rb);
-        res->rolled_back = r.nu > 0;
+        res->rolled_back = 0;
+        for (i = 0; i < r.nu; i++)
+            res->rolled_back |= r.u[i].done;
         res->rollback_rc = rollback(&r, &rb);
         snprintf(res->rollback_msg, sizeof(res->rollback_msg), "%s", rb.msg);
+        if (res->rollback_rc == OFD_OK) {
+            ofd_err_clear(&fin);
+            if (journal_finish(&r, &fin) != OFD_OK)
+                snprintf(res->rollback_msg, sizeof(res->rollback_msg), "%s", fin.msg);
+        } else if (r.jf) {
+            /* Kept: the next run (apply_recover) completes the rollback. */
+            fclose(r.jf);
+            r.jf = NULL;
+            snprintf(res->rollback_msg, sizeof(res->rollback_msg), "%.600s; the journal %.300s is kept and the "
+                     "next run completes the rollback", rb.msg, r.jpath);
+        }
         goto out;
     }
+    if ((rc = journal_finish(&r, e)) != OFD_OK)
+        goto out;
     /* R19: last, once, only inside the maintenance window. */
-    if (restart) {
+    if (restart || owned.restart_pending) {
         if (!opt->restart_allowed) {
             res->restart_pending = 1;
         } else if ((rc = n->ops->restart_service(n->ctx, ocs_lit.service, e)) == OFD_OK) {
             res->writes++;
             res->restart_done = 1;
+            /* Done: no longer pending. Not journaled: there is nothing to undo. */
+            if (!next.v && !owned.restart_pending) {
+                /* nothing was recorded */
+            } else {
+                struct node_owned *rec = next.v ? &next : &owned;
+                rec->restart_pending = 0;
+                if ((rc = n->ops->set_owned(n->ctx, rec, e)) == OFD_OK)
+                    res->writes++;
+            }
         } else if (!e->rule[0]) {
             snprintf(e->rule, sizeof(e->rule), "R19");
         }
     }
 out:
+    if (r.jf)
+        fclose(r.jf);
     for (i = 0; i < r.nu; i++)
-        free(r.u[i].instance_id);
+        cJSON_Delete(r.u[i].j);
     free(r.u);
     free(next.v);
     node_owned_free(&owned);
     return rc;
+}
+
+enum ofd_code apply_recover(const char *journal, struct node *n, struct apply_recovery *res, ofd_err *e)
+{
+    struct node_identity id = {0};
+    cJSON **v = NULL, *head = NULL;
+    char *text = NULL, *line, *nl;
+    size_t len = 0, nv = 0, i;
+    const char *fqdn;
+    FILE *f;
+    enum ofd_code rc;
+
+    memset(res, 0, sizeof(*res));
+    if (!(f = ofd_fopen(journal, "rb"))) {
+        rc = OFD_OK; /* no interrupted apply */
+        goto out;
+    }
+    fclose(f);
+    res->found = 1;
+    if (!n->ops->set_owned) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "%s: an interrupted apply, and this node (%s) cannot be written",
+                         journal, n->ops->kind);
+        goto out;
+    }
+    if ((rc = ofd_read_file(journal, APPLY_JOURNAL_MAX_BYTES, &text, &len, e)) != OFD_OK)
+        goto out;
+    if (!(v = calloc(len / 2 + 2, sizeof(*v)))) {
+        rc = oom(e);
+        goto out;
+    }
+    /* One entry per line; a last line without its newline was being written when the
+     * process stopped: its write never started. */
+    for (line = text; line < text + len; line = nl + 1) {
+        cJSON *j;
+        if (!(nl = memchr(line, '\n', (size_t)(text + len - line)))) {
+            res->torn = 1;
+            break;
+        }
+        *nl = '\0';
+        if (!(j = cJSON_Parse(line)) || !cJSON_IsObject(j)) {
+            cJSON_Delete(j);
+            rc = ofd_err_set(e, OFD_E_INVALID, "%s:%zu: not a journal entry: the journal is damaged; restore the "
+                             "node from a backup and delete it", journal, nv + 1);
+            goto out;
+        }
+        v[nv++] = j;
+    }
+    if (nv == 0) {
+        /* Torn before the header was complete: nothing was written to the node. */
+        rc = ofd_remove_file(journal, e);
+        goto out;
+    }
+    head = v[0];
+    if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(head, "ocsfed_journal"))
+        || !(fqdn = jstr(head, "node"))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "%s:1: not an ocsfed journal", journal);
+        goto out;
+    }
+    if ((rc = n->ops->identity(n->ctx, &id, e)) != OFD_OK)
+        goto out;
+    if (fqdn[0] && id.fqdn && ofd_strcasecmp(fqdn, id.fqdn) != 0) {
+        rc = ofd_err_set(e, OFD_E_CONFLICT, "%s: the journal of an apply to %s, but this node is %s", journal, fqdn,
+                         id.fqdn);
+        goto out;
+    }
+    for (i = nv; i-- > 1;) {
+        if ((rc = undo_entry(n, v[i], e)) != OFD_OK) {
+            ofd_err_prefix(e, "%s:%zu: recovering an interrupted apply", journal, i + 1);
+            goto out;
+        }
+        res->undone++;
+    }
+    rc = ofd_remove_file(journal, e);
+out:
+    for (i = 0; i < nv; i++)
+        cJSON_Delete(v[i]);
+    free(v);
+    free(text);
+    node_identity_free(&id);
+    return rc;
+}
+
+char *apply_journal_for(const char *node_path)
+{
+    struct strbuf b = {0};
+
+    sb_printf(&b, "%s.journal", node_path);
+    return sb_take(&b);
 }
 
 int apply_in_window(const struct manifest_window *w, long long now, long local_offset)

@@ -2,10 +2,13 @@
  * (certificates, FIPS, authorized hosts, routes, listening addresses, then deletes of
  * routes before hosts, the Front End restart last); each write is read back and
  * compared; on the first failure every write already made is undone in reverse order.
- * The ownership record is updated with what was created and deleted.
+ * The ownership record is updated with what was created and deleted, and says when a
+ * Front End restart waits for the maintenance window (R19).
  *
- * Not yet here (issue 4 goes on): the on-disk journal that recovers from a crash in
- * the middle of an apply. */
+ * The journal: before each write, its undo record is appended to a journal file and
+ * flushed to the disk; it is removed when the apply completes or is fully undone. A
+ * journal found at the next start is an apply cut short (a crash, power, a kill):
+ * apply_recover undoes it, so the node ends as it was before that apply. */
 #ifndef OCSFED_APPLY_H
 #define OCSFED_APPLY_H
 
@@ -15,6 +18,16 @@
 
 struct apply_options {
     int restart_allowed;   /* 1: inside the maintenance window (R19) */
+    const char *journal;   /* journal file; NULL: none (tests of the rollback alone) */
+};
+
+/* A journal larger than this is not one ocsfed wrote (10,000 changes take ~3 MB). */
+#define APPLY_JOURNAL_MAX_BYTES (256u * 1024u * 1024u)
+
+struct apply_recovery {
+    int found;             /* there was a journal */
+    int torn;              /* its last entry was cut short (its write never started) */
+    size_t undone;         /* entries taken back */
 };
 
 struct apply_result {
@@ -32,6 +45,15 @@ struct apply_result {
  * after undoing what was done (outcome in res). res is always filled. */
 enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply_options *opt,
                         struct apply_result *res, ofd_err *e);
+
+/* If journal exists, undoes the apply it records on n (newest entry first) and
+ * removes it. Returns OFD_OK (res->found says whether there was one), or an error with
+ * the journal kept: a damaged journal, a journal of another node, or a write that
+ * failed (the next run tries again). */
+enum ofd_code apply_recover(const char *journal, struct node *n, struct apply_recovery *res, ofd_err *e);
+
+/* The journal of a simulated node file: PATH.journal. Malloc'ed; NULL on oom. */
+char *apply_journal_for(const char *node_path);
 
 /* 1 when now (seconds since 1970) is inside the manifest's maintenance window, or the
  * manifest has none. local_offset: the server's offset from UTC in seconds. */

@@ -40,6 +40,8 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
     struct manifest *m = NULL;
     struct diags d = {0};
     struct node node = {0};
+    char *journal = NULL;
+    const char *jpath;
     struct node_identity id;
     struct report rep;
     struct plan p;
@@ -79,6 +81,22 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
     }
     if ((rc = cs_thumbprint_parse(cfg->trusted_signer, anchor.tp, e)) != OFD_OK)
         goto failed;
+    /* An apply cut short (crash, power, kill) is undone before anything else. */
+    if (!cfg->journal_path && cfg->node_spec && !strncmp(cfg->node_spec, "sim:", 4)
+        && !(journal = apply_journal_for(cfg->node_spec + 4))) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto failed;
+    }
+    jpath = cfg->journal_path ? cfg->journal_path : journal;
+    if (jpath) {
+        struct apply_recovery rec;
+
+        if ((rc = apply_recover(jpath, &node, &rec, e)) != OFD_OK)
+            goto failed;
+        if (rec.found)
+            emit(env, CHECK_EV_RECOVERED, "an interrupted apply was undone from its journal %s (%zu write%s taken "
+                 "back); %s is as it was before that apply", jpath, rec.undone, rec.undone == 1 ? "" : "s", id.fqdn);
+    }
     if (cfg->state_path && (rc = intake_state_load(cfg->state_path, &st, e)) != OFD_OK)
         goto failed;
     if ((rc = intake_check_files(path, sig, &anchor, &st, 0, &in, e)) != OFD_OK)
@@ -123,6 +141,7 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         struct intake_state done;
 
         opt.restart_allowed = apply_in_window(&m->window, now, apply_local_offset(now));
+        opt.journal = jpath;
         if ((rc = apply_run(&p, &node, &opt, &ar, e)) != OFD_OK) {
             ofd_err_prefix(e, "apply of manifest serial %lld %s", m->serial,
                            !ar.rolled_back || ar.rollback_rc == OFD_OK ? "failed and was rolled back"
@@ -178,6 +197,7 @@ done:
     intake_result_free(&in);
     node_identity_free(&id);
     node_close(&node);
+    free(journal);
     manifest_free(m);
     diags_free(&d);
     return rc;

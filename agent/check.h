@@ -19,7 +19,8 @@ enum check_event {
     CHECK_EV_DRIFT,
     CHECK_EV_REFUSED,
     CHECK_EV_RESTART_PENDING,
-    CHECK_EV_FAILED
+    CHECK_EV_FAILED,
+    CHECK_EV_RECOVERED      /* an interrupted apply undone from its journal */
 };
 
 struct check_env {
@@ -39,6 +40,8 @@ struct check_config {
     const char *state_path;     /* state file (last accepted serial); NULL: none */
     const char *node_spec;      /* NULL: the platform's node */
     int monitor;                /* 1: report drift, change nothing */
+    const char *journal_path;   /* the apply journal (apply.h); NULL: SIMFILE.journal for
+                                 * a "sim:" node, none otherwise */
 };
 
 struct check_result {

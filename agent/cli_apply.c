@@ -1,6 +1,8 @@
 /* ocsfed apply MANIFEST --node sim:FILE [--now SECONDS]: plans, then applies all or
  * nothing. Exit status: 0 the node is at the desired state (a restart may be pending
- * until the maintenance window), 1 error (after rollback), 2 usage. */
+ * until the maintenance window), 1 error (after rollback), 2 usage.
+ * The journal is FILE.journal; one left by an apply cut short is recovered (that
+ * apply undone) before anything is planned. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,9 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
     struct node node = {0};
     struct apply_options opt;
     struct apply_result res;
+    struct apply_recovery rec;
     struct plan p;
+    char *journal = NULL;
     long long now = (long long)time(NULL);
     int i, planned = 0, status = 1;
     ofd_err e;
@@ -46,13 +50,29 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "%s: %s; nothing applied\n", mpath, d.nerrors ? "the manifest has errors" : e.msg);
         goto out;
     }
-    if (simnode_open(nodespec + 4, &node, &e) != OFD_OK || plan_make(m, &node, now, &p, &e) != OFD_OK) {
+    if (!(journal = apply_journal_for(nodespec + 4))) {
+        fprintf(err, "ocsfed: out of memory\n");
+        goto out;
+    }
+    if (simnode_open(nodespec + 4, &node, &e) != OFD_OK) {
+        fprintf(err, "ocsfed: %s; nothing applied\n", e.msg);
+        goto out;
+    }
+    if (apply_recover(journal, &node, &rec, &e) != OFD_OK) {
+        fprintf(err, "ocsfed: %s; nothing applied\n", e.msg);
+        goto out;
+    }
+    if (rec.found)
+        fprintf(out, "recovered an interrupted apply: %zu journaled write%s undone (%s)%s\n", rec.undone,
+                rec.undone == 1 ? "" : "s", journal, rec.torn ? "; its last entry was cut short" : "");
+    if (plan_make(m, &node, now, &p, &e) != OFD_OK) {
         fprintf(err, "ocsfed: %s%s%s%s; nothing applied\n", e.rule[0] ? "[" : "", e.rule, e.rule[0] ? "] " : "",
                 e.msg);
         goto out;
     }
     planned = 1;
     opt.restart_allowed = apply_in_window(&m->window, now, apply_local_offset(now));
+    opt.journal = journal;
     if (apply_run(&p, &node, &opt, &res, &e) != OFD_OK) {
         fprintf(err, "ocsfed: apply failed: %s%s%s%s\n", e.rule[0] ? "[" : "", e.rule, e.rule[0] ? "] " : "", e.msg);
         if (res.rolled_back)
@@ -61,7 +81,8 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
         goto out;
     }
     if (res.writes == 0) {
-        fprintf(out, "%s: nothing to change (manifest serial %lld)\n", p.server, m->serial);
+        fprintf(out, "%s: nothing to change (manifest serial %lld)%s\n", p.server, m->serial,
+                res.restart_pending ? "; a Front End restart waits for the maintenance window (R19)" : "");
     } else {
         plan_print_text(&p, out);
         fprintf(out, "applied %zu change%s to %s (%zu writes, each read back)%s\n", res.applied,
@@ -72,6 +93,7 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
     }
     status = 0;
 out:
+    free(journal);
     if (planned)
         plan_free(&p);
     node_close(&node);

@@ -2,12 +2,17 @@
  *   validate: 0 valid (warnings allowed), 1 errors, 2 usage;
  *   sim init: 0 created, 1 error, 2 usage;
  *   plan:     0 nothing to change, 2 changes pending, 1 error or usage
- *             (terraform plan -detailed-exitcode). */
+ *             (terraform plan -detailed-exitcode); a Front End restart left for the
+ *             maintenance window alone is not a change to the settings: 0, and said.
+ *             A journal beside the node file (an apply cut short) is reported: the
+ *             next apply undoes it first. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "apply.h"
+#include "fsutil.h"
 #include "cli_manifest.h"
 #include "manifest.h"
 #include "plan.h"
@@ -105,7 +110,8 @@ int cmd_plan(int argc, char **argv, FILE *out, FILE *err)
     struct diags d = {0};
     struct node node = {0};
     struct plan p;
-    char *json = NULL;
+    char *json = NULL, *journal;
+    FILE *jf;
     int as_json = 0, status = 1, i;
     ofd_err e;
 
@@ -148,6 +154,12 @@ int cmd_plan(int argc, char **argv, FILE *out, FILE *err)
             one.n = 1;
             diags_print(&one, mpath, err);
         }
+    if ((journal = apply_journal_for(nodespec + 4)) && (jf = ofd_fopen(journal, "rb"))) {
+        fclose(jf);
+        fprintf(err, "ocsfed: warning: %s: an apply was cut short here; the next apply undoes it first, and this "
+                "plan shows the node as that apply left it\n", journal);
+    }
+    free(journal);
     if (simnode_open(nodespec + 4, &node, &e) != OFD_OK) {
         fprintf(err, "ocsfed: %s\n", e.msg);
         goto out;
@@ -169,7 +181,7 @@ int cmd_plan(int argc, char **argv, FILE *out, FILE *err)
         print_notes(&p.notes, err);
         plan_print_text(&p, out);
     }
-    status = plan_has_changes(&p) ? 2 : 0;
+    status = plan_has_setting_changes(&p) ? 2 : 0;
 out:
     free(json);
     plan_free(&p);

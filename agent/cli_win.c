@@ -38,6 +38,7 @@ static void event(void *ctx, enum check_event ev, const char *text)
     case CHECK_EV_REFUSED: evlog_error(EVLOG_REFUSED, "%s", text); break;
     case CHECK_EV_RESTART_PENDING: evlog_warning(EVLOG_RESTART_PENDING, "%s", text); break;
     case CHECK_EV_FAILED: evlog_error(EVLOG_CHECK_FAILED, "%s", text); break;
+    case CHECK_EV_RECOVERED: evlog_warning(EVLOG_RECOVERED, "%s", text); break;
     }
 }
 
@@ -49,7 +50,7 @@ static long long now(void *ctx)
 
 /* The agent's state folder: CSIDL_COMMON_APPDATA\ocsfed (C:\ProgramData\ocsfed on
  * Server 2008; under All Users\Application Data on 2003). Uninstall leaves it. */
-static int state_path(char *out, size_t size)
+static int state_path(char *out, size_t size, const char *name)
 {
     wchar_t dir[MAX_PATH + 32];
     char *u;
@@ -60,7 +61,7 @@ static int state_path(char *out, size_t size)
     wcscat(dir, L"\\ocsfed");
     CreateDirectoryW(dir, NULL);
     if ((u = ofd_wide_to_utf8(dir))) {
-        ok = snprintf(out, size, "%s\\state.json", u) < (int)size;
+        ok = snprintf(out, size, "%s\\%s", u, name) < (int)size;
         free(u);
     }
     return ok;
@@ -70,14 +71,16 @@ static enum ofd_code service_check(void *ctx, const struct svc_config *cfg, cons
 {
     const struct check_env env = {open_node, event, now, NULL};
     struct check_config cc;
-    char state[MAX_PATH * 3];
+    char state[MAX_PATH * 3], journal[MAX_PATH * 3];
 
     (void)ctx;
     (void)reason;
     cc.manifest_dir = cfg->manifest_path;
     cc.trusted_signer = cfg->trusted_signer;
-    cc.state_path = state_path(state, sizeof(state)) ? state : NULL;
+    cc.state_path = state_path(state, sizeof(state), "state.json") ? state : NULL;
     cc.node_spec = cfg->node[0] ? cfg->node : NULL;
+    /* A simulated node keeps its journal beside its file; the server's is here. */
+    cc.journal_path = !cc.node_spec && state_path(journal, sizeof(journal), "journal.jsonl") ? journal : NULL;
     cc.monitor = cfg->monitor;
     /* check_run reports its own outcome; an error here is already in the log. */
     check_run(&cc, &env, NULL, e);

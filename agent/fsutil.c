@@ -29,6 +29,13 @@ enum ofd_code ofd_replace_file(const char *tmp, const char *final, ofd_err *e)
     return OFD_OK;
 }
 
+enum ofd_code ofd_remove_file(const char *path, ofd_err *e)
+{
+    if (unlink(path) != 0 && errno != ENOENT)
+        return ofd_err_set(e, OFD_E_IO, "cannot remove '%s': %s", path, strerror(errno));
+    return OFD_OK;
+}
+
 enum ofd_code ofd_make_dir(const char *dir, ofd_err *e)
 {
     struct stat st;

@@ -29,6 +29,9 @@ enum ofd_code ofd_make_dir(const char *dir, ofd_err *e);
 enum ofd_code ofd_list_dir(const char *dir, size_t max, char ***names, size_t *n, ofd_err *e);
 void ofd_names_free(char **names, size_t n);
 
+/* Removes the file path; a missing file is OK. Returns OFD_OK or OFD_E_IO. */
+enum ofd_code ofd_remove_file(const char *path, ofd_err *e);
+
 /* The two platform primitives fsutil_common.c builds on: open a file by its UTF-8
  * name (fopen's contract), and push a flushed FILE's data to the disk (0 or -1). */
 FILE *ofd_fopen(const char *path, const char *mode);

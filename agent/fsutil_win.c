@@ -156,6 +156,20 @@ out:
     return rc;
 }
 
+enum ofd_code ofd_remove_file(const char *path, ofd_err *e)
+{
+    wchar_t *wp = wide(path);
+    DWORD err;
+    enum ofd_code rc = OFD_OK;
+
+    if (!wp)
+        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    if (!DeleteFileW(wp) && (err = GetLastError()) != ERROR_FILE_NOT_FOUND && err != ERROR_PATH_NOT_FOUND)
+        rc = ofd_err_set(e, OFD_E_IO, "cannot remove '%s' (Windows error %lu)", path, (unsigned long)err);
+    free(wp);
+    return rc;
+}
+
 FILE *ofd_fopen(const char *path, const char *mode)
 {
     wchar_t *wp = wide(path), *wm = wide(mode);

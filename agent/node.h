@@ -72,6 +72,9 @@ struct node_owned_item {
 struct node_owned {
     struct node_owned_item *v;
     size_t n;
+    /* R19: an apply outside the maintenance window left a Front End restart to do; the
+     * next apply inside the window does it, even with nothing else to change. */
+    int restart_pending;
 };
 
 /* The read interface. Every function returns OFD_OK and fills *out (the caller frees
@@ -108,8 +111,10 @@ struct node_ops {
      * Each write is durable when it returns OFD_OK (the simulated node has saved its
      * file atomically; WMI has committed), shaped like WMI: PutInstance create-only or
      * update-only, DeleteInstance by InstanceID. */
-    /* Creates inst (class inst->cls; no InstanceID: the provider makes one) and returns
-     * the new InstanceID in *instance_id (malloc'ed, caller frees). */
+    /* Creates inst (class inst->cls) and returns its InstanceID in *instance_id
+     * (malloc'ed, caller frees). Without an InstanceID in inst the node makes a new one
+     * (a GUID, as OCS's scripts do); with one (an undo re-creating a deleted instance)
+     * it is kept, and an instance with that id already there is OFD_E_CONFLICT. */
     enum ofd_code (*create_instance)(void *ctx, const struct node_instance *inst, char **instance_id,
                                      ofd_err *e);
     /* Sets the properties in props on the instance of cls with instance_id. A property
@@ -128,7 +133,7 @@ struct node_ops {
     enum ofd_code (*set_fips)(void *ctx, int enabled, ofd_err *e);
     /* R19: restarts a service and waits until it runs. */
     enum ofd_code (*restart_service)(void *ctx, const char *name, ofd_err *e);
-    /* Replaces the record of what ocsfed owns on this node. */
+    /* Replaces the record of what ocsfed owns on this node (and the pending restart). */
     enum ofd_code (*set_owned)(void *ctx, const struct node_owned *owned, ofd_err *e);
 };
 

@@ -3,7 +3,13 @@
 /* Counts a write; 1 when this one is to fail (with an error set). */
 static int fault(struct nodefault *f, ofd_err *e)
 {
-    if (++f->writes != f->fail_at)
+    ++f->writes;
+    if (f->crash_after && f->writes > f->crash_after) {
+        /* The process is gone: nothing more reaches the node, the undo included. */
+        ofd_err_set(e, OFD_E_IO, "simulated crash after write %lu", f->crash_after);
+        return 1;
+    }
+    if (f->writes != f->fail_at)
         return 0;
     ofd_err_set(e, OFD_E_IO, "injected fault at write %lu", f->writes);
     return 1;

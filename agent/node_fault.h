@@ -1,6 +1,6 @@
-/* A node that wraps another and fails its k-th write, in the manner of SQLite's
- * test_vfs: the fault is a node implementation like any other, so no test hook sits
- * in production code. Reads pass through. */
+/* A node that wraps another and fails its k-th write, or simulates a crash after it,
+ * in the manner of SQLite's test_vfs: the fault is a node implementation like any
+ * other, so no test hook sits in production code. Reads pass through. */
 #ifndef OCSFED_NODE_FAULT_H
 #define OCSFED_NODE_FAULT_H
 
@@ -9,6 +9,9 @@
 struct nodefault {
     struct node inner;   /* borrowed; closed by its owner */
     unsigned long fail_at;   /* 1-based write number to fail; 0: never */
+    unsigned long crash_after; /* a crash right after this write: every later write
+                                * fails, so the apply cannot undo anything and leaves
+                                * its journal, as a killed process would; 0: never */
     unsigned long writes;    /* writes seen, including the failed one */
 };
 

@@ -79,6 +79,7 @@ struct pctx {
     struct smap owned;
     char **owned_keys;   /* "class\nkey" strings */
     size_t nowned;
+    int restart_pending; /* R19: left by an apply outside the maintenance window */
 };
 
 static struct plan_change *add_change(struct pctx *c, enum plan_action a, const char *cls,
@@ -150,6 +151,7 @@ static enum ofd_code load_owned(struct pctx *c, ofd_err *e)
         smap_put(&c->owned, c->owned_keys[i], i);
     }
     c->nowned = o.n;
+    c->restart_pending = o.restart_pending;
     node_owned_free(&o);
     return OFD_OK;
 }
@@ -374,6 +376,9 @@ static enum ofd_code plan_restart(struct pctx *c, ofd_err *e)
         if (x->action != PLAN_UNCHANGED && def && def->needs_restart)
             why = x->cls;
     }
+    /* An earlier apply changed what needs the restart but was outside the window. */
+    if (!why && c->restart_pending)
+        why = "pending from an earlier apply outside the maintenance window";
     if (!state)
         diags_add(&c->p->notes, DIAG_WARNING, "R19", 0, 0, "", "service %s not found on %s: "
                   "is OCS 2007 R2 installed?", ocs_lit.service, c->p->server);
@@ -686,6 +691,11 @@ int plan_has_changes(const struct plan *p)
            || p->counts[PLAN_RESTART];
 }
 
+int plan_has_setting_changes(const struct plan *p)
+{
+    return p->counts[PLAN_CREATE] || p->counts[PLAN_UPDATE] || p->counts[PLAN_DELETE];
+}
+
 const char *plan_action_name(enum plan_action a)
 {
     switch (a) {
@@ -787,6 +797,12 @@ void plan_print_text(const struct plan *p, FILE *f)
     if (!plan_has_changes(p)) {
         fprintf(f, "\nNo changes: %s matches the manifest (%zu items checked).\n", p->server,
                 p->counts[PLAN_UNCHANGED]);
+    } else if (!plan_has_setting_changes(p)) {
+        /* Settings converged; an earlier apply outside the window left the restart. */
+        fprintf(f, "\nNo changes: %s matches the manifest (%zu items checked); the Front End service %s restart "
+                "(R19) is still to do, %s%s.\n", p->server, p->counts[PLAN_UNCHANGED], ocs_lit.service,
+                p->window ? "in the maintenance window " : "by the next apply (no maintenance window set)",
+                p->window ? p->window : "");
     } else {
         fprintf(f, "\nPlan: %zu to create, %zu to update, %zu to delete, %zu unchanged",
                 p->counts[PLAN_CREATE], p->counts[PLAN_UPDATE], p->counts[PLAN_DELETE],

@@ -60,8 +60,11 @@ struct plan {
 enum ofd_code plan_make(const struct manifest *m, const struct node *node, long long now,
                         struct plan *out, ofd_err *e);
 
-/* 1 when the plan has anything but unchanged items. */
+/* 1 when the plan has anything but unchanged items (a restart included). */
 int plan_has_changes(const struct plan *p);
+/* 1 when a setting is to be created, updated or deleted: not only a restart that an
+ * earlier apply left for the maintenance window. */
+int plan_has_setting_changes(const struct plan *p);
 
 /* Prints the plan as a reviewable diff (unchanged items only counted). */
 void plan_print_text(const struct plan *p, FILE *f);

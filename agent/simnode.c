@@ -394,9 +394,13 @@ static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
     }
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "ocsfed"))) {
         const cJSON *own = cJSON_GetObjectItemCaseSensitive(j, "owned");
+        const cJSON *rp = cJSON_GetObjectItemCaseSensitive(j, "restart_pending");
         size_t i = 0;
         if (!cJSON_IsObject(j) || (own && !cJSON_IsArray(own)))
             return bad(l, "/ocsfed", "expected {\"owned\": [{\"class\": .., \"key\": ..}]}");
+        if (rp && !cJSON_IsBool(rp))
+            return bad(l, "/ocsfed/restart_pending", "expected true or false");
+        s->owned.restart_pending = cJSON_IsTrue(rp);
         if (own && cJSON_GetArraySize(own)
             && !(s->owned.v = calloc((size_t)cJSON_GetArraySize(own), sizeof(*s->owned.v))))
             return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
@@ -530,6 +534,7 @@ static enum ofd_code sim_owned(void *ctx, struct node_owned *out, ofd_err *e)
             return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
         }
     }
+    o.restart_pending = s->owned.restart_pending;
     *out = o;
     return OFD_OK;
 }
@@ -578,7 +583,15 @@ static char *b64encode(const unsigned char *p, size_t n)
 }
 
 /* The model as the file format simnode_open reads. NULL on oom. */
-static cJSON *sim_to_json(const struct sim *s)
+static int by_instance_id(const void *a, const void *b)
+{
+    const struct node_value *x = node_instance_get(a, "InstanceID"), *y = node_instance_get(b, "InstanceID");
+    const char *xs = x && x->type == OCS_STRING && x->s ? x->s : "", *ys = y && y->type == OCS_STRING && y->s ? y->s : "";
+
+    return ofd_strcasecmp(xs, ys);
+}
+
+static cJSON *sim_to_json(struct sim *s)
 {
     static const char *const stores[] = {"Root", "CA", "My"};
     cJSON *root = NULL, *x, *y, *arr, *obj;
@@ -597,6 +610,10 @@ static cJSON *sim_to_json(const struct sim *s)
     for (i = 0; i < s->nclasses; i++) {
         if (!(arr = cJSON_AddArrayToObject(x, s->classes[i].name)))
             goto oom;
+        /* InstanceID order: an undo that re-creates a deleted instance with its id puts
+         * it back where it was, so a rolled-back node is byte for byte what it was. */
+        if (s->classes[i].inst.n > 1)
+            qsort(s->classes[i].inst.v, s->classes[i].inst.n, sizeof(s->classes[i].inst.v[0]), by_instance_id);
         for (k = 0; k < s->classes[i].inst.n; k++) {
             const struct node_instance *in = &s->classes[i].inst.v[k];
             if (!(obj = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, obj))
@@ -644,7 +661,8 @@ static cJSON *sim_to_json(const struct sim *s)
             if (!cJSON_AddStringToObject(x, s->dns[i].name, s->dns[i].state))
                 goto oom;
     }
-    if (!(x = cJSON_AddObjectToObject(root, "ocsfed")) || !(arr = cJSON_AddArrayToObject(x, "owned")))
+    if (!(x = cJSON_AddObjectToObject(root, "ocsfed")) || !(arr = cJSON_AddArrayToObject(x, "owned"))
+        || (s->owned.restart_pending && !cJSON_AddTrueToObject(x, "restart_pending")))
         goto oom;
     for (i = 0; i < s->owned.n; i++) {
         if (!(obj = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, obj)
@@ -730,21 +748,29 @@ static enum ofd_code sim_create_instance(void *ctx, const struct node_instance *
     struct sim *s = ctx;
     struct sim_class *c;
     struct node_instance copy, *v;
-    char id[64], *ret = NULL;
+    const struct node_value *given;
+    char id[128], *ret = NULL;
     enum ofd_code rc;
 
     memset(&copy, 0, sizeof(copy));
     if ((rc = writable(s, e)) != OFD_OK)
         return rc;
-    if (node_instance_get(inst, "InstanceID"))
-        return ofd_err_set(e, OFD_E_INVALID, "%s: InstanceID is made by the provider, not given", inst->cls);
-    /* Like the OCS provider: a braced GUID-shaped id, unique on this node. */
-    do {
-        s->ids++;
-        snprintf(id, sizeof(id), "{0CF5ED00-0000-4000-8000-%012lX}", s->ids);
-    } while (find_instance(s, inst->cls, id, NULL));
+    if ((given = node_instance_get(inst, "InstanceID"))) {
+        /* An undo re-creating what it deleted keeps the id, as a WMI client may. */
+        if (given->type != OCS_STRING || !given->s || !given->s[0] || strlen(given->s) >= sizeof(id))
+            return ofd_err_set(e, OFD_E_INVALID, "%s: InstanceID must be a non-empty string", inst->cls);
+        if (find_instance(s, inst->cls, given->s, NULL))
+            return ofd_err_set(e, OFD_E_CONFLICT, "%s %s exists already", inst->cls, given->s);
+        snprintf(id, sizeof(id), "%s", given->s);
+    } else {
+        /* Like a client of the OCS provider: a braced GUID-shaped id, unique on this node. */
+        do {
+            s->ids++;
+            snprintf(id, sizeof(id), "{0CF5ED00-0000-4000-8000-%012lX}", s->ids);
+        } while (find_instance(s, inst->cls, id, NULL));
+    }
     if (!(c = find_class(s, inst->cls, 1)) || node_instance_copy(&copy, inst) != OFD_OK
-        || node_instance_add_string(&copy, "InstanceID", id) != OFD_OK || !(ret = ofd_strdup(id))
+        || (!given && node_instance_add_string(&copy, "InstanceID", id) != OFD_OK) || !(ret = ofd_strdup(id))
         || !(v = realloc(c->inst.v, (c->inst.n + 1) * sizeof(*v)))) {
         node_instance_free(&copy);
         free(ret);
@@ -919,6 +945,7 @@ static enum ofd_code sim_set_owned(void *ctx, const struct node_owned *owned, of
             return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
         }
     }
+    o.restart_pending = owned->restart_pending;
     node_owned_free(&s->owned);
     s->owned = o;
     return sim_save(s, e);

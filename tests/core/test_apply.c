@@ -1,6 +1,10 @@
 /* apply on a simulated front end: converges and then has nothing to do, writes
- * nothing the second time, and for a fault at every write of a realistic TLS plan
- * leaves the node file byte for byte as it was. Argument: the examples/ folder. */
+ * nothing the second time; for a fault at every write of a realistic TLS plan leaves
+ * the node file byte for byte as it was; for a crash after every write leaves a
+ * journal from which recovery makes the node byte for byte what it was; drift is
+ * planned and corrected; a node dropped from the manifest loses exactly its entries;
+ * a restart outside the maintenance window waits for a later apply inside it.
+ * Argument: the examples/ folder. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
+
 #include "apply.h"
 #include "fsutil.h"
 #include "manifest.h"
@@ -20,6 +26,8 @@
 #include "strbuf.h"
 
 #define NODE "apply_node.json"
+#define JOURNAL "apply_node.json.journal"
+#define SAT_0300 (1795219200LL + 3 * 3600) /* inside the example window (UTC here) */
 #define NOW 1796000000LL /* 2026-11-29: the example certificates are valid */
 
 static const char *examples;
@@ -81,10 +89,13 @@ static size_t plan_once(const struct manifest *m, struct plan *p)
     return changes;
 }
 
+static enum ofd_code apply_with(const struct plan *p, struct nodefault *f, int in_window, struct apply_result *res,
+                                ofd_err *e);
+
 static void apply_converges_and_a_second_apply_writes_nothing(void **state)
 {
     struct manifest *m = load_manifest();
-    struct apply_options opt = {1};
+    struct apply_options opt = {1, NULL};
     struct apply_result res;
     struct node n = {0};
     struct plan p;
@@ -121,64 +132,112 @@ static void apply_converges_and_a_second_apply_writes_nothing(void **state)
 static void outside_the_window_the_restart_is_pending(void **state)
 {
     struct manifest *m = load_manifest();
-    struct apply_options opt = {0};
     struct apply_result res;
-    struct node n = {0};
     struct plan p;
     ofd_err e;
 
     (void)state;
     fresh_node();
     plan_once(m, &p);
-    assert_int_equal(simnode_open(NODE, &n, &e), OFD_OK);
-    assert_int_equal(apply_run(&p, &n, &opt, &res, &e), OFD_OK);
+    assert_int_equal(apply_with(&p, NULL, 0, &res, &e), OFD_OK);
     assert_int_equal(res.restart_done, 0);
     assert_int_equal(res.restart_pending, 1);
-    node_close(&n);
+    plan_free(&p);
+    /* The settings are there; the restart is remembered on the node (R19). */
+    assert_int_equal(plan_once(m, &p), 1);
+    assert_int_equal(p.counts[PLAN_RESTART], 1);
+    assert_false(plan_has_setting_changes(&p));
+    /* Still outside the window: nothing written, still pending. */
+    assert_int_equal(apply_with(&p, NULL, 0, &res, &e), OFD_OK);
+    assert_int_equal(res.writes, 0);
+    assert_int_equal(res.restart_pending, 1);
+    /* Inside it: restarted once, and no longer pending. */
+    assert_int_equal(apply_with(&p, NULL, 1, &res, &e), OFD_OK);
+    assert_int_equal(res.restart_done, 1);
+    assert_int_equal(res.writes, 2); /* the restart and the record */
+    plan_free(&p);
+    assert_int_equal(plan_once(m, &p), 0);
+    assert_int_equal(apply_with(&p, NULL, 1, &res, &e), OFD_OK);
+    assert_int_equal(res.writes, 0);
+    assert_int_equal(res.restart_done, 0);
     plan_free(&p);
     manifest_free(m);
+}
+
+static int journal_exists(void)
+{
+    FILE *f = fopen(JOURNAL, "rb");
+
+    if (f)
+        fclose(f);
+    return f != NULL;
+}
+
+/* Applies p to the node file through an optional fault wrapper. */
+static enum ofd_code apply_with(const struct plan *p, struct nodefault *f, int in_window, struct apply_result *res,
+                                ofd_err *e)
+{
+    struct apply_options opt = {in_window, JOURNAL};
+    struct node n = {0}, wrapped;
+    enum ofd_code rc;
+
+    assert_int_equal(simnode_open(NODE, &n, e), OFD_OK);
+    ofd_err_clear(e);
+    if (f) {
+        f->inner = n;
+        nodefault_wrap(f, &wrapped);
+        rc = apply_run(p, &wrapped, &opt, res, e);
+    } else {
+        rc = apply_run(p, &n, &opt, res, e);
+    }
+    node_close(&n);
+    return rc;
+}
+
+/* The writes of a full in-window apply of m to a fresh node: the changes (W), the
+ * ownership record, the restart, and the record saying it is no longer pending. */
+static size_t full_apply_writes(const struct manifest *m)
+{
+    struct apply_result res;
+    struct plan p;
+    ofd_err e;
+
+    fresh_node();
+    plan_once(m, &p);
+    assert_int_equal(apply_with(&p, NULL, 1, &res, &e), OFD_OK);
+    assert_int_equal(res.restart_done, 1);
+    plan_free(&p);
+    assert_false(journal_exists());
+    return res.writes;
 }
 
 static void a_fault_at_any_write_leaves_the_node_as_it_was(void **state)
 {
     struct manifest *m = load_manifest();
-    struct apply_options opt = {1};
     struct apply_result res;
     struct nodefault f;
-    struct node n = {0}, wrapped;
     struct plan p;
     char *before, *after;
-    size_t lb = 0, la = 0, total;
+    size_t lb = 0, la = 0, total = full_apply_writes(m);
     unsigned long k;
     ofd_err e;
 
     (void)state;
-    /* How many writes a full apply makes. */
-    fresh_node();
-    plan_once(m, &p);
-    assert_int_equal(simnode_open(NODE, &n, &e), OFD_OK);
-    assert_int_equal(apply_run(&p, &n, &opt, &res, &e), OFD_OK);
-    total = res.writes;
-    node_close(&n);
-    plan_free(&p);
-    /* The restart is last and has nothing to undo: fault every write before it. */
-    for (k = 1; k < total; k++) {
+    assert_true(total >= 10);
+    /* Every write up to the ownership record (total - 2) is undone. */
+    for (k = 1; k <= total - 2; k++) {
         fresh_node();
         before = file_bytes(&lb);
         plan_once(m, &p);
-        assert_int_equal(simnode_open(NODE, &n, &e), OFD_OK);
         memset(&f, 0, sizeof(f));
-        f.inner = n;
         f.fail_at = k;
-        nodefault_wrap(&f, &wrapped);
-        ofd_err_clear(&e);
-        assert_int_equal(apply_run(&p, &wrapped, &opt, &res, &e), OFD_E_IO);
+        assert_int_equal(apply_with(&p, &f, 1, &res, &e), OFD_E_IO);
         assert_non_null(strstr(e.msg, "injected fault at write"));
         if (res.rollback_rc != OFD_OK)
             print_error("fault at write %lu: rollback: %s\n", k, res.rollback_msg);
         assert_int_equal(res.rollback_rc, OFD_OK);
         assert_int_equal(res.rolled_back, k > 1);
-        node_close(&n);
+        assert_false(journal_exists());
         plan_free(&p);
         after = file_bytes(&la);
         if (la != lb || memcmp(before, after, lb) != 0)
@@ -188,8 +247,330 @@ static void a_fault_at_any_write_leaves_the_node_as_it_was(void **state)
         free(before);
         free(after);
     }
-    assert_true(total >= 8);
+    /* The restart itself fails: the settings stay (they are complete and verified),
+     * the restart stays pending and the next plan still has it (R19). */
+    fresh_node();
+    plan_once(m, &p);
+    memset(&f, 0, sizeof(f));
+    f.fail_at = total - 1;
+    assert_int_equal(apply_with(&p, &f, 1, &res, &e), OFD_E_IO);
+    assert_string_equal(e.rule, "R19");
+    assert_int_equal(res.rolled_back, 0);
+    plan_free(&p);
+    assert_int_equal(plan_once(m, &p), 1);
+    assert_int_equal(p.counts[PLAN_RESTART], 1);
+    assert_false(plan_has_setting_changes(&p));
+    plan_free(&p);
     manifest_free(m);
+}
+
+static void a_crash_after_any_write_is_undone_from_the_journal(void **state)
+{
+    struct manifest *m = load_manifest();
+    struct apply_result res;
+    struct apply_recovery rec;
+    struct nodefault f;
+    struct node n = {0};
+    struct plan p;
+    char *before, *after, *jtext = NULL;
+    size_t lb = 0, la = 0, jl = 0, total = full_apply_writes(m);
+    unsigned long k;
+    enum ofd_code rc;
+    ofd_err e;
+
+    (void)state;
+    /* A crash after write k <= total - 3 (a change) leaves the journal. */
+    for (k = 1; k <= total - 3; k++) {
+        fresh_node();
+        before = file_bytes(&lb);
+        plan_once(m, &p);
+        memset(&f, 0, sizeof(f));
+        f.crash_after = k;
+        assert_int_equal(apply_with(&p, &f, 1, &res, &e), OFD_E_IO);
+        assert_int_equal(res.rolled_back, 1);
+        assert_int_not_equal(res.rollback_rc, OFD_OK);
+        assert_non_null(strstr(res.rollback_msg, "is kept"));
+        plan_free(&p);
+        assert_true(journal_exists());
+        after = file_bytes(&la);
+        assert_true(la != lb || memcmp(before, after, lb) != 0); /* the crash left a change */
+        free(after);
+        if (k % 2 == 0) {
+            /* The process died while appending the last entry: a torn line. */
+            assert_int_equal(ofd_read_file(JOURNAL, 1u << 24, &jtext, &jl, &e), OFD_OK);
+            assert_int_equal(ofd_write_file_atomic(JOURNAL, jtext, jl - 7, &e), OFD_OK);
+            free(jtext);
+        }
+        assert_int_equal(simnode_open(NODE, &n, &e), OFD_OK);
+        rc = apply_recover(JOURNAL, &n, &rec, &e);
+        if (rc != OFD_OK)
+            print_error("crash after write %lu: recovery: %s\n", k, e.msg);
+        assert_int_equal(rc, OFD_OK);
+        node_close(&n);
+        assert_int_equal(rec.found, 1);
+        assert_int_equal(rec.torn, k % 2 == 0);
+        assert_true(rec.undone >= (k % 2 == 0 ? k : k + 1));
+        assert_false(journal_exists());
+        after = file_bytes(&la);
+        if (la != lb || memcmp(before, after, lb) != 0)
+            print_error("crash after write %lu: the recovered node differs\n", k);
+        assert_int_equal(la, lb);
+        assert_memory_equal(after, before, lb);
+        free(before);
+        free(after);
+    }
+    /* A crash after the ownership record: the apply was complete; only the restart
+     * is left, and it is recorded as pending. */
+    fresh_node();
+    plan_once(m, &p);
+    memset(&f, 0, sizeof(f));
+    f.crash_after = total - 2;
+    assert_int_equal(apply_with(&p, &f, 1, &res, &e), OFD_E_IO);
+    plan_free(&p);
+    assert_false(journal_exists());
+    assert_int_equal(plan_once(m, &p), 1);
+    assert_int_equal(p.counts[PLAN_RESTART], 1);
+    plan_free(&p);
+    /* With nothing to recover, recovery finds nothing and changes nothing. */
+    before = file_bytes(&lb);
+    assert_int_equal(simnode_open(NODE, &n, &e), OFD_OK);
+    assert_int_equal(apply_recover(JOURNAL, &n, &rec, &e), OFD_OK);
+    assert_int_equal(rec.found, 0);
+    node_close(&n);
+    after = file_bytes(&la);
+    assert_int_equal(la, lb);
+    assert_memory_equal(after, before, lb);
+    free(before);
+    free(after);
+    manifest_free(m);
+}
+
+static void a_journal_of_another_node_or_a_damaged_one_is_refused(void **state)
+{
+    static const char other[] = "{\"ocsfed_journal\":1,\"node\":\"fe9.example.com\"}\n"
+                                "{\"op\":\"fips\",\"old\":false}\n";
+    static const char damaged[] = "{\"ocsfed_journal\":1,\"node\":\"fe1.example.com\"}\n"
+                                  "{\"op\":\"fips\",\n{\"op\":\"fips\",\"old\":false}\n";
+    struct apply_recovery rec;
+    struct node n = {0};
+    char *before, *after;
+    size_t lb = 0, la = 0;
+    ofd_err e;
+
+    (void)state;
+    fresh_node();
+    before = file_bytes(&lb);
+    assert_int_equal(ofd_write_file_atomic(JOURNAL, other, strlen(other), &e), OFD_OK);
+    assert_int_equal(simnode_open(NODE, &n, &e), OFD_OK);
+    assert_int_equal(apply_recover(JOURNAL, &n, &rec, &e), OFD_E_CONFLICT);
+    assert_non_null(strstr(e.msg, "the journal of an apply to fe9.example.com, but this node is fe1.example.com"));
+    assert_int_equal(ofd_write_file_atomic(JOURNAL, damaged, strlen(damaged), &e), OFD_OK);
+    assert_int_equal(apply_recover(JOURNAL, &n, &rec, &e), OFD_E_INVALID);
+    assert_non_null(strstr(e.msg, "apply_node.json.journal:2: not a journal entry"));
+    node_close(&n);
+    /* Kept for the operator; the node untouched; a new apply refuses to start. */
+    assert_true(journal_exists());
+    after = file_bytes(&la);
+    assert_int_equal(la, lb);
+    assert_memory_equal(after, before, lb);
+    free(before);
+    free(after);
+    assert_int_equal(ofd_remove_file(JOURNAL, &e), OFD_OK);
+}
+
+/* Finds the instance of cls whose prop reads value. */
+static const struct node_instance *find_inst(const struct node_instances *l, const char *prop, const char *value)
+{
+    size_t i;
+
+    for (i = 0; i < l->n; i++) {
+        const struct node_value *v = node_instance_get(&l->v[i], prop);
+        if (v && v->type == OCS_STRING && v->s && !strcmp(v->s, value))
+            return &l->v[i];
+    }
+    return NULL;
+}
+
+static const struct plan_change *find_change(const struct plan *p, const char *cls, const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < p->n; i++)
+        if (!strcmp(p->v[i].cls, cls) && p->v[i].key && !strcmp(p->v[i].key, key))
+            return &p->v[i];
+    return NULL;
+}
+
+static void drift_is_planned_and_corrected(void **state)
+{
+    struct manifest *m = load_manifest();
+    struct apply_result res;
+    struct node_instances l = {0};
+    struct node_instance set = {0};
+    const struct node_instance *route, *host;
+    const struct plan_change *c;
+    struct node n = {0};
+    struct plan p;
+    ofd_err e;
+
+    (void)state;
+    full_apply_writes(m);
+    /* Someone edits the route's next hop, deletes an authorized host and turns the
+     * FIPS policy off. */
+    assert_int_equal(simnode_open(NODE, &n, &e), OFD_OK);
+    assert_int_equal(n.ops->instances(n.ctx, "MSFT_SIPRoutingTableData", &l, &e), OFD_OK);
+    assert_non_null(route = find_inst(&l, "MatchURI", "example.com"));
+    assert_int_equal(node_instance_add_string(&set, "NextHop", "rogue.example.com"), OFD_OK);
+    assert_int_equal(n.ops->update_instance(n.ctx, "MSFT_SIPRoutingTableData",
+                                            node_instance_get(route, "InstanceID")->s, &set, &e), OFD_OK);
+    node_instance_free(&set);
+    node_instances_free(&l);
+    assert_int_equal(n.ops->instances(n.ctx, "MSFT_SIPRemoteAddressData", &l, &e), OFD_OK);
+    assert_non_null(host = find_inst(&l, "Server", "10.10.0.12"));
+    assert_int_equal(n.ops->delete_instance(n.ctx, "MSFT_SIPRemoteAddressData",
+                                            node_instance_get(host, "InstanceID")->s, &e), OFD_OK);
+    node_instances_free(&l);
+    assert_int_equal(n.ops->set_fips(n.ctx, 0, &e), OFD_OK);
+    node_close(&n);
+
+    /* plan shows each, with its rule. */
+    assert_int_equal(plan_once(m, &p), 4); /* 3 drifts and the restart they need */
+    assert_non_null(c = find_change(&p, "MSFT_SIPRoutingTableData", "example.com"));
+    assert_int_equal(c->action, PLAN_UPDATE);
+    assert_string_equal(c->rule, "R6");
+    assert_string_equal(node_instance_get(&c->current, "NextHop")->s, "rogue.example.com");
+    assert_non_null(c = find_change(&p, "MSFT_SIPRemoteAddressData", "10.10.0.12"));
+    assert_int_equal(c->action, PLAN_CREATE);
+    assert_string_equal(c->rule, "R10");
+    assert_non_null(c = find_change(&p, "fips_policy", "FipsAlgorithmPolicy"));
+    assert_int_equal(c->action, PLAN_UPDATE);
+    assert_string_equal(c->rule, "R12");
+
+    /* apply corrects them; afterwards nothing is left and a re-apply writes nothing. */
+    assert_int_equal(apply_with(&p, NULL, 1, &res, &e), OFD_OK);
+    assert_int_equal(res.applied, 3);
+    plan_free(&p);
+    assert_int_equal(plan_once(m, &p), 0);
+    assert_int_equal(apply_with(&p, NULL, 1, &res, &e), OFD_OK);
+    assert_int_equal(res.writes, 0);
+    plan_free(&p);
+    manifest_free(m);
+}
+
+/* The example manifest without its second IM&P node, written beside the node file
+ * (the certificate path made absolute). */
+static struct manifest *manifest_without_imp2(void)
+{
+    struct manifest *m = NULL;
+    struct diags d = {0};
+    char path[1024], *text = NULL, *out;
+    cJSON *root, *nodes;
+    size_t len = 0;
+    ofd_err e;
+
+    snprintf(path, sizeof(path), "%s/tls-enterprise.json", examples);
+    assert_int_equal(ofd_read_file(path, 1u << 20, &text, &len, &e), OFD_OK);
+    assert_non_null(root = cJSON_ParseWithLength(text, len));
+    free(text);
+    cJSON_DeleteItemFromObject(root, "$schema");
+    nodes = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "imp"), "nodes");
+    assert_int_equal(cJSON_GetArraySize(nodes), 2);
+    cJSON_DeleteItemFromArray(nodes, 1);
+    /* Paths in a manifest are relative to it (R13): the root goes beside it too. */
+    snprintf(path, sizeof(path), "%s/certs/imp-root-ca.pem", examples);
+    assert_int_equal(ofd_read_file(path, 1u << 20, &text, &len, &e), OFD_OK);
+    assert_int_equal(ofd_make_dir("certs", &e), OFD_OK);
+    assert_int_equal(ofd_write_file_atomic("certs/imp-root-ca.pem", text, len, &e), OFD_OK);
+    free(text);
+    assert_non_null(out = cJSON_Print(root));
+    cJSON_Delete(root);
+    assert_int_equal(ofd_write_file_atomic("apply_drop.json", out, strlen(out), &e), OFD_OK);
+    cJSON_free(out);
+    if (manifest_load("apply_drop.json", 0, &m, &d, &e) != OFD_OK)
+        print_error("apply_drop.json: %s\n", d.n ? d.v[0].msg : e.msg);
+    assert_non_null(m);
+    diags_free(&d);
+    return m;
+}
+
+static void dropping_a_node_removes_exactly_its_entries(void **state)
+{
+    struct manifest *m = load_manifest(), *m2 = manifest_without_imp2();
+    struct apply_result res;
+    struct node_instances before = {0}, after = {0};
+    struct node_owned o = {0};
+    struct nodefault f;
+    struct node n = {0};
+    struct plan p;
+    char *b1, *b2;
+    size_t i, l1 = 0, l2 = 0, foreign, kept = 0, total;
+    unsigned long k;
+    ofd_err e;
+
+    (void)state;
+    full_apply_writes(m);
+    assert_int_equal(simnode_open(NODE, &n, &e), OFD_OK);
+    assert_int_equal(n.ops->instances(n.ctx, "MSFT_SIPRemoteAddressData", &before, &e), OFD_OK);
+    node_close(&n);
+    assert_int_equal(plan_once(m, &p), 0);
+    foreign = p.foreign;
+    plan_free(&p);
+
+    /* The plan deletes imp2's two authorized hosts (R10), nothing else but the restart. */
+    assert_int_equal(plan_once(m2, &p), 3);
+    assert_int_equal(p.counts[PLAN_DELETE], 2);
+    assert_int_equal(find_change(&p, "MSFT_SIPRemoteAddressData", "imp2.example.com")->action, PLAN_DELETE);
+    assert_int_equal(find_change(&p, "MSFT_SIPRemoteAddressData", "10.10.0.12")->action, PLAN_DELETE);
+    assert_int_equal(p.foreign, foreign);
+    total = 0;
+    /* A fault at each write of that plan (deletes undone by re-creating the instance
+     * with its InstanceID) leaves the node byte for byte as it was. */
+    b1 = file_bytes(&l1);
+    for (k = 1; k <= 3; k++) {
+        memset(&f, 0, sizeof(f));
+        f.fail_at = k;
+        assert_int_equal(apply_with(&p, &f, 1, &res, &e), OFD_E_IO);
+        assert_int_equal(res.rollback_rc, OFD_OK);
+        b2 = file_bytes(&l2);
+        if (l1 != l2 || memcmp(b1, b2, l1))
+            print_error("fault at write %lu of the delete plan: the node file changed\n", k);
+        assert_int_equal(l2, l1);
+        assert_memory_equal(b2, b1, l1);
+        free(b2);
+    }
+    free(b1);
+    assert_int_equal(apply_with(&p, NULL, 1, &res, &e), OFD_OK);
+    total = res.writes;
+    assert_int_equal(total, 2 + 1 + 2); /* two deletes, the record, restart, record */
+    plan_free(&p);
+
+    /* Exactly those two are gone: every other entry is still there, unchanged. */
+    assert_int_equal(simnode_open(NODE, &n, &e), OFD_OK);
+    assert_int_equal(n.ops->instances(n.ctx, "MSFT_SIPRemoteAddressData", &after, &e), OFD_OK);
+    assert_int_equal(n.ops->owned(n.ctx, &o, &e), OFD_OK);
+    node_close(&n);
+    assert_int_equal(after.n, before.n - 2);
+    for (i = 0; i < before.n; i++) {
+        const char *server = node_instance_get(&before.v[i], "Server")->s;
+        const struct node_instance *a = find_inst(&after, "Server", server);
+        if (!strcmp(server, "imp2.example.com") || !strcmp(server, "10.10.0.12")) {
+            assert_null(a);
+        } else {
+            assert_non_null(a);
+            assert_int_equal(a->nprops, before.v[i].nprops);
+            kept++;
+        }
+    }
+    assert_int_equal(kept, before.n - 2);
+    for (i = 0; i < o.n; i++)
+        assert_true(strcmp(o.v[i].key, "imp2.example.com") && strcmp(o.v[i].key, "10.10.0.12"));
+    node_owned_free(&o);
+    node_instances_free(&before);
+    node_instances_free(&after);
+    assert_int_equal(plan_once(m2, &p), 0);
+    plan_free(&p);
+    manifest_free(m);
+    manifest_free(m2);
 }
 
 static void maintenance_windows(void **state)
@@ -215,6 +596,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(apply_converges_and_a_second_apply_writes_nothing),
         cmocka_unit_test(outside_the_window_the_restart_is_pending),
         cmocka_unit_test(a_fault_at_any_write_leaves_the_node_as_it_was),
+        cmocka_unit_test(a_crash_after_any_write_is_undone_from_the_journal),
+        cmocka_unit_test(a_journal_of_another_node_or_a_damaged_one_is_refused),
+        cmocka_unit_test(drift_is_planned_and_corrected),
+        cmocka_unit_test(dropping_a_node_removes_exactly_its_entries),
         cmocka_unit_test(maintenance_windows),
     };
 

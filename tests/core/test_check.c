@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "apply.h"
 #include "check.h"
 #include "cs.h"
 #include "fsutil.h"
@@ -41,10 +42,13 @@ static void on_event(void *ctx, enum check_event ev, const char *text)
     events++;
 }
 
+/* 2026-11-18, a Wednesday: outside the example's window. */
+static long long now_value = 1795000000LL;
+
 static long long fixed_now(void *ctx)
 {
     (void)ctx;
-    return 1795000000LL; /* 2026-11-18, a Wednesday: outside the example's window */
+    return now_value;
 }
 
 static const struct check_env env = {open_node, on_event, fixed_now, NULL};
@@ -107,7 +111,7 @@ static struct report read_report(void)
 static void signed_manifest_on_a_drifting_node_is_reported(void **state)
 {
     char tp[41];
-    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 1};
+    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 1, NULL};
     struct check_result res;
     struct report r;
     ofd_err e;
@@ -133,7 +137,7 @@ static void signed_manifest_on_a_drifting_node_is_reported(void **state)
 static void converged_node_is_reported_converged(void **state)
 {
     char tp[41];
-    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 1};
+    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 1, NULL};
     struct check_result res;
     struct report r;
     ofd_err e;
@@ -152,7 +156,7 @@ static void converged_node_is_reported_converged(void **state)
 static void unsigned_or_wrongly_signed_manifests_are_refused(void **state)
 {
     char tp[41], other[41] = "00112233445566778899AABBCCDDEEFF00112233";
-    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 1};
+    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 1, NULL};
     struct check_result res;
     struct report r;
     char *before = NULL, *after = NULL;
@@ -187,7 +191,7 @@ static void unsigned_or_wrongly_signed_manifests_are_refused(void **state)
 static void no_trusted_publisher_is_a_failure_in_the_report(void **state)
 {
     char tp[41];
-    struct check_config cfg = {"check_share", "", "check_state.json", "sim:check_node.json", 1};
+    struct check_config cfg = {"check_share", "", "check_state.json", "sim:check_node.json", 1, NULL};
     struct report r;
     ofd_err e;
 
@@ -206,7 +210,7 @@ static void no_trusted_publisher_is_a_failure_in_the_report(void **state)
 static void apply_mode_converges_the_node_and_records_the_serial(void **state)
 {
     char tp[41];
-    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 0};
+    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 0, NULL};
     struct check_result res;
     struct report r;
     char *st = NULL;
@@ -231,10 +235,31 @@ static void apply_mode_converges_the_node_and_records_the_serial(void **state)
     assert_non_null(strstr(st, "\"last_serial\": 1"));
     free(st);
 
-    /* The same manifest again: nothing left to change. */
+    /* The same manifest again, still outside the window: the settings are there, the
+     * restart still waits (R19), nothing is written. */
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_int_equal(res.outcome, CHECK_EV_RESTART_PENDING);
+    assert_int_equal(res.changes, 1);
+    r = read_report();
+    assert_int_equal(r.status, REPORT_PENDING_RESTART);
+    report_free(&r);
+
+    /* Saturday 03:00 on this machine's clock: inside the window, the restart is done. */
+    now_value = 1795219200LL + 3 * 3600;
+    now_value -= apply_local_offset(now_value);
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_int_equal(res.outcome, CHECK_EV_APPLIED);
+    assert_non_null(strstr(last_text, "Front End restarted"));
+    r = read_report();
+    assert_int_equal(r.status, REPORT_CONVERGED);
+    assert_int_equal(r.restart_pending, 0);
+    report_free(&r);
+
+    /* And then nothing is left to change. */
     assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
     assert_int_equal(res.outcome, CHECK_EV_CONVERGED);
     assert_int_equal(res.changes, 0);
+    now_value = 1795000000LL;
 }
 
 int main(int argc, char **argv)
