@@ -66,19 +66,21 @@ static const struct ocs_prop_def host_props[] = {
     {"TreatAsAuthenticated", OCS_BOOLEAN},
 };
 
-/* R1 (read only). */
+/* R1 (read only). Forest-level: keyed by InstanceID alone, no Backend (Microsoft's R2
+ * reference, dd146629; docs/ocs-wmi-notes.md). */
 static const struct ocs_prop_def domain_props[] = {
-    {"Backend", OCS_STRING},
     {"InstanceID", OCS_STRING},
     {"Address", OCS_STRING},
+    {"Authoritative", OCS_BOOLEAN},
     {"DefaultDomain", OCS_BOOLEAN},
 };
 
-/* Pool discovery (read only). PoolType values UNCONFIRMED. */
+/* Pool discovery (read only). Names, types and the InstanceID key confirmed by the R2
+ * reference (dd129963); PoolType is a string whose values are UNCONFIRMED. */
 static const struct ocs_prop_def pool_props[] = {
     {"InstanceID", OCS_STRING},
     {"PoolFQDN", OCS_STRING},
-    {"PoolType", OCS_UINT32},
+    {"PoolType", OCS_STRING},
     {"PoolMemberList", OCS_STRING_ARRAY},
     {"BackEndDBPath", OCS_STRING},
     {"MajorVersion", OCS_UINT32},
@@ -107,12 +109,12 @@ static const struct ocs_prop_def service_props[] = {
  * traffic too); certificates and the FIPS policy are never taken back.
  * needs_restart for routes and host authorization is UNCONFIRMED; assumed yes. */
 /* Columns: name, wmi, pool_scoped (Backend key), WMI keys, natural key, may_delete,
- * needs_restart, properties. The WMI keys of MSFT_SIPPoolSetting are UNCONFIRMED. */
+ * needs_restart, properties. */
 static const struct ocs_class_def classes[] = {
     {OCS_CLASS_LISTENING, 1, 0, "InstanceID", "Port", 0, 1, listening_props, N(listening_props)},
     {OCS_CLASS_ROUTE, 1, 1, "Backend,InstanceID", "MatchURI", 1, 1, route_props, N(route_props)},
     {OCS_CLASS_HOST, 1, 1, "Backend,InstanceID", "Server", 1, 1, host_props, N(host_props)},
-    {OCS_CLASS_DOMAIN, 1, 1, "Backend,InstanceID", "Address", 0, 0, domain_props, N(domain_props)},
+    {OCS_CLASS_DOMAIN, 1, 0, "InstanceID", "Address", 0, 0, domain_props, N(domain_props)},
     {OCS_CLASS_POOL, 1, 0, "InstanceID", "PoolFQDN", 0, 0, pool_props, N(pool_props)},
     {OCS_CLASS_CERT, 0, 0, "", "Thumbprint", 0, 1, cert_props, N(cert_props)},
     {OCS_CLASS_FIPS, 0, 0, "", "Enabled", 0, 1, fips_props, N(fips_props)},
