@@ -63,6 +63,27 @@ enum ofd_code wmi_put_uint32(IWbemClassObject *o, const char *prop, uint32_t v, 
 /* Puts a string (UTF-8) into a property or parameter. */
 enum ofd_code wmi_put_string(IWbemClassObject *o, const char *prop, const char *v, ofd_err *e);
 
+/* Instances. wmi_spawn: a new, empty instance of cls (GetObject of the class, then
+ * SpawnInstance). wmi_get_object: the object at an object path (OFD_E_NOTFOUND when
+ * there is none). wmi_put_instance: PutInstance with flags (WBEM_FLAG_CREATE_ONLY,
+ * WBEM_FLAG_UPDATE_ONLY); `what` names the object in messages; WBEM_E_ALREADY_EXISTS
+ * gives OFD_E_CONFLICT, WBEM_E_NOT_FOUND OFD_E_NOTFOUND. wmi_delete_instance: by object
+ * path. The caller releases objects it gets. */
+enum ofd_code wmi_spawn(wmi_session *s, const char *cls, IWbemClassObject **out, ofd_err *e);
+enum ofd_code wmi_get_object(wmi_session *s, const char *path, IWbemClassObject **out, ofd_err *e);
+enum ofd_code wmi_put_instance(wmi_session *s, IWbemClassObject *inst, long flags, const char *what, ofd_err *e);
+enum ofd_code wmi_delete_instance(wmi_session *s, const char *path, ofd_err *e);
+
+/* Puts a VARIANT (the caller's, not cleared here) into a property. */
+enum ofd_code wmi_put_variant(IWbemClassObject *o, const char *prop, VARIANT *v, ofd_err *e);
+
+/* An object path, cls.k1="v1",k2="v2", values escaped as object paths want. Malloc'ed
+ * UTF-8; NULL on out of memory. */
+char *wmi_object_path(const char *cls, const char *const *keys, const char *const *values, size_t n);
+
+/* PutInstance and DeleteInstance calls this session made. */
+unsigned long wmi_write_count(const wmi_session *s);
+
 /* How many WMI calls this session made (queries, gets, puts, deletes, methods):
  * benchmarks and tests count them. */
 unsigned long wmi_call_count(const wmi_session *s);

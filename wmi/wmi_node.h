@@ -9,6 +9,7 @@
 #include <wbemidl.h>
 
 #include "node.h"
+#include "wmi.h"
 
 struct wmi_node_config {
     /* The OCS provider: NULL connects to ROOT\CIMV2 of this machine; tests hand in
@@ -16,9 +17,16 @@ struct wmi_node_config {
     IWbemServices *svc;
     /* This server's FQDN; NULL asks Windows (GetComputerNameEx, DNS full name). */
     const char *fqdn;
-    /* File holding what ocsfed created on this server; NULL: none recorded. */
+    /* File holding what ocsfed created on this server (and a restart left for the
+     * maintenance window); NULL: nothing can be written. */
     const char *owned_path;
+    /* How long a Front End restart may take (R19); 0: 180 s. */
+    uint32_t restart_timeout_ms;
 };
+
+/* The WMI session to the OCS provider of a node wmi_node_open made (calls and writes
+ * are counted there); NULL for another kind of node. */
+struct wmi_session *wmi_node_session(const struct node *n);
 
 /* Opens the node. On OFD_OK *out reads this server (close with node_close). */
 enum ofd_code wmi_node_open(const struct wmi_node_config *cfg, struct node *out, ofd_err *e);

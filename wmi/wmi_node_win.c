@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "cs_store.h"
+#include "fsutil.h"
 #include "error_win.h"
 #include "ocs_model.h"
 #include "strbuf.h"
@@ -16,10 +17,12 @@
 #include "wmi_service.h"
 
 struct wnode {
-    wmi_session *s;
+    wmi_session *s;      /* the OCS provider (ROOT\CIMV2, or the stand-in in tests) */
+    wmi_session *reg;    /* ROOT\DEFAULT for StdRegProv (R12), opened on first use */
     struct wmi_os os;
     struct node_identity id;
     char *owned_path;
+    uint32_t restart_timeout_ms;
 };
 
 static enum ofd_code oom(ofd_err *e)
@@ -352,6 +355,7 @@ static enum ofd_code wn_owned(void *ctx, struct node_owned *out, ofd_err *e)
         rc = oom(e);
         goto out;
     }
+    o.restart_pending = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "restart_pending"));
     cJSON_ArrayForEach(it, arr) {
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "class"), *k = cJSON_GetObjectItemCaseSensitive(it, "key");
 
@@ -383,9 +387,336 @@ static void wn_close(void *ctx)
     if (!n)
         return;
     wmi_close(n->s);
+    wmi_close(n->reg);
     node_identity_free(&n->id);
     free(n->owned_path);
     free(n);
+}
+
+
+/* ---- the write interface ---- */
+
+/* Puts v into property name of o as the class map types it; a string with s == NULL
+ * is VT_NULL (the property not set). */
+static enum ofd_code put_value(IWbemClassObject *o, const struct ocs_class_def *def, const char *name,
+                               const struct node_value *v, ofd_err *e)
+{
+    const struct ocs_prop_def *pd = ocs_prop_find(def, name);
+    VARIANT var;
+    SAFEARRAY *sa = NULL;
+    void *data = NULL;
+    LONG i;
+    enum ofd_code rc;
+
+    VariantInit(&var);
+    if (!pd) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "%s.%s is not in the class map (agent/ocs_model.c)", def->name, name);
+        goto out;
+    }
+    if (v->type == OCS_STRING && !v->s) {
+        V_VT(&var) = VT_NULL;
+    } else if (v->type != pd->type) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "%s.%s is a %s in the class map, not a %s", def->name, name,
+                         ocs_type_name(pd->type), ocs_type_name(v->type));
+        goto out;
+    } else {
+        switch (pd->type) {
+        case OCS_STRING:
+            V_VT(&var) = VT_BSTR;
+            {
+                wchar_t *w = ofd_utf8_to_wide(v->s);
+                V_BSTR(&var) = w ? SysAllocString(w) : NULL;
+                free(w);
+            }
+            if (!V_BSTR(&var)) {
+                rc = ofd_err_set(e, OFD_E_INVALID, "%s.%s: not valid UTF-8 (or out of memory)", def->name, name);
+                goto out;
+            }
+            break;
+        case OCS_UINT32:
+            /* VT_I4 as Windows documents, VT_UI4 where a provider insists (Wine). */
+            rc = wmi_put_uint32(o, name, v->u, e);
+            goto out;
+        case OCS_BOOLEAN:
+            V_VT(&var) = VT_BOOL;
+            V_BOOL(&var) = v->b ? VARIANT_TRUE : VARIANT_FALSE;
+            break;
+        case OCS_UINT8_ARRAY:
+            if (!(sa = SafeArrayCreateVector(VT_UI1, 0, (ULONG)v->nbytes))
+                || (v->nbytes && FAILED(SafeArrayAccessData(sa, &data)))) {
+                rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+                goto out;
+            }
+            if (v->nbytes) {
+                memcpy(data, v->bytes, v->nbytes);
+                SafeArrayUnaccessData(sa);
+            }
+            V_VT(&var) = VT_ARRAY | VT_UI1;
+            V_ARRAY(&var) = sa;
+            sa = NULL;
+            break;
+        case OCS_STRING_ARRAY:
+            if (!(sa = SafeArrayCreateVector(VT_BSTR, 0, (ULONG)v->nstrs))) {
+                rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+                goto out;
+            }
+            for (i = 0; i < (LONG)v->nstrs; i++) {
+                wchar_t *w = ofd_utf8_to_wide(v->strs[i]);
+                BSTR b = w ? SysAllocString(w) : NULL;
+                HRESULT hr = b ? SafeArrayPutElement(sa, &i, b) : E_OUTOFMEMORY; /* copies b */
+
+                free(w);
+                SysFreeString(b);
+                if (FAILED(hr)) {
+                    rc = ofd_err_set(e, OFD_E_NOMEM, "%s.%s: out of memory", def->name, name);
+                    goto out;
+                }
+            }
+            V_VT(&var) = VT_ARRAY | VT_BSTR;
+            V_ARRAY(&var) = sa;
+            sa = NULL;
+            break;
+        }
+    }
+    if ((rc = wmi_put_variant(o, name, &var, e)) != OFD_OK)
+        ofd_err_prefix(e, "%s", def->name);
+out:
+    if (sa)
+        SafeArrayDestroy(sa);
+    VariantClear(&var);
+    return rc;
+}
+
+static const struct ocs_class_def *writable_class(const char *cls, ofd_err *e)
+{
+    const struct ocs_class_def *def = ocs_class_find(cls);
+
+    if (!def || !def->wmi) {
+        ofd_err_set(e, OFD_E_INVALID, "%s is not an OCS WMI class the class map knows", cls);
+        return NULL;
+    }
+    return def;
+}
+
+/* The object path of the instance of def with InstanceID id: its WMI keys, Backend
+ * being this pool's. Malloc'ed, or NULL with e set. */
+static char *instance_path(const struct wnode *n, const struct ocs_class_def *def, const char *id, ofd_err *e)
+{
+    const char *keys[2], *values[2];
+    size_t k = 0;
+    char *path;
+
+    if (def->pool_scoped) {
+        if (!n->id.backend) {
+            ofd_err_set(e, OFD_E_NOTFOUND, "%s is kept per pool, and this server's pool (its Backend) was not found",
+                        def->name);
+            return NULL;
+        }
+        keys[k] = "Backend";
+        values[k++] = n->id.backend;
+    }
+    keys[k] = "InstanceID";
+    values[k++] = id;
+    if (!(path = wmi_object_path(def->name, keys, values, k)))
+        oom(e);
+    return path;
+}
+
+/* A new braced GUID, the form OCS's InstanceIDs have. */
+static enum ofd_code new_instance_id(char out[40], ofd_err *e)
+{
+    GUID g;
+    wchar_t w[40];
+    char *u;
+    HRESULT hr;
+
+    if (FAILED(hr = CoCreateGuid(&g)))
+        return ofd_err_hresult(e, hr, "CoCreateGuid");
+    if (!StringFromGUID2(&g, w, 40) || !(u = ofd_wide_to_utf8(w)))
+        return oom(e);
+    snprintf(out, 40, "%s", u);
+    free(u);
+    return OFD_OK;
+}
+
+/* Creates the instance with InstanceID given, or a new GUID: whether the R2 provider
+ * takes a caller's InstanceID is UNCONFIRMED (docs/ocs-wmi-notes.md); if it made its
+ * own, the read-back after the write says so and the apply is undone. */
+static enum ofd_code wn_create_instance(void *ctx, const struct node_instance *inst, char **instance_id, ofd_err *e)
+{
+    struct wnode *n = ctx;
+    const struct ocs_class_def *def;
+    const struct node_value *given = node_instance_get(inst, "InstanceID");
+    IWbemClassObject *o = NULL;
+    struct node_value idv;
+    char id[40], *what = NULL, *ret = NULL;
+    size_t i;
+    enum ofd_code rc;
+
+    memset(&idv, 0, sizeof(idv));
+    if (!(def = writable_class(inst->cls, e))) {
+        rc = e->code;
+        goto out;
+    }
+    if (given && (given->type != OCS_STRING || !given->s || strlen(given->s) >= sizeof(id))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "%s: InstanceID must be a braced GUID string", def->name);
+        goto out;
+    }
+    if (given)
+        snprintf(id, sizeof(id), "%s", given->s);
+    else if ((rc = new_instance_id(id, e)) != OFD_OK)
+        goto out;
+    if ((rc = wmi_spawn(n->s, def->name, &o, e)) != OFD_OK)
+        goto out;
+    for (i = 0; i < inst->nprops; i++) {
+        if (!ofd_strcasecmp(inst->props[i].name, "InstanceID"))
+            continue;
+        if ((rc = put_value(o, def, inst->props[i].name, &inst->props[i].v, e)) != OFD_OK)
+            goto out;
+    }
+    if (def->pool_scoped && !node_instance_get(inst, "Backend")) {
+        if (!n->id.backend) {
+            rc = ofd_err_set(e, OFD_E_NOTFOUND, "%s is kept per pool, and this server's pool was not found", def->name);
+            goto out;
+        }
+        if ((rc = wmi_put_string(o, "Backend", n->id.backend, e)) != OFD_OK)
+            goto out;
+    }
+    idv.type = OCS_STRING;
+    idv.s = id;
+    if ((rc = put_value(o, def, "InstanceID", &idv, e)) != OFD_OK)
+        goto out;
+    if (!(what = instance_path(n, def, id, e)) || !(ret = ofd_strdup(id))) {
+        rc = what ? oom(e) : e->code;
+        goto out;
+    }
+    if ((rc = wmi_put_instance(n->s, o, WBEM_FLAG_CREATE_ONLY, what, e)) != OFD_OK)
+        goto out;
+    *instance_id = ret;
+    ret = NULL;
+out:
+    if (o)
+        IWbemClassObject_Release(o);
+    free(what);
+    free(ret);
+    return rc;
+}
+
+static enum ofd_code wn_update_instance(void *ctx, const char *cls, const char *instance_id,
+                                        const struct node_instance *props, ofd_err *e)
+{
+    struct wnode *n = ctx;
+    const struct ocs_class_def *def;
+    IWbemClassObject *o = NULL;
+    char *path = NULL;
+    size_t i;
+    enum ofd_code rc;
+
+    if (!(def = writable_class(cls, e)) || !(path = instance_path(n, def, instance_id, e))) {
+        rc = e->code;
+        goto out;
+    }
+    if ((rc = wmi_get_object(n->s, path, &o, e)) != OFD_OK)
+        goto out;
+    for (i = 0; i < props->nprops; i++) {
+        if (!ofd_strcasecmp(props->props[i].name, "InstanceID") || !ofd_strcasecmp(props->props[i].name, "Backend")) {
+            rc = ofd_err_set(e, OFD_E_INVALID, "%s.%s is a key: it cannot be updated", cls, props->props[i].name);
+            goto out;
+        }
+        if ((rc = put_value(o, def, props->props[i].name, &props->props[i].v, e)) != OFD_OK)
+            goto out;
+    }
+    rc = wmi_put_instance(n->s, o, WBEM_FLAG_UPDATE_ONLY, path, e);
+out:
+    if (o)
+        IWbemClassObject_Release(o);
+    free(path);
+    return rc;
+}
+
+static enum ofd_code wn_delete_instance(void *ctx, const char *cls, const char *instance_id, ofd_err *e)
+{
+    struct wnode *n = ctx;
+    const struct ocs_class_def *def;
+    char *path = NULL;
+    enum ofd_code rc;
+
+    if (!(def = writable_class(cls, e)) || !(path = instance_path(n, def, instance_id, e)))
+        return e->code;
+    rc = wmi_delete_instance(n->s, path, e);
+    free(path);
+    return rc;
+}
+
+static enum ofd_code wn_add_certificate(void *ctx, const char *store, const unsigned char *der, size_t len,
+                                        ofd_err *e)
+{
+    int added = 0;
+
+    (void)ctx;
+    return cs_store_add(store, der, len, &added, e);
+}
+
+static enum ofd_code wn_remove_certificate(void *ctx, const char *store, const unsigned char tp[20], ofd_err *e)
+{
+    int removed = 0;
+
+    (void)ctx;
+    return cs_store_remove(store, tp, &removed, e);
+}
+
+static enum ofd_code wn_set_fips(void *ctx, int enabled, ofd_err *e)
+{
+    struct wnode *n = ctx;
+    enum ofd_code rc;
+
+    /* StdRegProv lives in ROOT\DEFAULT, not with OCS's classes. */
+    if (!n->reg && (rc = wmi_open("ROOT\\DEFAULT", &n->reg, e)) != OFD_OK)
+        return rc;
+    return wmi_fips_set(n->reg, &n->os, enabled, e);
+}
+
+static enum ofd_code wn_restart_service(void *ctx, const char *name, ofd_err *e)
+{
+    struct wnode *n = ctx;
+    uint32_t pid = 0;
+
+    return wmi_service_restart(name, n->restart_timeout_ms, &pid, e);
+}
+
+static enum ofd_code wn_set_owned(void *ctx, const struct node_owned *owned, ofd_err *e)
+{
+    struct wnode *n = ctx;
+    cJSON *root = NULL, *arr, *x;
+    char *text = NULL;
+    size_t i;
+    enum ofd_code rc;
+
+    if (!n->owned_path) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "no file is configured for the record of what ocsfed owns");
+        goto out;
+    }
+    if (!(root = cJSON_CreateObject()) || !(arr = cJSON_AddArrayToObject(root, "owned"))
+        || (owned->restart_pending && !cJSON_AddTrueToObject(root, "restart_pending"))) {
+        rc = oom(e);
+        goto out;
+    }
+    for (i = 0; i < owned->n; i++) {
+        if (!(x = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, x)
+            || !cJSON_AddStringToObject(x, "class", owned->v[i].cls) || !cJSON_AddStringToObject(x, "key", owned->v[i].key)) {
+            rc = oom(e);
+            goto out;
+        }
+    }
+    if (!(text = cJSON_Print(root))) {
+        rc = oom(e);
+        goto out;
+    }
+    rc = ofd_write_file_atomic(n->owned_path, text, strlen(text), e);
+out:
+    cJSON_free(text);
+    cJSON_Delete(root);
+    return rc;
 }
 
 static const struct node_ops wmi_node_ops = {
@@ -396,7 +727,16 @@ static const struct node_ops wmi_node_ops = {
     .fips = wn_fips,
     .service_state = wn_service_state,
     .owned = wn_owned,
+    .resolve = NULL,
     .close = wn_close,
+    .create_instance = wn_create_instance,
+    .update_instance = wn_update_instance,
+    .delete_instance = wn_delete_instance,
+    .add_certificate = wn_add_certificate,
+    .remove_certificate = wn_remove_certificate,
+    .set_fips = wn_set_fips,
+    .restart_service = wn_restart_service,
+    .set_owned = wn_set_owned,
 };
 
 /* Pool discovery: the MSFT_SIPPoolSetting whose member list holds this server. */
@@ -455,6 +795,8 @@ enum ofd_code wmi_node_open(const struct wmi_node_config *cfg, struct node *out,
         rc = oom(e);
         goto out;
     }
+    /* The Front End takes a while to stop and start on a busy pool. */
+    n->restart_timeout_ms = cfg->restart_timeout_ms ? cfg->restart_timeout_ms : 180000;
     rc = cfg->svc ? wmi_open_services(cfg->svc, &n->s, e) : wmi_open("ROOT\\CIMV2", &n->s, e);
     if (rc != OFD_OK)
         goto out;
@@ -485,4 +827,9 @@ enum ofd_code wmi_node_open(const struct wmi_node_config *cfg, struct node *out,
 out:
     wn_close(n);
     return rc;
+}
+
+struct wmi_session *wmi_node_session(const struct node *n)
+{
+    return n && n->ops == &wmi_node_ops ? ((struct wnode *)n->ctx)->s : NULL;
 }

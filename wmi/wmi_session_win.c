@@ -5,11 +5,13 @@
 #include <stdlib.h>
 
 #include "error_win.h"
+#include "strbuf.h"
 
 struct wmi_session {
     IWbemServices *svc;
     int com_initialised;  /* this session called CoInitializeEx and must undo it */
     unsigned long calls;
+    unsigned long writes;  /* PutInstance and DeleteInstance */
 };
 
 static enum ofd_code com_init(int *initialised, ofd_err *e)
@@ -419,4 +421,159 @@ out:
     free(wpath);
     free(wmeth);
     return rc;
+}
+
+/* ---- instances: spawn, get, put, delete ---- */
+
+/* A BSTR from UTF-8; NULL on bad UTF-8 or out of memory. */
+static BSTR bstr_utf8(const char *s)
+{
+    wchar_t *w = ofd_utf8_to_wide(s);
+    BSTR b = w ? SysAllocString(w) : NULL;
+
+    free(w);
+    return b;
+}
+
+enum ofd_code wmi_spawn(wmi_session *s, const char *cls, IWbemClassObject **out, ofd_err *e)
+{
+    IWbemClassObject *def = NULL;
+    BSTR bcls = NULL;
+    HRESULT hr;
+    enum ofd_code rc;
+
+    *out = NULL;
+    if (!(bcls = bstr_utf8(cls))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "WMI class name '%s' is not valid UTF-8 (or out of memory)", cls);
+        goto out;
+    }
+    s->calls++;
+    hr = IWbemServices_GetObject(s->svc, bcls, 0, NULL, &def, NULL);
+    if (FAILED(hr)) {
+        rc = ofd_err_hresult(e, hr, "WMI class %s (is OCS 2007 R2 installed on this server?)", cls);
+        goto out;
+    }
+    hr = IWbemClassObject_SpawnInstance(def, 0, out);
+    if (FAILED(hr)) {
+        *out = NULL;
+        rc = ofd_err_hresult(e, hr, "a new instance of WMI class %s", cls);
+        goto out;
+    }
+    rc = OFD_OK;
+out:
+    if (def)
+        IWbemClassObject_Release(def);
+    SysFreeString(bcls);
+    return rc;
+}
+
+enum ofd_code wmi_get_object(wmi_session *s, const char *path, IWbemClassObject **out, ofd_err *e)
+{
+    BSTR bpath = NULL;
+    HRESULT hr;
+    enum ofd_code rc;
+
+    *out = NULL;
+    if (!(bpath = bstr_utf8(path))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "WMI object path '%s' is not valid UTF-8 (or out of memory)", path);
+        goto out;
+    }
+    s->calls++;
+    hr = IWbemServices_GetObject(s->svc, bpath, 0, NULL, out, NULL);
+    if (FAILED(hr)) {
+        *out = NULL;
+        rc = hr == (HRESULT)WBEM_E_NOT_FOUND ? ofd_err_set(e, OFD_E_NOTFOUND, "WMI object %s does not exist", path)
+                                             : ofd_err_hresult(e, hr, "WMI object %s", path);
+        goto out;
+    }
+    rc = OFD_OK;
+out:
+    SysFreeString(bpath);
+    return rc;
+}
+
+enum ofd_code wmi_put_instance(wmi_session *s, IWbemClassObject *inst, long flags, const char *what, ofd_err *e)
+{
+    HRESULT hr;
+
+    s->calls++;
+    s->writes++;
+    hr = IWbemServices_PutInstance(s->svc, inst, flags, NULL, NULL);
+    if (hr == (HRESULT)WBEM_E_ALREADY_EXISTS)
+        return ofd_err_set(e, OFD_E_CONFLICT, "%s exists already (WBEM_E_ALREADY_EXISTS)", what);
+    if (hr == (HRESULT)WBEM_E_NOT_FOUND)
+        return ofd_err_set(e, OFD_E_NOTFOUND, "%s does not exist (WBEM_E_NOT_FOUND)", what);
+    if (FAILED(hr))
+        return ofd_err_hresult(e, hr, "writing %s", what);
+    return OFD_OK;
+}
+
+enum ofd_code wmi_delete_instance(wmi_session *s, const char *path, ofd_err *e)
+{
+    BSTR bpath = NULL;
+    HRESULT hr;
+    enum ofd_code rc;
+
+    if (!(bpath = bstr_utf8(path))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "WMI object path '%s' is not valid UTF-8 (or out of memory)", path);
+        goto out;
+    }
+    s->calls++;
+    s->writes++;
+    hr = IWbemServices_DeleteInstance(s->svc, bpath, 0, NULL, NULL);
+    if (hr == (HRESULT)WBEM_E_NOT_FOUND)
+        rc = ofd_err_set(e, OFD_E_NOTFOUND, "WMI object %s does not exist", path);
+    else if (FAILED(hr))
+        rc = ofd_err_hresult(e, hr, "deleting WMI object %s", path);
+    else
+        rc = OFD_OK;
+out:
+    SysFreeString(bpath);
+    return rc;
+}
+
+enum ofd_code wmi_put_variant(IWbemClassObject *o, const char *prop, VARIANT *v, ofd_err *e)
+{
+    wchar_t *wp = NULL;
+    HRESULT hr;
+    enum ofd_code rc;
+
+    if (!(wp = ofd_utf8_to_wide(prop))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "property name '%s' is not valid UTF-8", prop);
+        goto out;
+    }
+    hr = IWbemClassObject_Put(o, wp, 0, v, 0);
+    if (FAILED(hr)) {
+        rc = ofd_err_hresult(e, hr, "setting WMI property %s (VARIANT type 0x%x)", prop, (unsigned)V_VT(v));
+        goto out;
+    }
+    rc = OFD_OK;
+out:
+    free(wp);
+    return rc;
+}
+
+char *wmi_object_path(const char *cls, const char *const *keys, const char *const *values, size_t n)
+{
+    struct strbuf b = {0};
+    const char *p;
+    size_t i;
+
+    sb_append(&b, cls);
+    for (i = 0; i < n; i++) {
+        sb_printf(&b, "%c%s=\"", i ? ',' : '.', keys[i]);
+        /* Inside an object path's quoted value, backslash and quote are escaped. */
+        for (p = values[i]; *p; p++) {
+            if (*p == '\\' || *p == '"')
+                sb_appendc(&b, '\\');
+            sb_appendc(&b, *p);
+        }
+        sb_appendc(&b, '"');
+    }
+    return sb_take(&b);
+}
+
+unsigned long wmi_write_count(const wmi_session *s)
+{
+    return s ? s->writes : 0;
 }

@@ -1,0 +1,561 @@
+/* The WMI node (wmi/wmi_node_win.c) under Wine: OCS's classes through the stand-in at
+ * the IWbemServices seam, everything else real (Wine's certificate stores, registry
+ * through StdRegProv, SCM).
+ *  - the class map round-trips every property of every OCS class: create, read back,
+ *    update, set to NULL, delete;
+ *  - the example TLS manifest planned against the stand-in (seeded with the example
+ *    front end) gives the same plan as against the simulated node; the apply makes one
+ *    WMI write per WMI change and a second apply makes none;
+ *  - a fault in the middle of the apply is rolled back through WMI;
+ *  - after each test the stand-in has no outstanding COM reference.
+ * Argument: the examples/ folder. */
+#define COBJMACROS
+#include <windows.h>
+#include <oleauto.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "apply.h"
+#include "cs_store.h"
+#include "error_win.h"
+#include "fsutil.h"
+#include "manifest.h"
+#include "node_fault.h"
+#include "ocs_model.h"
+#include "ocs_standin.h"
+#include "plan.h"
+#include "simnode.h"
+#include "strbuf.h"
+#include "wmi.h"
+#include "wmi_fips.h"
+#include "wmi_node.h"
+
+#define NOW 1796000000LL /* 2026-11-29 (a Sunday, 03:33 UTC): certificates valid */
+#define OWNED "wmi_owned.json"
+#define JOURNAL "wmi_journal.jsonl"
+
+static const char *examples;
+
+/* ---- seeding the stand-in through raw COM, independently of the agent's writer ---- */
+
+static void put(IWbemClassObject *o, const char *name, VARIANT *v)
+{
+    wchar_t *w = ofd_utf8_to_wide(name);
+
+    assert_non_null(w);
+    if (FAILED(IWbemClassObject_Put(o, w, 0, v, 0)))
+        fail_msg("seeding: Put %s failed", name);
+    free(w);
+    VariantClear(v);
+}
+
+static void to_variant(const struct node_value *nv, VARIANT *v)
+{
+    SAFEARRAY *sa;
+    LONG i;
+
+    VariantInit(v);
+    switch (nv->type) {
+    case OCS_STRING: {
+        wchar_t *w = ofd_utf8_to_wide(nv->s);
+        V_VT(v) = VT_BSTR;
+        V_BSTR(v) = SysAllocString(w);
+        free(w);
+        break;
+    }
+    case OCS_UINT32:
+        V_VT(v) = VT_I4;
+        V_I4(v) = (LONG)nv->u;
+        break;
+    case OCS_BOOLEAN:
+        V_VT(v) = VT_BOOL;
+        V_BOOL(v) = nv->b ? VARIANT_TRUE : VARIANT_FALSE;
+        break;
+    case OCS_UINT8_ARRAY:
+        sa = SafeArrayCreateVector(VT_UI1, 0, (ULONG)nv->nbytes);
+        for (i = 0; i < (LONG)nv->nbytes; i++)
+            SafeArrayPutElement(sa, &i, &nv->bytes[i]);
+        V_VT(v) = VT_ARRAY | VT_UI1;
+        V_ARRAY(v) = sa;
+        break;
+    case OCS_STRING_ARRAY:
+        sa = SafeArrayCreateVector(VT_BSTR, 0, (ULONG)nv->nstrs);
+        for (i = 0; i < (LONG)nv->nstrs; i++) {
+            wchar_t *w = ofd_utf8_to_wide(nv->strs[i]);
+            BSTR b = SysAllocString(w);
+            SafeArrayPutElement(sa, &i, b);
+            SysFreeString(b);
+            free(w);
+        }
+        V_VT(v) = VT_ARRAY | VT_BSTR;
+        V_ARRAY(v) = sa;
+        break;
+    }
+}
+
+static void seed_instance(IWbemServices *svc, const struct node_instance *in, const char *backend, int pool_scoped)
+{
+    IWbemClassObject *cls = NULL, *o = NULL;
+    wchar_t *wc = ofd_utf8_to_wide(in->cls);
+    BSTR bc = SysAllocString(wc);
+    VARIANT v;
+    size_t i;
+
+    assert_true(SUCCEEDED(IWbemServices_GetObject(svc, bc, 0, NULL, &cls, NULL)));
+    assert_true(SUCCEEDED(IWbemClassObject_SpawnInstance(cls, 0, &o)));
+    for (i = 0; i < in->nprops; i++) {
+        to_variant(&in->props[i].v, &v);
+        put(o, in->props[i].name, &v);
+    }
+    if (pool_scoped && !node_instance_get(in, "Backend")) {
+        struct node_value b = {OCS_STRING, (char *)backend, 0, 0, NULL, 0, NULL, 0};
+        to_variant(&b, &v);
+        put(o, "Backend", &v);
+    }
+    if (FAILED(IWbemServices_PutInstance(svc, o, WBEM_FLAG_CREATE_ONLY, NULL, NULL)))
+        fail_msg("seeding %s failed", in->cls);
+    IWbemClassObject_Release(o);
+    IWbemClassObject_Release(cls);
+    SysFreeString(bc);
+    free(wc);
+}
+
+/* The stand-in, Wine's stores and FIPS policy made to hold what the simulated node
+ * file holds. */
+static void seed_from_sim(struct ocs_standin *st, const char *sim_path)
+{
+    struct node sim = {0};
+    struct node_identity id = {0};
+    struct node_instances l = {0};
+    struct node_certs c = {0};
+    static const char *const stores[] = {"Root", "CA", "My"};
+    wmi_session *reg = NULL;
+    struct wmi_os os;
+    size_t i, k;
+    int fips = 0, added;
+    ofd_err e;
+
+    assert_int_equal(simnode_open(sim_path, &sim, &e), OFD_OK);
+    assert_int_equal(sim.ops->identity(sim.ctx, &id, &e), OFD_OK);
+    for (k = 0; k < ocs_class_count(); k++) {
+        const struct ocs_class_def *def = ocs_class_at(k);
+        if (!def->wmi)
+            continue;
+        assert_int_equal(sim.ops->instances(sim.ctx, def->name, &l, &e), OFD_OK);
+        for (i = 0; i < l.n; i++)
+            seed_instance(ocs_standin_services(st), &l.v[i], id.backend, def->pool_scoped);
+        node_instances_free(&l);
+    }
+    for (k = 0; k < 3; k++) {
+        assert_int_equal(sim.ops->certificates(sim.ctx, stores[k], &c, &e), OFD_OK);
+        for (i = 0; i < c.n; i++)
+            if (c.v[i].der)
+                assert_int_equal(cs_store_add(stores[k], c.v[i].der, c.v[i].der_len, &added, &e), OFD_OK);
+        node_certs_free(&c);
+    }
+    assert_int_equal(sim.ops->fips(sim.ctx, &fips, &e), OFD_OK);
+    assert_int_equal(wmi_os_version(&os, &e), OFD_OK);
+    assert_int_equal(wmi_open("ROOT\\DEFAULT", &reg, &e), OFD_OK);
+    assert_int_equal(wmi_fips_set(reg, &os, fips, &e), OFD_OK);
+    wmi_close(reg);
+    node_identity_free(&id);
+    node_close(&sim);
+    ocs_standin_reset_counts(st);
+}
+
+static void open_wmi_node(struct ocs_standin *st, struct node *n)
+{
+    struct wmi_node_config cfg;
+    ofd_err e;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.svc = ocs_standin_services(st);
+    cfg.fqdn = "fe1.example.com";
+    cfg.owned_path = OWNED;
+    if (wmi_node_open(&cfg, n, &e) != OFD_OK)
+        fail_msg("wmi_node_open: %s", e.msg);
+}
+
+static struct ocs_standin *standin_with_pool(void)
+{
+    struct ocs_standin *st = ocs_standin_new();
+    char path[1024];
+
+    assert_non_null(st);
+    snprintf(path, sizeof(path), "%s/nodes/fe1-enterprise.json", examples);
+    seed_from_sim(st, path);
+    remove(OWNED);
+    remove(JOURNAL);
+    return st;
+}
+
+static void standin_done(struct ocs_standin *st)
+{
+    long refs = ocs_standin_outstanding(st);
+
+    if (refs)
+        print_error("the stand-in has %ld outstanding COM references\n", refs);
+    assert_int_equal(refs, 0);
+    ocs_standin_free(st);
+}
+
+/* ---- the class map round trip ---- */
+
+/* A sample value of type t; variant picks one of two. */
+static void sample(enum ocs_type t, int variant, struct node_value *v)
+{
+    static const unsigned char b1[] = {0x30, 0x00, 0xff, 0x7f}, b2[] = {0x01};
+    static char s1[] = "first", s2[] = "second", a1[] = "fe1.example.com", a2[] = "fe2.example.com";
+    static char *strs[] = {a1, a2};
+
+    memset(v, 0, sizeof(*v));
+    v->type = t;
+    switch (t) {
+    case OCS_STRING: v->s = variant ? s2 : s1; break;
+    case OCS_UINT32: v->u = variant ? 4000000000u : 5061; break;
+    case OCS_BOOLEAN: v->b = !variant; break;
+    case OCS_UINT8_ARRAY:
+        v->bytes = (unsigned char *)(variant ? b2 : b1);
+        v->nbytes = variant ? sizeof(b2) : sizeof(b1);
+        break;
+    case OCS_STRING_ARRAY:
+        v->strs = strs;
+        v->nstrs = variant ? 1 : 2;
+        break;
+    }
+}
+
+static const struct node_instance *by_id(const struct node_instances *l, const char *id)
+{
+    size_t i;
+
+    for (i = 0; i < l->n; i++) {
+        const struct node_value *v = node_instance_get(&l->v[i], "InstanceID");
+        if (v && v->s && !strcmp(v->s, id))
+            return &l->v[i];
+    }
+    return NULL;
+}
+
+static int is_key(const char *name)
+{
+    return !ofd_strcasecmp(name, "InstanceID") || !ofd_strcasecmp(name, "Backend");
+}
+
+static void class_map_round_trips_every_property(void **state)
+{
+    struct ocs_standin *st = standin_with_pool();
+    struct ocs_standin_counts cnt;
+    struct node n = {0};
+    size_t k, i, classes = 0;
+    ofd_err e;
+
+    (void)state;
+    open_wmi_node(st, &n);
+    for (k = 0; k < ocs_class_count(); k++) {
+        const struct ocs_class_def *def = ocs_class_at(k);
+        struct node_instance inst = {0}, upd = {0}, unset = {0};
+        struct node_instances l = {0};
+        const struct node_instance *got;
+        struct node_value v;
+        char *id = NULL;
+        size_t before;
+
+        if (!def->wmi)
+            continue;
+        classes++;
+        assert_int_equal(n.ops->instances(n.ctx, def->name, &l, &e), OFD_OK);
+        before = l.n;
+        node_instances_free(&l);
+        assert_non_null(inst.cls = ofd_strdup(def->name));
+        for (i = 0; i < def->nprops; i++) {
+            struct node_value c;
+            if (is_key(def->props[i].name))
+                continue;
+            sample(def->props[i].type, 0, &v);
+            assert_int_equal(node_value_copy(&c, &v), OFD_OK);
+            assert_int_equal(node_instance_add(&inst, def->props[i].name, &c), OFD_OK);
+            sample(def->props[i].type, 1, &v);
+            assert_int_equal(node_value_copy(&c, &v), OFD_OK);
+            assert_int_equal(node_instance_add(&upd, def->props[i].name, &c), OFD_OK);
+        }
+        /* Create: every property reads back as written. */
+        if (n.ops->create_instance(n.ctx, &inst, &id, &e) != OFD_OK)
+            fail_msg("create %s: %s", def->name, e.msg);
+        assert_int_equal(n.ops->instances(n.ctx, def->name, &l, &e), OFD_OK);
+        assert_int_equal(l.n, before + 1);
+        assert_non_null(got = by_id(&l, id));
+        for (i = 0; i < inst.nprops; i++) {
+            const struct node_value *r = node_instance_get(got, inst.props[i].name);
+            if (!r || !node_value_equal(r, &inst.props[i].v))
+                fail_msg("%s.%s does not read back as created", def->name, inst.props[i].name);
+        }
+        if (def->pool_scoped)
+            assert_string_equal(node_instance_get(got, "Backend")->s, "sql1.example.com\\rtc");
+        node_instances_free(&l);
+        /* Update every property to another value. */
+        if (n.ops->update_instance(n.ctx, def->name, id, &upd, &e) != OFD_OK)
+            fail_msg("update %s: %s", def->name, e.msg);
+        assert_int_equal(n.ops->instances(n.ctx, def->name, &l, &e), OFD_OK);
+        assert_non_null(got = by_id(&l, id));
+        for (i = 0; i < upd.nprops; i++) {
+            const struct node_value *r = node_instance_get(got, upd.props[i].name);
+            if (!r || !node_value_equal(r, &upd.props[i].v))
+                fail_msg("%s.%s does not read back as updated", def->name, upd.props[i].name);
+        }
+        node_instances_free(&l);
+        /* A string set to NULL is no longer there (how an undo takes a property back). */
+        for (i = 0; i < upd.nprops; i++)
+            if (upd.props[i].v.type == OCS_STRING) {
+                struct node_value null_value = {OCS_STRING, NULL, 0, 0, NULL, 0, NULL, 0};
+                assert_int_equal(node_instance_add(&unset, upd.props[i].name, &null_value), OFD_OK);
+                break;
+            }
+        if (unset.nprops) {
+            assert_int_equal(n.ops->update_instance(n.ctx, def->name, id, &unset, &e), OFD_OK);
+            assert_int_equal(n.ops->instances(n.ctx, def->name, &l, &e), OFD_OK);
+            assert_null(node_instance_get(by_id(&l, id), unset.props[0].name));
+            node_instances_free(&l);
+        }
+        /* Delete: gone, and a second delete says so. */
+        assert_int_equal(n.ops->delete_instance(n.ctx, def->name, id, &e), OFD_OK);
+        assert_int_equal(n.ops->instances(n.ctx, def->name, &l, &e), OFD_OK);
+        assert_null(by_id(&l, id));
+        assert_int_equal(l.n, before);
+        node_instances_free(&l);
+        assert_int_equal(n.ops->delete_instance(n.ctx, def->name, id, &e), OFD_E_NOTFOUND);
+        /* A key cannot be updated; a property the class map lacks is refused by name. */
+        node_instance_free(&unset);
+        assert_int_equal(node_instance_add_string(&unset, "NoSuchProperty", "x"), OFD_OK);
+        unset.cls = ofd_strdup(def->name);
+        assert_int_equal(n.ops->create_instance(n.ctx, &unset, &id, &e), OFD_E_INVALID);
+        assert_non_null(strstr(e.msg, "NoSuchProperty is not in the class map"));
+        free(id);
+        node_instance_free(&inst);
+        node_instance_free(&upd);
+        node_instance_free(&unset);
+    }
+    assert_int_equal(classes, 5);
+    ocs_standin_counts(st, &cnt);
+    assert_int_equal(cnt.puts, 3 * classes);   /* create, update, unset a string */
+    assert_int_equal(cnt.deletes, 2 * classes);
+    node_close(&n);
+    standin_done(st);
+}
+
+/* ---- plan parity and the apply through WMI ---- */
+
+static struct manifest *load_tls_manifest(void)
+{
+    struct manifest *m = NULL;
+    struct diags d = {0};
+    char path[1024];
+    ofd_err e;
+
+    snprintf(path, sizeof(path), "%s/tls-enterprise.json", examples);
+    assert_int_equal(manifest_load(path, 0, &m, &d, &e), OFD_OK);
+    diags_free(&d);
+    return m;
+}
+
+/* The plan as comparable text: action, class, key and wanted properties per change. */
+static char *plan_text(const struct plan *p)
+{
+    struct strbuf b = {0};
+    size_t i, k;
+
+    for (i = 0; i < p->n; i++) {
+        const struct plan_change *c = &p->v[i];
+        sb_printf(&b, "%s %s %s [%s]", plan_action_name(c->action), c->cls, c->key ? c->key : "", c->rule ? c->rule : "");
+        for (k = 0; k < c->props.nprops; k++) {
+            char *t = node_value_text(&c->props.props[k].v);
+            sb_printf(&b, " %s=%s", c->props.props[k].name, t ? t : "?");
+            free(t);
+        }
+        sb_appendc(&b, '\n');
+    }
+    return sb_take(&b);
+}
+
+static size_t wmi_changes(const struct plan *p)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < p->n; i++) {
+        const struct ocs_class_def *def = ocs_class_find(p->v[i].cls);
+        n += def && def->wmi && p->v[i].action != PLAN_UNCHANGED;
+    }
+    return n;
+}
+
+static void plan_matches_the_simulated_node_and_a_second_apply_writes_nothing(void **state)
+{
+    struct ocs_standin *st = standin_with_pool();
+    struct manifest *m = load_tls_manifest();
+    struct apply_options opt = {0, JOURNAL}; /* outside the window: no restart here */
+    struct apply_result res;
+    struct ocs_standin_counts cnt;
+    struct node n = {0}, sim = {0};
+    struct plan pw, ps;
+    char src[1024], *text = NULL, *tw, *ts;
+    size_t len = 0, wmi_writes;
+    ofd_err e;
+
+    (void)state;
+    snprintf(src, sizeof(src), "%s/nodes/fe1-enterprise.json", examples);
+    assert_int_equal(ofd_read_file(src, 1u << 24, &text, &len, &e), OFD_OK);
+    assert_int_equal(ofd_write_file_atomic("wmi_sim.json", text, len, &e), OFD_OK);
+    free(text);
+    assert_int_equal(simnode_open("wmi_sim.json", &sim, &e), OFD_OK);
+    assert_int_equal(plan_make(m, &sim, NOW, &ps, &e), OFD_OK);
+    node_close(&sim);
+
+    open_wmi_node(st, &n);
+    if (plan_make(m, &n, NOW, &pw, &e) != OFD_OK)
+        fail_msg("plan against the stand-in: %s", e.msg);
+    tw = plan_text(&pw);
+    ts = plan_text(&ps);
+    if (strcmp(tw, ts))
+        print_error("plan against WMI:\n%s\nplan against the simulated node:\n%s\n", tw, ts);
+    assert_string_equal(tw, ts);
+    assert_true(wmi_changes(&pw) >= 5);
+    /* One query per class the plan reads, no write. */
+    ocs_standin_counts(st, &cnt);
+    assert_int_equal(cnt.puts + cnt.deletes, 0);
+    free(tw);
+    free(ts);
+
+    /* The apply: one WMI write per WMI change, each read back. */
+    ocs_standin_reset_counts(st);
+    if (apply_run(&pw, &n, &opt, &res, &e) != OFD_OK)
+        fail_msg("apply through WMI: [%s] %s", e.rule, e.msg);
+    ocs_standin_counts(st, &cnt);
+    wmi_writes = cnt.puts + cnt.deletes;
+    assert_int_equal(wmi_writes, wmi_changes(&pw));
+    assert_int_equal(wmi_writes, wmi_write_count(wmi_node_session(&n)));
+    assert_int_equal(res.restart_pending, 1);
+    plan_free(&pw);
+    plan_free(&ps);
+
+    /* Again: nothing to change, zero WMI writes. */
+    ocs_standin_reset_counts(st);
+    assert_int_equal(plan_make(m, &n, NOW, &pw, &e), OFD_OK);
+    assert_false(plan_has_setting_changes(&pw));
+    assert_int_equal(apply_run(&pw, &n, &opt, &res, &e), OFD_OK);
+    assert_int_equal(res.writes, 0);
+    ocs_standin_counts(st, &cnt);
+    assert_int_equal(cnt.puts + cnt.deletes, 0);
+    printf("WMI calls of a check with nothing to change: %lu queries, %lu gets, %lu writes\n", cnt.queries,
+           cnt.get_objects, cnt.puts + cnt.deletes);
+    plan_free(&pw);
+    node_close(&n);
+    manifest_free(m);
+    standin_done(st);
+}
+
+/* A fault at each WMI write of the apply: everything before it is undone through WMI
+ * and the stand-in holds what it held. */
+static void a_fault_is_rolled_back_through_wmi(void **state)
+{
+    struct manifest *m = load_tls_manifest();
+    struct apply_options opt = {0, JOURNAL};
+    struct apply_result res;
+    struct nodefault f;
+    struct node n = {0}, wrapped;
+    struct plan p;
+    unsigned long k, total;
+    ofd_err e;
+
+    (void)state;
+    /* How many writes a full apply makes. */
+    {
+        struct ocs_standin *st = standin_with_pool();
+        open_wmi_node(st, &n);
+        assert_int_equal(plan_make(m, &n, NOW, &p, &e), OFD_OK);
+        assert_int_equal(apply_run(&p, &n, &opt, &res, &e), OFD_OK);
+        total = (unsigned long)res.writes;
+        plan_free(&p);
+        node_close(&n);
+        standin_done(st);
+    }
+    for (k = 1; k <= total; k++) {
+        struct ocs_standin *st = standin_with_pool();
+        struct node_instances before[8], after;
+        size_t c, i, ncls = 0;
+
+        open_wmi_node(st, &n);
+        for (c = 0; c < ocs_class_count(); c++)
+            if (ocs_class_at(c)->wmi)
+                assert_int_equal(n.ops->instances(n.ctx, ocs_class_at(c)->name, &before[ncls++], &e), OFD_OK);
+        assert_int_equal(plan_make(m, &n, NOW, &p, &e), OFD_OK);
+        memset(&f, 0, sizeof(f));
+        f.inner = n;
+        f.fail_at = k;
+        nodefault_wrap(&f, &wrapped);
+        assert_int_equal(apply_run(&p, &wrapped, &opt, &res, &e), OFD_E_IO);
+        if (res.rollback_rc != OFD_OK)
+            fail_msg("fault at write %lu: rollback: %s", k, res.rollback_msg);
+        plan_free(&p);
+        /* Every class holds what it held: same instances, same values. */
+        ncls = 0;
+        for (c = 0; c < ocs_class_count(); c++) {
+            if (!ocs_class_at(c)->wmi)
+                continue;
+            assert_int_equal(n.ops->instances(n.ctx, ocs_class_at(c)->name, &after, &e), OFD_OK);
+            assert_int_equal(after.n, before[ncls].n);
+            for (i = 0; i < after.n; i++) {
+                const struct node_instance *a = &after.v[i], *b = &before[ncls].v[i];
+                size_t q;
+                assert_int_equal(a->nprops, b->nprops);
+                for (q = 0; q < a->nprops; q++) {
+                    const struct node_value *was = node_instance_get(b, a->props[q].name);
+                    if (!was || !node_value_equal(&a->props[q].v, was))
+                        fail_msg("fault at write %lu: %s.%s changed", k, a->cls, a->props[q].name);
+                }
+            }
+            node_instances_free(&after);
+            node_instances_free(&before[ncls++]);
+        }
+        node_close(&n);
+        standin_done(st);
+    }
+    assert_true(total >= 8);
+    manifest_free(m);
+}
+
+static int com_up(void **state)
+{
+    (void)state;
+    return FAILED(CoInitializeEx(NULL, COINIT_MULTITHREADED)) ? -1 : 0;
+}
+
+static int com_down(void **state)
+{
+    (void)state;
+    CoUninitialize();
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(class_map_round_trips_every_property),
+        cmocka_unit_test(plan_matches_the_simulated_node_and_a_second_apply_writes_nothing),
+        cmocka_unit_test(a_fault_is_rolled_back_through_wmi),
+    };
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_wmi_node EXAMPLES_DIR\n");
+        return 2;
+    }
+    examples = argv[1];
+    return cmocka_run_group_tests(tests, com_up, com_down);
+}
