@@ -1,8 +1,8 @@
-/* ocsfed apply MANIFEST --node sim:FILE [--now SECONDS]: plans, then applies all or
- * nothing. Exit status: 0 the node is at the desired state (a restart may be pending
+/* ocsfed apply MANIFEST [--node sim:FILE] [--now SECONDS]: plans, then applies all or
+ * nothing, to a simulated node or (no --node, Windows) this server. Exit status: 0 the node is at the desired state (a restart may be pending
  * until the maintenance window), 1 error (after rollback), 2 usage.
- * The journal is FILE.journal; one left by an apply cut short is recovered (that
- * apply undone) before anything is planned. */
+ * The journal is FILE.journal (this server's: nodespec.h); one left by an apply cut
+ * short is recovered (that apply undone) before anything is planned. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include "apply.h"
 #include "cli_apply.h"
 #include "manifest.h"
+#include "nodespec.h"
 #include "plan.h"
 #include "simnode.h"
 
@@ -41,8 +42,8 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
         else
             break;
     }
-    if (i < argc || !mpath || !nodespec || strncmp(nodespec, "sim:", 4) != 0 || !nodespec[4]) {
-        fprintf(err, "usage: ocsfed apply MANIFEST --node sim:FILE [--now SECONDS]\n");
+    if (i < argc || !mpath) {
+        fprintf(err, "usage: ocsfed apply MANIFEST [--node sim:FILE] [--now SECONDS]\n");
         return 2;
     }
     if (manifest_load(mpath, 0, &m, &d, &e) != OFD_OK) {
@@ -50,11 +51,7 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "%s: %s; nothing applied\n", mpath, d.nerrors ? "the manifest has errors" : e.msg);
         goto out;
     }
-    if (!(journal = apply_journal_for(nodespec + 4))) {
-        fprintf(err, "ocsfed: out of memory\n");
-        goto out;
-    }
-    if (simnode_open(nodespec + 4, &node, &e) != OFD_OK) {
+    if (nodespec_open(nodespec, &node, &journal, &e) != OFD_OK) {
         fprintf(err, "ocsfed: %s; nothing applied\n", e.msg);
         goto out;
     }

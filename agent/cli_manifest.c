@@ -15,6 +15,7 @@
 #include "fsutil.h"
 #include "cli_manifest.h"
 #include "manifest.h"
+#include "nodespec.h"
 #include "plan.h"
 #include "simnode.h"
 #include "strbuf.h"
@@ -110,7 +111,7 @@ int cmd_plan(int argc, char **argv, FILE *out, FILE *err)
     struct diags d = {0};
     struct node node = {0};
     struct plan p;
-    char *json = NULL, *journal;
+    char *json = NULL, *journal = NULL;
     FILE *jf;
     int as_json = 0, status = 1, i;
     ofd_err e;
@@ -127,13 +128,8 @@ int cmd_plan(int argc, char **argv, FILE *out, FILE *err)
         else
             break; /* unknown option or a second manifest */
     }
-    if (i < argc || !mpath || !nodespec) {
-        fprintf(err, "usage: ocsfed plan MANIFEST --node sim:FILE [--json]\n");
-        return 1;
-    }
-    if (strncmp(nodespec, "sim:", 4) != 0 || !nodespec[4]) {
-        fprintf(err, "ocsfed: --node '%s': only simulated nodes (sim:FILE) are supported "
-                "in this build\n", nodespec);
+    if (i < argc || !mpath) {
+        fprintf(err, "usage: ocsfed plan MANIFEST [--node sim:FILE] [--json]\n");
         return 1;
     }
     if (manifest_load(mpath, 0, &m, &d, &e) != OFD_OK) {
@@ -154,15 +150,14 @@ int cmd_plan(int argc, char **argv, FILE *out, FILE *err)
             one.n = 1;
             diags_print(&one, mpath, err);
         }
-    if ((journal = apply_journal_for(nodespec + 4)) && (jf = ofd_fopen(journal, "rb"))) {
+    if (nodespec_open(nodespec, &node, &journal, &e) != OFD_OK) {
+        fprintf(err, "ocsfed: %s\n", e.msg);
+        goto out;
+    }
+    if ((jf = ofd_fopen(journal, "rb"))) {
         fclose(jf);
         fprintf(err, "ocsfed: warning: %s: an apply was cut short here; the next apply undoes it first, and this "
                 "plan shows the node as that apply left it\n", journal);
-    }
-    free(journal);
-    if (simnode_open(nodespec + 4, &node, &e) != OFD_OK) {
-        fprintf(err, "ocsfed: %s\n", e.msg);
-        goto out;
     }
     if (plan_make(m, &node, (long long)time(NULL), &p, &e) != OFD_OK) {
         if (e.rule[0])
@@ -184,6 +179,7 @@ int cmd_plan(int argc, char **argv, FILE *out, FILE *err)
     status = plan_has_setting_changes(&p) ? 2 : 0;
 out:
     free(json);
+    free(journal);
     plan_free(&p);
     node_close(&node);
     manifest_free(m);

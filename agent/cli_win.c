@@ -15,17 +15,62 @@
 #include "error_win.h"
 #include "cli_win.h"
 #include "evlog_win.h"
-#include "simnode.h"
+#include "nodespec.h"
+#include "strbuf.h"
+#include "wmi_node.h"
 #include "svc_win.h"
+
+/* The agent's state folder: CSIDL_COMMON_APPDATA\ocsfed (C:\ProgramData\ocsfed on
+ * Server 2008; under All Users\Application Data on 2003), path of file name in it.
+ * Uninstall leaves it. */
+static int state_path(char *out, size_t size, const char *name)
+{
+    wchar_t dir[MAX_PATH + 32];
+    char *u;
+    int ok = 0;
+
+    if (FAILED(SHGetFolderPathW(NULL, CSIDL_COMMON_APPDATA | CSIDL_FLAG_CREATE, NULL, 0, dir)))
+        return 0;
+    wcscat(dir, L"\\ocsfed");
+    CreateDirectoryW(dir, NULL);
+    if ((u = ofd_wide_to_utf8(dir))) {
+        ok = snprintf(out, size, "%s\\%s", u, name) < (int)size;
+        free(u);
+    }
+    return ok;
+}
+
+/* This server: OCS through WMI, the stores through CryptoAPI (wmi_node.h). */
+static enum ofd_code open_this_server(struct node *out, ofd_err *e)
+{
+    struct wmi_node_config cfg;
+    char owned[MAX_PATH * 3];
+
+    memset(&cfg, 0, sizeof(cfg));
+    if (!state_path(owned, sizeof(owned), "owned.json"))
+        return ofd_err_set(e, OFD_E_IO, "cannot find or create the folder %%ProgramData%%\\ocsfed");
+    cfg.owned_path = owned;
+    return wmi_node_open(&cfg, out, e);
+}
+
+static char *this_server_journal(void)
+{
+    char path[MAX_PATH * 3];
+
+    return state_path(path, sizeof(path), "journal.jsonl") ? ofd_strdup(path) : NULL;
+}
+
+const struct node_platform cli_win_platform = {open_this_server, this_server_journal};
 
 static enum ofd_code open_node(void *ctx, const char *spec, struct node *out, ofd_err *e)
 {
+    char *journal = NULL;
+    enum ofd_code rc;
+
     (void)ctx;
-    if (spec && strncmp(spec, "sim:", 4) == 0)
-        return simnode_open(spec + 4, out, e);
-    return ofd_err_set(e, OFD_E_NOTFOUND,
-                       "node '%s': this build reads a simulated node only (Node = sim:PATH in HKLM\\SOFTWARE\\ocsfed)",
-                       spec ? spec : "");
+    rc = nodespec_open(spec, out, &journal, e);
+    free(journal);
+    return rc;
 }
 
 static void event(void *ctx, enum check_event ev, const char *text)
@@ -46,25 +91,6 @@ static long long now(void *ctx)
 {
     (void)ctx;
     return (long long)time(NULL);
-}
-
-/* The agent's state folder: CSIDL_COMMON_APPDATA\ocsfed (C:\ProgramData\ocsfed on
- * Server 2008; under All Users\Application Data on 2003). Uninstall leaves it. */
-static int state_path(char *out, size_t size, const char *name)
-{
-    wchar_t dir[MAX_PATH + 32];
-    char *u;
-    int ok = 0;
-
-    if (FAILED(SHGetFolderPathW(NULL, CSIDL_COMMON_APPDATA | CSIDL_FLAG_CREATE, NULL, 0, dir)))
-        return 0;
-    wcscat(dir, L"\\ocsfed");
-    CreateDirectoryW(dir, NULL);
-    if ((u = ofd_wide_to_utf8(dir))) {
-        ok = snprintf(out, size, "%s\\%s", u, name) < (int)size;
-        free(u);
-    }
-    return ok;
 }
 
 static enum ofd_code service_check(void *ctx, const struct svc_config *cfg, const char *reason, ofd_err *e)

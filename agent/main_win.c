@@ -25,6 +25,7 @@ int wmain(int argc, wchar_t **wargv)
         }
         WideCharToMultiByte(CP_UTF8, 0, wargv[n], -1, argv[n], len, NULL, NULL);
     }
+    nodespec_set_platform(&cli_win_platform);
     rc = cli_main_ex(argc, argv, stdout, stderr, cli_win_commands, cli_win_ncommands);
 out:
     if (argv) {

@@ -820,6 +820,12 @@ enum ofd_code wmi_node_open(const struct wmi_node_config *cfg, struct node *out,
         ofd_err_prefix(e, "finding this server's pool (is OCS 2007 R2 installed?)");
         goto out;
     }
+    /* Every front end, Standard Edition included, is a member of one pool. */
+    if (!pc.found) {
+        rc = ofd_err_set(e, OFD_E_NOTFOUND, "no OCS pool (" OCS_CLASS_POOL ".PoolMemberList) lists this server, %s: "
+                         "is OCS 2007 R2 installed here, and is that its FQDN?", n->id.fqdn);
+        goto out;
+    }
     out->ops = &wmi_node_ops;
     out->ctx = n;
     n = NULL;

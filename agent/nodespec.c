@@ -1,0 +1,42 @@
+#include "nodespec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+#include "simnode.h"
+
+static const struct node_platform *platform;
+
+void nodespec_set_platform(const struct node_platform *p)
+{
+    platform = p;
+}
+
+enum ofd_code nodespec_open(const char *spec, struct node *out, char **journal, ofd_err *e)
+{
+    enum ofd_code rc;
+
+    *journal = NULL;
+    if (!spec) {
+        if (!platform)
+            return ofd_err_set(e, OFD_E_INVALID, "this build has no server of its own to work on: give --node sim:FILE");
+        if (!(*journal = platform->journal()))
+            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        if ((rc = platform->open(out, e)) != OFD_OK) {
+            free(*journal);
+            *journal = NULL;
+        }
+        return rc;
+    }
+    if (strncmp(spec, "sim:", 4) != 0 || !spec[4])
+        return ofd_err_set(e, OFD_E_INVALID, "--node '%s': a node is sim:FILE (a simulated front end)%s", spec,
+                           platform ? ", or no --node for this server" : "");
+    if (!(*journal = apply_journal_for(spec + 4)))
+        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    if ((rc = simnode_open(spec + 4, out, e)) != OFD_OK) {
+        free(*journal);
+        *journal = NULL;
+    }
+    return rc;
+}
