@@ -657,6 +657,11 @@ enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply
                 restart = c;
                 continue;
             }
+            if (opt->cancelled && opt->cancelled(opt->cancel_ctx)) {
+                rc = ofd_err_set(e, OFD_E_CANCELLED, "stopped after %zu of the plan's changes: a stop was requested",
+                                 res->applied);
+                break;
+            }
             if ((rc = do_change(&r, c, e)) == OFD_OK)
                 res->applied++;
             else if (!e->rule[0] && c->rule)

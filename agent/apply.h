@@ -19,6 +19,11 @@
 struct apply_options {
     int restart_allowed;   /* 1: inside the maintenance window (R19) */
     const char *journal;   /* journal file; NULL: none (tests of the rollback alone) */
+    /* Asked before each write; 1 stops the apply (the write in flight has finished)
+     * and undoes what it did: a service stopping mid-apply leaves the node as it was.
+     * NULL: never. */
+    int (*cancelled)(void *ctx);
+    void *cancel_ctx;
 };
 
 /* A journal larger than this is not one ocsfed wrote (10,000 changes take ~3 MB). */

@@ -140,12 +140,16 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         struct apply_result ar;
         struct intake_state done;
 
+        memset(&opt, 0, sizeof(opt));
         opt.restart_allowed = apply_in_window(&m->window, now, apply_local_offset(now));
         opt.journal = jpath;
+        opt.cancelled = env->stop_requested;
+        opt.cancel_ctx = env->ctx;
         if ((rc = apply_run(&p, &node, &opt, &ar, e)) != OFD_OK) {
-            ofd_err_prefix(e, "apply of manifest serial %lld %s", m->serial,
-                           !ar.rolled_back || ar.rollback_rc == OFD_OK ? "failed and was rolled back"
-                                                                        : "failed AND ITS ROLLBACK FAILED");
+            ofd_err_prefix(e, "apply of manifest serial %lld %s %s", m->serial,
+                           rc == OFD_E_CANCELLED ? "stopped (the agent is stopping)" : "failed",
+                           !ar.rolled_back || ar.rollback_rc == OFD_OK ? "and was rolled back"
+                                                                        : "AND ITS ROLLBACK FAILED");
             goto failed;
         }
         report_free(&rep);

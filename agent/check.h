@@ -31,6 +31,9 @@ struct check_env {
     /* Seconds since 1970 (injected so tests are deterministic). */
     long long (*now)(void *ctx);
     void *ctx;
+    /* 1 once the service is to stop: an apply in progress is undone and the check
+     * ends. NULL: never. */
+    int (*stop_requested)(void *ctx);
 };
 
 struct check_config {

@@ -68,6 +68,7 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
         goto out;
     }
     planned = 1;
+    memset(&opt, 0, sizeof(opt));
     opt.restart_allowed = apply_in_window(&m->window, now, apply_local_offset(now));
     opt.journal = journal;
     if (apply_run(&p, &node, &opt, &res, &e) != OFD_OK) {

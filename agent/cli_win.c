@@ -93,9 +93,15 @@ static long long now(void *ctx)
     return (long long)time(NULL);
 }
 
+static int stop_requested(void *ctx)
+{
+    (void)ctx;
+    return svc_stop_requested();
+}
+
 static enum ofd_code service_check(void *ctx, const struct svc_config *cfg, const char *reason, ofd_err *e)
 {
-    const struct check_env env = {open_node, event, now, NULL};
+    const struct check_env env = {open_node, event, now, NULL, stop_requested};
     struct check_config cc;
     char state[MAX_PATH * 3], journal[MAX_PATH * 3];
 

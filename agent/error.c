@@ -80,6 +80,7 @@ const char *ofd_code_name(enum ofd_code code)
     case OFD_E_CONFLICT: return "conflict";
     case OFD_E_CRYPTO: return "cryptography error";
     case OFD_E_INTERNAL: return "internal error";
+    case OFD_E_CANCELLED: return "cancelled";
     }
     return "unknown error";
 }

@@ -22,7 +22,8 @@ enum ofd_code {
     OFD_E_NOTFOUND,
     OFD_E_CONFLICT,
     OFD_E_CRYPTO,    /* OpenSSL */
-    OFD_E_INTERNAL
+    OFD_E_INTERNAL,
+    OFD_E_CANCELLED  /* a stop was requested (the service is stopping) */
 };
 
 #define OFD_ERR_MSG_MAX 1024

@@ -95,7 +95,7 @@ static enum ofd_code apply_with(const struct plan *p, struct nodefault *f, int i
 static void apply_converges_and_a_second_apply_writes_nothing(void **state)
 {
     struct manifest *m = load_manifest();
-    struct apply_options opt = {1, NULL};
+    struct apply_options opt = {1, NULL, NULL, NULL};
     struct apply_result res;
     struct node n = {0};
     struct plan p;
@@ -177,7 +177,7 @@ static int journal_exists(void)
 static enum ofd_code apply_with(const struct plan *p, struct nodefault *f, int in_window, struct apply_result *res,
                                 ofd_err *e)
 {
-    struct apply_options opt = {in_window, JOURNAL};
+    struct apply_options opt = {in_window, JOURNAL, NULL, NULL};
     struct node n = {0}, wrapped;
     enum ofd_code rc;
 

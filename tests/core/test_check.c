@@ -51,7 +51,7 @@ static long long fixed_now(void *ctx)
     return now_value;
 }
 
-static const struct check_env env = {open_node, on_event, fixed_now, NULL};
+static const struct check_env env = {open_node, on_event, fixed_now, NULL, NULL};
 
 /* Copies the example manifest into share/ and signs it with a new publisher; writes the
  * publisher's thumbprint into tp_hex. */
@@ -262,6 +262,59 @@ static void apply_mode_converges_the_node_and_records_the_serial(void **state)
     now_value = 1795000000LL;
 }
 
+/* The service asks to stop at the k-th question the apply asks. */
+static int stop_at, stop_asked;
+
+static int stop_after(void *ctx)
+{
+    (void)ctx;
+    return ++stop_asked >= stop_at;
+}
+
+static void a_stop_in_the_middle_of_an_apply_undoes_it(void **state)
+{
+    char tp[41];
+    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 0, NULL};
+    const struct check_env stopping = {open_node, on_event, fixed_now, NULL, stop_after};
+    struct node n = {0};
+    struct node_owned o = {0};
+    char *before, *after, *st = NULL;
+    size_t lb = 0, la = 0, len = 0;
+    FILE *f;
+    ofd_err e;
+
+    (void)state;
+    for (stop_at = 1; stop_at <= 4; stop_at++) {
+        fresh_node("ocs-se1.json");
+        /* In the form the node saves itself, so that an undo can be compared byte for byte. */
+        assert_int_equal(simnode_open("check_node.json", &n, &e), OFD_OK);
+        assert_int_equal(n.ops->owned(n.ctx, &o, &e), OFD_OK);
+        assert_int_equal(n.ops->set_owned(n.ctx, &o, &e), OFD_OK);
+        node_owned_free(&o);
+        node_close(&n);
+        assert_int_equal(ofd_read_file("check_node.json", 1u << 24, &before, &lb, &e), OFD_OK);
+        publish("tcp-standard.json", tp, 1);
+        stop_asked = 0;
+        ofd_err_clear(&e);
+        assert_int_equal(check_run(&cfg, &stopping, NULL, &e), OFD_E_CANCELLED);
+        assert_int_equal(last_event, CHECK_EV_FAILED);
+        assert_non_null(strstr(last_text, "apply of manifest serial 1 stopped (the agent is stopping) and was rolled back"));
+        assert_int_equal(stop_asked, stop_at);
+        assert_int_equal(ofd_read_file("check_node.json", 1u << 24, &after, &la, &e), OFD_OK);
+        assert_int_equal(la, lb);
+        assert_memory_equal(after, before, lb);
+        free(before);
+        free(after);
+        f = fopen("check_node.json.journal", "rb");
+        assert_null(f);
+        /* Not applied: the serial is not recorded, so the next start applies it. */
+        if (ofd_read_file("check_state.json", 4096, &st, &len, &e) == OFD_OK) {
+            assert_null(strstr(st, "\"last_serial\": 1"));
+            free(st);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +323,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(unsigned_or_wrongly_signed_manifests_are_refused),
         cmocka_unit_test(no_trusted_publisher_is_a_failure_in_the_report),
         cmocka_unit_test(apply_mode_converges_the_node_and_records_the_serial),
+        cmocka_unit_test(a_stop_in_the_middle_of_an_apply_undoes_it),
     };
 
     if (argc != 2) {

@@ -400,7 +400,7 @@ static void plan_matches_the_simulated_node_and_a_second_apply_writes_nothing(vo
 {
     struct ocs_standin *st = standin_with_pool();
     struct manifest *m = load_tls_manifest();
-    struct apply_options opt = {0, JOURNAL}; /* outside the window: no restart here */
+    struct apply_options opt = {0, JOURNAL, NULL, NULL}; /* outside the window: no restart here */
     struct apply_result res;
     struct ocs_standin_counts cnt;
     struct node n = {0}, sim = {0};
@@ -466,7 +466,7 @@ static void plan_matches_the_simulated_node_and_a_second_apply_writes_nothing(vo
 static void a_fault_is_rolled_back_through_wmi(void **state)
 {
     struct manifest *m = load_tls_manifest();
-    struct apply_options opt = {0, JOURNAL};
+    struct apply_options opt = {0, JOURNAL, NULL, NULL};
     struct apply_result res;
     struct nodefault f;
     struct node n = {0}, wrapped;
