@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # End to end under Wine: the MSI installs the agent in apply mode against a folder
 # standing in for the share and a simulated OCS front end; a signed TLS manifest is
-# published and the node converges with the report saying so; an unsigned and a
-# tampered manifest are refused with the node untouched.
+# published and the node converges with the report saying so; drift on the node is
+# corrected at the next check; an unsigned, a tampered, an older-serial and a
+# truncated manifest are refused with the node untouched and an event logged; `net
+# stop` in the middle of a long apply leaves the node as it was; uninstall removes
+# the service and keeps the reports.
 # Runs inside scripts/wine-run.sh --shell (WINEPREFIX, WINE set).
 #   e2e_service.sh OCSFED_MSI OCSFED_EXE EXAMPLES
 set -u
@@ -20,7 +23,11 @@ cp "$examples/certs/"* "$stage/certs/"
 cp "$examples/nodes/fe1-enterprise.json" "$node"
 
 /usr/lib/wine/wineserver -p
-"$WINE" reg add 'HKCU\Software\Wine' /v Version /d win2008 /f >/dev/null 2>&1
+# The first Wine process starts services.exe, which passes its stderr and WINEDEBUG on
+# to the agent's service: Wine's eventlog channel then shows each ReportEventW.
+evlog="$c/../eventlog.txt"
+WINEDEBUG=-all,+eventlog "$WINE" reg add 'HKCU\Software\Wine' /v Version /d win2008 /f >/dev/null 2>"$evlog"
+events() { grep -a 'ReportEventW' "$evlog" | grep -ac "$1"; }
 "$WINE" reg add 'HKLM\System\CurrentControlSet\Control\ProductOptions' /v ProductType /d ServerNT /f >/dev/null 2>&1
 
 # The publisher's signing certificate and its thumbprint.
@@ -31,16 +38,24 @@ tp=$(openssl x509 -in "$stage/cert.pem" -noout -fingerprint -sha1 | sed 's/.*=//
 "$WINE" msiexec /i "$(winepath -w "$msi")" /qn 'MANIFEST_PATH=C:\share' MODE=apply INTERVAL=3600 \
   "TRUSTED_SIGNER=$tp" 'NODE=sim:C:\node.json' >/dev/null 2>&1 && ok "installed in apply mode" || bad "install failed"
 
-# publish SERIAL [unsigned|tampered]: sign in the staging folder, then move the
-# signature and the manifest into the share (signature first, as a publisher would).
+# publish SERIAL [unsigned|tampered|truncated|big]: sign in the staging folder, then
+# move the signature and the manifest into the share (signature first, as a
+# publisher would). big: 300 IM&P nodes (600 authorized hosts), a long apply.
 publish() {
   sed "s/\"serial\": 12/\"serial\": $1/" "$examples/tls-enterprise.json" >"$stage/manifest.json"
+  if [ "${2:-}" = big ]; then
+    nodes=$(for i in $(seq 1 300); do printf '{ "fqdn": "imp%d.example.com", "ip": "10.20.%d.%d" },' \
+      "$i" $((i / 250)) $((i % 250 + 1)); done)
+    sed -i "/\"nodes\": \[/,/\]/c\\    \"nodes\": [ ${nodes%,} ]," "$stage/manifest.json"
+  fi
   rm -f "$stage/manifest.json.p7s"
   if [ "${2:-}" != unsigned ]; then
     "$WINE" "$exe" sign 'C:\stage\manifest.json' --key 'C:\stage\key.pem' --cert 'C:\stage\cert.pem' \
       --out 'C:\stage\manifest.json.p7s' >/dev/null 2>&1 || bad "ocsfed sign failed"
   fi
   [ "${2:-}" = tampered ] && sed -i 's/"imp1.example.com"/"evil.example.com"/' "$stage/manifest.json"
+  # A copy cut short: the share holds the first half of the signed file.
+  [ "${2:-}" = truncated ] && truncate -s $(( $(stat -c %s "$stage/manifest.json") / 2 )) "$stage/manifest.json"
   rm -f "$share/manifest.json.p7s"
   [ -f "$stage/manifest.json.p7s" ] && mv "$stage/manifest.json.p7s" "$share/"
   mv "$stage/manifest.json" "$share/manifest.json"
@@ -67,15 +82,68 @@ fi
 "$WINE" "$exe" plan 'C:\share\manifest.json' --node 'sim:C:\node.json' >/dev/null 2>&1
 [ $? -eq 0 ] && ok "the node is at the desired state (plan: nothing to change)" || bad "plan still shows changes"
 
+# Drift: someone turns the FIPS policy off (R12) and deletes an authorized host (R10)
+# on the server; the next check (here `ocsfed service sync`) puts both back.
+sed -i '/"fips"/,/}/ s/"Enabled":[[:space:]]*1/"Enabled": 0/' "$node"
+sed -i 's/"Server":[[:space:]]*"10.10.0.12"/"Server": "10.99.99.99"/' "$node"
+"$WINE" "$exe" plan 'C:\share\manifest.json' --node 'sim:C:\node.json' >/dev/null 2>&1
+[ $? -eq 2 ] && ok "drift on the node shows in the plan" || bad "plan does not show the drift"
+applied_before=$(events 'changes applied\|change applied')
+"$WINE" "$exe" service sync >/dev/null 2>&1 || bad "ocsfed service sync failed"
+for i in $(seq 200); do
+  "$WINE" "$exe" plan 'C:\share\manifest.json' --node 'sim:C:\node.json' >/dev/null 2>&1 && break
+  sleep 0.1
+done
+"$WINE" "$exe" plan 'C:\share\manifest.json' --node 'sim:C:\node.json' >/dev/null 2>&1
+[ $? -eq 0 ] && ok "the service corrected the drift (plan: nothing to change)" || bad "drift not corrected"
+[ "$(events 'change[s]* applied')" -gt "$applied_before" ] && ok "an event says the drift was corrected" \
+  || bad "no event for the drift correction"
+
 before=$(sha256sum "$node")
 publish 13 unsigned
 if wait_report '"reason":[[:space:]]*"unsigned"' >/dev/null; then ok "unsigned manifest refused"; else bad "unsigned manifest not refused"; fi
 publish 14 tampered
 if wait_report '"reason":[[:space:]]*"(bad_signature|tampered|torn)"' >/dev/null; then ok "tampered manifest refused"; else
   bad "tampered manifest not refused: $(grep -Eo '"reason":[[:space:]]*"[a-z_]*"' "$report")"; fi
+publish 11
+if wait_report '"reason":[[:space:]]*"older_serial"' >/dev/null; then ok "older serial refused"; else
+  bad "older serial not refused: $(grep -Eo '"reason":[[:space:]]*"[a-z_]*"' "$report")"; fi
+publish 15 truncated
+if wait_report '"reason":[[:space:]]*"(torn|bad_signature)"' >/dev/null; then
+  ok "truncated manifest refused ($(grep -Eo '"reason":[[:space:]]*"[a-z_]*"' "$report" | sed 's/.*"\([a-z_]*\)"$/\1/'))"
+else bad "truncated manifest not refused: $(grep -Eo '"reason":[[:space:]]*"[a-z_]*"' "$report")"; fi
 [ "$(sha256sum "$node")" = "$before" ] && ok "refused manifests left the node untouched" || bad "the node changed"
+n=$(events 'A manifest was refused\|refused')
+[ "$n" -ge 4 ] && ok "$n refusal events in the Event Log" || bad "$n refusal events logged, 4 expected: $(grep -a ReportEventW "$evlog" | tail -3)"
+
+# net stop in the middle of a long apply: the apply stops after the write in flight
+# and is undone; the node is as it was and no journal is left.
+publish 16 big
+for i in $(seq 400); do [ -f "$node.journal" ] && break; sleep 0.02; done
+if [ -f "$node.journal" ]; then
+  t0=$(date +%s%N)
+  "$WINE" net stop OcsFedAgent >/dev/null 2>&1
+  # Wine's net stop gives up waiting early; the SCM's state says when it stopped.
+  for i in $(seq 300); do
+    state=$("$WINE" sc query OcsFedAgent 2>/dev/null | tr -d '\r' | grep -Eo 'STATE *: *[0-9]+ *[A-Z_]+' | grep -Eo '[A-Z_]+$')
+    [ "$state" = STOPPED ] && break
+    sleep 0.1
+  done
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  [ "$state" = STOPPED ] && ok "net stop mid-apply: stopped in $ms ms, the apply undone" || bad "service state after net stop: '$state'"
+  [ "$(sha256sum "$node")" = "$before" ] && ok "the stopped apply was undone: the node is as it was" \
+    || bad "the node changed after a stop mid-apply"
+  [ ! -f "$node.journal" ] && ok "no journal left" || bad "a journal was left"
+  grep -aq 'stopped (the agent is stopping) and was rolled back' "$evlog" && ok "an event says the apply was stopped and undone" \
+    || bad "no event for the stopped apply"
+else
+  bad "the big apply never started (no journal seen)"
+fi
 
 "$WINE" msiexec /x "$(winepath -w "$msi")" /qn >/dev/null 2>&1
 [ -f "$report" ] && ok "uninstall keeps the reports on the share" || bad "report gone"
+# Wine's sc query prints nothing for a service that does not exist.
+"$WINE" sc query OcsFedAgent 2>/dev/null | grep -q 'STATE' && bad "the service is still there after uninstall" \
+  || ok "uninstall removed the service"
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]
