@@ -24,7 +24,8 @@ const struct ocs_literals ocs_lit = {
     .store_root = "Root",
     .store_ca = "CA",
     .store_my = "My",
-    .cert_serial_little_endian = 1, /* UNCONFIRMED: CryptoAPI order assumed for TLSCertSN */
+    .cert_serial_little_endian = 1, /* UNCONFIRMED: CryptoAPI order assumed for TLSCertSN;
+                                     * plan.c learns the order from what OCS wrote */
     .tcp_port = 5060,
     .tls_port = 5061,
 };

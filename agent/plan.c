@@ -215,6 +215,56 @@ static void create(struct pctx *c, const struct desired_item *it)
 }
 
 /* Plans one WMI class: desired items of class cls against the node's instances. */
+/* R17: the byte order of TLSCertSN is not documented (docs/ocs-wmi-notes.md). OCS's
+ * own setup writes the certificate it chose onto its listeners; an instance whose
+ * TLSCertIssuer is the chosen certificate's issuer and whose TLSCertSN is that
+ * certificate's serial number in one order shows the order this server uses. When
+ * one shows big-endian (the class map assumes CryptoAPI's little-endian), the wanted
+ * TLSCertSN values are turned around and a note says so. */
+static void learn_serial_order(struct pctx *c, const struct node_instances *cur)
+{
+    struct desired *d = &c->p->desired;
+    const struct node_value *want_issuer = NULL, *want_sn = NULL;
+    size_t i, k;
+    int big = 0, little = 0;
+
+    for (i = 0; i < d->n && !want_sn; i++) {
+        want_issuer = node_instance_get(&d->v[i].inst, "TLSCertIssuer");
+        want_sn = want_issuer ? node_instance_get(&d->v[i].inst, "TLSCertSN") : NULL;
+    }
+    if (!want_sn || want_sn->nbytes < 2)
+        return;
+    for (i = 0; i < cur->n; i++) {
+        const struct node_value *is = node_instance_get(&cur->v[i], "TLSCertIssuer");
+        const struct node_value *sn = node_instance_get(&cur->v[i], "TLSCertSN");
+        int same = 1, reversed = 1;
+
+        if (!is || !sn || !node_value_equal(is, want_issuer) || sn->nbytes != want_sn->nbytes)
+            continue;
+        for (k = 0; k < sn->nbytes; k++) {
+            same &= sn->bytes[k] == want_sn->bytes[k];
+            reversed &= sn->bytes[k] == want_sn->bytes[sn->nbytes - 1 - k];
+        }
+        little |= same && !reversed;
+        big |= reversed && !same;
+    }
+    if (!big || little)
+        return;
+    for (i = 0; i < d->n; i++) {
+        struct node_value *v = NULL;
+        for (k = 0; k < d->v[i].inst.nprops; k++)
+            if (!ofd_strcasecmp(d->v[i].inst.props[k].name, "TLSCertSN"))
+                v = &d->v[i].inst.props[k].v;
+        for (k = 0; v && k < v->nbytes / 2; k++) {
+            unsigned char t = v->bytes[k];
+            v->bytes[k] = v->bytes[v->nbytes - 1 - k];
+            v->bytes[v->nbytes - 1 - k] = t;
+        }
+    }
+    diags_add(&c->p->notes, DIAG_NOTE, "R17", 0, 0, "", "TLSCertSN is written most significant byte first, the "
+              "order OCS used for this certificate on %s", c->p->server);
+}
+
 static enum ofd_code plan_class(struct pctx *c, const char *cls, ofd_err *e)
 {
     const struct ocs_class_def *def = ocs_class_find(cls);
@@ -230,6 +280,8 @@ static enum ofd_code plan_class(struct pctx *c, const char *cls, ofd_err *e)
     memset(&idx, 0, sizeof(idx));
     if ((rc = c->node->ops->instances(c->node->ctx, cls, &cur, e)) != OFD_OK)
         return rc;
+    if (def == ocs_class_find(OCS_CLASS_LISTENING))
+        learn_serial_order(c, &cur);
     if (smap_init(&idx, cur.n) != 0 || !(keys = calloc(cur.n + 1, sizeof(char *)))
         || !(used = calloc(cur.n + 1, 1))) {
         c->oom = 1;

@@ -323,6 +323,64 @@ static void tls_empty_front_end(void **state)
     free(node);
 }
 
+/* R17: the TLSCertSN byte order is learned from what OCS wrote on this server. A
+ * listener holding the chosen certificate's serial most significant byte first makes
+ * the wanted value big-endian too (no change there, a note saying so); little-endian
+ * or no evidence keeps CryptoAPI's order. */
+static void tls_r17_serial_order_is_learned_from_the_server(void **state)
+{
+    static const char *const orders[] = {"[18, 52]", "[52, 18]", NULL};
+    struct strbuf extra = {0};
+    struct plan p;
+    ofd_err e;
+    char *node;
+    size_t i, k, c;
+
+    (void)state;
+    for (k = 0; k < 3; k++) {
+        const struct node_value *sn = NULL;
+        int note = 0;
+
+        sb_truncate(&extra, 0);
+        sb_printf(&extra, ", \"fips\": {\"Enabled\": 1}, \"ocs\": {\"MSFT_SIPListeningAddressData\": ["
+                          "{\"InstanceID\": \"{L1}\", \"IPAddress\": \"*\", \"Port\": 5061, \"TransportType\": \"MTLS\", "
+                          "\"Enabled\": true, \"TLSCertIssuer\": [");
+        for (i = 0; i < fx.good.issuer_len; i++)
+            sb_printf(&extra, "%s%u", i ? "," : "", fx.good.issuer_der[i]);
+        /* k == 2: the issuer of another CA, so no evidence either way */
+        sb_printf(&extra, "%s], \"TLSCertSN\": %s}]}", k == 2 ? ",0" : "", orders[k] ? orders[k] : "[18, 52]");
+        node = tls_node(fx.good_b64, sb_str(&extra));
+        assert_int_equal(plan_of(TLS_EE, node, &p, &e), OFD_OK);
+        for (c = 0; c < p.n; c++)
+            if (!strcmp(p.v[c].cls, "MSFT_SIPListeningAddressData"))
+                sn = node_instance_get(p.v[c].action == PLAN_UPDATE ? &p.v[c].props : &p.v[c].current, "TLSCertSN");
+        for (c = 0; c < p.notes.n; c++)
+            note |= !strcmp(p.notes.v[c].rule, "R17") && strstr(p.notes.v[c].msg, "most significant byte first") != NULL;
+        if (k == 0) {
+            /* big-endian on the server: unchanged, and said */
+            assert_true(note);
+            for (c = 0; c < p.n; c++)
+                if (!strcmp(p.v[c].cls, "MSFT_SIPListeningAddressData"))
+                    assert_int_equal(p.v[c].action, PLAN_UNCHANGED);
+        } else if (k == 1) {
+            assert_false(note);
+            for (c = 0; c < p.n; c++)
+                if (!strcmp(p.v[c].cls, "MSFT_SIPListeningAddressData"))
+                    assert_int_equal(p.v[c].action, PLAN_UNCHANGED);
+        } else {
+            /* another issuer: the certificate is replaced, in CryptoAPI's order */
+            assert_false(note);
+            assert_non_null(sn);
+            assert_int_equal(sn->nbytes, 2);
+            assert_int_equal(sn->bytes[0], 0x34);
+            assert_int_equal(sn->bytes[1], 0x12);
+        }
+        plan_free(&p);
+        free(node);
+    }
+    sb_free(&extra);
+}
+
 /* R3: a 5061 listener with transport TLS becomes MTLS; R17: only the certificate
  * differs -> the update names R17; R12 on, R13 root present -> unchanged. */
 static void tls_r3_r17_updates(void **state)
@@ -717,6 +775,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(r11_host_flags),
         cmocka_unit_test(tls_empty_front_end),
         cmocka_unit_test(tls_r3_r17_updates),
+        cmocka_unit_test(tls_r17_serial_order_is_learned_from_the_server),
         cmocka_unit_test(certificate_rules),
         cmocka_unit_test(pfx_server_certificate),
         cmocka_unit_test(server_selection),
