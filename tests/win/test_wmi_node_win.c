@@ -31,6 +31,7 @@
 #include "node_fault.h"
 #include "ocs_model.h"
 #include "ocs_standin.h"
+#include "standin_seed.h"
 #include "plan.h"
 #include "simnode.h"
 #include "strbuf.h"
@@ -43,133 +44,6 @@
 #define JOURNAL "wmi_journal.jsonl"
 
 static const char *examples;
-
-/* ---- seeding the stand-in through raw COM, independently of the agent's writer ---- */
-
-static void put(IWbemClassObject *o, const char *name, VARIANT *v)
-{
-    wchar_t *w = ofd_utf8_to_wide(name);
-
-    assert_non_null(w);
-    if (FAILED(IWbemClassObject_Put(o, w, 0, v, 0)))
-        fail_msg("seeding: Put %s failed", name);
-    free(w);
-    VariantClear(v);
-}
-
-static void to_variant(const struct node_value *nv, VARIANT *v)
-{
-    SAFEARRAY *sa;
-    LONG i;
-
-    VariantInit(v);
-    switch (nv->type) {
-    case OCS_STRING: {
-        wchar_t *w = ofd_utf8_to_wide(nv->s);
-        V_VT(v) = VT_BSTR;
-        V_BSTR(v) = SysAllocString(w);
-        free(w);
-        break;
-    }
-    case OCS_UINT32:
-        V_VT(v) = VT_I4;
-        V_I4(v) = (LONG)nv->u;
-        break;
-    case OCS_BOOLEAN:
-        V_VT(v) = VT_BOOL;
-        V_BOOL(v) = nv->b ? VARIANT_TRUE : VARIANT_FALSE;
-        break;
-    case OCS_UINT8_ARRAY:
-        sa = SafeArrayCreateVector(VT_UI1, 0, (ULONG)nv->nbytes);
-        for (i = 0; i < (LONG)nv->nbytes; i++)
-            SafeArrayPutElement(sa, &i, &nv->bytes[i]);
-        V_VT(v) = VT_ARRAY | VT_UI1;
-        V_ARRAY(v) = sa;
-        break;
-    case OCS_STRING_ARRAY:
-        sa = SafeArrayCreateVector(VT_BSTR, 0, (ULONG)nv->nstrs);
-        for (i = 0; i < (LONG)nv->nstrs; i++) {
-            wchar_t *w = ofd_utf8_to_wide(nv->strs[i]);
-            BSTR b = SysAllocString(w);
-            SafeArrayPutElement(sa, &i, b);
-            SysFreeString(b);
-            free(w);
-        }
-        V_VT(v) = VT_ARRAY | VT_BSTR;
-        V_ARRAY(v) = sa;
-        break;
-    }
-}
-
-static void seed_instance(IWbemServices *svc, const struct node_instance *in, const char *backend, int pool_scoped)
-{
-    IWbemClassObject *cls = NULL, *o = NULL;
-    wchar_t *wc = ofd_utf8_to_wide(in->cls);
-    BSTR bc = SysAllocString(wc);
-    VARIANT v;
-    size_t i;
-
-    assert_true(SUCCEEDED(IWbemServices_GetObject(svc, bc, 0, NULL, &cls, NULL)));
-    assert_true(SUCCEEDED(IWbemClassObject_SpawnInstance(cls, 0, &o)));
-    for (i = 0; i < in->nprops; i++) {
-        to_variant(&in->props[i].v, &v);
-        put(o, in->props[i].name, &v);
-    }
-    if (pool_scoped && !node_instance_get(in, "Backend")) {
-        struct node_value b = {OCS_STRING, (char *)backend, 0, 0, NULL, 0, NULL, 0};
-        to_variant(&b, &v);
-        put(o, "Backend", &v);
-    }
-    if (FAILED(IWbemServices_PutInstance(svc, o, WBEM_FLAG_CREATE_ONLY, NULL, NULL)))
-        fail_msg("seeding %s failed", in->cls);
-    IWbemClassObject_Release(o);
-    IWbemClassObject_Release(cls);
-    SysFreeString(bc);
-    free(wc);
-}
-
-/* The stand-in, Wine's stores and FIPS policy made to hold what the simulated node
- * file holds. */
-static void seed_from_sim(struct ocs_standin *st, const char *sim_path)
-{
-    struct node sim = {0};
-    struct node_identity id = {0};
-    struct node_instances l = {0};
-    struct node_certs c = {0};
-    static const char *const stores[] = {"Root", "CA", "My"};
-    wmi_session *reg = NULL;
-    struct wmi_os os;
-    size_t i, k;
-    int fips = 0, added;
-    ofd_err e;
-
-    assert_int_equal(simnode_open(sim_path, &sim, &e), OFD_OK);
-    assert_int_equal(sim.ops->identity(sim.ctx, &id, &e), OFD_OK);
-    for (k = 0; k < ocs_class_count(); k++) {
-        const struct ocs_class_def *def = ocs_class_at(k);
-        if (!def->wmi)
-            continue;
-        assert_int_equal(sim.ops->instances(sim.ctx, def->name, &l, &e), OFD_OK);
-        for (i = 0; i < l.n; i++)
-            seed_instance(ocs_standin_services(st), &l.v[i], id.backend, def->pool_scoped);
-        node_instances_free(&l);
-    }
-    for (k = 0; k < 3; k++) {
-        assert_int_equal(sim.ops->certificates(sim.ctx, stores[k], &c, &e), OFD_OK);
-        for (i = 0; i < c.n; i++)
-            if (c.v[i].der)
-                assert_int_equal(cs_store_add(stores[k], c.v[i].der, c.v[i].der_len, &added, &e), OFD_OK);
-        node_certs_free(&c);
-    }
-    assert_int_equal(sim.ops->fips(sim.ctx, &fips, &e), OFD_OK);
-    assert_int_equal(wmi_os_version(&os, &e), OFD_OK);
-    assert_int_equal(wmi_open("ROOT\\DEFAULT", &reg, &e), OFD_OK);
-    assert_int_equal(wmi_fips_set(reg, &os, fips, &e), OFD_OK);
-    wmi_close(reg);
-    node_identity_free(&id);
-    node_close(&sim);
-    ocs_standin_reset_counts(st);
-}
 
 static void open_wmi_node(struct ocs_standin *st, struct node *n)
 {
@@ -188,10 +62,12 @@ static struct ocs_standin *standin_with_pool(void)
 {
     struct ocs_standin *st = ocs_standin_new();
     char path[1024];
+    ofd_err e;
 
     assert_non_null(st);
     snprintf(path, sizeof(path), "%s/nodes/fe1-enterprise.json", examples);
-    seed_from_sim(st, path);
+    if (standin_seed_from_sim(st, path, &e) != OFD_OK)
+        fail_msg("seeding the stand-in: %s", e.msg);
     remove(OWNED);
     remove(JOURNAL);
     return st;
