@@ -356,16 +356,26 @@ static enum ofd_code verify_instance(struct node *n, const char *cls, const char
                                      const struct node_instance *want, int gone, ofd_err *e)
 {
     struct node_instances l = {0};
+    struct node_instance one;
     const struct node_instance *got = NULL;
     size_t i;
+    int found = 0;
     enum ofd_code rc;
 
-    if ((rc = n->ops->instances(n->ctx, cls, &l, e)) != OFD_OK)
-        return rc;
-    for (i = 0; i < l.n && !got; i++) {
-        const struct node_value *v = node_instance_get(&l.v[i], "InstanceID");
-        if (v && v->s && ofd_strcasecmp(v->s, id) == 0)
-            got = &l.v[i];
+    memset(&one, 0, sizeof(one));
+    if (n->ops->get_instance) {
+        if ((rc = n->ops->get_instance(n->ctx, cls, id, &one, &found, e)) != OFD_OK)
+            return rc;
+        if (found)
+            got = &one;
+    } else {
+        if ((rc = n->ops->instances(n->ctx, cls, &l, e)) != OFD_OK)
+            return rc;
+        for (i = 0; i < l.n && !got; i++) {
+            const struct node_value *v = node_instance_get(&l.v[i], "InstanceID");
+            if (v && v->s && ofd_strcasecmp(v->s, id) == 0)
+                got = &l.v[i];
+        }
     }
     rc = OFD_OK;
     if (gone && got)
@@ -379,6 +389,7 @@ static enum ofd_code verify_instance(struct node *n, const char *cls, const char
                              want->props[i].name);
     }
     node_instances_free(&l);
+    node_instance_free(&one);
     return rc;
 }
 

@@ -135,6 +135,13 @@ struct node_ops {
     enum ofd_code (*restart_service)(void *ctx, const char *name, ofd_err *e);
     /* Replaces the record of what ocsfed owns on this node (and the pending restart). */
     enum ofd_code (*set_owned)(void *ctx, const struct node_owned *owned, ofd_err *e);
+
+    /* ---- Optional read (NULL: callers list the whole class instead). The instance
+     * of cls with instance_id into *out (caller frees); *found = 0 when there is none.
+     * Apply reads each write back with it: one WMI GetObject instead of a query of
+     * the class, which grows with the server. */
+    enum ofd_code (*get_instance)(void *ctx, const char *cls, const char *instance_id, struct node_instance *out,
+                                  int *found, ofd_err *e);
 };
 
 struct node {

@@ -1,5 +1,7 @@
 #include "node_fault.h"
 
+#include "strbuf.h"
+
 /* Counts a write; 1 when this one is to fail (with an error set). */
 static int fault(struct nodefault *f, ofd_err *e)
 {
@@ -102,6 +104,31 @@ static enum ofd_code f_set_owned(void *c, const struct node_owned *o, ofd_err *e
     return fault(f, e) ? OFD_E_IO : IN(f)->set_owned(CTX(f), o, e);
 }
 
+static enum ofd_code f_get_instance(void *c, const char *cls, const char *id, struct node_instance *o, int *found,
+                                    ofd_err *e)
+{
+    struct nodefault *f = c;
+    struct node_instances l = {0};
+    size_t i;
+    enum ofd_code rc;
+
+    if (IN(f)->get_instance)
+        return IN(f)->get_instance(CTX(f), cls, id, o, found, e);
+    /* The inner node cannot: list the class, as apply would. */
+    *found = 0;
+    if ((rc = IN(f)->instances(CTX(f), cls, &l, e)) != OFD_OK)
+        return rc;
+    for (i = 0; i < l.n && !*found && rc == OFD_OK; i++) {
+        const struct node_value *v = node_instance_get(&l.v[i], "InstanceID");
+        if (v && v->s && ofd_strcasecmp(v->s, id) == 0) {
+            *found = 1;
+            rc = node_instance_copy(o, &l.v[i]) == OFD_OK ? OFD_OK : ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        }
+    }
+    node_instances_free(&l);
+    return rc;
+}
+
 static const struct node_ops fault_ops = {
     .kind = "fault",
     .identity = f_identity,
@@ -120,6 +147,7 @@ static const struct node_ops fault_ops = {
     .set_fips = f_set_fips,
     .restart_service = f_restart,
     .set_owned = f_set_owned,
+    .get_instance = f_get_instance,
 };
 
 void nodefault_wrap(struct nodefault *f, struct node *out)

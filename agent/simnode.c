@@ -951,11 +951,23 @@ static enum ofd_code sim_set_owned(void *ctx, const struct node_owned *owned, of
     return sim_save(s, e);
 }
 
+static enum ofd_code sim_get_instance(void *ctx, const char *cls, const char *instance_id, struct node_instance *out,
+                                      int *found, ofd_err *e)
+{
+    struct sim *s = ctx;
+    const struct node_instance *in = find_instance(s, cls, instance_id, NULL);
+
+    *found = in != NULL;
+    if (in && node_instance_copy(out, in) != OFD_OK)
+        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    return OFD_OK;
+}
+
 #define SIM_WRITE_OPS                                                                               \
     .create_instance = sim_create_instance, .update_instance = sim_update_instance,               \
     .delete_instance = sim_delete_instance, .add_certificate = sim_add_certificate,               \
     .remove_certificate = sim_remove_certificate, .set_fips = sim_set_fips,                        \
-    .restart_service = sim_restart_service, .set_owned = sim_set_owned
+    .restart_service = sim_restart_service, .set_owned = sim_set_owned, .get_instance = sim_get_instance
 
 static const struct node_ops sim_ops = {
     .kind = "sim",

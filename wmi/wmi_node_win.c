@@ -146,29 +146,47 @@ struct rows {
     size_t cap;
 };
 
-static enum ofd_code add_row(void *ctx, IWbemClassObject *row, ofd_err *e)
+/* Every property of the class map's class def from a WMI object into *out. */
+static enum ofd_code read_instance(const struct ocs_class_def *def, IWbemClassObject *o, struct node_instance *out,
+                                   ofd_err *e)
 {
-    struct rows *r = ctx;
     struct node_instance inst;
     size_t i;
     enum ofd_code rc;
 
     memset(&inst, 0, sizeof(inst));
-    if (!(inst.cls = ofd_strdup(r->def->name))) {
+    if (!(inst.cls = ofd_strdup(def->name))) {
         rc = oom(e);
         goto out;
     }
-    for (i = 0; i < r->def->nprops; i++) {
+    for (i = 0; i < def->nprops; i++) {
         struct node_value v;
         int present = 0;
 
-        if ((rc = wmi_node_read_value(row, r->def->name, &r->def->props[i], &v, &present, e)) != OFD_OK)
+        if ((rc = wmi_node_read_value(o, def->name, &def->props[i], &v, &present, e)) != OFD_OK)
             goto out;
-        if (present && (rc = node_instance_add(&inst, r->def->props[i].name, &v)) != OFD_OK) {
+        if (present && (rc = node_instance_add(&inst, def->props[i].name, &v)) != OFD_OK) {
             rc = oom(e);
             goto out;
         }
     }
+    *out = inst;
+    memset(&inst, 0, sizeof(inst));
+    rc = OFD_OK;
+out:
+    node_instance_free(&inst);
+    return rc;
+}
+
+static enum ofd_code add_row(void *ctx, IWbemClassObject *row, ofd_err *e)
+{
+    struct rows *r = ctx;
+    struct node_instance inst;
+    enum ofd_code rc;
+
+    memset(&inst, 0, sizeof(inst));
+    if ((rc = read_instance(r->def, row, &inst, e)) != OFD_OK)
+        goto out;
     if (r->l->n == r->cap) {
         size_t cap = r->cap ? 2 * r->cap : 16;
         struct node_instance *nv = realloc(r->l->v, cap * sizeof(*nv));
@@ -634,6 +652,29 @@ out:
     return rc;
 }
 
+static enum ofd_code wn_get_instance(void *ctx, const char *cls, const char *instance_id, struct node_instance *out,
+                                     int *found, ofd_err *e)
+{
+    struct wnode *n = ctx;
+    const struct ocs_class_def *def;
+    IWbemClassObject *o = NULL;
+    char *path = NULL;
+    enum ofd_code rc;
+
+    *found = 0;
+    if (!(def = writable_class(cls, e)) || !(path = instance_path(n, def, instance_id, e)))
+        return e->code;
+    rc = wmi_get_object(n->s, path, &o, e);
+    if (rc == OFD_E_NOTFOUND)
+        rc = OFD_OK;
+    else if (rc == OFD_OK && (rc = read_instance(def, o, out, e)) == OFD_OK)
+        *found = 1;
+    if (o)
+        IWbemClassObject_Release(o);
+    free(path);
+    return rc;
+}
+
 static enum ofd_code wn_delete_instance(void *ctx, const char *cls, const char *instance_id, ofd_err *e)
 {
     struct wnode *n = ctx;
@@ -737,6 +778,7 @@ static const struct node_ops wmi_node_ops = {
     .set_fips = wn_set_fips,
     .restart_service = wn_restart_service,
     .set_owned = wn_set_owned,
+    .get_instance = wn_get_instance,
 };
 
 /* Pool discovery: the MSFT_SIPPoolSetting whose member list holds this server. */
