@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks (native, optimised build): each bench_* program prints its figures beside
 # its targets, and lines "ROW|what|figure|target|ok" that this script collects into one
-# summary table (markdown) at the end. A program that fails is reported and the others
-# still run; the exit status is 1 when any program failed or any row missed its target.
+# summary table (markdown) at the end, with the Windows figures from
+# scripts/bench-wine.sh (WMI calls per check, publish to report, idle service). A
+# program that fails is reported and the others still run; the exit status is 1 when
+# any program failed or any row missed its target.
 # OCSFED_BUILD: the build root (default build/; the tree is OCSFED_BUILD/bench).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,8 +18,8 @@ cmake --build "$build" >&2 || exit 1
 # Everything the programs print, kept beside the build tree (TMPDIR is theirs).
 rows=$build.out
 : >"$rows" || exit 1
-# Figures measured elsewhere (under Wine); shown as not measured unless a program
-# here prints a row with exactly this name.
+# Figures measured under Wine (scripts/bench-wine.sh); shown as not measured when that
+# part is skipped or fails.
 placeholders=(
   "WMI calls per check, nothing to change (stand-in, Wine)"
   "publish to applied report (Wine)"
@@ -39,6 +41,18 @@ for b in "$build"/bench/bench_*; do
   fi
   echo "   ($name: $((SECONDS - t0)) s)"
 done
+# The Windows figures, under Wine (OCSFED_BENCH_NO_WINE=1 skips them).
+if [ "${OCSFED_BENCH_NO_WINE:-0}" != 1 ]; then
+  t0=$SECONDS
+  bash "$root/scripts/bench-wine.sh" 2>&1 | tee -a "$rows" | grep --line-buffered -v '^ROW|'
+  rc=${PIPESTATUS[0]}
+  if [ "$rc" -ne 0 ]; then
+    echo "!! bench-wine FAILED (exit $rc)"
+    echo "ROW|bench-wine|FAILED (exit $rc)|every figure within target|NO" >>"$rows"
+    failed=1
+  fi
+  echo "   (bench-wine: $((SECONDS - t0)) s)"
+fi
 
 echo
 echo "## Summary ($(date +%F), $(nproc) cores, $((SECONDS - start)) s)"
