@@ -1017,6 +1017,40 @@ static void parse_window(struct mctx *mc, const cJSON *w)
 
 /* ---- the document ---- */
 
+/* Reports every member name or string value of j longer than MANIFEST_MAX_STRING (an
+ * over-long name at its object) and returns how many. Nesting is bounded by the
+ * scanner (JSONPOS_MAX_DEPTH), so the recursion is too. */
+static size_t long_strings(struct mctx *mc, const cJSON *j, struct strbuf *ptr)
+{
+    const cJSON *it;
+    size_t n = 0, base = ptr->len, i = 0, len;
+
+    if (cJSON_IsString(j) && (len = strlen(j->valuestring)) > MANIFEST_MAX_STRING) {
+        ERR(mc, "schema", sb_str(ptr), "a string of %zu bytes: the limit is %u", len,
+            MANIFEST_MAX_STRING);
+        return 1;
+    }
+    cJSON_ArrayForEach(it, j) {
+        if (it->string && (len = strlen(it->string)) > MANIFEST_MAX_STRING) {
+            ERR(mc, "schema", sb_str(ptr), "a member name of %zu bytes: the limit is %u",
+                len, MANIFEST_MAX_STRING);
+            n++;
+            i++;
+            continue;
+        }
+        if (it->string)
+            jsonpos_push(ptr, it->string);
+        else
+            jsonpos_push_index(ptr, i);
+        i++;
+        n += long_strings(mc, it, ptr);
+        sb_truncate(ptr, base);
+    }
+    if (ptr->oom)
+        mc->oom = 1;
+    return n;
+}
+
 static void parse_root(struct mctx *mc, const cJSON *root)
 {
     static const char *const keys[] = {"$schema", "manifest_version", "serial", "description",
@@ -1099,6 +1133,7 @@ enum ofd_code manifest_parse(const char *text, size_t len, const char *base_dir,
     struct jsonpos *pos = NULL;
     struct manifest *m = NULL;
     cJSON *root = NULL;
+    struct strbuf ptr = {0};
     struct mctx mc;
     size_t bom;
     enum ofd_code rc;
@@ -1127,7 +1162,10 @@ enum ofd_code manifest_parse(const char *text, size_t len, const char *base_dir,
     mc.d = d;
     mc.m = m;
     mc.flags = flags;
-    parse_root(&mc, root);
+    /* An over-long string stops the checks as a syntax error does: no message should
+     * echo megabytes, and no file should be opened by such a name. */
+    if (long_strings(&mc, root, &ptr) == 0 && !mc.oom)
+        parse_root(&mc, root);
     diags_sort(d);
     if (mc.oom || d->oom) {
         rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
@@ -1142,6 +1180,7 @@ enum ofd_code manifest_parse(const char *text, size_t len, const char *base_dir,
     m = NULL;
     rc = OFD_OK;
 out:
+    sb_free(&ptr);
     manifest_free(m);
     cJSON_Delete(root);
     jsonpos_free(pos);

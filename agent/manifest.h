@@ -13,6 +13,7 @@
 
 #define MANIFEST_MAX_BYTES (4u * 1024u * 1024u) /* larger files are refused */
 #define MANIFEST_MAX_LIST 100000u               /* domains, nodes, servers, certificates */
+#define MANIFEST_MAX_STRING 65536u              /* any string or member name, in bytes */
 
 enum manifest_transport { MANIFEST_TLS, MANIFEST_TCP };
 enum manifest_edition { MANIFEST_STANDARD, MANIFEST_ENTERPRISE };
