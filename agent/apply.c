@@ -488,10 +488,15 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
     if (strcmp(c->cls, OCS_CLASS_CERT) == 0) {
         const struct desired_item *it = c->item;
 
-        if (!it || !it->der) {
+        unsigned char got[CS_SHA1_LEN];
+
+        if (!it || (!it->der && !(it->source && it->tp_known && o->import_pfx))) {
             rc = ofd_err_rule(e, OFD_E_INVALID, c->rule,
-                              "certificate %s: only certificate files the manifest names can be added here "
-                              "(PKCS#12 import needs the Windows node)", c->key);
+                              "certificate %s: %s", c->key,
+                              it && it->source && !it->tp_known
+                                  ? "the PKCS#12 file could not be opened when the plan was made (its password "
+                                    "comes from OCSFED_PFX_PASSWORD): nothing is imported"
+                                  : "this node cannot import it");
             goto out;
         }
         cs_thumbprint_hex(it->tp, hex);
@@ -502,8 +507,28 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
         }
         rc = push(r, j, e);
         j = NULL;
-        if (rc != OFD_OK || (rc = o->add_certificate(n->ctx, it->store, it->der, it->der_len, e)) != OFD_OK)
+        if (rc != OFD_OK)
             goto out;
+        if (it->der) {
+            if ((rc = o->add_certificate(n->ctx, it->store, it->der, it->der_len, e)) != OFD_OK)
+                goto out;
+        } else {
+            /* R16: the server certificate with its private key, from the PKCS#12 file. */
+            if ((rc = o->import_pfx(n->ctx, it->source, getenv("OCSFED_PFX_PASSWORD"), got, e)) != OFD_OK)
+                goto out;
+            if (memcmp(got, it->tp, CS_SHA1_LEN) != 0) {
+                /* The file changed since the plan: take back what was imported (the
+                 * journal names the planned thumbprint, not this one). */
+                char ghex[2 * CS_SHA1_LEN + 1];
+                ofd_err ignored;
+
+                cs_thumbprint_hex(got, ghex);
+                o->remove_certificate(n->ctx, it->store, got, &ignored);
+                rc = ofd_err_rule(e, OFD_E_CONFLICT, "R16", "%s holds certificate %s, not %s as planned: it changed "
+                                  "since the plan", it->source, ghex, hex);
+                goto out;
+            }
+        }
         r->u[r->nu - 1].done = 1;
         r->res->writes++;
         rc = verify_cert(n, it->store, it->tp, 1, e);

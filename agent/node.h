@@ -142,6 +142,11 @@ struct node_ops {
      * the class, which grows with the server. */
     enum ofd_code (*get_instance)(void *ctx, const char *cls, const char *instance_id, struct node_instance *out,
                                   int *found, ofd_err *e);
+
+    /* R16: imports the PKCS#12 file at path (certificate and private key) into My and
+     * gives the certificate's SHA-1 thumbprint in tp. NULL: the node cannot. */
+    enum ofd_code (*import_pfx)(void *ctx, const char *path, const char *password, unsigned char tp[20],
+                                ofd_err *e);
 };
 
 struct node {

@@ -129,6 +129,14 @@ static enum ofd_code f_get_instance(void *c, const char *cls, const char *id, st
     return rc;
 }
 
+static enum ofd_code f_import_pfx(void *c, const char *path, const char *password, unsigned char tp[20], ofd_err *e)
+{
+    struct nodefault *f = c;
+    if (!IN(f)->import_pfx)
+        return ofd_err_set(e, OFD_E_INVALID, "the node cannot import a PKCS#12 file");
+    return fault(f, e) ? OFD_E_IO : IN(f)->import_pfx(CTX(f), path, password, tp, e);
+}
+
 static const struct node_ops fault_ops = {
     .kind = "fault",
     .identity = f_identity,
@@ -148,6 +156,7 @@ static const struct node_ops fault_ops = {
     .restart_service = f_restart,
     .set_owned = f_set_owned,
     .get_instance = f_get_instance,
+    .import_pfx = f_import_pfx,
 };
 
 void nodefault_wrap(struct nodefault *f, struct node *out)

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "cs.h"
+#include "cs_inspect.h"
 #include "fsutil.h"
 #include "jsonpos.h"
 #include "manifest.h"
@@ -963,11 +964,27 @@ static enum ofd_code sim_get_instance(void *ctx, const char *cls, const char *in
     return OFD_OK;
 }
 
+/* R16 on the simulated node: the certificate of the PKCS#12 file goes into My (the
+ * simulated node keeps no private keys). */
+static enum ofd_code sim_import_pfx(void *ctx, const char *path, const char *password, unsigned char tp[20],
+                                    ofd_err *e)
+{
+    unsigned char *der = NULL;
+    size_t len = 0;
+    enum ofd_code rc;
+
+    if ((rc = cs_load_pkcs12_cert(path, password, &der, &len, e)) == OFD_OK
+        && (rc = cs_x509_thumbprint(der, len, tp, e)) == OFD_OK)
+        rc = sim_add_certificate(ctx, ocs_lit.store_my, der, len, e);
+    free(der);
+    return rc;
+}
+
 #define SIM_WRITE_OPS                                                                               \
     .create_instance = sim_create_instance, .update_instance = sim_update_instance,               \
     .delete_instance = sim_delete_instance, .add_certificate = sim_add_certificate,               \
     .remove_certificate = sim_remove_certificate, .set_fips = sim_set_fips,                        \
-    .restart_service = sim_restart_service, .set_owned = sim_set_owned, .get_instance = sim_get_instance
+    .restart_service = sim_restart_service, .set_owned = sim_set_owned, .get_instance = sim_get_instance, .import_pfx = sim_import_pfx
 
 static const struct node_ops sim_ops = {
     .kind = "sim",

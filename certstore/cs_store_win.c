@@ -185,8 +185,8 @@ enum ofd_code cs_store_import_pfx(const unsigned char *pfx, size_t len, const ch
          * (86) on Windows. */
         if (err == 0 || err == ERROR_INVALID_PASSWORD)
             rc = ofd_err_rule(e, OFD_E_INVALID, "R16",
-                              "cannot open the PKCS#12 file: wrong password (set it with 'ocsfed secret set') "
-                              "or damaged file");
+                              "cannot open the PKCS#12 file: wrong password (the agent reads it from "
+                              "OCSFED_PFX_PASSWORD) or damaged file");
         else
             rc = ofd_err_win32(e, err, "cannot import the PKCS#12 file");
         goto out;

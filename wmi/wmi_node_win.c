@@ -706,6 +706,21 @@ static enum ofd_code wn_remove_certificate(void *ctx, const char *store, const u
     return cs_store_remove(store, tp, &removed, e);
 }
 
+static enum ofd_code wn_import_pfx(void *ctx, const char *path, const char *password, unsigned char tp[20],
+                                   ofd_err *e)
+{
+    char *pfx = NULL;
+    size_t len = 0;
+    enum ofd_code rc;
+
+    (void)ctx;
+    /* The same bound as when the plan read it (docs/limits.md). */
+    if ((rc = ofd_read_file(path, 1u << 20, &pfx, &len, e)) == OFD_OK)
+        rc = cs_store_import_pfx((const unsigned char *)pfx, len, password, tp, e);
+    free(pfx);
+    return rc;
+}
+
 static enum ofd_code wn_set_fips(void *ctx, int enabled, ofd_err *e)
 {
     struct wnode *n = ctx;
@@ -779,6 +794,7 @@ static const struct node_ops wmi_node_ops = {
     .restart_service = wn_restart_service,
     .set_owned = wn_set_owned,
     .get_instance = wn_get_instance,
+    .import_pfx = wn_import_pfx,
 };
 
 /* Pool discovery: the MSFT_SIPPoolSetting whose member list holds this server. */

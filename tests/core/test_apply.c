@@ -24,6 +24,7 @@
 #include "plan.h"
 #include "simnode.h"
 #include "strbuf.h"
+#include "testcert.h"
 
 #define NODE "apply_node.json"
 #define JOURNAL "apply_node.json.journal"
@@ -573,6 +574,113 @@ static void dropping_a_node_removes_exactly_its_entries(void **state)
     manifest_free(m2);
 }
 
+static void set_pfx_password(const char *pw)
+{
+#ifdef _WIN32
+    char buf[128];
+    snprintf(buf, sizeof(buf), "OCSFED_PFX_PASSWORD=%s", pw ? pw : "");
+    _putenv(buf);
+#else
+    if (pw)
+        setenv("OCSFED_PFX_PASSWORD", pw, 1);
+    else
+        unsetenv("OCSFED_PFX_PASSWORD");
+#endif
+}
+
+/* R16: a server certificate given as a PKCS#12 file is imported into My by the apply
+ * (the password from OCSFED_PFX_PASSWORD), selected on the 5061 listener (R17), and a
+ * second plan has nothing to do. Without the password nothing is imported. */
+static void a_pkcs12_server_certificate_is_imported(void **state)
+{
+    struct testcert ca, leaf;
+    struct manifest *m = NULL;
+    struct diags d = {0};
+    struct apply_result res;
+    struct node_certs my = {0};
+    struct node n = {0};
+    struct plan p;
+    const struct plan_change *c = NULL;
+    unsigned char *pfx = NULL, *der = NULL, tp[CS_SHA1_LEN];
+    char path[1024], *text = NULL, *out, *before, *after;
+    size_t len = 0, lb = 0, la = 0, i;
+    cJSON *root, *certs;
+    int found = 0;
+    ofd_err e;
+
+    (void)state;
+    assert_int_equal(testcert_ca("Example OCS CA", 365, &ca), 0);
+    /* Valid from ten years back: the plan runs at the fixed NOW, before today. */
+    assert_int_equal(testcert_leaf(&ca, "pool.example.com", "serverAuth,clientAuth", NULL, -3650, 365, &leaf), 0);
+    assert_int_equal(testcert_der(&leaf, &der, &lb), 0);
+    assert_int_equal(cs_x509_thumbprint(der, lb, tp, &e), OFD_OK);
+    free(der);
+    assert_int_equal(ofd_make_dir("certs", &e), OFD_OK);
+    assert_int_equal(testcert_pfx(&leaf, "s3cret", &pfx, &len), 0);
+    assert_int_equal(ofd_write_file_atomic("certs/pool.pfx", (const char *)pfx, len, &e), OFD_OK);
+    free(pfx);
+    testcert_free(&leaf);
+    testcert_free(&ca);
+    /* The example manifest with "server": {"pfx": "certs/pool.pfx"}, beside the files. */
+    snprintf(path, sizeof(path), "%s/certs/imp-root-ca.pem", examples);
+    assert_int_equal(ofd_read_file(path, 1u << 20, &text, &len, &e), OFD_OK);
+    assert_int_equal(ofd_write_file_atomic("certs/imp-root-ca.pem", text, len, &e), OFD_OK);
+    free(text);
+    snprintf(path, sizeof(path), "%s/tls-enterprise.json", examples);
+    assert_int_equal(ofd_read_file(path, 1u << 20, &text, &len, &e), OFD_OK);
+    assert_non_null(root = cJSON_ParseWithLength(text, len));
+    free(text);
+    cJSON_DeleteItemFromObject(root, "$schema");
+    certs = cJSON_GetObjectItem(root, "certificates");
+    assert_non_null(cJSON_AddObjectToObject(certs, "server"));
+    assert_non_null(cJSON_AddStringToObject(cJSON_GetObjectItem(certs, "server"), "pfx", "certs/pool.pfx"));
+    assert_non_null(out = cJSON_Print(root));
+    cJSON_Delete(root);
+    assert_int_equal(ofd_write_file_atomic("apply_pfx.json", out, strlen(out), &e), OFD_OK);
+    cJSON_free(out);
+
+    /* Without the password: the plan cannot open the file, the apply imports nothing. */
+    set_pfx_password(NULL);
+    fresh_node();
+    before = file_bytes(&lb);
+    if (manifest_load("apply_pfx.json", 0, &m, &d, &e) != OFD_OK)
+        fail_msg("apply_pfx.json: %s", d.n ? d.v[0].msg : e.msg);
+    diags_free(&d);
+    plan_once(m, &p);
+    assert_int_equal(apply_with(&p, NULL, 1, &res, &e), OFD_E_INVALID);
+    assert_string_equal(e.rule, "R16");
+    assert_non_null(strstr(e.msg, "could not be opened when the plan was made"));
+    plan_free(&p);
+    after = file_bytes(&la);
+    assert_int_equal(la, lb);
+    assert_memory_equal(after, before, lb);
+    free(before);
+    free(after);
+
+    /* With it: imported, selected, and then nothing left to do. */
+    set_pfx_password("s3cret");
+    plan_once(m, &p);
+    for (i = 0; i < p.n; i++)
+        if (!strcmp(p.v[i].cls, "certificate") && !strcmp(p.v[i].rule, "R16"))
+            c = &p.v[i];
+    assert_non_null(c);
+    assert_int_equal(c->action, PLAN_CREATE);
+    assert_memory_equal(c->item->tp, tp, CS_SHA1_LEN);
+    assert_int_equal(apply_with(&p, NULL, 1, &res, &e), OFD_OK);
+    plan_free(&p);
+    assert_int_equal(simnode_open(NODE, &n, &e), OFD_OK);
+    assert_int_equal(n.ops->certificates(n.ctx, "My", &my, &e), OFD_OK);
+    for (i = 0; i < my.n; i++)
+        found |= !memcmp(my.v[i].tp, tp, CS_SHA1_LEN);
+    assert_true(found);
+    node_certs_free(&my);
+    node_close(&n);
+    assert_int_equal(plan_once(m, &p), 0);
+    plan_free(&p);
+    set_pfx_password(NULL);
+    manifest_free(m);
+}
+
 static void maintenance_windows(void **state)
 {
     struct manifest_window w = {1, 1u << 5 | 1u << 6, 2 * 60, 4 * 60, 1}; /* sat,sun 02:00-04:00 UTC */
@@ -600,6 +708,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(a_journal_of_another_node_or_a_damaged_one_is_refused),
         cmocka_unit_test(drift_is_planned_and_corrected),
         cmocka_unit_test(dropping_a_node_removes_exactly_its_entries),
+        cmocka_unit_test(a_pkcs12_server_certificate_is_imported),
         cmocka_unit_test(maintenance_windows),
     };
 

@@ -35,6 +35,7 @@
 #include "plan.h"
 #include "simnode.h"
 #include "strbuf.h"
+#include "testcert.h"
 #include "wmi.h"
 #include "wmi_fips.h"
 #include "wmi_node.h"
@@ -407,6 +408,79 @@ static void a_fault_is_rolled_back_through_wmi(void **state)
     manifest_free(m);
 }
 
+/* R16 through the WMI node: a PKCS#12 server certificate is imported into Wine's real
+ * My store with its private key (PFXImportCertStore), selected on the listener (R17),
+ * and a second plan has nothing to change. */
+static void a_pkcs12_is_imported_into_the_real_my_store(void **state)
+{
+    struct ocs_standin *st = standin_with_pool();
+    struct testcert ca, leaf;
+    struct manifest *m = NULL;
+    struct diags d = {0};
+    struct apply_options opt = {0, JOURNAL, NULL, NULL};
+    struct apply_result res;
+    struct node n = {0};
+    struct plan p;
+    unsigned char *pfx = NULL, *der = NULL, tp[CS_SHA1_LEN];
+    char path[1024], *text = NULL;
+    size_t len = 0, dl = 0;
+    int found = 0;
+    ofd_err e;
+
+    (void)state;
+    assert_int_equal(testcert_ca("Example OCS CA", 365, &ca), 0);
+    assert_int_equal(testcert_leaf(&ca, "pool.example.com", "serverAuth,clientAuth", NULL, -3650, 365, &leaf), 0);
+    assert_int_equal(testcert_der(&leaf, &der, &dl), 0);
+    assert_int_equal(cs_x509_thumbprint(der, dl, tp, &e), OFD_OK);
+    free(der);
+    assert_int_equal(testcert_pfx(&leaf, "s3cret", &pfx, &len), 0);
+    assert_int_equal(ofd_make_dir("certs", &e), OFD_OK);
+    assert_int_equal(ofd_write_file_atomic("certs/pool.pfx", (const char *)pfx, len, &e), OFD_OK);
+    free(pfx);
+    testcert_free(&leaf);
+    testcert_free(&ca);
+    snprintf(path, sizeof(path), "%s/certs/imp-root-ca.pem", examples);
+    assert_int_equal(ofd_read_file(path, 1u << 20, &text, &len, &e), OFD_OK);
+    assert_int_equal(ofd_write_file_atomic("certs/imp-root-ca.pem", text, len, &e), OFD_OK);
+    free(text);
+    snprintf(path, sizeof(path), "%s/tls-enterprise.json", examples);
+    assert_int_equal(ofd_read_file(path, 1u << 20, &text, &len, &e), OFD_OK);
+    {
+        /* "certificates": {"trusted_roots": [...]} gains "server": {"pfx": ...}. */
+        struct strbuf sb = {0};
+        char *at = strstr(text, "\"trusted_roots\"");
+        assert_non_null(at);
+        sb_appendn(&sb, text, (size_t)(at - text));
+        sb_append(&sb, "\"server\": { \"pfx\": \"certs/pool.pfx\" }, ");
+        sb_append(&sb, at);
+        assert_int_equal(ofd_write_file_atomic("wmi_pfx.json", sb_str(&sb), sb.len, &e), OFD_OK);
+        sb_free(&sb);
+    }
+    free(text);
+    _putenv("OCSFED_PFX_PASSWORD=s3cret");
+    if (manifest_load("wmi_pfx.json", 0, &m, &d, &e) != OFD_OK)
+        fail_msg("wmi_pfx.json: %s", d.n ? d.v[0].msg : e.msg);
+    open_wmi_node(st, &n);
+    if (plan_make(m, &n, NOW, &p, &e) != OFD_OK)
+        fail_msg("plan: %s", e.msg);
+    if (apply_run(&p, &n, &opt, &res, &e) != OFD_OK)
+        fail_msg("apply: [%s] %s", e.rule, e.msg);
+    plan_free(&p);
+    /* In Wine's real local machine My store, with a usable private key. */
+    assert_int_equal(cs_store_find("My", tp, &found, &e), OFD_OK);
+    assert_true(found);
+    if (cs_store_key_usable("My", tp, &e) != OFD_OK)
+        fail_msg("the imported key is not usable: %s", e.msg);
+    assert_int_equal(plan_make(m, &n, NOW, &p, &e), OFD_OK);
+    assert_false(plan_has_setting_changes(&p));
+    plan_free(&p);
+    _putenv("OCSFED_PFX_PASSWORD=");
+    node_close(&n);
+    manifest_free(m);
+    diags_free(&d);
+    standin_done(st);
+}
+
 static int com_up(void **state)
 {
     (void)state;
@@ -426,6 +500,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(class_map_round_trips_every_property),
         cmocka_unit_test(plan_matches_the_simulated_node_and_a_second_apply_writes_nothing),
         cmocka_unit_test(a_fault_is_rolled_back_through_wmi),
+        cmocka_unit_test(a_pkcs12_is_imported_into_the_real_my_store),
     };
 
     if (argc != 2) {
