@@ -12,6 +12,9 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "ocs_model.h"
+
+struct node_value;
 
 typedef struct wmi_session wmi_session;
 
@@ -33,6 +36,13 @@ typedef enum ofd_code (*wmi_row_fn)(void *ctx, IWbemClassObject *row, ofd_err *e
 /* Runs a WQL query (UTF-8) and calls fn for each row, in order. Returns OFD_OK, or the
  * first error (WMI's, with the WBEM code's name, or fn's). */
 enum ofd_code wmi_query(wmi_session *s, const char *wql, wmi_row_fn fn, void *ctx, ofd_err *e);
+
+/* A property as the project's typed value (node.h): *present = 0 when it is NULL.
+ * uint32 accepts VT_I4/VT_UI4 (and narrower integers), arrays must be one-dimensional
+ * VT_UI1 or VT_BSTR. A property the object lacks, or a VARIANT of another type, is an
+ * error naming it. */
+enum ofd_code wmi_get_value(IWbemClassObject *o, const char *prop, enum ocs_type type, struct node_value *out,
+                            int *present, ofd_err *e);
 
 /* Property readers. *out is written only on success. A NULL property value gives
  * OFD_E_NOTFOUND (for strings: *out = NULL and OFD_OK when allow_null). */

@@ -33,110 +33,14 @@ static enum ofd_code oom(ofd_err *e)
 enum ofd_code wmi_node_read_value(IWbemClassObject *o, const char *cls, const struct ocs_prop_def *pd,
                                   struct node_value *out, int *present, ofd_err *e)
 {
-    VARIANT v;
-    wchar_t *wname = NULL;
-    struct node_value nv;
-    void *data = NULL;
-    SAFEARRAY *sa = NULL;
-    LONG lo = 0, hi = -1, i;
-    HRESULT hr;
-    enum ofd_code rc;
+    enum ofd_code rc = wmi_get_value(o, pd->name, pd->type, out, present, e);
 
-    VariantInit(&v);
-    memset(&nv, 0, sizeof(nv));
-    nv.type = pd->type;
-    if (!(wname = ofd_utf8_to_wide(pd->name))) {
-        rc = oom(e);
-        goto out;
-    }
-    hr = IWbemClassObject_Get(o, wname, 0, &v, NULL, NULL);
-    if (hr == (HRESULT)WBEM_E_NOT_FOUND) {
-        rc = ofd_err_hresult(e, hr,
-                             "%s has no property %s on this server: the class map (agent/ocs_model.c) does not match "
-                             "this OCS version", cls, pd->name);
-        goto out;
-    }
-    if (FAILED(hr)) {
-        rc = ofd_err_hresult(e, hr, "reading %s.%s", cls, pd->name);
-        goto out;
-    }
-    if (V_VT(&v) == VT_NULL || V_VT(&v) == VT_EMPTY) {
-        *present = 0;
-        rc = OFD_OK;
-        goto out;
-    }
-    switch (pd->type) {
-    case OCS_STRING:
-        if (V_VT(&v) != VT_BSTR)
-            goto mismatch;
-        if (!(nv.s = ofd_wide_to_utf8(V_BSTR(&v)))) {
-            rc = oom(e);
-            goto out;
-        }
-        break;
-    case OCS_UINT32:
-        if (V_VT(&v) == VT_I4)
-            nv.u = (uint32_t)V_I4(&v);
-        else if (V_VT(&v) == VT_UI4)
-            nv.u = V_UI4(&v);
-        else
-            goto mismatch;
-        break;
-    case OCS_BOOLEAN:
-        if (V_VT(&v) != VT_BOOL)
-            goto mismatch;
-        nv.b = V_BOOL(&v) != VARIANT_FALSE;
-        break;
-    case OCS_UINT8_ARRAY:
-    case OCS_STRING_ARRAY:
-        if (V_VT(&v) != (VT_ARRAY | (pd->type == OCS_UINT8_ARRAY ? VT_UI1 : VT_BSTR)))
-            goto mismatch;
-        sa = V_ARRAY(&v);
-        if (SafeArrayGetDim(sa) != 1 || FAILED(SafeArrayGetLBound(sa, 1, &lo))
-            || FAILED(SafeArrayGetUBound(sa, 1, &hi)) || FAILED(SafeArrayAccessData(sa, &data))) {
-            rc = ofd_err_set(e, OFD_E_PLATFORM, "%s.%s: unreadable array", cls, pd->name);
-            goto out;
-        }
-        if (pd->type == OCS_UINT8_ARRAY) {
-            nv.nbytes = (size_t)(hi - lo + 1);
-            if (nv.nbytes && !(nv.bytes = malloc(nv.nbytes))) {
-                SafeArrayUnaccessData(sa);
-                rc = oom(e);
-                goto out;
-            }
-            if (nv.nbytes)
-                memcpy(nv.bytes, data, nv.nbytes);
-        } else {
-            size_t n = (size_t)(hi - lo + 1);
-
-            if (n && !(nv.strs = calloc(n, sizeof(*nv.strs)))) {
-                SafeArrayUnaccessData(sa);
-                rc = oom(e);
-                goto out;
-            }
-            for (i = 0; i < (LONG)n; i++, nv.nstrs++) {
-                if (!(nv.strs[i] = ofd_wide_to_utf8(((BSTR *)data)[i] ? ((BSTR *)data)[i] : L""))) {
-                    SafeArrayUnaccessData(sa);
-                    rc = oom(e);
-                    goto out;
-                }
-            }
-        }
-        SafeArrayUnaccessData(sa);
-        break;
-    }
-    *out = nv;
-    memset(&nv, 0, sizeof(nv));
-    *present = 1;
-    rc = OFD_OK;
-    goto out;
-mismatch:
-    rc = ofd_err_set(e, OFD_E_INVALID, "%s.%s is VARIANT type 0x%x on this server, not the %s the class map expects",
-                     cls, pd->name, (unsigned)V_VT(&v), ocs_type_name(pd->type));
-out:
-    node_value_free(&nv);
-    VariantClear(&v);
-    free(wname);
+    if (rc == OFD_E_PLATFORM && e->raw == (long)WBEM_E_NOT_FOUND)
+        return ofd_err_hresult(e, (HRESULT)WBEM_E_NOT_FOUND,
+                               "%s has no property %s on this server: the class map (agent/ocs_model.c) does not match "
+                               "this OCS version", cls, pd->name);
+    if (rc != OFD_OK)
+        ofd_err_prefix(e, "%s", cls);
     return rc;
 }
 

@@ -3,8 +3,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "error_win.h"
+#include "node.h"
 #include "strbuf.h"
 
 struct wmi_session {
@@ -195,86 +197,139 @@ out:
     return rc;
 }
 
-enum ofd_code wmi_get_string(IWbemClassObject *o, const char *prop, char **out, ofd_err *e)
+enum ofd_code wmi_get_value(IWbemClassObject *o, const char *prop, enum ocs_type type, struct node_value *out,
+                            int *present, ofd_err *e)
 {
     VARIANT v;
     CIMTYPE t = 0;
-    char *s = NULL;
+    struct node_value nv;
+    void *data = NULL;
+    SAFEARRAY *sa;
+    LONG lo = 0, hi = -1, i;
+    VARTYPE want;
     enum ofd_code rc;
 
+    memset(&nv, 0, sizeof(nv));
+    nv.type = type;
+    *present = 0;
     if ((rc = get_prop(o, prop, &v, &t, e)) != OFD_OK)
         goto out;
     if (V_VT(&v) == VT_NULL || V_VT(&v) == VT_EMPTY) {
-        rc = ofd_err_set(e, OFD_E_NOTFOUND, "WMI property %s is NULL", prop);
+        rc = OFD_OK;
         goto out;
     }
-    if (V_VT(&v) != VT_BSTR) {
-        rc = ofd_err_set(e, OFD_E_INVALID, "WMI property %s is not a string (VARIANT type %u)", prop,
-                         (unsigned)V_VT(&v));
-        goto out;
+    switch (type) {
+    case OCS_STRING:
+        if (V_VT(&v) != VT_BSTR)
+            goto mismatch;
+        if (!(nv.s = ofd_wide_to_utf8(V_BSTR(&v)))) {
+            rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory reading WMI property %s", prop);
+            goto out;
+        }
+        break;
+    case OCS_UINT32:
+        /* WMI hands uint32 over as VT_I4 (Windows) or VT_UI4 (seen on Wine). */
+        switch (V_VT(&v)) {
+        case VT_I4: nv.u = (uint32_t)V_I4(&v); break;
+        case VT_UI4: nv.u = V_UI4(&v); break;
+        case VT_I2: nv.u = (uint32_t)(uint16_t)V_I2(&v); break;
+        case VT_UI2: nv.u = V_UI2(&v); break;
+        case VT_UI1: nv.u = V_UI1(&v); break;
+        default: goto mismatch;
+        }
+        break;
+    case OCS_BOOLEAN:
+        if (V_VT(&v) != VT_BOOL)
+            goto mismatch;
+        nv.b = V_BOOL(&v) != VARIANT_FALSE;
+        break;
+    case OCS_UINT8_ARRAY:
+    case OCS_STRING_ARRAY:
+        want = VT_ARRAY | (type == OCS_UINT8_ARRAY ? VT_UI1 : VT_BSTR);
+        if (V_VT(&v) != want)
+            goto mismatch;
+        sa = V_ARRAY(&v);
+        if (SafeArrayGetDim(sa) != 1 || FAILED(SafeArrayGetLBound(sa, 1, &lo)) || FAILED(SafeArrayGetUBound(sa, 1, &hi))
+            || FAILED(SafeArrayAccessData(sa, &data))) {
+            rc = ofd_err_set(e, OFD_E_PLATFORM, "WMI property %s: unreadable array", prop);
+            goto out;
+        }
+        rc = OFD_OK;
+        if (type == OCS_UINT8_ARRAY) {
+            nv.nbytes = (size_t)(hi - lo + 1);
+            if (nv.nbytes && !(nv.bytes = malloc(nv.nbytes)))
+                rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            else if (nv.nbytes)
+                memcpy(nv.bytes, data, nv.nbytes);
+        } else {
+            size_t n = (size_t)(hi - lo + 1);
+
+            if (n && !(nv.strs = calloc(n, sizeof(*nv.strs))))
+                rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            for (i = 0; rc == OFD_OK && i < (LONG)n; i++, nv.nstrs++) {
+                BSTR b = ((BSTR *)data)[i];
+                if (!(nv.strs[i] = ofd_wide_to_utf8(b ? b : L"")))
+                    rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            }
+        }
+        SafeArrayUnaccessData(sa);
+        if (rc != OFD_OK)
+            goto out;
+        break;
     }
-    if (!(s = ofd_wide_to_utf8(V_BSTR(&v)))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory reading WMI property %s", prop);
-        goto out;
-    }
-    *out = s;
+    *out = nv;
+    memset(&nv, 0, sizeof(nv));
+    *present = 1;
     rc = OFD_OK;
+    goto out;
+mismatch:
+    rc = ofd_err_set(e, OFD_E_INVALID, "WMI property %s is VARIANT type 0x%x, not a %s", prop, (unsigned)V_VT(&v),
+                     ocs_type_name(type));
 out:
+    node_value_free(&nv);
     VariantClear(&v);
+    return rc;
+}
+
+/* The typed readers: a NULL value is OFD_E_NOTFOUND. */
+static enum ofd_code get_typed(IWbemClassObject *o, const char *prop, enum ocs_type type, struct node_value *v,
+                               ofd_err *e)
+{
+    int present = 0;
+    enum ofd_code rc = wmi_get_value(o, prop, type, v, &present, e);
+
+    if (rc == OFD_OK && !present)
+        rc = ofd_err_set(e, OFD_E_NOTFOUND, "WMI property %s is NULL", prop);
+    return rc;
+}
+
+enum ofd_code wmi_get_string(IWbemClassObject *o, const char *prop, char **out, ofd_err *e)
+{
+    struct node_value v;
+    enum ofd_code rc;
+
+    if ((rc = get_typed(o, prop, OCS_STRING, &v, e)) == OFD_OK)
+        *out = v.s; /* taken over */
     return rc;
 }
 
 enum ofd_code wmi_get_uint32(IWbemClassObject *o, const char *prop, uint32_t *out, ofd_err *e)
 {
-    VARIANT v;
-    CIMTYPE t = 0;
+    struct node_value v;
     enum ofd_code rc;
 
-    if ((rc = get_prop(o, prop, &v, &t, e)) != OFD_OK)
-        goto out;
-    /* WMI hands uint32 over as VT_I4 (Windows) or VT_UI4 (seen on Wine). */
-    switch (V_VT(&v)) {
-    case VT_I4: *out = (uint32_t)V_I4(&v); break;
-    case VT_UI4: *out = V_UI4(&v); break;
-    case VT_I2: *out = (uint32_t)(uint16_t)V_I2(&v); break;
-    case VT_UI2: *out = V_UI2(&v); break;
-    case VT_UI1: *out = V_UI1(&v); break;
-    case VT_NULL:
-    case VT_EMPTY:
-        rc = ofd_err_set(e, OFD_E_NOTFOUND, "WMI property %s is NULL", prop);
-        goto out;
-    default:
-        rc = ofd_err_set(e, OFD_E_INVALID, "WMI property %s is not an integer (VARIANT type %u)", prop,
-                         (unsigned)V_VT(&v));
-        goto out;
-    }
-    rc = OFD_OK;
-out:
-    VariantClear(&v);
+    if ((rc = get_typed(o, prop, OCS_UINT32, &v, e)) == OFD_OK)
+        *out = v.u;
     return rc;
 }
 
 enum ofd_code wmi_get_bool(IWbemClassObject *o, const char *prop, int *out, ofd_err *e)
 {
-    VARIANT v;
-    CIMTYPE t = 0;
+    struct node_value v;
     enum ofd_code rc;
 
-    if ((rc = get_prop(o, prop, &v, &t, e)) != OFD_OK)
-        goto out;
-    if (V_VT(&v) == VT_NULL || V_VT(&v) == VT_EMPTY) {
-        rc = ofd_err_set(e, OFD_E_NOTFOUND, "WMI property %s is NULL", prop);
-        goto out;
-    }
-    if (V_VT(&v) != VT_BOOL) {
-        rc = ofd_err_set(e, OFD_E_INVALID, "WMI property %s is not a boolean (VARIANT type %u)", prop,
-                         (unsigned)V_VT(&v));
-        goto out;
-    }
-    *out = V_BOOL(&v) != VARIANT_FALSE;
-    rc = OFD_OK;
-out:
-    VariantClear(&v);
+    if ((rc = get_typed(o, prop, OCS_BOOLEAN, &v, e)) == OFD_OK)
+        *out = v.b;
     return rc;
 }
 
