@@ -160,10 +160,14 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         rep.restart_pending = ar.restart_pending;
         rep.status = ar.restart_pending ? REPORT_PENDING_RESTART : REPORT_CONVERGED;
         r.outcome = ar.restart_pending ? CHECK_EV_RESTART_PENDING : CHECK_EV_APPLIED;
-        emit(env, r.outcome, "manifest serial %lld: %zu change%s applied to %s (%zu writes, each read back)%s",
-             m->serial, ar.applied, ar.applied == 1 ? "" : "s", p.server, ar.writes,
-             ar.restart_done ? "; Front End restarted" : ar.restart_pending ? "; restart pending until the "
-                                                                               "maintenance window" : "");
+        /* A check that only finds the restart still waiting for the window says so in
+         * the report, not in a new event every interval: the event came with the
+         * apply that made it pending. */
+        if (ar.writes || ar.restart_done || in.decision == INTAKE_ACCEPT)
+            emit(env, r.outcome, "manifest serial %lld: %zu change%s applied to %s (%zu writes, each read back)%s",
+                 m->serial, ar.applied, ar.applied == 1 ? "" : "s", p.server, ar.writes,
+                 ar.restart_done ? "; Front End restarted" : ar.restart_pending ? "; restart pending until the "
+                                                                                   "maintenance window" : "");
         /* Only an applied manifest moves the serial on. */
         if (cfg->state_path && in.decision == INTAKE_ACCEPT) {
             intake_state_from_result(&in, &done);

@@ -209,6 +209,7 @@ static void no_trusted_publisher_is_a_failure_in_the_report(void **state)
 
 static void apply_mode_converges_the_node_and_records_the_serial(void **state)
 {
+    int n_events;
     char tp[41];
     struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 0, NULL};
     struct check_result res;
@@ -236,9 +237,11 @@ static void apply_mode_converges_the_node_and_records_the_serial(void **state)
     free(st);
 
     /* The same manifest again, still outside the window: the settings are there, the
-     * restart still waits (R19), nothing is written. */
+     * restart still waits (R19), nothing is written, and no new event says it again. */
+    n_events = events;
     assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
     assert_int_equal(res.outcome, CHECK_EV_RESTART_PENDING);
+    assert_int_equal(events, n_events);
     assert_int_equal(res.changes, 1);
     r = read_report();
     assert_int_equal(r.status, REPORT_PENDING_RESTART);
