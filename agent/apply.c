@@ -101,6 +101,9 @@ static enum ofd_code push(struct run *r, cJSON *j, ofd_err *e)
         if (!(f = ofd_fopen(r->jpath, "wb")))
             return ofd_err_set(e, OFD_E_IO, "cannot create the journal '%s'", r->jpath);
         r->jf = f;
+        /* The journal's own folder entry must be durable before the first write. */
+        if (ofd_sync_parent_dir(r->jpath) != 0)
+            return ofd_err_set(e, OFD_E_IO, "cannot flush the folder of the journal '%s'", r->jpath);
         if (!(head = cJSON_CreateObject()) || !cJSON_AddNumberToObject(head, "ocsfed_journal", 1)
             || !cJSON_AddStringToObject(head, "node", r->fqdn ? r->fqdn : "")) {
             cJSON_Delete(head);

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,20 @@ FILE *ofd_fopen(const char *path, const char *mode)
 int ofd_sync_file(FILE *f)
 {
     return fsync(fileno(f));
+}
+
+int ofd_sync_parent_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+    int fd, rc = -1;
+
+    if (dir && (fd = open(dir, O_RDONLY)) >= 0) {
+        rc = fsync(fd);
+        close(fd);
+    }
+    free(dir);
+    return rc;
 }
 
 enum ofd_code ofd_replace_file(const char *tmp, const char *final, ofd_err *e)

@@ -32,9 +32,12 @@ void ofd_names_free(char **names, size_t n);
 /* Removes the file path; a missing file is OK. Returns OFD_OK or OFD_E_IO. */
 enum ofd_code ofd_remove_file(const char *path, ofd_err *e);
 
-/* The two platform primitives fsutil_common.c builds on: open a file by its UTF-8
- * name (fopen's contract), and push a flushed FILE's data to the disk (0 or -1). */
+/* The platform primitives fsutil_common.c builds on: open a file by its UTF-8 name
+ * (fopen's contract), push a flushed FILE's data to the disk (0 or -1), and make the
+ * folder entry of a file just created or renamed durable (0 or -1; POSIX needs an
+ * fsync of the folder, NTFS journals its metadata and MoveFileEx writes through). */
 FILE *ofd_fopen(const char *path, const char *mode);
 int ofd_sync_file(FILE *f);
+int ofd_sync_parent_dir(const char *path);
 
 #endif

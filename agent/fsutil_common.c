@@ -50,6 +50,11 @@ enum ofd_code ofd_write_file_atomic(const char *path, const char *data, size_t l
     if ((rc = ofd_replace_file(sb_str(&tmp), path, e)) != OFD_OK)
         goto out;
     created = 0;
+    /* The rename itself on the disk: after a power cut the file is the new one. */
+    if (ofd_sync_parent_dir(path) != 0) {
+        rc = ofd_err_set(e, OFD_E_IO, "cannot flush the folder of '%s': %s", path, strerror(errno));
+        goto out;
+    }
 out:
     if (f)
         fclose(f);

@@ -184,6 +184,12 @@ FILE *ofd_fopen(const char *path, const char *mode)
     return f;
 }
 
+int ofd_sync_parent_dir(const char *path)
+{
+    (void)path; /* NTFS journals the entry; the rename is MOVEFILE_WRITE_THROUGH */
+    return 0;
+}
+
 int ofd_sync_file(FILE *f)
 {
     return FlushFileBuffers((HANDLE)_get_osfhandle(_fileno(f))) ? 0 : -1;
