@@ -74,18 +74,19 @@ static unsigned key_bits(void)
 }
 
 static int make(const struct testcert *ca, const char *cn, const char *eku, const char *san, int from_days,
-                int to_days, struct testcert *out)
+                int to_days, const struct testcert_opts *o, struct testcert *out)
 {
     EVP_PKEY *key = NULL;
     X509 *x = NULL;
     int rc = -1;
 
     memset(out, 0, sizeof(*out));
-    if (!(key = EVP_RSA_gen(key_bits())) || !(x = X509_new()))
+    if (!(key = o && o->ec_key ? EVP_EC_gen("P-256") : EVP_RSA_gen(key_bits())) || !(x = X509_new()))
         goto out;
     X509_set_version(x, 2);
     /* Serial numbers with a high first byte test the byte order callers use. */
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 0x7A0000L + (++serial_counter << 8) + (rand() & 0xff));
+    ASN1_INTEGER_set(X509_get_serialNumber(x), o && o->serial ? o->serial
+                                                              : 0x7A0000L + (++serial_counter << 8) + (rand() & 0xff));
     X509_gmtime_adj(X509_getm_notBefore(x), (long)from_days * 86400L);
     X509_gmtime_adj(X509_getm_notAfter(x), (long)to_days * 86400L);
     if (!X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8, (const unsigned char *)cn,
@@ -123,18 +124,38 @@ out:
 
 int testcert_ca(const char *cn, int days, struct testcert *out)
 {
-    return make(NULL, cn, NULL, NULL, -1, days, out);
+    return make(NULL, cn, NULL, NULL, -1, days, NULL, out);
 }
 
 int testcert_leaf(const struct testcert *ca, const char *cn, const char *eku, const char *san, int from_days,
                   int to_days, struct testcert *out)
 {
-    return make(ca, cn, eku, san, from_days, to_days, out);
+    return make(ca, cn, eku, san, from_days, to_days, NULL, out);
+}
+
+int testcert_ca_opts(const char *cn, int days, const struct testcert_opts *o, struct testcert *out)
+{
+    return make(NULL, cn, NULL, NULL, -1, days, o, out);
+}
+
+int testcert_leaf_opts(const struct testcert *ca, const char *cn, const char *eku, const char *san,
+                       int from_days, int to_days, const struct testcert_opts *o, struct testcert *out)
+{
+    return make(ca, cn, eku, san, from_days, to_days, o, out);
 }
 
 int testcert_der(const struct testcert *c, unsigned char **der, size_t *len)
 {
     return to_der(c->x, der, len);
+}
+
+char *testcert_base64(const unsigned char *der, size_t len)
+{
+    char *out = malloc(4 * ((len + 2) / 3) + 1);
+
+    if (out)
+        EVP_EncodeBlock((unsigned char *)out, der, (int)len);
+    return out;
 }
 
 int testcert_pfx(const struct testcert *c, const char *password, unsigned char **der, size_t *len)
@@ -159,6 +180,18 @@ out:
     return rc;
 }
 
+int testcert_write_pfx(const struct testcert *c, const char *password, const char *path)
+{
+    unsigned char *der = NULL;
+    size_t len = 0;
+    int rc = -1;
+
+    if (testcert_pfx(c, password, &der, &len) == 0)
+        rc = testcert_write_file(path, der, len);
+    free(der);
+    return rc;
+}
+
 void testcert_free(struct testcert *c)
 {
     if (!c)
@@ -166,6 +199,27 @@ void testcert_free(struct testcert *c)
     X509_free(c->x);
     EVP_PKEY_free(c->key);
     memset(c, 0, sizeof(*c));
+}
+
+int testcert_sha1(const struct testcert *c, unsigned char tp[20])
+{
+    unsigned int n = 0;
+
+    return X509_digest(c->x, EVP_sha1(), tp, &n) == 1 && n == 20 ? 0 : -1;
+}
+
+int testcert_write_server_pfx(const char *cn, const char *password, const char *path, unsigned char tp[20])
+{
+    struct testcert ca = {0}, leaf = {0};
+    int rc = -1;
+
+    if (testcert_ca("Example OCS CA", 365, &ca) == 0
+        && testcert_leaf(&ca, cn, "serverAuth,clientAuth", NULL, -3650, 365, &leaf) == 0
+        && testcert_sha1(&leaf, tp) == 0 && testcert_write_pfx(&leaf, password, path) == 0)
+        rc = 0;
+    testcert_free(&leaf);
+    testcert_free(&ca);
+    return rc;
 }
 
 int testcert_write_pem(const struct testcert *c, const char *key_path, const char *cert_path)

@@ -28,14 +28,41 @@ int testcert_ca(const char *cn, int days, struct testcert *out);
 int testcert_leaf(const struct testcert *ca, const char *cn, const char *eku, const char *san,
                   int from_days, int to_days, struct testcert *out);
 
+/* What testcert_ca_opts and testcert_leaf_opts take beyond testcert_ca and testcert_leaf:
+ * a fixed serial number (0: a fresh one, as those two give) and an EC P-256 key instead
+ * of RSA (quick to make, also under Valgrind). */
+struct testcert_opts {
+    long serial;
+    int ec_key;
+};
+
+int testcert_ca_opts(const char *cn, int days, const struct testcert_opts *o, struct testcert *out);
+int testcert_leaf_opts(const struct testcert *ca, const char *cn, const char *eku, const char *san,
+                       int from_days, int to_days, const struct testcert_opts *o, struct testcert *out);
+
 /* DER of the certificate; malloc'ed, caller frees. */
 int testcert_der(const struct testcert *c, unsigned char **der, size_t *len);
+
+/* base64 of der (no line breaks), malloc'ed, caller frees; NULL on failure. */
+char *testcert_base64(const unsigned char *der, size_t len);
 
 /* A PKCS#12 file of the certificate and its key, protected by password, in the legacy
  * form (3DES, SHA-1 MAC) that Windows Server 2003/2008 import. malloc'ed. */
 int testcert_pfx(const struct testcert *c, const char *password, unsigned char **der, size_t *len);
 
+/* testcert_pfx written to path. Returns 0, or -1 on failure. */
+int testcert_write_pfx(const struct testcert *c, const char *password, const char *path);
+
 void testcert_free(struct testcert *c);
+
+/* The SHA-1 thumbprint of the certificate (20 bytes) in tp. Returns 0, or -1. */
+int testcert_sha1(const struct testcert *c, unsigned char tp[20]);
+
+/* Writes to path a PKCS#12 (testcert_pfx) of a new certificate for cn with server and
+ * client authentication, issued by a new CA "Example OCS CA", valid from ten years back
+ * to a year ahead (so also at a fixed time in the past); its thumbprint in tp. Returns
+ * 0, or -1 on failure. */
+int testcert_write_server_pfx(const char *cn, const char *password, const char *path, unsigned char tp[20]);
 
 /* Writes the unencrypted private key (PKCS#8 PEM) to key_path and the certificate (PEM)
  * to cert_path; either path may be NULL. Returns 0, or -1 on failure. */

@@ -25,6 +25,7 @@
 #include "simnode.h"
 #include "strbuf.h"
 #include "testcert.h"
+#include "testutil.h"
 
 #define NODE "apply_node.json"
 #define JOURNAL "apply_node.json.journal"
@@ -33,17 +34,18 @@
 
 static const char *examples;
 
+/* examples/<name>, in a static buffer. */
+static const char *example(const char *name)
+{
+    static char path[1024];
+
+    snprintf(path, sizeof(path), "%s/%s", examples, name);
+    return path;
+}
+
 static struct manifest *load_manifest(void)
 {
-    struct manifest *m = NULL;
-    struct diags d = {0};
-    char path[1024];
-    ofd_err e;
-
-    snprintf(path, sizeof(path), "%s/tls-enterprise.json", examples);
-    assert_int_equal(manifest_load(path, 0, &m, &d, &e), OFD_OK);
-    diags_free(&d);
-    return m;
+    return testutil_load_manifest(example("tls-enterprise.json"));
 }
 
 /* A fresh copy of the example front end, saved once by the node itself so that the
@@ -52,14 +54,9 @@ static void fresh_node(void)
 {
     struct node n = {0};
     struct node_owned o = {0};
-    char src[1024], *text = NULL;
-    size_t len = 0;
     ofd_err e;
 
-    snprintf(src, sizeof(src), "%s/nodes/fe1-enterprise.json", examples);
-    assert_int_equal(ofd_read_file(src, 1u << 24, &text, &len, &e), OFD_OK);
-    assert_int_equal(ofd_write_file_atomic(NODE, text, len, &e), OFD_OK);
-    free(text);
+    testutil_copy_file(example("nodes/fe1-enterprise.json"), NODE);
     assert_int_equal(simnode_open(NODE, &n, &e), OFD_OK);
     assert_int_equal(n.ops->owned(n.ctx, &o, &e), OFD_OK);
     assert_int_equal(n.ops->set_owned(n.ctx, &o, &e), OFD_OK);
@@ -74,6 +71,21 @@ static char *file_bytes(size_t *len)
 
     assert_int_equal(ofd_read_file(NODE, 1u << 24, &text, len, &e), OFD_OK);
     return text;
+}
+
+/* Asserts that the node file holds exactly before (lb bytes), which it frees; when not,
+ * says so for case k of what (what NULL: no message). */
+static void assert_node_is(char *before, size_t lb, const char *what, unsigned long k)
+{
+    size_t la = 0;
+    char *after = file_bytes(&la);
+
+    if (what && (la != lb || memcmp(before, after, lb) != 0))
+        print_error("%s %lu: the node file differs\n", what, k);
+    assert_int_equal(la, lb);
+    assert_memory_equal(after, before, lb);
+    free(before);
+    free(after);
 }
 
 /* Plans m against the node file; returns the number of changes (not unchanged). */
@@ -218,8 +230,8 @@ static void a_fault_at_any_write_leaves_the_node_as_it_was(void **state)
     struct apply_result res;
     struct nodefault f;
     struct plan p;
-    char *before, *after;
-    size_t lb = 0, la = 0, total = full_apply_writes(m);
+    char *before;
+    size_t lb = 0, total = full_apply_writes(m);
     unsigned long k;
     ofd_err e;
 
@@ -240,13 +252,7 @@ static void a_fault_at_any_write_leaves_the_node_as_it_was(void **state)
         assert_int_equal(res.rolled_back, k > 1);
         assert_false(journal_exists());
         plan_free(&p);
-        after = file_bytes(&la);
-        if (la != lb || memcmp(before, after, lb) != 0)
-            print_error("fault at write %lu: the node file changed\n", k);
-        assert_int_equal(la, lb);
-        assert_memory_equal(after, before, lb);
-        free(before);
-        free(after);
+        assert_node_is(before, lb, "fault at write", k);
     }
     /* The restart itself fails: the settings stay (they are complete and verified),
      * the restart stays pending and the next plan still has it (R19). */
@@ -312,13 +318,7 @@ static void a_crash_after_any_write_is_undone_from_the_journal(void **state)
         assert_int_equal(rec.torn, k % 2 == 0);
         assert_true(rec.undone >= (k % 2 == 0 ? k : k + 1));
         assert_false(journal_exists());
-        after = file_bytes(&la);
-        if (la != lb || memcmp(before, after, lb) != 0)
-            print_error("crash after write %lu: the recovered node differs\n", k);
-        assert_int_equal(la, lb);
-        assert_memory_equal(after, before, lb);
-        free(before);
-        free(after);
+        assert_node_is(before, lb, "crash after write", k);
     }
     /* A crash after the ownership record: the apply was complete; only the restart
      * is left, and it is recorded as pending. */
@@ -338,11 +338,7 @@ static void a_crash_after_any_write_is_undone_from_the_journal(void **state)
     assert_int_equal(apply_recover(JOURNAL, &n, &rec, &e), OFD_OK);
     assert_int_equal(rec.found, 0);
     node_close(&n);
-    after = file_bytes(&la);
-    assert_int_equal(la, lb);
-    assert_memory_equal(after, before, lb);
-    free(before);
-    free(after);
+    assert_node_is(before, lb, NULL, 0);
     manifest_free(m);
 }
 
@@ -354,8 +350,8 @@ static void a_journal_of_another_node_or_a_damaged_one_is_refused(void **state)
                                   "{\"op\":\"fips\",\n{\"op\":\"fips\",\"old\":false}\n";
     struct apply_recovery rec;
     struct node n = {0};
-    char *before, *after;
-    size_t lb = 0, la = 0;
+    char *before;
+    size_t lb = 0;
     ofd_err e;
 
     (void)state;
@@ -371,11 +367,7 @@ static void a_journal_of_another_node_or_a_damaged_one_is_refused(void **state)
     node_close(&n);
     /* Kept for the operator; the node untouched; a new apply refuses to start. */
     assert_true(journal_exists());
-    after = file_bytes(&la);
-    assert_int_equal(la, lb);
-    assert_memory_equal(after, before, lb);
-    free(before);
-    free(after);
+    assert_node_is(before, lb, NULL, 0);
     assert_int_equal(ofd_remove_file(JOURNAL, &e), OFD_OK);
 }
 
@@ -458,40 +450,30 @@ static void drift_is_planned_and_corrected(void **state)
     manifest_free(m);
 }
 
-/* The example manifest without its second IM&P node, written beside the node file
- * (the certificate path made absolute). */
-static struct manifest *manifest_without_imp2(void)
+/* Paths in a manifest are relative to it (R13): the example's root CA goes beside the
+ * edited copies too. */
+static void copy_example_root(void)
 {
-    struct manifest *m = NULL;
-    struct diags d = {0};
-    char path[1024], *text = NULL, *out;
-    cJSON *root, *nodes;
-    size_t len = 0;
     ofd_err e;
 
-    snprintf(path, sizeof(path), "%s/tls-enterprise.json", examples);
-    assert_int_equal(ofd_read_file(path, 1u << 20, &text, &len, &e), OFD_OK);
-    assert_non_null(root = cJSON_ParseWithLength(text, len));
-    free(text);
-    cJSON_DeleteItemFromObject(root, "$schema");
-    nodes = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "imp"), "nodes");
+    assert_int_equal(ofd_make_dir("certs", &e), OFD_OK);
+    testutil_copy_file(example("certs/imp-root-ca.pem"), "certs/imp-root-ca.pem");
+}
+
+static void drop_imp2(cJSON *root)
+{
+    cJSON *nodes = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "imp"), "nodes");
+
     assert_int_equal(cJSON_GetArraySize(nodes), 2);
     cJSON_DeleteItemFromArray(nodes, 1);
-    /* Paths in a manifest are relative to it (R13): the root goes beside it too. */
-    snprintf(path, sizeof(path), "%s/certs/imp-root-ca.pem", examples);
-    assert_int_equal(ofd_read_file(path, 1u << 20, &text, &len, &e), OFD_OK);
-    assert_int_equal(ofd_make_dir("certs", &e), OFD_OK);
-    assert_int_equal(ofd_write_file_atomic("certs/imp-root-ca.pem", text, len, &e), OFD_OK);
-    free(text);
-    assert_non_null(out = cJSON_Print(root));
-    cJSON_Delete(root);
-    assert_int_equal(ofd_write_file_atomic("apply_drop.json", out, strlen(out), &e), OFD_OK);
-    cJSON_free(out);
-    if (manifest_load("apply_drop.json", 0, &m, &d, &e) != OFD_OK)
-        print_error("apply_drop.json: %s\n", d.n ? d.v[0].msg : e.msg);
-    assert_non_null(m);
-    diags_free(&d);
-    return m;
+}
+
+/* The example manifest without its second IM&P node, written beside the node file. */
+static struct manifest *manifest_without_imp2(void)
+{
+    testutil_write_manifest(example("tls-enterprise.json"), "apply_drop.json", drop_imp2);
+    copy_example_root();
+    return testutil_load_manifest("apply_drop.json");
 }
 
 static void dropping_a_node_removes_exactly_its_entries(void **state)
@@ -591,71 +573,46 @@ static void set_pfx_password(const char *pw)
 /* R16: a server certificate given as a PKCS#12 file is imported into My by the apply
  * (the password from OCSFED_PFX_PASSWORD), selected on the 5061 listener (R17), and a
  * second plan has nothing to do. Without the password nothing is imported. */
+static void add_server_pfx(cJSON *root)
+{
+    cJSON *certs = cJSON_GetObjectItem(root, "certificates");
+
+    assert_non_null(cJSON_AddObjectToObject(certs, "server"));
+    assert_non_null(cJSON_AddStringToObject(cJSON_GetObjectItem(certs, "server"), "pfx", "certs/pool.pfx"));
+}
+
 static void a_pkcs12_server_certificate_is_imported(void **state)
 {
-    struct testcert ca, leaf;
     struct manifest *m = NULL;
-    struct diags d = {0};
     struct apply_result res;
     struct node_certs my = {0};
     struct node n = {0};
     struct plan p;
     const struct plan_change *c = NULL;
-    unsigned char *pfx = NULL, *der = NULL, tp[CS_SHA1_LEN];
-    char path[1024], *text = NULL, *out, *before, *after;
-    size_t len = 0, lb = 0, la = 0, i;
-    cJSON *root, *certs;
+    unsigned char tp[CS_SHA1_LEN];
+    char *before;
+    size_t lb = 0, i;
     int found = 0;
     ofd_err e;
 
     (void)state;
-    assert_int_equal(testcert_ca("Example OCS CA", 365, &ca), 0);
+    copy_example_root();
     /* Valid from ten years back: the plan runs at the fixed NOW, before today. */
-    assert_int_equal(testcert_leaf(&ca, "pool.example.com", "serverAuth,clientAuth", NULL, -3650, 365, &leaf), 0);
-    assert_int_equal(testcert_der(&leaf, &der, &lb), 0);
-    assert_int_equal(cs_x509_thumbprint(der, lb, tp, &e), OFD_OK);
-    free(der);
-    assert_int_equal(ofd_make_dir("certs", &e), OFD_OK);
-    assert_int_equal(testcert_pfx(&leaf, "s3cret", &pfx, &len), 0);
-    assert_int_equal(ofd_write_file_atomic("certs/pool.pfx", (const char *)pfx, len, &e), OFD_OK);
-    free(pfx);
-    testcert_free(&leaf);
-    testcert_free(&ca);
+    assert_int_equal(testcert_write_server_pfx("pool.example.com", "s3cret", "certs/pool.pfx", tp), 0);
     /* The example manifest with "server": {"pfx": "certs/pool.pfx"}, beside the files. */
-    snprintf(path, sizeof(path), "%s/certs/imp-root-ca.pem", examples);
-    assert_int_equal(ofd_read_file(path, 1u << 20, &text, &len, &e), OFD_OK);
-    assert_int_equal(ofd_write_file_atomic("certs/imp-root-ca.pem", text, len, &e), OFD_OK);
-    free(text);
-    snprintf(path, sizeof(path), "%s/tls-enterprise.json", examples);
-    assert_int_equal(ofd_read_file(path, 1u << 20, &text, &len, &e), OFD_OK);
-    assert_non_null(root = cJSON_ParseWithLength(text, len));
-    free(text);
-    cJSON_DeleteItemFromObject(root, "$schema");
-    certs = cJSON_GetObjectItem(root, "certificates");
-    assert_non_null(cJSON_AddObjectToObject(certs, "server"));
-    assert_non_null(cJSON_AddStringToObject(cJSON_GetObjectItem(certs, "server"), "pfx", "certs/pool.pfx"));
-    assert_non_null(out = cJSON_Print(root));
-    cJSON_Delete(root);
-    assert_int_equal(ofd_write_file_atomic("apply_pfx.json", out, strlen(out), &e), OFD_OK);
-    cJSON_free(out);
+    testutil_write_manifest(example("tls-enterprise.json"), "apply_pfx.json", add_server_pfx);
 
     /* Without the password: the plan cannot open the file, the apply imports nothing. */
     set_pfx_password(NULL);
     fresh_node();
     before = file_bytes(&lb);
-    if (manifest_load("apply_pfx.json", 0, &m, &d, &e) != OFD_OK)
-        fail_msg("apply_pfx.json: %s", d.n ? d.v[0].msg : e.msg);
-    diags_free(&d);
+    m = testutil_load_manifest("apply_pfx.json");
     plan_once(m, &p);
     assert_int_equal(apply_with(&p, NULL, 1, &res, &e), OFD_E_INVALID);
     assert_string_equal(e.rule, "R16");
     assert_non_null(strstr(e.msg, "could not be opened when the plan was made"));
     plan_free(&p);
-    after = file_bytes(&la);
-    assert_int_equal(la, lb);
-    assert_memory_equal(after, before, lb);
-    free(before);
-    free(after);
+    assert_node_is(before, lb, NULL, 0);
 
     /* With it: imported, selected, and then nothing left to do. */
     set_pfx_password("s3cret");

@@ -19,6 +19,7 @@
 #include "simnode.h"
 #include "strbuf.h"
 #include "testcert.h"
+#include "testutil.h"
 #include "trust.h"
 
 static const char *examples;
@@ -87,14 +88,10 @@ static void publish(const char *example, char tp_hex[41], int sign)
 
 static void fresh_node(const char *from)
 {
-    char src[1024], *text = NULL;
-    size_t len = 0;
-    ofd_err e;
+    char src[1024];
 
     snprintf(src, sizeof(src), "%s/nodes/%s", examples, from);
-    assert_int_equal(ofd_read_file(src, 1u << 24, &text, &len, &e), OFD_OK);
-    assert_int_equal(ofd_write_file_atomic("check_node.json", text, len, &e), OFD_OK);
-    free(text);
+    testutil_copy_file(src, "check_node.json");
     remove("check_state.json");
 }
 

@@ -12,34 +12,49 @@
 #include <cmocka.h>
 
 #include "cs_inspect.h"
-#include "test_certgen.h"
+#include "testcert.h"
 
-static struct certgen_ca *ca;
+#define SERVER_CLIENT "serverAuth,clientAuth"
+
+/* EC keys, serial numbers as given. */
+static struct testcert ca;
+static unsigned char *ca_der;
+static size_t ca_len;
 
 static int setup(void **state)
 {
+    struct testcert_opts o = {1, 1};
+
     (void)state;
-    ca = certgen_ca_new("Inspect Root CA");
-    return ca ? 0 : -1;
+    if (testcert_ca_opts("Inspect Root CA", 3650, &o, &ca) != 0 || testcert_der(&ca, &ca_der, &ca_len) != 0)
+        return -1;
+    return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    certgen_ca_free(ca);
+    testcert_free(&ca);
+    free(ca_der);
     return 0;
 }
 
-static void inspect(const char *cn, unsigned flags, int from, int days, long serial,
+/* A leaf for cn with the purposes in eku (NULL: no extension), valid from now + from
+ * for days days, read back into ci. */
+static void inspect(const char *cn, const char *eku, int from, int days, long serial,
                     struct cs_cert_info *ci)
 {
+    struct testcert_opts o = {serial, 1};
+    struct testcert c;
     unsigned char *der = NULL;
     size_t len = 0;
     ofd_err e;
 
-    assert_int_equal(certgen_leaf(ca, cn, flags, from, days, serial, &der, &len), 0);
+    assert_int_equal(testcert_leaf_opts(&ca, cn, eku, NULL, from, from + days, &o, &c), 0);
+    assert_int_equal(testcert_der(&c, &der, &len), 0);
     assert_int_equal(cs_inspect_der(der, len, ci, &e), OFD_OK);
     free(der);
+    testcert_free(&c);
 }
 
 static void fields(void **state)
@@ -50,7 +65,7 @@ static void fields(void **state)
     ofd_err e;
 
     (void)state;
-    inspect("Pool.Example.com", CERTGEN_SERVER_AUTH | CERTGEN_CLIENT_AUTH, -1, 30, 0x010203, &ci);
+    inspect("Pool.Example.com", SERVER_CLIENT, -1, 30, 0x010203, &ci);
     assert_string_equal(ci.cn, "Pool.Example.com");
     assert_string_equal(ci.subject, "CN=Pool.Example.com");
     assert_true(ci.has_eku && ci.server_auth && ci.client_auth);
@@ -64,7 +79,8 @@ static void fields(void **state)
     assert_int_equal(ci.issuer_der[0], 0x30);
     assert_int_equal(cs_check_server_cert(&ci, "pool.example.com", (long long)time(NULL), &e), OFD_OK);
     cs_cert_info_free(&ci);
-    der = certgen_ca_der(ca, &len);
+    der = ca_der;
+    len = ca_len;
     assert_int_equal(cs_inspect_der(der, len, &ci, &e), OFD_OK);
     assert_true(ci.is_ca && ci.self_signed && !ci.has_eku);
     cs_cert_info_free(&ci);
@@ -80,16 +96,16 @@ static void r14_purposes(void **state)
     long long now = (long long)time(NULL);
 
     (void)state;
-    inspect("pool.example.com", CERTGEN_SERVER_AUTH, -1, 30, 5, &ci);
+    inspect("pool.example.com", "serverAuth", -1, 30, 5, &ci);
     assert_int_equal(cs_check_server_cert(&ci, "pool.example.com", now, &e), OFD_E_INVALID);
     assert_string_equal(e.rule, "R14");
     assert_non_null(strstr(e.msg, "(CN=pool.example.com) lacks Client Authentication in its intended purposes"));
     cs_cert_info_free(&ci);
-    inspect("pool.example.com", CERTGEN_CLIENT_AUTH, -1, 30, 6, &ci);
+    inspect("pool.example.com", "clientAuth", -1, 30, 6, &ci);
     assert_int_equal(cs_check_server_cert(&ci, "pool.example.com", now, &e), OFD_E_INVALID);
     assert_non_null(strstr(e.msg, "lacks Server Authentication in its intended purposes"));
     cs_cert_info_free(&ci);
-    inspect("pool.example.com", CERTGEN_NO_EKU, -1, 30, 7, &ci);
+    inspect("pool.example.com", NULL, -1, 30, 7, &ci);
     assert_int_equal(cs_check_server_cert(&ci, "pool.example.com", now, &e), OFD_E_INVALID);
     assert_non_null(strstr(e.msg, "lacks Server and Client Authentication in its intended purposes"));
     cs_cert_info_free(&ci);
@@ -103,17 +119,17 @@ static void r15_subject_and_validity(void **state)
     long long now = (long long)time(NULL);
 
     (void)state;
-    inspect("fe1.example.com", CERTGEN_SERVER_AUTH | CERTGEN_CLIENT_AUTH, -1, 30, 8, &ci);
+    inspect("fe1.example.com", SERVER_CLIENT, -1, 30, 8, &ci);
     assert_int_equal(cs_check_server_cert(&ci, "pool.example.com", now, &e), OFD_E_INVALID);
     assert_string_equal(e.rule, "R15");
     assert_non_null(strstr(e.msg, "has subject CN=fe1.example.com, expected CN=pool.example.com"));
     cs_cert_info_free(&ci);
-    inspect("pool.example.com", CERTGEN_SERVER_AUTH | CERTGEN_CLIENT_AUTH, -30, 10, 9, &ci);
+    inspect("pool.example.com", SERVER_CLIENT, -30, 10, 9, &ci);
     assert_int_equal(cs_check_server_cert(&ci, "pool.example.com", now, &e), OFD_E_INVALID);
     assert_string_equal(e.rule, "R16");
     assert_non_null(strstr(e.msg, "has expired; an expired certificate stops the Front End from starting"));
     cs_cert_info_free(&ci);
-    inspect("pool.example.com", CERTGEN_SERVER_AUTH | CERTGEN_CLIENT_AUTH, 5, 10, 10, &ci);
+    inspect("pool.example.com", SERVER_CLIENT, 5, 10, 10, &ci);
     assert_int_equal(cs_check_server_cert(&ci, "pool.example.com", now, &e), OFD_E_INVALID);
     assert_non_null(strstr(e.msg, "is not valid yet"));
     cs_cert_info_free(&ci);
@@ -121,6 +137,8 @@ static void r15_subject_and_validity(void **state)
 
 static void files(void **state)
 {
+    struct testcert_opts o = {77, 1};
+    struct testcert leaf;
     const unsigned char *der;
     unsigned char *got = NULL, *pder = NULL;
     size_t len, glen, plen;
@@ -128,9 +146,10 @@ static void files(void **state)
     FILE *f;
 
     (void)state;
-    der = certgen_ca_der(ca, &len);
-    assert_int_equal(certgen_write("inspect.der", der, len, 0), 0);
-    assert_int_equal(certgen_write("inspect.pem", der, len, 1), 0);
+    der = ca_der;
+    len = ca_len;
+    assert_int_equal(testcert_write_file("inspect.der", der, len), 0);
+    assert_int_equal(testcert_write_pem(&ca, NULL, "inspect.pem"), 0);
     assert_int_equal(cs_load_cert_file("inspect.der", &got, &glen, &e), OFD_OK);
     assert_memory_equal(got, der, len);
     free(got);
@@ -141,7 +160,7 @@ static void files(void **state)
     /* two certificates in one PEM file are refused */
     assert_non_null(f = fopen("inspect.pem", "ab"));
     fclose(f);
-    certgen_write("inspect2.pem", der, len, 1);
+    testcert_write_pem(&ca, NULL, "inspect2.pem");
     {
         char buf[8192];
         size_t n;
@@ -157,8 +176,10 @@ static void files(void **state)
     assert_string_equal(e.msg, "'inspect.pem' holds more than one certificate: give one file per certificate");
     assert_int_equal(cs_load_cert_file("inspect-missing.pem", &got, &glen, &e), OFD_E_IO);
     /* PKCS#12: the right password opens it, a wrong one does not */
-    assert_int_equal(certgen_pkcs12(ca, "pool.example.com", CERTGEN_SERVER_AUTH | CERTGEN_CLIENT_AUTH,
-                                    "s3cret", "inspect.pfx", &pder, &plen), 0);
+    assert_int_equal(testcert_leaf_opts(&ca, "pool.example.com", SERVER_CLIENT, NULL, -1, 364, &o, &leaf), 0);
+    assert_int_equal(testcert_write_pfx(&leaf, "s3cret", "inspect.pfx"), 0);
+    assert_int_equal(testcert_der(&leaf, &pder, &plen), 0);
+    testcert_free(&leaf);
     assert_int_equal(cs_load_pkcs12_cert("inspect.pfx", "s3cret", &got, &glen, &e), OFD_OK);
     assert_int_equal(glen, plen);
     assert_memory_equal(got, pder, plen);

@@ -16,7 +16,7 @@
 #include "cs_inspect.h"
 #include "plan.h"
 #include "simnode.h"
-#include "test_certgen.h"
+#include "testcert.h"
 #include "test_manifest_util.h"
 
 static const char TCP_SE[] =
@@ -39,8 +39,10 @@ static const char TLS_EE[] =
 #define ROUTE_TCP "{\"InstanceID\": \"{R1}\", \"Backend\": \"(local)\\\\rtc\", \"MatchURI\": \"example.com\", \"NextHop\": \"10.0.0.11\", \"NextHopPort\": 5060, \"NextHopTransport\": \"TCP\", \"Enabled\": true, \"ReplaceHostInRequestURI\": false}"
 #define HOST_TCP "{\"InstanceID\": \"{H1}\", \"Server\": \"10.0.0.11\", \"OutboundOnly\": false, \"ThrottleAsServer\": true, \"TreatAsAuthenticated\": true}"
 
+#define SERVER_CLIENT "serverAuth,clientAuth"
+
 struct fixture {
-    struct certgen_ca *ca;
+    struct testcert ca;   /* EC keys, serial numbers as given */
     char *root_b64;
     char *good_b64;       /* CN=pool.example.com, server+client auth */
     char *noclient_b64;   /* server auth only */
@@ -61,53 +63,83 @@ static const char *data_dir_file(const char *name)
     return buf;
 }
 
-static char *leaf(const char *cn, unsigned flags, int from, int days, long serial, char tp[41])
+/* A certificate for cn signed by fx.ca with the purposes in eku, valid from now + from
+ * for days days: its DER (malloc'ed) in *der. */
+static void leaf_der(const char *cn, const char *eku, int from, int days, long serial, unsigned char **der,
+                     size_t *len)
+{
+    struct testcert_opts o = {serial, 1};
+    struct testcert c;
+
+    assert_int_equal(testcert_leaf_opts(&fx.ca, cn, eku, NULL, from, from + days, &o, &c), 0);
+    assert_int_equal(testcert_der(&c, der, len), 0);
+    testcert_free(&c);
+}
+
+static char *leaf(const char *cn, const char *eku, int from, int days, long serial, char tp[41])
 {
     unsigned char *der = NULL, t[CS_SHA1_LEN];
     size_t len = 0;
     char *b64;
     ofd_err e;
 
-    assert_int_equal(certgen_leaf(fx.ca, cn, flags, from, days, serial, &der, &len), 0);
+    leaf_der(cn, eku, from, days, serial, &der, &len);
     assert_int_equal(cs_x509_thumbprint(der, len, t, &e), OFD_OK);
     cs_thumbprint_hex(t, tp);
-    b64 = certgen_base64(der, len);
+    b64 = testcert_base64(der, len);
     free(der);
     return b64;
 }
 
+/* Writes plan-fe1.pfx: a new key and its certificate for pool.example.com (purposes in
+ * eku, valid 365 days), protected by password; the certificate's thumbprint in tp. */
+static void write_pfx(const char *eku, const char *password, char tp[41])
+{
+    struct testcert_opts o = {77, 1};
+    struct testcert c;
+    unsigned char *der = NULL, t[CS_SHA1_LEN];
+    size_t len = 0;
+    ofd_err e;
+
+    assert_int_equal(testcert_leaf_opts(&fx.ca, "pool.example.com", eku, NULL, -1, 364, &o, &c), 0);
+    assert_int_equal(testcert_write_pfx(&c, password, "plan-fe1.pfx"), 0);
+    assert_int_equal(testcert_der(&c, &der, &len), 0);
+    cs_x509_thumbprint(der, len, t, &e);
+    cs_thumbprint_hex(t, tp);
+    free(der);
+    testcert_free(&c);
+}
+
 static int setup(void **state)
 {
-    const unsigned char *der;
-    unsigned char *gd = NULL, t[CS_SHA1_LEN];
-    size_t len, glen;
+    struct testcert_opts o = {1, 1};
+    unsigned char *der = NULL, *gd = NULL, t[CS_SHA1_LEN];
+    size_t len = 0, glen = 0;
     ofd_err e;
 
     (void)state;
-    fx.ca = certgen_ca_new("Example Root CA");
-    der = certgen_ca_der(fx.ca, &len);
-    assert_int_equal(certgen_write("plan-root.pem", der, len, 1), 0);
-    fx.root_b64 = certgen_base64(der, len);
+    assert_int_equal(testcert_ca_opts("Example Root CA", 3650, &o, &fx.ca), 0);
+    assert_int_equal(testcert_der(&fx.ca, &der, &len), 0);
+    assert_int_equal(testcert_write_pem(&fx.ca, NULL, "plan-root.pem"), 0);
+    fx.root_b64 = testcert_base64(der, len);
     cs_x509_thumbprint(der, len, t, &e);
     cs_thumbprint_hex(t, fx.root_tp);
-    assert_int_equal(certgen_leaf(fx.ca, "pool.example.com", CERTGEN_SERVER_AUTH | CERTGEN_CLIENT_AUTH,
-                                  -1, 365, 0x1234, &gd, &glen), 0);
+    free(der);
+    leaf_der("pool.example.com", SERVER_CLIENT, -1, 365, 0x1234, &gd, &glen);
     assert_int_equal(cs_inspect_der(gd, glen, &fx.good, &e), OFD_OK);
     cs_thumbprint_hex(fx.good.tp, fx.good_tp);
-    fx.good_b64 = certgen_base64(gd, glen);
+    fx.good_b64 = testcert_base64(gd, glen);
     free(gd);
-    fx.noclient_b64 = leaf("pool.example.com", CERTGEN_SERVER_AUTH, -1, 365, 2, fx.noclient_tp);
-    fx.wrongcn_b64 = leaf("fe1.example.com", CERTGEN_SERVER_AUTH | CERTGEN_CLIENT_AUTH, -1, 365, 3,
-                          fx.wrongcn_tp);
-    fx.expired_b64 = leaf("pool.example.com", CERTGEN_SERVER_AUTH | CERTGEN_CLIENT_AUTH, -30, 10, 4,
-                          fx.expired_tp);
+    fx.noclient_b64 = leaf("pool.example.com", "serverAuth", -1, 365, 2, fx.noclient_tp);
+    fx.wrongcn_b64 = leaf("fe1.example.com", SERVER_CLIENT, -1, 365, 3, fx.wrongcn_tp);
+    fx.expired_b64 = leaf("pool.example.com", SERVER_CLIENT, -30, 10, 4, fx.expired_tp);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    certgen_ca_free(fx.ca);
+    testcert_free(&fx.ca);
     free(fx.root_b64);
     free(fx.good_b64);
     free(fx.noclient_b64);
@@ -500,17 +532,11 @@ static void pfx_server_certificate(void **state)
     static const char *const pairs[] = {"\"trusted_roots\": [\"plan-root.pem\"]",
         "\"trusted_roots\": [\"plan-root.pem\"], \"server\": {\"pfx\": \"plan-fe1.pfx\"}", NULL};
     char *mt = subst(TLS_EE, pairs), *node = tls_node(fx.noclient_b64, ""), expect[256], tp[41];
-    unsigned char *der = NULL, t[CS_SHA1_LEN];
-    size_t len = 0;
     struct plan p;
     ofd_err e;
 
     (void)state;
-    assert_int_equal(certgen_pkcs12(fx.ca, "pool.example.com", CERTGEN_SERVER_AUTH | CERTGEN_CLIENT_AUTH,
-                                    "", "plan-fe1.pfx", &der, &len), 0);
-    cs_x509_thumbprint(der, len, t, &e);
-    cs_thumbprint_hex(t, tp);
-    free(der);
+    write_pfx(SERVER_CLIENT, "", tp);
     assert_int_equal(plan_of(mt, node, &p, &e), OFD_OK);
     snprintf(expect, sizeof(expect), "My/%s", tp);
     assert_string_equal(p.v[1].key, expect);
@@ -521,9 +547,7 @@ static void pfx_server_certificate(void **state)
     plan_free(&p);
     remove("plan-fe1.pfx");
 
-    assert_int_equal(certgen_pkcs12(fx.ca, "pool.example.com", CERTGEN_SERVER_AUTH | CERTGEN_CLIENT_AUTH,
-                                    "secret", "plan-fe1.pfx", &der, &len), 0);
-    free(der);
+    write_pfx(SERVER_CLIENT, "secret", tp);
     assert_int_equal(plan_of(mt, node, &p, &e), OFD_OK);
     assert_string_equal(p.v[1].key, "My/pfx:plan-fe1.pfx");
     assert_int_equal(p.v[1].action, PLAN_CREATE);
@@ -534,9 +558,7 @@ static void pfx_server_certificate(void **state)
     remove("plan-fe1.pfx");
 
     /* a PKCS#12 whose certificate fails R14 is refused at plan time */
-    assert_int_equal(certgen_pkcs12(fx.ca, "pool.example.com", CERTGEN_SERVER_AUTH, "", "plan-fe1.pfx",
-                                    &der, &len), 0);
-    free(der);
+    write_pfx("serverAuth", "", tp);
     assert_int_equal(plan_of(mt, node, &p, &e), OFD_E_INVALID);
     assert_string_equal(e.rule, "R14");
     assert_non_null(strstr(e.msg, "plan-fe1.pfx: certificate "));

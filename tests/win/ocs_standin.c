@@ -327,6 +327,54 @@ static void shared_drop(struct shared *sh)
         free(sh);
 }
 
+/* ---- What the three COM objects share ------------------------------------------------
+ * Each reference handed to a caller is also counted in sh->outstanding. */
+
+/* QueryInterface of an object offering IUnknown and the one interface iid. */
+static HRESULT query_interface(IUnknown *self, REFIID iid, REFIID riid, void **ppv)
+{
+    if (!ppv)
+        return E_POINTER;
+    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, iid)) {
+        *ppv = self;
+        IUnknown_AddRef(self);
+        return S_OK;
+    }
+    *ppv = NULL;
+    return E_NOINTERFACE;
+}
+
+static ULONG counted_addref(LONG *refs, struct shared *sh)
+{
+    InterlockedIncrement(&sh->outstanding);
+    return (ULONG)InterlockedIncrement(refs);
+}
+
+/* Returns the references left: at 0 the caller frees the object. */
+static LONG counted_release(LONG *refs, struct shared *sh)
+{
+    InterlockedDecrement(&sh->outstanding);
+    return InterlockedDecrement(refs);
+}
+
+/* A new object's first reference, handed to a caller: it holds sh. */
+static void counted_init(LONG *refs, struct shared **slot, struct shared *sh)
+{
+    *refs = 1;
+    *slot = shared_hold(sh);
+    InterlockedIncrement(&sh->outstanding);
+}
+
+/* Clears the out-pointers given (each may be NULL) of a method that is not offered. */
+static HRESULT not_supported(void **out1, void **out2)
+{
+    if (out1)
+        *out1 = NULL;
+    if (out2)
+        *out2 = NULL;
+    return WE(WBEM_E_NOT_SUPPORTED);
+}
+
 /* ---- IWbemClassObject: class objects and instances --------------------------------- */
 struct cobj {
     IWbemClassObject IWbemClassObject_iface;
@@ -367,34 +415,23 @@ static HRESULT cobj_create(struct shared *sh, const struct class_def *def, int i
         return hr;
     }
     o->IWbemClassObject_iface.lpVtbl = &cobj_vtbl;
-    o->refs = 1;
-    o->sh = shared_hold(sh);
+    counted_init(&o->refs, &o->sh, sh);
     o->is_class = is_class;
     o->enum_pos = -1;
-    InterlockedIncrement(&sh->outstanding);
     *out = &o->IWbemClassObject_iface;
     return S_OK;
 }
 
 static HRESULT STDMETHODCALLTYPE cobj_QueryInterface(IWbemClassObject *iface, REFIID riid, void **ppv)
 {
-    if (!ppv)
-        return E_POINTER;
-    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IWbemClassObject)) {
-        *ppv = iface;
-        IWbemClassObject_AddRef(iface);
-        return S_OK;
-    }
-    *ppv = NULL;
-    return E_NOINTERFACE;
+    return query_interface((IUnknown *)iface, &IID_IWbemClassObject, riid, ppv);
 }
 
 static ULONG STDMETHODCALLTYPE cobj_AddRef(IWbemClassObject *iface)
 {
     struct cobj *o = impl_from_IWbemClassObject(iface);
 
-    InterlockedIncrement(&o->sh->outstanding);
-    return (ULONG)InterlockedIncrement(&o->refs);
+    return counted_addref(&o->refs, o->sh);
 }
 
 static ULONG STDMETHODCALLTYPE cobj_Release(IWbemClassObject *iface)
@@ -402,8 +439,7 @@ static ULONG STDMETHODCALLTYPE cobj_Release(IWbemClassObject *iface)
     struct cobj *o = impl_from_IWbemClassObject(iface);
     LONG refs;
 
-    InterlockedDecrement(&o->sh->outstanding);
-    if ((refs = InterlockedDecrement(&o->refs)) == 0) {
+    if ((refs = counted_release(&o->refs, o->sh)) == 0) {
         record_clear(&o->rec);
         shared_drop(o->sh);
         free(o);
@@ -413,10 +449,7 @@ static ULONG STDMETHODCALLTYPE cobj_Release(IWbemClassObject *iface)
 
 static HRESULT STDMETHODCALLTYPE cobj_GetQualifierSet(IWbemClassObject *iface, IWbemQualifierSet **set)
 {
-    (void)iface;
-    if (set)
-        *set = NULL;
-    return WE(WBEM_E_NOT_SUPPORTED);
+    return not_supported((void **)set, NULL);
 }
 
 static int is_system_name(const WCHAR *name)
@@ -465,6 +498,21 @@ out:
     return hr;
 }
 
+/* Get and Next on success: the VARIANT in *tmp moves to the caller (*tmp is left
+ * empty), with its type and flavour; out-parameters given as NULL are skipped. */
+static void give_value(VARIANT *tmp, CIMTYPE t, VARIANT *val, CIMTYPE *type, LONG *flavor)
+{
+    if (val) {
+        VariantInit(val);
+        *val = *tmp;
+        VariantInit(tmp);
+    }
+    if (type)
+        *type = t;
+    if (flavor)
+        *flavor = 0;
+}
+
 static HRESULT STDMETHODCALLTYPE cobj_Get(IWbemClassObject *iface, LPCWSTR name, LONG flags, VARIANT *val,
                                           CIMTYPE *type, LONG *flavor)
 {
@@ -495,16 +543,7 @@ static HRESULT STDMETHODCALLTYPE cobj_Get(IWbemClassObject *iface, LPCWSTR name,
         }
         t = o->rec.def->props[i].type;
     }
-    /* Out-parameters only on success; the VARIANT moves to the caller. */
-    if (val) {
-        VariantInit(val);
-        *val = tmp;
-        VariantInit(&tmp);
-    }
-    if (type)
-        *type = t;
-    if (flavor)
-        *flavor = 0;
+    give_value(&tmp, t, val, type, flavor);
     hr = S_OK;
 out:
     VariantClear(&tmp);
@@ -561,9 +600,7 @@ out:
 
 static HRESULT STDMETHODCALLTYPE cobj_Delete(IWbemClassObject *iface, LPCWSTR name)
 {
-    (void)iface;
-    (void)name;
-    return WE(WBEM_E_NOT_SUPPORTED);
+    return not_supported(NULL, NULL);
 }
 
 /* The flags GetNames and BeginEnumeration honour: all properties (WBEM_FLAG_ALWAYS,
@@ -669,15 +706,7 @@ static HRESULT STDMETHODCALLTYPE cobj_Next(IWbemClassObject *iface, LONG flags, 
         *name = b;
         b = NULL;
     }
-    if (val) {
-        VariantInit(val);
-        *val = tmp;
-        VariantInit(&tmp);
-    }
-    if (type)
-        *type = o->rec.def->props[i].type;
-    if (flavor)
-        *flavor = 0;
+    give_value(&tmp, o->rec.def->props[i].type, val, type, flavor);
     o->enum_pos = (long)i + 1;
     hr = S_OK;
 out:
@@ -695,11 +724,7 @@ static HRESULT STDMETHODCALLTYPE cobj_EndEnumeration(IWbemClassObject *iface)
 static HRESULT STDMETHODCALLTYPE cobj_GetPropertyQualifierSet(IWbemClassObject *iface, LPCWSTR prop,
                                                               IWbemQualifierSet **set)
 {
-    (void)iface;
-    (void)prop;
-    if (set)
-        *set = NULL;
-    return WE(WBEM_E_NOT_SUPPORTED);
+    return not_supported((void **)set, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE cobj_Clone(IWbemClassObject *iface, IWbemClassObject **copy)
@@ -713,21 +738,13 @@ static HRESULT STDMETHODCALLTYPE cobj_Clone(IWbemClassObject *iface, IWbemClassO
 
 static HRESULT STDMETHODCALLTYPE cobj_GetObjectText(IWbemClassObject *iface, LONG flags, BSTR *text)
 {
-    (void)iface;
-    (void)flags;
-    if (text)
-        *text = NULL;
-    return WE(WBEM_E_NOT_SUPPORTED);
+    return not_supported((void **)text, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE cobj_SpawnDerivedClass(IWbemClassObject *iface, LONG flags,
                                                         IWbemClassObject **cls)
 {
-    (void)iface;
-    (void)flags;
-    if (cls)
-        *cls = NULL;
-    return WE(WBEM_E_NOT_SUPPORTED);
+    return not_supported((void **)cls, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE cobj_SpawnInstance(IWbemClassObject *iface, LONG flags, IWbemClassObject **inst)
@@ -744,104 +761,64 @@ static HRESULT STDMETHODCALLTYPE cobj_SpawnInstance(IWbemClassObject *iface, LON
 
 static HRESULT STDMETHODCALLTYPE cobj_CompareTo(IWbemClassObject *iface, LONG flags, IWbemClassObject *other)
 {
-    (void)iface;
-    (void)flags;
-    (void)other;
-    return WE(WBEM_E_NOT_SUPPORTED);
+    return not_supported(NULL, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE cobj_GetPropertyOrigin(IWbemClassObject *iface, LPCWSTR name, BSTR *cls)
 {
-    (void)iface;
-    (void)name;
-    if (cls)
-        *cls = NULL;
-    return WE(WBEM_E_NOT_SUPPORTED);
+    return not_supported((void **)cls, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE cobj_InheritsFrom(IWbemClassObject *iface, LPCWSTR ancestor)
 {
-    (void)iface;
-    (void)ancestor;
-    return WE(WBEM_E_NOT_SUPPORTED);
+    return not_supported(NULL, NULL);
 }
 
 /* The OCS classes define no methods. */
 static HRESULT STDMETHODCALLTYPE cobj_GetMethod(IWbemClassObject *iface, LPCWSTR name, LONG flags,
                                                 IWbemClassObject **in, IWbemClassObject **outp)
 {
-    (void)iface;
-    (void)name;
-    (void)flags;
-    if (in)
-        *in = NULL;
-    if (outp)
-        *outp = NULL;
-    return WE(WBEM_E_NOT_SUPPORTED);
+    return not_supported((void **)in, (void **)outp);
 }
 
 static HRESULT STDMETHODCALLTYPE cobj_PutMethod(IWbemClassObject *iface, LPCWSTR name, LONG flags,
                                                 IWbemClassObject *in, IWbemClassObject *outp)
 {
-    (void)iface;
-    (void)name;
-    (void)flags;
-    (void)in;
-    (void)outp;
-    return WE(WBEM_E_NOT_SUPPORTED);
+    return not_supported(NULL, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE cobj_DeleteMethod(IWbemClassObject *iface, LPCWSTR name)
 {
-    (void)iface;
-    (void)name;
-    return WE(WBEM_E_NOT_SUPPORTED);
+    return not_supported(NULL, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE cobj_BeginMethodEnumeration(IWbemClassObject *iface, LONG flags)
 {
-    (void)iface;
-    (void)flags;
-    return WE(WBEM_E_NOT_SUPPORTED);
+    return not_supported(NULL, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE cobj_NextMethod(IWbemClassObject *iface, LONG flags, BSTR *name,
                                                  IWbemClassObject **in, IWbemClassObject **outp)
 {
-    (void)iface;
-    (void)flags;
     if (name)
         *name = NULL;
-    if (in)
-        *in = NULL;
-    if (outp)
-        *outp = NULL;
-    return WE(WBEM_E_NOT_SUPPORTED);
+    return not_supported((void **)in, (void **)outp);
 }
 
 static HRESULT STDMETHODCALLTYPE cobj_EndMethodEnumeration(IWbemClassObject *iface)
 {
-    (void)iface;
-    return WE(WBEM_E_NOT_SUPPORTED);
+    return not_supported(NULL, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE cobj_GetMethodQualifierSet(IWbemClassObject *iface, LPCWSTR method,
                                                             IWbemQualifierSet **set)
 {
-    (void)iface;
-    (void)method;
-    if (set)
-        *set = NULL;
-    return WE(WBEM_E_NOT_SUPPORTED);
+    return not_supported((void **)set, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE cobj_GetMethodOrigin(IWbemClassObject *iface, LPCWSTR method, BSTR *cls)
 {
-    (void)iface;
-    (void)method;
-    if (cls)
-        *cls = NULL;
-    return WE(WBEM_E_NOT_SUPPORTED);
+    return not_supported((void **)cls, NULL);
 }
 
 static const IWbemClassObjectVtbl cobj_vtbl = {
@@ -910,35 +887,24 @@ static HRESULT enumr_create(struct shared *sh, struct record *rows, size_t n, si
         return WE(WBEM_E_OUT_OF_MEMORY);
     }
     en->IEnumWbemClassObject_iface.lpVtbl = &enumr_vtbl;
-    en->refs = 1;
-    en->sh = shared_hold(sh);
+    counted_init(&en->refs, &en->sh, sh);
     en->rows = rows;
     en->n = n;
     en->pos = pos;
-    InterlockedIncrement(&sh->outstanding);
     *out = &en->IEnumWbemClassObject_iface;
     return S_OK;
 }
 
 static HRESULT STDMETHODCALLTYPE enumr_QueryInterface(IEnumWbemClassObject *iface, REFIID riid, void **ppv)
 {
-    if (!ppv)
-        return E_POINTER;
-    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IEnumWbemClassObject)) {
-        *ppv = iface;
-        IEnumWbemClassObject_AddRef(iface);
-        return S_OK;
-    }
-    *ppv = NULL;
-    return E_NOINTERFACE;
+    return query_interface((IUnknown *)iface, &IID_IEnumWbemClassObject, riid, ppv);
 }
 
 static ULONG STDMETHODCALLTYPE enumr_AddRef(IEnumWbemClassObject *iface)
 {
     struct enumr *en = impl_from_IEnumWbemClassObject(iface);
 
-    InterlockedIncrement(&en->sh->outstanding);
-    return (ULONG)InterlockedIncrement(&en->refs);
+    return counted_addref(&en->refs, en->sh);
 }
 
 static ULONG STDMETHODCALLTYPE enumr_Release(IEnumWbemClassObject *iface)
@@ -946,8 +912,7 @@ static ULONG STDMETHODCALLTYPE enumr_Release(IEnumWbemClassObject *iface)
     struct enumr *en = impl_from_IEnumWbemClassObject(iface);
     LONG refs;
 
-    InterlockedDecrement(&en->sh->outstanding);
-    if ((refs = InterlockedDecrement(&en->refs)) == 0) {
+    if ((refs = counted_release(&en->refs, en->sh)) == 0) {
         rows_free(en->rows, en->n);
         shared_drop(en->sh);
         free(en);
@@ -990,10 +955,7 @@ static HRESULT STDMETHODCALLTYPE enumr_Next(IEnumWbemClassObject *iface, LONG ti
 
 static HRESULT STDMETHODCALLTYPE enumr_NextAsync(IEnumWbemClassObject *iface, ULONG count, IWbemObjectSink *sink)
 {
-    (void)iface;
-    (void)count;
-    (void)sink;
-    return WE(WBEM_E_NOT_SUPPORTED);
+    return not_supported(NULL, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE enumr_Clone(IEnumWbemClassObject *iface, IEnumWbemClassObject **out)
@@ -1458,6 +1420,22 @@ static long store_find(const struct ocs_standin *s, const struct record *keys)
     return -1;
 }
 
+/* Parses path into keys (the caller clears them, also on failure) and, when it names an
+ * instance, finds it in the store: its index in *at (-1 for a class path). Returns S_OK,
+ * or the parse error, or WBEM_E_NOT_FOUND. */
+static HRESULT store_lookup(const struct ocs_standin *s, const WCHAR *path, struct record *keys, int *is_class,
+                            long *at)
+{
+    HRESULT hr;
+
+    *at = -1;
+    if (FAILED(hr = path_parse(path, keys, is_class)) || *is_class)
+        return hr;
+    if ((*at = store_find(s, keys)) < 0)
+        return WE(WBEM_E_NOT_FOUND);
+    return S_OK;
+}
+
 /* PutInstance on the store: a deep copy of r replaces the instance with the same keys
  * (all of it: WMI does not merge) or is added. */
 static HRESULT store_put(struct ocs_standin *s, const struct record *r, LONG flags)
@@ -1499,25 +1477,22 @@ static HRESULT store_put(struct ocs_standin *s, const struct record *r, LONG fla
     return S_OK;
 }
 
+/* A method the stand-in does not offer: see not_supported; counted as a rejection. */
+static HRESULT svc_not_supported(IWbemServices *iface, void **out1, void **out2)
+{
+    return answer(impl_from_IWbemServices(iface), not_supported(out1, out2));
+}
+
 static HRESULT STDMETHODCALLTYPE svc_QueryInterface(IWbemServices *iface, REFIID riid, void **ppv)
 {
-    if (!ppv)
-        return E_POINTER;
-    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IWbemServices)) {
-        *ppv = iface;
-        IWbemServices_AddRef(iface);
-        return S_OK;
-    }
-    *ppv = NULL;
-    return E_NOINTERFACE;
+    return query_interface((IUnknown *)iface, &IID_IWbemServices, riid, ppv);
 }
 
 static ULONG STDMETHODCALLTYPE svc_AddRef(IWbemServices *iface)
 {
     struct ocs_standin *s = impl_from_IWbemServices(iface);
 
-    InterlockedIncrement(&s->sh->outstanding);
-    return (ULONG)InterlockedIncrement(&s->refs);
+    return counted_addref(&s->refs, s->sh);
 }
 
 static ULONG STDMETHODCALLTYPE svc_Release(IWbemServices *iface)
@@ -1525,8 +1500,7 @@ static ULONG STDMETHODCALLTYPE svc_Release(IWbemServices *iface)
     struct ocs_standin *s = impl_from_IWbemServices(iface);
     LONG refs;
 
-    InterlockedDecrement(&s->sh->outstanding);
-    if ((refs = InterlockedDecrement(&s->refs)) == 0)
+    if ((refs = counted_release(&s->refs, s->sh)) == 0)
         standin_destroy(s);
     return (ULONG)refs;
 }
@@ -1535,28 +1509,17 @@ static HRESULT STDMETHODCALLTYPE svc_OpenNamespace(IWbemServices *iface, const B
                                                    IWbemContext *ctx, IWbemServices **out,
                                                    IWbemCallResult **result)
 {
-    (void)ns;
-    (void)flags;
-    (void)ctx;
-    if (out)
-        *out = NULL;
-    if (result)
-        *result = NULL;
-    return answer(impl_from_IWbemServices(iface), WE(WBEM_E_NOT_SUPPORTED));
+    return svc_not_supported(iface, (void **)out, (void **)result);
 }
 
 static HRESULT STDMETHODCALLTYPE svc_CancelAsyncCall(IWbemServices *iface, IWbemObjectSink *sink)
 {
-    (void)sink;
-    return answer(impl_from_IWbemServices(iface), WE(WBEM_E_NOT_SUPPORTED));
+    return svc_not_supported(iface, NULL, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE svc_QueryObjectSink(IWbemServices *iface, LONG flags, IWbemObjectSink **sink)
 {
-    (void)flags;
-    if (sink)
-        *sink = NULL;
-    return answer(impl_from_IWbemServices(iface), WE(WBEM_E_NOT_SUPPORTED));
+    return svc_not_supported(iface, (void **)sink, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE svc_GetObject(IWbemServices *iface, const BSTR path, LONG flags, IWbemContext *ctx,
@@ -1583,17 +1546,9 @@ static HRESULT STDMETHODCALLTYPE svc_GetObject(IWbemServices *iface, const BSTR 
         hr = WE(WBEM_E_NOT_SUPPORTED);
         goto out;
     }
-    if (FAILED(hr = path_parse(path, &keys, &is_class)))
+    if (FAILED(hr = store_lookup(s, path, &keys, &is_class, &at)))
         goto out;
-    if (is_class) {
-        hr = cobj_create(s->sh, keys.def, 1, NULL, obj);
-        goto out;
-    }
-    if ((at = store_find(s, &keys)) < 0) {
-        hr = WE(WBEM_E_NOT_FOUND);
-        goto out;
-    }
-    hr = cobj_create(s->sh, keys.def, 0, &s->insts[at], obj);
+    hr = cobj_create(s->sh, keys.def, is_class, is_class ? NULL : &s->insts[at], obj);
 out:
     record_clear(&keys);
     return answer(s, hr);
@@ -1602,74 +1557,43 @@ out:
 static HRESULT STDMETHODCALLTYPE svc_GetObjectAsync(IWbemServices *iface, const BSTR path, LONG flags,
                                                     IWbemContext *ctx, IWbemObjectSink *sink)
 {
-    (void)path;
-    (void)flags;
-    (void)ctx;
-    (void)sink;
-    return answer(impl_from_IWbemServices(iface), WE(WBEM_E_NOT_SUPPORTED));
+    return svc_not_supported(iface, NULL, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE svc_PutClass(IWbemServices *iface, IWbemClassObject *obj, LONG flags,
                                               IWbemContext *ctx, IWbemCallResult **result)
 {
-    (void)obj;
-    (void)flags;
-    (void)ctx;
-    if (result)
-        *result = NULL;
-    return answer(impl_from_IWbemServices(iface), WE(WBEM_E_NOT_SUPPORTED));
+    return svc_not_supported(iface, (void **)result, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE svc_PutClassAsync(IWbemServices *iface, IWbemClassObject *obj, LONG flags,
                                                    IWbemContext *ctx, IWbemObjectSink *sink)
 {
-    (void)obj;
-    (void)flags;
-    (void)ctx;
-    (void)sink;
-    return answer(impl_from_IWbemServices(iface), WE(WBEM_E_NOT_SUPPORTED));
+    return svc_not_supported(iface, NULL, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE svc_DeleteClass(IWbemServices *iface, const BSTR cls, LONG flags,
                                                  IWbemContext *ctx, IWbemCallResult **result)
 {
-    (void)cls;
-    (void)flags;
-    (void)ctx;
-    if (result)
-        *result = NULL;
-    return answer(impl_from_IWbemServices(iface), WE(WBEM_E_NOT_SUPPORTED));
+    return svc_not_supported(iface, (void **)result, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE svc_DeleteClassAsync(IWbemServices *iface, const BSTR cls, LONG flags,
                                                       IWbemContext *ctx, IWbemObjectSink *sink)
 {
-    (void)cls;
-    (void)flags;
-    (void)ctx;
-    (void)sink;
-    return answer(impl_from_IWbemServices(iface), WE(WBEM_E_NOT_SUPPORTED));
+    return svc_not_supported(iface, NULL, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE svc_CreateClassEnum(IWbemServices *iface, const BSTR super, LONG flags,
                                                      IWbemContext *ctx, IEnumWbemClassObject **out)
 {
-    (void)super;
-    (void)flags;
-    (void)ctx;
-    if (out)
-        *out = NULL;
-    return answer(impl_from_IWbemServices(iface), WE(WBEM_E_NOT_SUPPORTED));
+    return svc_not_supported(iface, (void **)out, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE svc_CreateClassEnumAsync(IWbemServices *iface, const BSTR super, LONG flags,
                                                           IWbemContext *ctx, IWbemObjectSink *sink)
 {
-    (void)super;
-    (void)flags;
-    (void)ctx;
-    (void)sink;
-    return answer(impl_from_IWbemServices(iface), WE(WBEM_E_NOT_SUPPORTED));
+    return svc_not_supported(iface, NULL, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE svc_PutInstance(IWbemServices *iface, IWbemClassObject *inst, LONG flags,
@@ -1694,11 +1618,7 @@ static HRESULT STDMETHODCALLTYPE svc_PutInstance(IWbemServices *iface, IWbemClas
 static HRESULT STDMETHODCALLTYPE svc_PutInstanceAsync(IWbemServices *iface, IWbemClassObject *inst, LONG flags,
                                                       IWbemContext *ctx, IWbemObjectSink *sink)
 {
-    (void)inst;
-    (void)flags;
-    (void)ctx;
-    (void)sink;
-    return answer(impl_from_IWbemServices(iface), WE(WBEM_E_NOT_SUPPORTED));
+    return svc_not_supported(iface, NULL, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE svc_DeleteInstance(IWbemServices *iface, const BSTR path, LONG flags,
@@ -1715,14 +1635,10 @@ static HRESULT STDMETHODCALLTYPE svc_DeleteInstance(IWbemServices *iface, const 
     s->counts.deletes++;
     if (result)
         *result = NULL;
-    if (FAILED(hr = path_parse(path, &keys, &is_class)))
+    if (FAILED(hr = store_lookup(s, path, &keys, &is_class, &at)))
         goto out;
     if (is_class) {
         hr = WE(WBEM_E_INVALID_OBJECT_PATH);
-        goto out;
-    }
-    if ((at = store_find(s, &keys)) < 0) {
-        hr = WE(WBEM_E_NOT_FOUND);
         goto out;
     }
     record_clear(&s->insts[at]);
@@ -1737,32 +1653,19 @@ out:
 static HRESULT STDMETHODCALLTYPE svc_DeleteInstanceAsync(IWbemServices *iface, const BSTR path, LONG flags,
                                                          IWbemContext *ctx, IWbemObjectSink *sink)
 {
-    (void)path;
-    (void)flags;
-    (void)ctx;
-    (void)sink;
-    return answer(impl_from_IWbemServices(iface), WE(WBEM_E_NOT_SUPPORTED));
+    return svc_not_supported(iface, NULL, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE svc_CreateInstanceEnum(IWbemServices *iface, const BSTR filter, LONG flags,
                                                         IWbemContext *ctx, IEnumWbemClassObject **out)
 {
-    (void)filter;
-    (void)flags;
-    (void)ctx;
-    if (out)
-        *out = NULL;
-    return answer(impl_from_IWbemServices(iface), WE(WBEM_E_NOT_SUPPORTED));
+    return svc_not_supported(iface, (void **)out, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE svc_CreateInstanceEnumAsync(IWbemServices *iface, const BSTR filter, LONG flags,
                                                              IWbemContext *ctx, IWbemObjectSink *sink)
 {
-    (void)filter;
-    (void)flags;
-    (void)ctx;
-    (void)sink;
-    return answer(impl_from_IWbemServices(iface), WE(WBEM_E_NOT_SUPPORTED));
+    return svc_not_supported(iface, NULL, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE svc_ExecQuery(IWbemServices *iface, const BSTR lang, const BSTR wql, LONG flags,
@@ -1810,36 +1713,20 @@ out:
 static HRESULT STDMETHODCALLTYPE svc_ExecQueryAsync(IWbemServices *iface, const BSTR lang, const BSTR wql,
                                                     LONG flags, IWbemContext *ctx, IWbemObjectSink *sink)
 {
-    (void)lang;
-    (void)wql;
-    (void)flags;
-    (void)ctx;
-    (void)sink;
-    return answer(impl_from_IWbemServices(iface), WE(WBEM_E_NOT_SUPPORTED));
+    return svc_not_supported(iface, NULL, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE svc_ExecNotificationQuery(IWbemServices *iface, const BSTR lang, const BSTR wql,
                                                            LONG flags, IWbemContext *ctx, IEnumWbemClassObject **out)
 {
-    (void)lang;
-    (void)wql;
-    (void)flags;
-    (void)ctx;
-    if (out)
-        *out = NULL;
-    return answer(impl_from_IWbemServices(iface), WE(WBEM_E_NOT_SUPPORTED));
+    return svc_not_supported(iface, (void **)out, NULL);
 }
 
 static HRESULT STDMETHODCALLTYPE svc_ExecNotificationQueryAsync(IWbemServices *iface, const BSTR lang,
                                                                 const BSTR wql, LONG flags, IWbemContext *ctx,
                                                                 IWbemObjectSink *sink)
 {
-    (void)lang;
-    (void)wql;
-    (void)flags;
-    (void)ctx;
-    (void)sink;
-    return answer(impl_from_IWbemServices(iface), WE(WBEM_E_NOT_SUPPORTED));
+    return svc_not_supported(iface, NULL, NULL);
 }
 
 /* The OCS classes define no methods; counted so a test sees the agent trying one. */
@@ -1847,32 +1734,15 @@ static HRESULT STDMETHODCALLTYPE svc_ExecMethod(IWbemServices *iface, const BSTR
                                                 LONG flags, IWbemContext *ctx, IWbemClassObject *in,
                                                 IWbemClassObject **outp, IWbemCallResult **result)
 {
-    struct ocs_standin *s = impl_from_IWbemServices(iface);
-
-    (void)path;
-    (void)method;
-    (void)flags;
-    (void)ctx;
-    (void)in;
-    s->counts.methods++;
-    if (outp)
-        *outp = NULL;
-    if (result)
-        *result = NULL;
-    return answer(s, WE(WBEM_E_NOT_SUPPORTED));
+    impl_from_IWbemServices(iface)->counts.methods++;
+    return svc_not_supported(iface, (void **)outp, (void **)result);
 }
 
 static HRESULT STDMETHODCALLTYPE svc_ExecMethodAsync(IWbemServices *iface, const BSTR path, const BSTR method,
                                                      LONG flags, IWbemContext *ctx, IWbemClassObject *in,
                                                      IWbemObjectSink *sink)
 {
-    (void)path;
-    (void)method;
-    (void)flags;
-    (void)ctx;
-    (void)in;
-    (void)sink;
-    return answer(impl_from_IWbemServices(iface), WE(WBEM_E_NOT_SUPPORTED));
+    return svc_not_supported(iface, NULL, NULL);
 }
 
 static const IWbemServicesVtbl svc_vtbl = {

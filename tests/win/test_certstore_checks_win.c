@@ -16,6 +16,7 @@
 
 #include "cs_store.h"
 #include "testcert.h"
+#include "testproc.h"
 
 /* Like assert_int_equal(call, OFD_OK), printing the operator's message on failure. */
 #define assert_ok(call)                                                                                  \
@@ -25,28 +26,6 @@
             print_error("%s: %s\n", #call, e.msg);                                                      \
         assert_int_equal(rc_, OFD_OK);                                                                   \
     } while (0)
-
-static DWORD run_child(const char *verb, const char *hex)
-{
-    wchar_t exe[MAX_PATH], cmd[2 * MAX_PATH];
-    STARTUPINFOW si;
-    PROCESS_INFORMATION pi;
-    DWORD code = 99;
-
-    memset(&si, 0, sizeof(si));
-    si.cb = sizeof(si);
-    if (!GetModuleFileNameW(NULL, exe, MAX_PATH))
-        return 98;
-    _snwprintf(cmd, sizeof(cmd) / sizeof(cmd[0]), L"\"%ls\" %hs %hs", exe, verb, hex);
-    cmd[sizeof(cmd) / sizeof(cmd[0]) - 1] = 0;
-    if (!CreateProcessW(exe, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi))
-        return 97;
-    WaitForSingleObject(pi.hProcess, 60000);
-    GetExitCodeProcess(pi.hProcess, &code);
-    CloseHandle(pi.hThread);
-    CloseHandle(pi.hProcess);
-    return code;
-}
 
 static void add_root(const struct testcert *ca)
 {
@@ -98,7 +77,7 @@ static void pfx_goes_to_my_with_a_usable_key(void **state)
 
     /* Another process (the service, later) finds the certificate and uses its key. */
     cs_thumbprint_hex(tp, hex);
-    assert_int_equal(run_child("keycheck", hex), 0);
+    assert_int_equal(testproc_rerun("keycheck", hex), 0);
     free(pfx);
     testcert_free(&leaf);
     testcert_free(&ca);

@@ -14,29 +14,13 @@
 
 #include "cs_store.h"
 #include "testcert.h"
+#include "testproc.h"
 
 /* Runs this test program again as "find THUMBPRINT" and returns its exit code:
  * 0 found, 3 not found, other: error. */
 static DWORD find_in_child(const char *hex)
 {
-    wchar_t exe[MAX_PATH], cmd[2 * MAX_PATH];
-    STARTUPINFOW si;
-    PROCESS_INFORMATION pi;
-    DWORD code = 99;
-
-    memset(&si, 0, sizeof(si));
-    si.cb = sizeof(si);
-    if (!GetModuleFileNameW(NULL, exe, MAX_PATH))
-        return 98;
-    _snwprintf(cmd, sizeof(cmd) / sizeof(cmd[0]), L"\"%ls\" find %hs", exe, hex);
-    cmd[sizeof(cmd) / sizeof(cmd[0]) - 1] = 0;
-    if (!CreateProcessW(exe, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi))
-        return 97;
-    WaitForSingleObject(pi.hProcess, 60000);
-    GetExitCodeProcess(pi.hProcess, &code);
-    CloseHandle(pi.hThread);
-    CloseHandle(pi.hProcess);
-    return code;
+    return testproc_rerun("find", hex);
 }
 
 static void root_store_round_trip_across_processes(void **state)

@@ -17,6 +17,7 @@
 
 #include "error_win.h"
 #include "ocs_standin.h"
+#include "testcom.h"
 #include "wmi.h"
 
 #define WE(x) ((HRESULT)(x))
@@ -816,19 +817,6 @@ static void methods_and_other_calls_are_not_supported(void **state)
     assert_int_equal(ocs_standin_outstanding(s), 0);
 }
 
-static int com_up(void **state)
-{
-    (void)state;
-    return FAILED(CoInitializeEx(NULL, COINIT_MULTITHREADED)) ? -1 : 0;
-}
-
-static int com_down(void **state)
-{
-    (void)state;
-    CoUninitialize();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -843,5 +831,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(references_are_counted_and_outlive_the_standin, setup, teardown),
         cmocka_unit_test_setup_teardown(methods_and_other_calls_are_not_supported, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, com_up, com_down);
+    return cmocka_run_group_tests(tests, testcom_up, testcom_down);
 }

@@ -36,6 +36,8 @@
 #include "simnode.h"
 #include "strbuf.h"
 #include "testcert.h"
+#include "testcom.h"
+#include "testutil.h"
 #include "wmi.h"
 #include "wmi_fips.h"
 #include "wmi_node.h"
@@ -232,15 +234,10 @@ static void class_map_round_trips_every_property(void **state)
 
 static struct manifest *load_tls_manifest(void)
 {
-    struct manifest *m = NULL;
-    struct diags d = {0};
     char path[1024];
-    ofd_err e;
 
     snprintf(path, sizeof(path), "%s/tls-enterprise.json", examples);
-    assert_int_equal(manifest_load(path, 0, &m, &d, &e), OFD_OK);
-    diags_free(&d);
-    return m;
+    return testutil_load_manifest(path);
 }
 
 /* The plan as comparable text: action, class, key and wanted properties per change. */
@@ -414,35 +411,22 @@ static void a_fault_is_rolled_back_through_wmi(void **state)
 static void a_pkcs12_is_imported_into_the_real_my_store(void **state)
 {
     struct ocs_standin *st = standin_with_pool();
-    struct testcert ca, leaf;
     struct manifest *m = NULL;
-    struct diags d = {0};
     struct apply_options opt = {0, JOURNAL, NULL, NULL};
     struct apply_result res;
     struct node n = {0};
     struct plan p;
-    unsigned char *pfx = NULL, *der = NULL, tp[CS_SHA1_LEN];
+    unsigned char tp[CS_SHA1_LEN];
     char path[1024], *text = NULL;
-    size_t len = 0, dl = 0;
+    size_t len = 0;
     int found = 0;
     ofd_err e;
 
     (void)state;
-    assert_int_equal(testcert_ca("Example OCS CA", 365, &ca), 0);
-    assert_int_equal(testcert_leaf(&ca, "pool.example.com", "serverAuth,clientAuth", NULL, -3650, 365, &leaf), 0);
-    assert_int_equal(testcert_der(&leaf, &der, &dl), 0);
-    assert_int_equal(cs_x509_thumbprint(der, dl, tp, &e), OFD_OK);
-    free(der);
-    assert_int_equal(testcert_pfx(&leaf, "s3cret", &pfx, &len), 0);
     assert_int_equal(ofd_make_dir("certs", &e), OFD_OK);
-    assert_int_equal(ofd_write_file_atomic("certs/pool.pfx", (const char *)pfx, len, &e), OFD_OK);
-    free(pfx);
-    testcert_free(&leaf);
-    testcert_free(&ca);
+    assert_int_equal(testcert_write_server_pfx("pool.example.com", "s3cret", "certs/pool.pfx", tp), 0);
     snprintf(path, sizeof(path), "%s/certs/imp-root-ca.pem", examples);
-    assert_int_equal(ofd_read_file(path, 1u << 20, &text, &len, &e), OFD_OK);
-    assert_int_equal(ofd_write_file_atomic("certs/imp-root-ca.pem", text, len, &e), OFD_OK);
-    free(text);
+    testutil_copy_file(path, "certs/imp-root-ca.pem");
     snprintf(path, sizeof(path), "%s/tls-enterprise.json", examples);
     assert_int_equal(ofd_read_file(path, 1u << 20, &text, &len, &e), OFD_OK);
     {
@@ -458,8 +442,7 @@ static void a_pkcs12_is_imported_into_the_real_my_store(void **state)
     }
     free(text);
     _putenv("OCSFED_PFX_PASSWORD=s3cret");
-    if (manifest_load("wmi_pfx.json", 0, &m, &d, &e) != OFD_OK)
-        fail_msg("wmi_pfx.json: %s", d.n ? d.v[0].msg : e.msg);
+    m = testutil_load_manifest("wmi_pfx.json");
     open_wmi_node(st, &n);
     if (plan_make(m, &n, NOW, &p, &e) != OFD_OK)
         fail_msg("plan: %s", e.msg);
@@ -477,21 +460,7 @@ static void a_pkcs12_is_imported_into_the_real_my_store(void **state)
     _putenv("OCSFED_PFX_PASSWORD=");
     node_close(&n);
     manifest_free(m);
-    diags_free(&d);
     standin_done(st);
-}
-
-static int com_up(void **state)
-{
-    (void)state;
-    return FAILED(CoInitializeEx(NULL, COINIT_MULTITHREADED)) ? -1 : 0;
-}
-
-static int com_down(void **state)
-{
-    (void)state;
-    CoUninitialize();
-    return 0;
 }
 
 int main(int argc, char **argv)
@@ -508,5 +477,5 @@ int main(int argc, char **argv)
         return 2;
     }
     examples = argv[1];
-    return cmocka_run_group_tests(tests, com_up, com_down);
+    return cmocka_run_group_tests(tests, testcom_up, testcom_down);
 }

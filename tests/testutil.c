@@ -1,0 +1,56 @@
+#include "testutil.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fsutil.h"
+#include "manifest.h"
+#include "strbuf.h"
+
+void testutil_copy_file(const char *src, const char *dst)
+{
+    char *text = NULL;
+    size_t len = 0;
+    ofd_err e;
+
+    assert_int_equal(ofd_read_file(src, 1u << 24, &text, &len, &e), OFD_OK);
+    assert_int_equal(ofd_write_file_atomic(dst, text, len, &e), OFD_OK);
+    free(text);
+}
+
+struct manifest *testutil_load_manifest(const char *path)
+{
+    struct manifest *m = NULL;
+    struct diags d = {0};
+    ofd_err e;
+
+    if (manifest_load(path, 0, &m, &d, &e) != OFD_OK)
+        fail_msg("%s: %s", path, d.n ? d.v[0].msg : e.msg);
+    diags_free(&d);
+    return m;
+}
+
+void testutil_write_manifest(const char *src, const char *dst, void (*edit)(cJSON *root))
+{
+    char *text = NULL, *out;
+    size_t len = 0;
+    cJSON *root;
+    ofd_err e;
+
+    assert_int_equal(ofd_read_file(src, 1u << 20, &text, &len, &e), OFD_OK);
+    assert_non_null(root = cJSON_ParseWithLength(text, len));
+    free(text);
+    cJSON_DeleteItemFromObject(root, "$schema");
+    if (edit)
+        edit(root);
+    assert_non_null(out = cJSON_Print(root));
+    cJSON_Delete(root);
+    assert_int_equal(ofd_write_file_atomic(dst, out, strlen(out), &e), OFD_OK);
+    cJSON_free(out);
+}

@@ -1,0 +1,21 @@
+/* Test helpers over the agent's own file and manifest functions, for cmocka tests: each
+ * one fails the running test when a step fails. */
+#ifndef OCSFED_TESTUTIL_H
+#define OCSFED_TESTUTIL_H
+
+#include <cjson/cJSON.h>
+
+struct manifest;
+
+/* Copies the file src to dst (written atomically). */
+void testutil_copy_file(const char *src, const char *dst);
+
+/* Loads the manifest at path; the test fails with its first diagnostic when it is not
+ * valid. The caller frees it with manifest_free. */
+struct manifest *testutil_load_manifest(const char *path);
+
+/* Writes the manifest src to dst as JSON without its "$schema", after edit (when not
+ * NULL) has changed the parsed document. */
+void testutil_write_manifest(const char *src, const char *dst, void (*edit)(cJSON *root));
+
+#endif
