@@ -26,13 +26,12 @@ placeholders=(
 )
 failed=0
 start=$SECONDS
-for b in "$build"/bench/bench_*; do
-  [ -f "$b" ] && [ -x "$b" ] || continue
-  name=$(basename "$b")
+# run NAME COMMAND...: the rows go to the table; everything else is shown as it comes.
+run() {
+  local name=$1 t0=$SECONDS rc
+  shift
   echo "== $name"
-  t0=$SECONDS
-  # The rows go to the table; everything else is shown as it comes.
-  "$b" 2>&1 | tee -a "$rows" | grep --line-buffered -v '^ROW|'
+  "$@" 2>&1 | tee -a "$rows" | grep --line-buffered -v '^ROW|'
   rc=${PIPESTATUS[0]}
   if [ "$rc" -ne 0 ]; then
     echo "!! $name FAILED (exit $rc)"
@@ -40,19 +39,13 @@ for b in "$build"/bench/bench_*; do
     failed=1
   fi
   echo "   ($name: $((SECONDS - t0)) s)"
+}
+for b in "$build"/bench/bench_*; do
+  [ -f "$b" ] && [ -x "$b" ] || continue
+  run "$(basename "$b")" "$b"
 done
 # The Windows figures, under Wine (OCSFED_BENCH_NO_WINE=1 skips them).
-if [ "${OCSFED_BENCH_NO_WINE:-0}" != 1 ]; then
-  t0=$SECONDS
-  bash "$root/scripts/bench-wine.sh" 2>&1 | tee -a "$rows" | grep --line-buffered -v '^ROW|'
-  rc=${PIPESTATUS[0]}
-  if [ "$rc" -ne 0 ]; then
-    echo "!! bench-wine FAILED (exit $rc)"
-    echo "ROW|bench-wine|FAILED (exit $rc)|every figure within target|NO" >>"$rows"
-    failed=1
-  fi
-  echo "   (bench-wine: $((SECONDS - t0)) s)"
-fi
+[ "${OCSFED_BENCH_NO_WINE:-0}" = 1 ] || run bench-wine bash "$root/scripts/bench-wine.sh"
 
 echo
 echo "## Summary ($(date +%F), $(nproc) cores, $((SECONDS - start)) s)"
