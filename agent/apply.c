@@ -807,7 +807,10 @@ enum ofd_code apply_recover(const char *journal, struct node *n, struct apply_re
     }
     if ((rc = ofd_read_file(journal, APPLY_JOURNAL_MAX_BYTES, &text, &len, e)) != OFD_OK)
         goto out;
-    if (!(v = calloc(len / 2 + 2, sizeof(*v)))) {
+    /* One slot per line (a torn last line included). */
+    for (line = text, i = 1; (line = memchr(line, '\n', (size_t)(text + len - line))); line++)
+        i++;
+    if (!(v = calloc(i, sizeof(*v)))) {
         rc = oom(e);
         goto out;
     }
