@@ -1,5 +1,6 @@
-/* ocsfed apply MANIFEST [--node sim:FILE] [--now SECONDS]: plans, then applies all or
- * nothing, to a simulated node or (no --node, Windows) this server. Exit status: 0 the node is at the desired state (a restart may be pending
+/* ocsfed apply MANIFEST [--node sim:FILE] [--now SECONDS] [--json]: plans, then applies
+ * all or nothing, to a simulated node or (no --node, Windows) this server. --json
+ * prints the outcome as one JSON object (below) instead of the text. Exit status: 0 the node is at the desired state (a restart may be pending
  * until the maintenance window), 1 error (after rollback), 2 usage.
  * The journal is FILE.journal (this server's: nodespec.h); one left by an apply cut
  * short is recovered (that apply undone) before anything is planned. */
@@ -8,12 +9,73 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "apply.h"
 #include "cli_apply.h"
 #include "manifest.h"
 #include "nodespec.h"
 #include "plan.h"
 #include "simnode.h"
+
+/* {"result": "applied" | "nothing_to_change" | "failed", "server", "serial",
+ *  "recovered": {"writes_undone", "torn"} | null, "applied", "writes",
+ *  "restart": "done" | "pending" | "none", "error": {"rule", "message"} | null,
+ *  "rollback": {"ok", "message"} | null, "plan": the plan's JSON (ocsfed plan --json) | null} */
+static void print_json(FILE *out, const struct plan *p, const struct manifest *m, const struct apply_recovery *rec,
+                       const struct apply_result *res, const ofd_err *e, int failed)
+{
+    cJSON *o = cJSON_CreateObject(), *x;
+    char *plan = p ? plan_to_json(p) : NULL, *text = NULL;
+
+    if (!o)
+        goto out;
+    cJSON_AddStringToObject(o, "result", failed ? "failed" : res && res->writes ? "applied" : "nothing_to_change");
+    if (p && p->server)
+        cJSON_AddStringToObject(o, "server", p->server);
+    else
+        cJSON_AddNullToObject(o, "server");
+    if (m)
+        cJSON_AddNumberToObject(o, "serial", (double)m->serial);
+    else
+        cJSON_AddNullToObject(o, "serial");
+    if (rec && rec->found && (x = cJSON_AddObjectToObject(o, "recovered"))) {
+        cJSON_AddNumberToObject(x, "writes_undone", (double)rec->undone);
+        cJSON_AddBoolToObject(x, "torn", rec->torn);
+    } else {
+        cJSON_AddNullToObject(o, "recovered");
+    }
+    cJSON_AddNumberToObject(o, "applied", res ? (double)res->applied : 0);
+    cJSON_AddNumberToObject(o, "writes", res ? (double)res->writes : 0);
+    cJSON_AddStringToObject(o, "restart", res && res->restart_done ? "done" : res && res->restart_pending ? "pending"
+                                                                                                         : "none");
+    if (failed && (x = cJSON_AddObjectToObject(o, "error"))) {
+        if (e->rule[0])
+            cJSON_AddStringToObject(x, "rule", e->rule);
+        else
+            cJSON_AddNullToObject(x, "rule");
+        cJSON_AddStringToObject(x, "message", e->msg);
+    } else {
+        cJSON_AddNullToObject(o, "error");
+    }
+    if (failed && res && res->rolled_back && (x = cJSON_AddObjectToObject(o, "rollback"))) {
+        cJSON_AddBoolToObject(x, "ok", res->rollback_rc == OFD_OK);
+        cJSON_AddStringToObject(x, "message", res->rollback_rc == OFD_OK ? "every change undone; the node is as it was"
+                                                                          : res->rollback_msg);
+    } else {
+        cJSON_AddNullToObject(o, "rollback");
+    }
+    if (plan && (x = cJSON_Parse(plan)))
+        cJSON_AddItemToObject(o, "plan", x);
+    else
+        cJSON_AddNullToObject(o, "plan");
+    if ((text = cJSON_Print(o)))
+        fprintf(out, "%s\n", text);
+out:
+    cJSON_free(text);
+    free(plan);
+    cJSON_Delete(o);
+}
 
 int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
 {
@@ -27,23 +89,27 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
     struct plan p;
     char *journal = NULL;
     long long now = (long long)time(NULL);
-    int i, planned = 0, status = 1;
+    int i, planned = 0, applied = 0, as_json = 0, status = 1;
     ofd_err e;
 
     ofd_err_clear(&e);
     memset(&p, 0, sizeof(p));
+    memset(&rec, 0, sizeof(rec));
+    memset(&res, 0, sizeof(res));
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--node") == 0 && i + 1 < argc)
             nodespec = argv[++i];
         else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc)
             now = strtoll(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--json") == 0)
+            as_json = 1;
         else if (argv[i][0] != '-' && !mpath)
             mpath = argv[i];
         else
             break;
     }
     if (i < argc || !mpath) {
-        fprintf(err, "usage: ocsfed apply MANIFEST [--node sim:FILE] [--now SECONDS]\n");
+        fprintf(err, "usage: ocsfed apply MANIFEST [--node sim:FILE] [--now SECONDS] [--json]\n");
         return 2;
     }
     if (manifest_load(mpath, 0, &m, &d, &e) != OFD_OK) {
@@ -59,7 +125,7 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "ocsfed: %s; nothing applied\n", e.msg);
         goto out;
     }
-    if (rec.found)
+    if (rec.found && !as_json)
         fprintf(out, "recovered an interrupted apply: %zu journaled write%s undone (%s)%s\n", rec.undone,
                 rec.undone == 1 ? "" : "s", journal, rec.torn ? "; its last entry was cut short" : "");
     if (plan_make(m, &node, now, &p, &e) != OFD_OK) {
@@ -71,6 +137,7 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
     memset(&opt, 0, sizeof(opt));
     opt.restart_allowed = apply_in_window(&m->window, now, apply_local_offset(now));
     opt.journal = journal;
+    applied = 1;
     if (apply_run(&p, &node, &opt, &res, &e) != OFD_OK) {
         fprintf(err, "ocsfed: apply failed: %s%s%s%s\n", e.rule[0] ? "[" : "", e.rule, e.rule[0] ? "] " : "", e.msg);
         if (res.rolled_back)
@@ -78,7 +145,9 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
                     res.rollback_rc == OFD_OK ? "every change undone; the node is as it was" : res.rollback_msg);
         goto out;
     }
-    if (res.writes == 0) {
+    if (as_json) {
+        /* printed below */
+    } else if (res.writes == 0) {
         fprintf(out, "%s: nothing to change (manifest serial %lld)%s\n", p.server, m->serial,
                 res.restart_pending ? "; a Front End restart waits for the maintenance window (R19)" : "");
     } else {
@@ -91,6 +160,8 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
     }
     status = 0;
 out:
+    if (as_json)
+        print_json(out, planned ? &p : NULL, m, &rec, applied ? &res : NULL, &e, status != 0);
     free(journal);
     if (planned)
         plan_free(&p);

@@ -12,7 +12,9 @@
 
 #include <cmocka.h>
 
+#include "apply.h"
 #include "cli.h"
+#include "fsutil.h"
 #include "strbuf.h"
 
 static const char *examples = "examples";
@@ -152,12 +154,53 @@ static void plan_exit_codes(void **state)
     free(bad);
 }
 
+/* apply: 0 at the desired state, text or --json; a second apply changes nothing; an
+ * invalid manifest: 1 and a JSON "failed" result. Works on a copy of the example node. */
+static void apply_exit_codes_and_json(void **state)
+{
+    char *tls = path(examples, "tls-enterprise.json"), *fe1 = path(examples, "nodes/fe1-enterprise.json");
+    char *bad = path(data, "bad-many.json"), *text = NULL, sat[32];
+    size_t len = 0;
+    long long t = 1795834800LL; /* Saturday 2026-11-28 03:00 UTC */
+    ofd_err e;
+
+    (void)state;
+    /* 03:00 on this machine's clock: inside the example's "sat,sun 02:00-04:00 local". */
+    snprintf(sat, sizeof(sat), "%lld", t - apply_local_offset(t));
+    assert_int_equal(ofd_read_file(fe1, 1u << 24, &text, &len, &e), OFD_OK);
+    assert_int_equal(ofd_write_file_atomic("cli-apply.json", text, len, &e), OFD_OK);
+    free(text);
+    remove("cli-apply.json.journal");
+    assert_int_equal(run("apply", tls, "--node", "sim:cli-apply.json", "--now", sat, "--json", NULL), 0);
+    assert_non_null(strstr(out_text, "\"result\":\t\"applied\""));
+    assert_non_null(strstr(out_text, "\"server\":\t\"fe1.example.com\""));
+    assert_non_null(strstr(out_text, "\"writes\":\t11"));  /* 8 changes, the record, the restart, the record */
+    assert_non_null(strstr(out_text, "\"restart\":\t\"done\""));
+    assert_non_null(strstr(out_text, "\"error\":\tnull"));
+    assert_non_null(strstr(out_text, "\"action\":\t\"create\""));
+    assert_int_equal(run("apply", tls, "--node", "sim:cli-apply.json", "--now", sat, NULL), 0);
+    assert_string_equal(out_text, "fe1.example.com: nothing to change (manifest serial 12)\n");
+    assert_int_equal(run("apply", tls, "--node", "sim:cli-apply.json", "--json", NULL), 0);
+    assert_non_null(strstr(out_text, "\"result\":\t\"nothing_to_change\""));
+    assert_non_null(strstr(out_text, "\"writes\":\t0"));
+    assert_int_equal(run("apply", bad, "--node", "sim:cli-apply.json", "--json", NULL), 1);
+    assert_non_null(strstr(out_text, "\"result\":\t\"failed\""));
+    assert_non_null(strstr(out_text, "\"plan\":\tnull"));
+    assert_non_null(strstr(err_text, "nothing applied"));
+    assert_int_equal(run("apply", tls, "--json", "--bogus", NULL), 2);
+    remove("cli-apply.json");
+    free(tls);
+    free(fe1);
+    free(bad);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(validate_exit_codes),
         cmocka_unit_test(sim_init_exit_codes),
         cmocka_unit_test(plan_exit_codes),
+        cmocka_unit_test(apply_exit_codes_and_json),
     };
 
     if (argc > 2) {
