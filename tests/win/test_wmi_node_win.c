@@ -24,11 +24,13 @@
 #include <cmocka.h>
 
 #include "apply.h"
+#include "cli.h"
 #include "cs_store.h"
 #include "error_win.h"
 #include "fsutil.h"
 #include "manifest.h"
 #include "node_fault.h"
+#include "nodespec.h"
 #include "ocs_model.h"
 #include "ocs_standin.h"
 #include "standin_seed.h"
@@ -335,6 +337,135 @@ static void plan_matches_the_simulated_node_and_a_second_apply_writes_nothing(vo
     standin_done(st);
 }
 
+/* ---- the command line: `ocsfed plan|apply MANIFEST` without --node, this server being
+ * the stand-in (registered the way main_win.c registers WMI) ---- */
+
+static struct ocs_standin *cli_standin;
+
+static enum ofd_code open_standin_server(struct node *out, ofd_err *e)
+{
+    struct wmi_node_config cfg;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.svc = ocs_standin_services(cli_standin);
+    cfg.fqdn = "fe1.example.com";
+    cfg.owned_path = OWNED;
+    return wmi_node_open(&cfg, out, e);
+}
+
+static char *standin_journal(void)
+{
+    return ofd_strdup(JOURNAL);
+}
+
+static char cli_out[1 << 16];
+
+/* Runs "ocsfed ARGS..." (NULL-terminated) in process; its output in cli_out. */
+static int ocsfed(const char *a0, ...)
+{
+    char *argv[12];
+    int argc = 0, rc;
+    const char *a;
+    va_list ap;
+    FILE *out = fopen("wmi_cli_out.txt", "w+b"), *err = fopen("wmi_cli_err.txt", "w+b");
+    size_t n;
+
+    assert_non_null(out);
+    assert_non_null(err);
+    argv[argc++] = (char *)"ocsfed";
+    va_start(ap, a0);
+    for (a = a0; a && argc < 11; a = va_arg(ap, const char *))
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+    rc = cli_main(argc, argv, out, err);
+    rewind(out);
+    n = fread(cli_out, 1, sizeof(cli_out) - 1, out);
+    cli_out[n] = 0;
+    fclose(out);
+    fclose(err);
+    return rc;
+}
+
+/* The "changes" of `ocsfed plan --json` output, printed compactly. The Front End
+ * service's current state is left out: the WMI node asks Wine's real SCM, where no
+ * RTCSRV is installed, and the simulated node says "running". */
+static char *changes_of(const char *json)
+{
+    cJSON *root = cJSON_Parse(json), *ch = root ? cJSON_GetObjectItem(root, "changes") : NULL, *it;
+    char *s;
+
+    cJSON_ArrayForEach(it, ch) {
+        const cJSON *cls = cJSON_GetObjectItem(it, "class");
+        if (cJSON_IsString(cls) && !strcmp(cls->valuestring, "service"))
+            cJSON_DeleteItemFromObject(it, "current");
+    }
+    s = ch ? cJSON_PrintUnformatted(ch) : NULL;
+
+    assert_non_null(s);
+    cJSON_Delete(root);
+    return s;
+}
+
+static void the_command_line_plans_and_applies_this_server_through_wmi(void **state)
+{
+    static const struct node_platform standin_server = {open_standin_server, standin_journal};
+    struct ocs_standin_counts cnt;
+    char tls[1024], src[1024], *cw, *cs;
+    int rc;
+
+    unsigned char root_tp[CS_SHA1_LEN];
+    int removed;
+    ofd_err e;
+
+    (void)state;
+    cli_standin = standin_with_pool();
+    nodespec_set_platform(&standin_server);
+    /* Earlier tests of this process put the example's IM&P root into Wine's real Root
+     * store; the simulated node does not have it: take it out, so both start alike. */
+    assert_int_equal(cs_thumbprint_parse("E18A36E39C7221D7F5C68F7AE6928CBED08664A4", root_tp, &e), OFD_OK);
+    assert_int_equal(cs_store_remove("Root", root_tp, &removed, &e), OFD_OK);
+    snprintf(tls, sizeof(tls), "%s/tls-enterprise.json", examples);
+    snprintf(src, sizeof(src), "%s/nodes/fe1-enterprise.json", examples);
+    testutil_copy_file(src, "wmi_cli_sim.json");
+    remove("wmi_cli_sim.json.journal");
+
+    /* The same plan as against the simulated node. */
+    assert_int_equal(ocsfed("plan", tls, "--json", NULL), 2);
+    cw = changes_of(cli_out);
+    assert_int_equal(ocsfed("plan", tls, "--node", "sim:wmi_cli_sim.json", "--json", NULL), 2);
+    cs = changes_of(cli_out);
+    if (strcmp(cw, cs)) {
+        /* Too long for one message: both kept beside the test for a diff. */
+        testcert_write_file("wmi_cli_changes_wmi.json", cw, strlen(cw));
+        testcert_write_file("wmi_cli_changes_sim.json", cs, strlen(cs));
+        print_error("ocsfed plan differs between this server and the simulated node: see "
+                    "wmi_cli_changes_wmi.json and wmi_cli_changes_sim.json\n");
+    }
+    assert_string_equal(cw, cs);
+    free(cw);
+    free(cs);
+
+    /* Apply, then again: the second makes no WMI write. */
+    ocs_standin_reset_counts(cli_standin);
+    rc = ocsfed("apply", tls, NULL);
+    if (rc != 0)
+        print_error("ocsfed apply: %s\n", cli_out);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(cli_out, "applied 8 changes to fe1.example.com"));
+    ocs_standin_counts(cli_standin, &cnt);
+    assert_int_equal(cnt.puts + cnt.deletes, 6); /* the listener, the route, four authorized hosts */
+    ocs_standin_reset_counts(cli_standin);
+    assert_int_equal(ocsfed("apply", tls, "--json", NULL), 0);
+    assert_non_null(strstr(cli_out, "\"result\":\t\"nothing_to_change\""));
+    ocs_standin_counts(cli_standin, &cnt);
+    assert_int_equal(cnt.puts + cnt.deletes, 0);
+    assert_int_equal(ocsfed("plan", tls, NULL), 0);
+    nodespec_set_platform(NULL);
+    standin_done(cli_standin);
+    cli_standin = NULL;
+}
+
 /* A fault at each WMI write of the apply: everything before it is undone through WMI
  * and the stand-in holds what it held. */
 static void a_fault_is_rolled_back_through_wmi(void **state)
@@ -469,6 +600,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(class_map_round_trips_every_property),
         cmocka_unit_test(plan_matches_the_simulated_node_and_a_second_apply_writes_nothing),
         cmocka_unit_test(a_fault_is_rolled_back_through_wmi),
+        cmocka_unit_test(the_command_line_plans_and_applies_this_server_through_wmi),
         cmocka_unit_test(a_pkcs12_is_imported_into_the_real_my_store),
     };
 
