@@ -127,6 +127,12 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         r.outcome = CHECK_EV_CONVERGED;
         rep.status = REPORT_CONVERGED;
         emit(env, r.outcome, "manifest serial %lld: %s is at the desired state", m->serial, p.server);
+    } else if (cfg->monitor && !plan_has_setting_changes(&p)) {
+        /* The settings match; only a restart an earlier apply left for the window is
+         * to do: not drift, and no event (that came with the apply). */
+        r.outcome = CHECK_EV_RESTART_PENDING;
+        rep.status = REPORT_PENDING_RESTART;
+        rep.restart_pending = 1;
     } else if (cfg->monitor) {
         r.outcome = CHECK_EV_DRIFT;
         rep.status = REPORT_DRIFTING;

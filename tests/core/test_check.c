@@ -262,6 +262,33 @@ static void apply_mode_converges_the_node_and_records_the_serial(void **state)
     now_value = 1795000000LL;
 }
 
+/* Monitor mode after an apply-mode check left the restart for the window: the report
+ * says pending_restart, not drifting, and no event repeats it. */
+static void monitor_mode_reports_a_pending_restart_as_such(void **state)
+{
+    char tp[41];
+    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 0, NULL};
+    struct check_result res;
+    struct report r;
+    int n;
+    ofd_err e;
+
+    (void)state;
+    fresh_node("ocs-se1.json");
+    publish("tcp-standard.json", tp, 1);
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_int_equal(res.outcome, CHECK_EV_RESTART_PENDING);
+    cfg.monitor = 1;
+    n = events;
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_int_equal(res.outcome, CHECK_EV_RESTART_PENDING);
+    assert_int_equal(events, n);
+    r = read_report();
+    assert_int_equal(r.status, REPORT_PENDING_RESTART);
+    assert_int_equal(r.restart_pending, 1);
+    report_free(&r);
+}
+
 /* The service asks to stop at the k-th question the apply asks. */
 static int stop_at, stop_asked;
 
@@ -324,6 +351,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(no_trusted_publisher_is_a_failure_in_the_report),
         cmocka_unit_test(apply_mode_converges_the_node_and_records_the_serial),
         cmocka_unit_test(a_stop_in_the_middle_of_an_apply_undoes_it),
+        cmocka_unit_test(monitor_mode_reports_a_pending_restart_as_such),
     };
 
     if (argc != 2) {
