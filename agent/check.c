@@ -31,6 +31,35 @@ static void emit(const struct check_env *env, enum check_event ev, const char *f
         env->event(env->ctx, ev, text);
 }
 
+/* An outcome that is a state (converged, drifting, refused): an event only when it
+ * differs from the last one reported, by outcome or by text (the serial, the drift
+ * counts, the refusal's reason are in the text). */
+static void emit_state(const struct check_env *env, enum check_event ev, const char *fmt, ...) OFD_PRINTF(3, 4);
+
+static void emit_state(const struct check_env *env, enum check_event ev, const char *fmt, ...)
+{
+    struct check_memory *mem = env->memory;
+    char text[2048];
+    unsigned long h = 2166136261u; /* FNV-1a */
+    const char *c;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    for (c = text; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    if (mem) {
+        if (mem->valid && mem->outcome == ev && mem->text_hash == h)
+            return;
+        mem->valid = 1;
+        mem->outcome = ev;
+        mem->text_hash = h;
+    }
+    if (env->event)
+        env->event(env->ctx, ev, text);
+}
+
 enum ofd_code check_run(const struct check_config *cfg, const struct check_env *env, struct check_result *res,
                         ofd_err *e)
 {
@@ -104,7 +133,7 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
     r.serial = in.serial;
     if (in.decision == INTAKE_REFUSE) {
         r.outcome = CHECK_EV_REFUSED;
-        emit(env, r.outcome, "%s refused (%s): %s", path, intake_reason_name(in.reason), in.msg);
+        emit_state(env, r.outcome, "%s refused (%s): %s", path, intake_reason_name(in.reason), in.msg);
         rc = report_set_refusal(&rep, intake_reason_name(in.reason), in.msg, e);
         goto done;
     }
@@ -126,7 +155,7 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
     if (!plan_has_changes(&p)) {
         r.outcome = CHECK_EV_CONVERGED;
         rep.status = REPORT_CONVERGED;
-        emit(env, r.outcome, "manifest serial %lld: %s is at the desired state", m->serial, p.server);
+        emit_state(env, r.outcome, "manifest serial %lld: %s is at the desired state", m->serial, p.server);
     } else if (cfg->monitor && !plan_has_setting_changes(&p)) {
         /* The settings match; only a restart an earlier apply left for the window is
          * to do: not drift, and no event (that came with the apply). */
@@ -136,11 +165,11 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
     } else if (cfg->monitor) {
         r.outcome = CHECK_EV_DRIFT;
         rep.status = REPORT_DRIFTING;
-        emit(env, r.outcome,
-             "manifest serial %lld: %zu change%s pending on %s (%zu to create, %zu to update, %zu to delete%s); "
-             "monitor mode changes nothing",
-             m->serial, r.changes, r.changes == 1 ? "" : "s", p.server, p.counts[PLAN_CREATE], p.counts[PLAN_UPDATE],
-             p.counts[PLAN_DELETE], p.counts[PLAN_RESTART] ? ", a Front End restart" : "");
+        emit_state(env, r.outcome,
+                   "manifest serial %lld: %zu change%s pending on %s (%zu to create, %zu to update, %zu to delete%s); "
+                   "monitor mode changes nothing",
+                   m->serial, r.changes, r.changes == 1 ? "" : "s", p.server, p.counts[PLAN_CREATE],
+                   p.counts[PLAN_UPDATE], p.counts[PLAN_DELETE], p.counts[PLAN_RESTART] ? ", a Front End restart" : "");
     } else {
         struct apply_options opt;
         struct apply_result ar;

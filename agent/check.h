@@ -34,6 +34,17 @@ struct check_env {
     /* 1 once the service is to stop: an apply in progress is undone and the check
      * ends. NULL: never. */
     int (*stop_requested)(void *ctx);
+    /* What the last check reported (kept by the service across checks): a converged,
+     * drifting or refused outcome reported already, with the same text, is not an
+     * event again every interval; it stays in the report. Applies, failures and
+     * recoveries are always events. NULL: every outcome is. */
+    struct check_memory *memory;
+};
+
+struct check_memory {
+    int valid;
+    enum check_event outcome;
+    unsigned long text_hash;
 };
 
 struct check_config {

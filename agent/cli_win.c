@@ -101,7 +101,9 @@ static int stop_requested(void *ctx)
 
 static enum ofd_code service_check(void *ctx, const struct svc_config *cfg, const char *reason, ofd_err *e)
 {
-    const struct check_env env = {open_node, event, now, NULL, stop_requested};
+    /* The service's memory of what it reported, across its checks. */
+    static struct check_memory memory;
+    const struct check_env env = {open_node, event, now, NULL, stop_requested, &memory};
     struct check_config cc;
     char state[MAX_PATH * 3], journal[MAX_PATH * 3];
 

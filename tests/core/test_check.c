@@ -52,7 +52,7 @@ static long long fixed_now(void *ctx)
     return now_value;
 }
 
-static const struct check_env env = {open_node, on_event, fixed_now, NULL, NULL};
+static const struct check_env env = {open_node, on_event, fixed_now, NULL, NULL, NULL};
 
 /* Copies the example manifest into share/ and signs it with a new publisher; writes the
  * publisher's thumbprint into tp_hex. */
@@ -133,6 +133,9 @@ static void signed_manifest_on_a_drifting_node_is_reported(void **state)
 
 static void converged_node_is_reported_converged(void **state)
 {
+    struct check_memory mem = {0, CHECK_EV_APPLIED, 0UL};
+    const struct check_env remembering = {open_node, on_event, fixed_now, NULL, NULL, &mem};
+    int n;
     char tp[41];
     struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 1, NULL};
     struct check_result res;
@@ -142,12 +145,20 @@ static void converged_node_is_reported_converged(void **state)
     (void)state;
     fresh_node("ocs-se1-converged.json");
     publish("tcp-standard.json", tp, 1);
-    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_int_equal(check_run(&cfg, &remembering, &res, &e), OFD_OK);
     assert_int_equal(res.outcome, CHECK_EV_CONVERGED);
     assert_int_equal(last_event, CHECK_EV_CONVERGED);
     r = read_report();
     assert_int_equal(r.status, REPORT_CONVERGED);
     report_free(&r);
+    /* The next check of the same manifest (the service remembers what it reported):
+     * converged, in the report, no new event; without the memory, an event again. */
+    n = events;
+    assert_int_equal(check_run(&cfg, &remembering, &res, &e), OFD_OK);
+    assert_int_equal(res.outcome, CHECK_EV_CONVERGED);
+    assert_int_equal(events, n);
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_int_equal(events, n + 1);
 }
 
 static void unsigned_or_wrongly_signed_manifests_are_refused(void **state)
@@ -302,7 +313,7 @@ static void a_stop_in_the_middle_of_an_apply_undoes_it(void **state)
 {
     char tp[41];
     struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 0, NULL};
-    const struct check_env stopping = {open_node, on_event, fixed_now, NULL, stop_after};
+    const struct check_env stopping = {open_node, on_event, fixed_now, NULL, stop_after, NULL};
     struct node n = {0};
     struct node_owned o = {0};
     char *before, *after, *st = NULL;
