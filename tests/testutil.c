@@ -4,11 +4,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "cli.h"
 #include "fsutil.h"
 #include "manifest.h"
 #include "strbuf.h"
@@ -53,4 +55,40 @@ void testutil_write_manifest(const char *src, const char *dst, void (*edit)(cJSO
     cJSON_Delete(root);
     assert_int_equal(ofd_write_file_atomic(dst, out, strlen(out), &e), OFD_OK);
     cJSON_free(out);
+}
+
+char testutil_out[65536], testutil_err[65536];
+
+static void slurp(FILE *f, char *buf, size_t len)
+{
+    size_t n;
+
+    rewind(f);
+    n = fread(buf, 1, len - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
+int testutil_ocsfed(const char *a0, ...)
+{
+    char *argv[16];
+    int argc = 0, rc;
+    const char *a;
+    va_list ap;
+    FILE *out = fopen("testutil-out.txt", "w+b"), *err = fopen("testutil-err.txt", "w+b");
+
+    assert_non_null(out);
+    assert_non_null(err);
+    argv[argc++] = (char *)"ocsfed";
+    va_start(ap, a0);
+    for (a = a0; a && argc < 15; a = va_arg(ap, const char *))
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+    rc = cli_main(argc, argv, out, err);
+    slurp(out, testutil_out, sizeof(testutil_out));
+    slurp(err, testutil_err, sizeof(testutil_err));
+    remove("testutil-out.txt");
+    remove("testutil-err.txt");
+    return rc;
 }

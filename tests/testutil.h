@@ -18,4 +18,10 @@ struct manifest *testutil_load_manifest(const char *path);
  * NULL) has changed the parsed document. */
 void testutil_write_manifest(const char *src, const char *dst, void (*edit)(cJSON *root));
 
+/* Runs `ocsfed ARGS...` (NULL-terminated, at most 14) in this process through the
+ * command line's own entry point, and returns its exit status; what it printed is in
+ * testutil_out and testutil_err. */
+int testutil_ocsfed(const char *a0, ...);
+extern char testutil_out[65536], testutil_err[65536];
+
 #endif

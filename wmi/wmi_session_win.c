@@ -490,38 +490,6 @@ static BSTR bstr_utf8(const char *s)
     return b;
 }
 
-enum ofd_code wmi_spawn(wmi_session *s, const char *cls, IWbemClassObject **out, ofd_err *e)
-{
-    IWbemClassObject *def = NULL;
-    BSTR bcls = NULL;
-    HRESULT hr;
-    enum ofd_code rc;
-
-    *out = NULL;
-    if (!(bcls = bstr_utf8(cls))) {
-        rc = ofd_err_set(e, OFD_E_INVALID, "WMI class name '%s' is not valid UTF-8 (or out of memory)", cls);
-        goto out;
-    }
-    s->calls++;
-    hr = IWbemServices_GetObject(s->svc, bcls, 0, NULL, &def, NULL);
-    if (FAILED(hr)) {
-        rc = ofd_err_hresult(e, hr, "WMI class %s (is OCS 2007 R2 installed on this server?)", cls);
-        goto out;
-    }
-    hr = IWbemClassObject_SpawnInstance(def, 0, out);
-    if (FAILED(hr)) {
-        *out = NULL;
-        rc = ofd_err_hresult(e, hr, "a new instance of WMI class %s", cls);
-        goto out;
-    }
-    rc = OFD_OK;
-out:
-    if (def)
-        IWbemClassObject_Release(def);
-    SysFreeString(bcls);
-    return rc;
-}
-
 enum ofd_code wmi_get_object(wmi_session *s, const char *path, IWbemClassObject **out, ofd_err *e)
 {
     BSTR bpath = NULL;
@@ -544,6 +512,31 @@ enum ofd_code wmi_get_object(wmi_session *s, const char *path, IWbemClassObject 
     rc = OFD_OK;
 out:
     SysFreeString(bpath);
+    return rc;
+}
+
+/* A class is an object too: its definition, then a new instance of it. */
+enum ofd_code wmi_spawn(wmi_session *s, const char *cls, IWbemClassObject **out, ofd_err *e)
+{
+    IWbemClassObject *def = NULL;
+    HRESULT hr;
+    enum ofd_code rc;
+
+    *out = NULL;
+    if ((rc = wmi_get_object(s, cls, &def, e)) != OFD_OK) {
+        ofd_err_prefix(e, "WMI class %s (is OCS 2007 R2 installed on this server?)", cls);
+        goto out;
+    }
+    hr = IWbemClassObject_SpawnInstance(def, 0, out);
+    if (FAILED(hr)) {
+        *out = NULL;
+        rc = ofd_err_hresult(e, hr, "a new instance of WMI class %s", cls);
+        goto out;
+    }
+    rc = OFD_OK;
+out:
+    if (def)
+        IWbemClassObject_Release(def);
     return rc;
 }
 

@@ -13,49 +13,12 @@
 #include <cmocka.h>
 
 #include "apply.h"
-#include "cli.h"
 #include "fsutil.h"
 #include "strbuf.h"
+#include "testutil.h"
 
 static const char *examples = "examples";
 static const char *data = "data";
-static char out_text[65536], err_text[65536];
-
-static void slurp(FILE *f, char *buf, size_t len)
-{
-    size_t n;
-
-    rewind(f);
-    n = fread(buf, 1, len - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-}
-
-/* Runs "ocsfed ARGS..." (NULL-terminated) and returns its exit status. */
-static int run(const char *a0, ...)
-{
-    char *argv[16];
-    int argc = 0, rc;
-    const char *a;
-    va_list ap;
-    FILE *out = fopen("cli-out.txt", "w+b"), *err = fopen("cli-err.txt", "w+b");
-
-    assert_non_null(out);
-    assert_non_null(err);
-    argv[argc++] = (char *)"ocsfed";
-    va_start(ap, a0);
-    for (a = a0; a && argc < 15; a = va_arg(ap, const char *))
-        argv[argc++] = (char *)a;
-    va_end(ap);
-    argv[argc] = NULL;
-    rc = cli_main(argc, argv, out, err);
-    slurp(out, out_text, sizeof(out_text));
-    slurp(err, err_text, sizeof(err_text));
-    remove("cli-out.txt");
-    remove("cli-err.txt");
-    return rc;
-}
-
 static char *path(const char *dir, const char *file)
 {
     struct strbuf sb = {0};
@@ -70,11 +33,11 @@ static void validate_exit_codes(void **state)
     char *bad = path(data, "bad-many.json"), expect[4096];
 
     (void)state;
-    assert_int_equal(run("validate", tls, NULL), 0);
-    assert_non_null(strstr(out_text, "valid manifest, serial 12: tls, Enterprise Edition, 2 servers, 1 domain, 2 IM&P nodes"));
-    assert_int_equal(run("validate", tcp, NULL), 0);
-    assert_string_equal(err_text, "");
-    assert_int_equal(run("validate", bad, NULL), 1);
+    assert_int_equal(testutil_ocsfed("validate", tls, NULL), 0);
+    assert_non_null(strstr(testutil_out, "valid manifest, serial 12: tls, Enterprise Edition, 2 servers, 1 domain, 2 IM&P nodes"));
+    assert_int_equal(testutil_ocsfed("validate", tcp, NULL), 0);
+    assert_string_equal(testutil_err, "");
+    assert_int_equal(testutil_ocsfed("validate", bad, NULL), 1);
     snprintf(expect, sizeof(expect),
              "%s:3:11: error: [schema] /serial: expected an integer, got a string\n"
              "%s:3:16: error: [schema] /serail: unknown key 'serail'; did you mean 'serial'?\n"
@@ -82,11 +45,11 @@ static void validate_exit_codes(void **state)
              "%s:5:96: error: [R9] /imp/nodes/1/ip: IM&P node address '10.0.0.300' is not a dotted IPv4 address (four numbers 0-255)\n"
              "%s:6:20: error: [schema] /ocs/edition: 'premium' is not an edition: use \"standard\" or \"enterprise\"\n"
              "%s: 5 errors, 0 warnings; nothing applied\n", bad, bad, bad, bad, bad, bad);
-    assert_string_equal(err_text, expect);
-    assert_string_equal(out_text, "");
-    assert_int_equal(run("validate", NULL), 2);
-    assert_int_equal(run("validate", "no-such-manifest.json", NULL), 1);
-    assert_non_null(strstr(err_text, "ocsfed: cannot open 'no-such-manifest.json'"));
+    assert_string_equal(testutil_err, expect);
+    assert_string_equal(testutil_out, "");
+    assert_int_equal(testutil_ocsfed("validate", NULL), 2);
+    assert_int_equal(testutil_ocsfed("validate", "no-such-manifest.json", NULL), 1);
+    assert_non_null(strstr(testutil_err, "ocsfed: cannot open 'no-such-manifest.json'"));
     free(tls);
     free(tcp);
     free(bad);
@@ -96,12 +59,12 @@ static void sim_init_exit_codes(void **state)
 {
     (void)state;
     remove("cli-sim.json");
-    assert_int_equal(run("sim", "init", "cli-sim.json", "--fqdn", "ocs-se1.example.com", NULL), 0);
-    assert_string_equal(out_text, "cli-sim.json: empty simulated node ocs-se1.example.com (Standard Edition)\n");
-    assert_int_equal(run("sim", "init", "cli-sim.json", "--fqdn", "ocs-se1.example.com", NULL), 1);
-    assert_string_equal(err_text, "ocsfed: 'cli-sim.json' exists: not overwriting it\n");
-    assert_int_equal(run("sim", "init", "cli-sim.json", NULL), 2);
-    assert_int_equal(run("sim", "list", NULL), 2);
+    assert_int_equal(testutil_ocsfed("sim", "init", "cli-sim.json", "--fqdn", "ocs-se1.example.com", NULL), 0);
+    assert_string_equal(testutil_out, "cli-sim.json: empty simulated node ocs-se1.example.com (Standard Edition)\n");
+    assert_int_equal(testutil_ocsfed("sim", "init", "cli-sim.json", "--fqdn", "ocs-se1.example.com", NULL), 1);
+    assert_string_equal(testutil_err, "ocsfed: 'cli-sim.json' exists: not overwriting it\n");
+    assert_int_equal(testutil_ocsfed("sim", "init", "cli-sim.json", NULL), 2);
+    assert_int_equal(testutil_ocsfed("sim", "list", NULL), 2);
 }
 
 static void plan_exit_codes(void **state)
@@ -116,34 +79,34 @@ static void plan_exit_codes(void **state)
     sb_printf(&n2, "sim:%s", fe1);
     sb_printf(&n3, "sim:%s", "cli-sim.json");
     /* converged: 0 */
-    assert_int_equal(run("plan", tcp, "--node", sb_str(&n1), NULL), 0);
-    assert_non_null(strstr(out_text, "No changes: ocs-se1.example.com matches the manifest (5 items checked).\n"
+    assert_int_equal(testutil_ocsfed("plan", tcp, "--node", sb_str(&n1), NULL), 0);
+    assert_non_null(strstr(testutil_out, "No changes: ocs-se1.example.com matches the manifest (5 items checked).\n"
                                      "3 existing entries that ocsfed did not create and the manifest does not name left alone.\n"));
     /* changes pending: 2, in text and JSON */
-    assert_int_equal(run("plan", tls, "--node", sb_str(&n2), NULL), 2);
-    assert_non_null(strstr(out_text, "~ update  MSFT_SIPListeningAddressData 5061  [R3 TLS: OCS listens on 5061, IP address All, transport MTLS]\n"
+    assert_int_equal(testutil_ocsfed("plan", tls, "--node", sb_str(&n2), NULL), 2);
+    assert_non_null(strstr(testutil_out, "~ update  MSFT_SIPListeningAddressData 5061  [R3 TLS: OCS listens on 5061, IP address All, transport MTLS]\n"
                                      "      InstanceID {6A1F0C3E-0003-4B7E-9D2A-5C1B2E3F4A01} (not created by ocsfed; the manifest names it)\n"
                                      "      TransportType            \"TLS\" -> \"MTLS\"\n"));
-    assert_non_null(strstr(out_text, "Plan: 6 to create, 2 to update, 0 to delete, 1 unchanged; the Front End service RTCSRV restarts in the maintenance window sat,sun 02:00-04:00 local.\n"));
-    assert_string_equal(err_text, "ocsfed: note: [R18] on IM&P, add TLS peer subject 'pool.example.com' and upload the OCS CA's root certificate\n");
-    assert_int_equal(run("plan", tls, "--node", sb_str(&n2), "--json", NULL), 2);
-    assert_non_null(strstr(out_text, "\"class\":\t\"MSFT_SIPRoutingTableData\""));
+    assert_non_null(strstr(testutil_out, "Plan: 6 to create, 2 to update, 0 to delete, 1 unchanged; the Front End service RTCSRV restarts in the maintenance window sat,sun 02:00-04:00 local.\n"));
+    assert_string_equal(testutil_err, "ocsfed: note: [R18] on IM&P, add TLS peer subject 'pool.example.com' and upload the OCS CA's root certificate\n");
+    assert_int_equal(testutil_ocsfed("plan", tls, "--node", sb_str(&n2), "--json", NULL), 2);
+    assert_non_null(strstr(testutil_out, "\"class\":\t\"MSFT_SIPRoutingTableData\""));
     /* the empty node made by sim init: changes pending */
     remove("cli-sim.json");
-    assert_int_equal(run("sim", "init", "cli-sim.json", "--fqdn", "ocs-se1.example.com", NULL), 0);
-    assert_int_equal(run("plan", tcp, "--node", sb_str(&n3), NULL), 2);
+    assert_int_equal(testutil_ocsfed("sim", "init", "cli-sim.json", "--fqdn", "ocs-se1.example.com", NULL), 0);
+    assert_int_equal(testutil_ocsfed("plan", tcp, "--node", sb_str(&n3), NULL), 2);
     remove("cli-sim.json");
     /* a server the manifest does not name: 1 */
-    assert_int_equal(run("sim", "init", "cli-sim.json", "--fqdn", "ocs-se9.example.com", NULL), 0);
-    assert_int_equal(run("plan", tcp, "--node", sb_str(&n3), NULL), 1);
-    assert_string_equal(err_text, "ocsfed: error: server 'ocs-se9.example.com' is not governed by this manifest (/ocs/servers names: ocs-se1.example.com)\n");
+    assert_int_equal(testutil_ocsfed("sim", "init", "cli-sim.json", "--fqdn", "ocs-se9.example.com", NULL), 0);
+    assert_int_equal(testutil_ocsfed("plan", tcp, "--node", sb_str(&n3), NULL), 1);
+    assert_string_equal(testutil_err, "ocsfed: error: server 'ocs-se9.example.com' is not governed by this manifest (/ocs/servers names: ocs-se1.example.com)\n");
     remove("cli-sim.json");
     /* an invalid manifest: 1, nothing planned */
-    assert_int_equal(run("plan", bad, "--node", sb_str(&n1), NULL), 1);
-    assert_non_null(strstr(err_text, "5 errors; nothing planned\n"));
+    assert_int_equal(testutil_ocsfed("plan", bad, "--node", sb_str(&n1), NULL), 1);
+    assert_non_null(strstr(testutil_err, "5 errors; nothing planned\n"));
     /* usage: 1 (2 means changes pending) */
-    assert_int_equal(run("plan", tcp, NULL), 1);
-    assert_int_equal(run("plan", tcp, "--node", "wmi:", NULL), 1);
+    assert_int_equal(testutil_ocsfed("plan", tcp, NULL), 1);
+    assert_int_equal(testutil_ocsfed("plan", tcp, "--node", "wmi:", NULL), 1);
     sb_free(&n1);
     sb_free(&n2);
     sb_free(&n3);
@@ -171,23 +134,23 @@ static void apply_exit_codes_and_json(void **state)
     assert_int_equal(ofd_write_file_atomic("cli-apply.json", text, len, &e), OFD_OK);
     free(text);
     remove("cli-apply.json.journal");
-    assert_int_equal(run("apply", tls, "--node", "sim:cli-apply.json", "--now", sat, "--json", NULL), 0);
-    assert_non_null(strstr(out_text, "\"result\":\t\"applied\""));
-    assert_non_null(strstr(out_text, "\"server\":\t\"fe1.example.com\""));
-    assert_non_null(strstr(out_text, "\"writes\":\t11"));  /* 8 changes, the record, the restart, the record */
-    assert_non_null(strstr(out_text, "\"restart\":\t\"done\""));
-    assert_non_null(strstr(out_text, "\"error\":\tnull"));
-    assert_non_null(strstr(out_text, "\"action\":\t\"create\""));
-    assert_int_equal(run("apply", tls, "--node", "sim:cli-apply.json", "--now", sat, NULL), 0);
-    assert_string_equal(out_text, "fe1.example.com: nothing to change (manifest serial 12)\n");
-    assert_int_equal(run("apply", tls, "--node", "sim:cli-apply.json", "--json", NULL), 0);
-    assert_non_null(strstr(out_text, "\"result\":\t\"nothing_to_change\""));
-    assert_non_null(strstr(out_text, "\"writes\":\t0"));
-    assert_int_equal(run("apply", bad, "--node", "sim:cli-apply.json", "--json", NULL), 1);
-    assert_non_null(strstr(out_text, "\"result\":\t\"failed\""));
-    assert_non_null(strstr(out_text, "\"plan\":\tnull"));
-    assert_non_null(strstr(err_text, "nothing applied"));
-    assert_int_equal(run("apply", tls, "--json", "--bogus", NULL), 2);
+    assert_int_equal(testutil_ocsfed("apply", tls, "--node", "sim:cli-apply.json", "--now", sat, "--json", NULL), 0);
+    assert_non_null(strstr(testutil_out, "\"result\":\t\"applied\""));
+    assert_non_null(strstr(testutil_out, "\"server\":\t\"fe1.example.com\""));
+    assert_non_null(strstr(testutil_out, "\"writes\":\t11"));  /* 8 changes, the record, the restart, the record */
+    assert_non_null(strstr(testutil_out, "\"restart\":\t\"done\""));
+    assert_non_null(strstr(testutil_out, "\"error\":\tnull"));
+    assert_non_null(strstr(testutil_out, "\"action\":\t\"create\""));
+    assert_int_equal(testutil_ocsfed("apply", tls, "--node", "sim:cli-apply.json", "--now", sat, NULL), 0);
+    assert_string_equal(testutil_out, "fe1.example.com: nothing to change (manifest serial 12)\n");
+    assert_int_equal(testutil_ocsfed("apply", tls, "--node", "sim:cli-apply.json", "--json", NULL), 0);
+    assert_non_null(strstr(testutil_out, "\"result\":\t\"nothing_to_change\""));
+    assert_non_null(strstr(testutil_out, "\"writes\":\t0"));
+    assert_int_equal(testutil_ocsfed("apply", bad, "--node", "sim:cli-apply.json", "--json", NULL), 1);
+    assert_non_null(strstr(testutil_out, "\"result\":\t\"failed\""));
+    assert_non_null(strstr(testutil_out, "\"plan\":\tnull"));
+    assert_non_null(strstr(testutil_err, "nothing applied"));
+    assert_int_equal(testutil_ocsfed("apply", tls, "--json", "--bogus", NULL), 2);
     remove("cli-apply.json");
     free(tls);
     free(fe1);

@@ -14,8 +14,8 @@
 #include <openssl/pem.h>
 #include <openssl/cms.h>
 
-#include "cli.h"
 #include "testcert.h"
+#include "testutil.h"
 #include "trust.h"
 
 static const char manifest[] = "{\"version\": 1, \"serial\": 7, \"description\": \"test\"}\n";
@@ -303,41 +303,6 @@ static void sign_refuses_a_foreign_key(void **state)
     assert_null(sig);
 }
 
-static char out_text[8192], err_text[8192];
-
-static void slurp(FILE *fp, char *buf, size_t len)
-{
-    size_t n;
-
-    rewind(fp);
-    n = fread(buf, 1, len - 1, fp);
-    buf[n] = '\0';
-}
-
-static int run(const char *a0, ...)
-{
-    char *argv[16];
-    int argc = 0, rc;
-    va_list ap;
-    const char *a;
-    FILE *out = fopen("trust-out.txt", "w+b"), *err = fopen("trust-err.txt", "w+b");
-
-    assert_non_null(out);
-    assert_non_null(err);
-    argv[argc++] = (char *)"ocsfed";
-    va_start(ap, a0);
-    for (a = a0; a && argc < 15; a = va_arg(ap, const char *))
-        argv[argc++] = (char *)a;
-    va_end(ap);
-    argv[argc] = NULL;
-    rc = cli_main(argc, argv, out, err);
-    slurp(out, out_text, sizeof(out_text));
-    slurp(err, err_text, sizeof(err_text));
-    fclose(out);
-    fclose(err);
-    return rc;
-}
-
 static void sign_and_verify_commands(void **state)
 {
     struct fixture *f = *state;
@@ -348,32 +313,32 @@ static void sign_and_verify_commands(void **state)
     assert_int_equal(testcert_write_file("trust-m.json", manifest, MLEN), 0);
     assert_int_equal(testcert_write_pem(&f->pub, "trust-key.pem", "trust-cert.pem"), 0);
     remove("trust-m.json.p7s");
-    assert_int_equal(run("verify", "trust-m.json", "--signer", f->pub_hex, NULL), 1);
-    assert_memory_equal(out_text, "REFUSED (unsigned): ", 20);
-    assert_int_equal(run("sign", "trust-m.json", "--key", "trust-key.pem", "--cert",
+    assert_int_equal(testutil_ocsfed("verify", "trust-m.json", "--signer", f->pub_hex, NULL), 1);
+    assert_memory_equal(testutil_out, "REFUSED (unsigned): ", 20);
+    assert_int_equal(testutil_ocsfed("sign", "trust-m.json", "--key", "trust-key.pem", "--cert",
                          "trust-cert.pem", NULL), 0);
     snprintf(want, sizeof(want), "trust-m.json: signed by %s into trust-m.json.p7s (", f->pub_hex);
-    assert_memory_equal(out_text, want, strlen(want));
+    assert_memory_equal(testutil_out, want, strlen(want));
     /* Manifest validation is intake's job; this one is not a full manifest. */
-    assert_int_equal(run("verify", "trust-m.json", "--signer", f->pub_hex, NULL), 1);
-    assert_memory_equal(out_text, "REFUSED (invalid): the manifest is signed but not valid", 55);
-    assert_int_equal(run("verify", "trust-m.json", "--signer", f->other_hex, NULL), 1);
-    assert_memory_equal(out_text, "REFUSED (untrusted_signer): ", 28);
+    assert_int_equal(testutil_ocsfed("verify", "trust-m.json", "--signer", f->pub_hex, NULL), 1);
+    assert_memory_equal(testutil_out, "REFUSED (invalid): the manifest is signed but not valid", 55);
+    assert_int_equal(testutil_ocsfed("verify", "trust-m.json", "--signer", f->other_hex, NULL), 1);
+    assert_memory_equal(testutil_out, "REFUSED (untrusted_signer): ", 28);
     /* From a PKCS#12 file, into a named output. */
     assert_int_equal(testcert_pfx(&f->pub, "pw", &pfx, &pfx_len), 0);
     assert_int_equal(testcert_write_file("trust-pub.pfx", pfx, pfx_len), 0);
     free(pfx);
-    assert_int_equal(run("sign", "trust-m.json", "--pfx", "trust-pub.pfx", "--password", "pw",
+    assert_int_equal(testutil_ocsfed("sign", "trust-m.json", "--pfx", "trust-pub.pfx", "--password", "pw",
                          "--out", "trust-m2.p7s", NULL), 0);
-    assert_int_equal(run("verify", "trust-m.json", "--signer", f->pub_hex, "--sig", "trust-m2.p7s",
+    assert_int_equal(testutil_ocsfed("verify", "trust-m.json", "--signer", f->pub_hex, "--sig", "trust-m2.p7s",
                          NULL), 1);
-    assert_memory_equal(out_text, "REFUSED (invalid): ", 19);
-    assert_int_equal(run("sign", "trust-m.json", "--pfx", "trust-pub.pfx", "--password", "no",
+    assert_memory_equal(testutil_out, "REFUSED (invalid): ", 19);
+    assert_int_equal(testutil_ocsfed("sign", "trust-m.json", "--pfx", "trust-pub.pfx", "--password", "no",
                          NULL), 1);
-    assert_non_null(strstr(err_text, "cannot read the key and certificate from 'trust-pub.pfx'"));
-    assert_int_equal(run("sign", "trust-m.json", NULL), 2);
-    assert_int_equal(run("verify", "trust-m.json", NULL), 2);
-    assert_int_equal(run("verify", "trust-m.json", "--signer", "12AB", NULL), 2);
+    assert_non_null(strstr(testutil_err, "cannot read the key and certificate from 'trust-pub.pfx'"));
+    assert_int_equal(testutil_ocsfed("sign", "trust-m.json", NULL), 2);
+    assert_int_equal(testutil_ocsfed("verify", "trust-m.json", NULL), 2);
+    assert_int_equal(testutil_ocsfed("verify", "trust-m.json", "--signer", "12AB", NULL), 2);
 }
 
 int main(void)

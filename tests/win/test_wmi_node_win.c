@@ -24,7 +24,6 @@
 #include <cmocka.h>
 
 #include "apply.h"
-#include "cli.h"
 #include "cs_store.h"
 #include "error_win.h"
 #include "fsutil.h"
@@ -358,35 +357,6 @@ static char *standin_journal(void)
     return ofd_strdup(JOURNAL);
 }
 
-static char cli_out[1 << 16];
-
-/* Runs "ocsfed ARGS..." (NULL-terminated) in process; its output in cli_out. */
-static int ocsfed(const char *a0, ...)
-{
-    char *argv[12];
-    int argc = 0, rc;
-    const char *a;
-    va_list ap;
-    FILE *out = fopen("wmi_cli_out.txt", "w+b"), *err = fopen("wmi_cli_err.txt", "w+b");
-    size_t n;
-
-    assert_non_null(out);
-    assert_non_null(err);
-    argv[argc++] = (char *)"ocsfed";
-    va_start(ap, a0);
-    for (a = a0; a && argc < 11; a = va_arg(ap, const char *))
-        argv[argc++] = (char *)a;
-    va_end(ap);
-    argv[argc] = NULL;
-    rc = cli_main(argc, argv, out, err);
-    rewind(out);
-    n = fread(cli_out, 1, sizeof(cli_out) - 1, out);
-    cli_out[n] = 0;
-    fclose(out);
-    fclose(err);
-    return rc;
-}
-
 /* The "changes" of `ocsfed plan --json` output, printed compactly. The Front End
  * service's current state is left out: the WMI node asks Wine's real SCM, where no
  * RTCSRV is installed, and the simulated node says "running". */
@@ -431,10 +401,10 @@ static void the_command_line_plans_and_applies_this_server_through_wmi(void **st
     remove("wmi_cli_sim.json.journal");
 
     /* The same plan as against the simulated node. */
-    assert_int_equal(ocsfed("plan", tls, "--json", NULL), 2);
-    cw = changes_of(cli_out);
-    assert_int_equal(ocsfed("plan", tls, "--node", "sim:wmi_cli_sim.json", "--json", NULL), 2);
-    cs = changes_of(cli_out);
+    assert_int_equal(testutil_ocsfed("plan", tls, "--json", NULL), 2);
+    cw = changes_of(testutil_out);
+    assert_int_equal(testutil_ocsfed("plan", tls, "--node", "sim:wmi_cli_sim.json", "--json", NULL), 2);
+    cs = changes_of(testutil_out);
     if (strcmp(cw, cs)) {
         /* Too long for one message: both kept beside the test for a diff. */
         testcert_write_file("wmi_cli_changes_wmi.json", cw, strlen(cw));
@@ -448,19 +418,19 @@ static void the_command_line_plans_and_applies_this_server_through_wmi(void **st
 
     /* Apply, then again: the second makes no WMI write. */
     ocs_standin_reset_counts(cli_standin);
-    rc = ocsfed("apply", tls, NULL);
+    rc = testutil_ocsfed("apply", tls, NULL);
     if (rc != 0)
-        print_error("ocsfed apply: %s\n", cli_out);
+        print_error("ocsfed apply: %s\n", testutil_out);
     assert_int_equal(rc, 0);
-    assert_non_null(strstr(cli_out, "applied 8 changes to fe1.example.com"));
+    assert_non_null(strstr(testutil_out, "applied 8 changes to fe1.example.com"));
     ocs_standin_counts(cli_standin, &cnt);
     assert_int_equal(cnt.puts + cnt.deletes, 6); /* the listener, the route, four authorized hosts */
     ocs_standin_reset_counts(cli_standin);
-    assert_int_equal(ocsfed("apply", tls, "--json", NULL), 0);
-    assert_non_null(strstr(cli_out, "\"result\":\t\"nothing_to_change\""));
+    assert_int_equal(testutil_ocsfed("apply", tls, "--json", NULL), 0);
+    assert_non_null(strstr(testutil_out, "\"result\":\t\"nothing_to_change\""));
     ocs_standin_counts(cli_standin, &cnt);
     assert_int_equal(cnt.puts + cnt.deletes, 0);
-    assert_int_equal(ocsfed("plan", tls, NULL), 0);
+    assert_int_equal(testutil_ocsfed("plan", tls, NULL), 0);
     nodespec_set_platform(NULL);
     standin_done(cli_standin);
     cli_standin = NULL;
