@@ -84,6 +84,10 @@ enum ofd_code wmi_get_object(wmi_session *s, const char *path, IWbemClassObject 
 enum ofd_code wmi_put_instance(wmi_session *s, IWbemClassObject *inst, long flags, const char *what, ofd_err *e);
 enum ofd_code wmi_delete_instance(wmi_session *s, const char *path, ofd_err *e);
 
+/* A BSTR of UTF-8 text (the caller frees it with SysFreeString); NULL on invalid
+ * UTF-8 or out of memory. */
+BSTR wmi_bstr(const char *utf8);
+
 /* Puts a VARIANT (the caller's, not cleared here) into a property. */
 enum ofd_code wmi_put_variant(IWbemClassObject *o, const char *prop, VARIANT *v, ofd_err *e);
 

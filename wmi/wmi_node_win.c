@@ -345,12 +345,7 @@ static enum ofd_code put_value(IWbemClassObject *o, const struct ocs_class_def *
         switch (pd->type) {
         case OCS_STRING:
             V_VT(&var) = VT_BSTR;
-            {
-                wchar_t *w = ofd_utf8_to_wide(v->s);
-                V_BSTR(&var) = w ? SysAllocString(w) : NULL;
-                free(w);
-            }
-            if (!V_BSTR(&var)) {
+            if (!(V_BSTR(&var) = wmi_bstr(v->s))) {
                 rc = ofd_err_set(e, OFD_E_INVALID, "%s.%s: not valid UTF-8 (or out of memory)", def->name, name);
                 goto out;
             }
@@ -383,11 +378,9 @@ static enum ofd_code put_value(IWbemClassObject *o, const struct ocs_class_def *
                 goto out;
             }
             for (i = 0; i < (LONG)v->nstrs; i++) {
-                wchar_t *w = ofd_utf8_to_wide(v->strs[i]);
-                BSTR b = w ? SysAllocString(w) : NULL;
+                BSTR b = wmi_bstr(v->strs[i]);
                 HRESULT hr = b ? SafeArrayPutElement(sa, &i, b) : E_OUTOFMEMORY; /* copies b */
 
-                free(w);
                 SysFreeString(b);
                 if (FAILED(hr)) {
                     rc = ofd_err_set(e, OFD_E_NOMEM, "%s.%s: out of memory", def->name, name);

@@ -132,11 +132,10 @@ enum ofd_code wmi_query(wmi_session *s, const char *wql, wmi_row_fn fn, void *ct
     IEnumWbemClassObject *en = NULL;
     IWbemClassObject *row = NULL;
     BSTR lang = NULL, bq = NULL;
-    wchar_t *wq = NULL;
     HRESULT hr;
     enum ofd_code rc;
 
-    if (!(wq = ofd_utf8_to_wide(wql)) || !(bq = SysAllocString(wq)) || !(lang = SysAllocString(L"WQL"))) {
+    if (!(bq = wmi_bstr(wql)) || !(lang = SysAllocString(L"WQL"))) {
         rc = ofd_err_set(e, OFD_E_INVALID, "WQL query is not valid UTF-8 (or out of memory)");
         goto out;
     }
@@ -170,7 +169,6 @@ out:
         IEnumWbemClassObject_Release(en);
     SysFreeString(bq);
     SysFreeString(lang);
-    free(wq);
     return rc;
 }
 
@@ -480,14 +478,21 @@ out:
 
 /* ---- instances: spawn, get, put, delete ---- */
 
-/* A BSTR from UTF-8; NULL on bad UTF-8 or out of memory. */
-static BSTR bstr_utf8(const char *s)
+BSTR wmi_bstr(const char *s)
 {
     wchar_t *w = ofd_utf8_to_wide(s);
     BSTR b = w ? SysAllocString(w) : NULL;
 
     free(w);
     return b;
+}
+
+/* An object path as a BSTR, or the error saying why not. */
+static enum ofd_code path_bstr(const char *path, BSTR *out, ofd_err *e)
+{
+    if (!(*out = wmi_bstr(path)))
+        return ofd_err_set(e, OFD_E_INVALID, "WMI object path '%s' is not valid UTF-8 (or out of memory)", path);
+    return OFD_OK;
 }
 
 enum ofd_code wmi_get_object(wmi_session *s, const char *path, IWbemClassObject **out, ofd_err *e)
@@ -497,10 +502,8 @@ enum ofd_code wmi_get_object(wmi_session *s, const char *path, IWbemClassObject 
     enum ofd_code rc;
 
     *out = NULL;
-    if (!(bpath = bstr_utf8(path))) {
-        rc = ofd_err_set(e, OFD_E_INVALID, "WMI object path '%s' is not valid UTF-8 (or out of memory)", path);
+    if ((rc = path_bstr(path, &bpath, e)) != OFD_OK)
         goto out;
-    }
     s->calls++;
     hr = IWbemServices_GetObject(s->svc, bpath, 0, NULL, out, NULL);
     if (FAILED(hr)) {
@@ -562,10 +565,8 @@ enum ofd_code wmi_delete_instance(wmi_session *s, const char *path, ofd_err *e)
     HRESULT hr;
     enum ofd_code rc;
 
-    if (!(bpath = bstr_utf8(path))) {
-        rc = ofd_err_set(e, OFD_E_INVALID, "WMI object path '%s' is not valid UTF-8 (or out of memory)", path);
+    if ((rc = path_bstr(path, &bpath, e)) != OFD_OK)
         goto out;
-    }
     s->calls++;
     s->writes++;
     hr = IWbemServices_DeleteInstance(s->svc, bpath, 0, NULL, NULL);
