@@ -63,6 +63,14 @@ static enum ofd_code query(SC_HANDLE svc, const char *name, SERVICE_STATUS_PROCE
     return OFD_OK;
 }
 
+static enum ofd_code stopped_while_starting(const char *name, const SERVICE_STATUS_PROCESS *st, ofd_err *e)
+{
+    return ofd_err_set(e, OFD_E_PLATFORM,
+                       "service %s stopped while starting (exit code %lu, service exit code %lu): "
+                       "see the System event log for the reason",
+                       name, (unsigned long)st->dwWin32ExitCode, (unsigned long)st->dwServiceSpecificExitCode);
+}
+
 /* Polls until the service is in `want` or the timeout passes. A service that stops
  * while we wait for it to run has failed to start: waiting longer will not help. */
 static enum ofd_code wait_for(SC_HANDLE svc, const char *name, DWORD want, uint32_t timeout_ms,
@@ -77,11 +85,7 @@ static enum ofd_code wait_for(SC_HANDLE svc, const char *name, DWORD want, uint3
         if (st->dwCurrentState == want)
             return OFD_OK;
         if (want == SERVICE_RUNNING && st->dwCurrentState == SERVICE_STOPPED)
-            return ofd_err_set(e, OFD_E_PLATFORM,
-                               "service %s stopped while starting (exit code %lu, service exit code %lu): "
-                               "see the System event log for the reason",
-                               name, (unsigned long)st->dwWin32ExitCode,
-                               (unsigned long)st->dwServiceSpecificExitCode);
+            return stopped_while_starting(name, st, e);
         if (GetTickCount() - start >= timeout_ms)
             break;
         Sleep(POLL_MS);
@@ -134,7 +138,14 @@ enum ofd_code wmi_service_restart(const char *name, uint32_t timeout_ms, uint32_
             goto out;
     }
     if (!StartServiceW(svc, 0, NULL) && (err = GetLastError()) != ERROR_SERVICE_ALREADY_RUNNING) {
-        rc = ofd_err_win32(e, err, "cannot start service %s", name);
+        /* A service that stops during StartService (Wine's SCM then fails the call with
+         * ERROR_SERVICE_REQUEST_TIMEOUT) left its own exit codes: they say more. */
+        if (err == ERROR_SERVICE_REQUEST_TIMEOUT && query(svc, name, &st, e) == OFD_OK
+            && st.dwCurrentState == SERVICE_STOPPED && st.dwWin32ExitCode != NO_ERROR
+            && st.dwWin32ExitCode != ERROR_SERVICE_NEVER_STARTED)
+            rc = stopped_while_starting(name, &st, e);
+        else
+            rc = ofd_err_win32(e, err, "cannot start service %s", name);
         goto out;
     }
     if ((rc = wait_for(svc, name, SERVICE_RUNNING, timeout_ms, &st, e)) != OFD_OK)

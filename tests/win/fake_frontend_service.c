@@ -2,7 +2,11 @@
  * ocsfed's SCM code restarts it under Wine as it would restart RtcSrv on a server.
  * Its binary path's first argument picks a behaviour:
  *   ok         starts, runs, stops on request
- *   fail       stops at once with service exit code 42 (a Front End that cannot start)
+ *   fail       reports START_PENDING, then stops with service exit code 42 (a Front End
+ *              that cannot start)
+ *   fail-now   stops with service exit code 42 without reporting START_PENDING: Wine's
+ *              SCM then fails StartService itself (ERROR_SERVICE_REQUEST_TIMEOUT), which
+ *              "fail" also meets when the stop wins the race with StartService
  *   hang-stop  ignores the stop request (a Front End that does not stop) */
 #include <windows.h>
 
@@ -45,6 +49,10 @@ static void WINAPI service_main(DWORD argc, wchar_t **argv)
     (void)argv;
     if (!(status_handle = RegisterServiceCtrlHandlerExW(L"", handler, NULL)))
         return;
+    if (wcscmp(mode, L"fail-now") == 0) {
+        report(SERVICE_STOPPED, ERROR_SERVICE_SPECIFIC_ERROR, 42);
+        return;
+    }
     report(SERVICE_START_PENDING, NO_ERROR, 0);
     if (wcscmp(mode, L"fail") == 0) {
         report(SERVICE_STOPPED, ERROR_SERVICE_SPECIFIC_ERROR, 42);
