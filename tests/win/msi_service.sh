@@ -5,6 +5,7 @@
 #   msi_service.sh OCSFED_MSI EXE_DIR BUILD_MSI_SCRIPT
 set -u
 msi=$1 exe_dir=$2 build_msi=$3
+. "$(dirname "$0")/msi-wait.sh"
 fails=0 passes=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -50,6 +51,8 @@ n=$(w reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall' /s | 
 [ "$n" = 1 ] && ok "one product registered after the upgrade" || bad "$n products registered after the upgrade"
 wait_state RUNNING && ok "the service runs after the upgrade" || bad "service after upgrade: '$(service_state)'"
 
+msi_wait_service_gone OcsFedAgent "$exe" && ok "the service stops and its process exits" \
+  || bad "ocsfed.exe still in use 15 s after net stop"
 "$WINE" msiexec /x "$(winepath -w "$work/ocsfed-0.1.1.msi")" /qn >/dev/null 2>&1
 rc=$?
 [ $rc -eq 0 ] && ok "uninstall: exit 0" || bad "uninstall: exit $rc"

@@ -4,6 +4,7 @@
 #   msi_supported_systems.sh OCSFED_MSI
 set -u
 msi=$1
+. "$(dirname "$0")/msi-wait.sh"
 fails=0
 log=$(mktemp)
 
@@ -11,7 +12,8 @@ set_version() { # winecfg's version name, product type (WinNT = workstation, Ser
   "$WINE" reg add 'HKCU\Software\Wine' /v Version /d "$1" /f >/dev/null 2>&1
   "$WINE" reg add 'HKLM\System\CurrentControlSet\Control\ProductOptions' /v ProductType /d "$2" /f >/dev/null 2>&1
 }
-installed() { [ -f "$WINEPREFIX/drive_c/Program Files/ocsfed/ocsfed.exe" ]; }
+exe="$WINEPREFIX/drive_c/Program Files/ocsfed/ocsfed.exe"
+installed() { [ -f "$exe" ]; }
 
 expect_install() { # label, version, product type
   set_version "$2" "$3"
@@ -24,6 +26,7 @@ expect_install() { # label, version, product type
     case $v in "ocsfed "*) echo "ok   $1: installed, runs: $v" ;;
       *) echo "FAIL $1: installed ocsfed.exe does not run ($v)"; fails=$((fails + 1)) ;; esac
   fi
+  msi_wait_service_gone OcsFedAgent "$exe" || echo "note $1: ocsfed.exe still in use 15 s after net stop"
   "$WINE" msiexec /x "$(winepath -w "$msi" 2>/dev/null)" /qn >/dev/null 2>&1
   if installed; then echo "FAIL $1: uninstall left ocsfed.exe"; fails=$((fails + 1)); fi
 }
