@@ -233,29 +233,20 @@ out:
     return rc;
 }
 
+/* Sizes above FULL_MAX are sampled unless OCSFED_BENCH_FULL=1 or sizes are given. */
+static int full_run;
+
+static int one_size(size_t n)
+{
+    return full_run || n <= FULL_MAX ? full_size(n) : sampled_size(n);
+}
+
 int main(int argc, char **argv)
 {
     static const size_t def[] = {1, 100, 1000, 10000};
     const char *full_env = getenv("OCSFED_BENCH_FULL");
-    size_t i, n, count = argc > 1 ? (size_t)(argc - 1) : sizeof(def) / sizeof(def[0]);
-    int full = argc > 1 || (full_env && strcmp(full_env, "1") == 0), rc = 0;
-    char *end;
 
+    full_run = argc > 1 || (full_env && strcmp(full_env, "1") == 0);
     printf("bench_apply: N route creates on a Standard Edition simulated node file (TMPDIR or /tmp)\n");
-    for (i = 0; i < count; i++) {
-        if (argc > 1) {
-            n = (size_t)strtoul(argv[i + 1], &end, 10);
-            if (*end || !n) {
-                fprintf(stderr, "bench_apply: '%s' is not a number of changes\n", argv[i + 1]);
-                return 2;
-            }
-        } else {
-            n = def[i];
-        }
-        if (bench_in_child(full || n <= FULL_MAX ? full_size : sampled_size, n, "bench_apply") != 0) {
-            printf("bench_apply: %zu changes FAILED\n", n);
-            rc = 1;
-        }
-    }
-    return rc;
+    return bench_run_sizes(argc, argv, def, sizeof(def) / sizeof(def[0]), 1, "changes", one_size, "bench_apply");
 }

@@ -275,3 +275,28 @@ int bench_in_child(int (*fn)(size_t n), size_t n, const char *name)
            WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     return 1;
 }
+
+int bench_run_sizes(int argc, char **argv, const size_t *def, size_t ndef, size_t min_n, const char *unit,
+                    int (*fn)(size_t n), const char *name)
+{
+    size_t i, n, count = argc > 1 ? (size_t)(argc - 1) : ndef;
+    char *end;
+    int rc = 0;
+
+    for (i = 0; i < count; i++) {
+        if (argc > 1) {
+            n = (size_t)strtoul(argv[i + 1], &end, 10);
+            if (*end || n < min_n) {
+                fprintf(stderr, "%s: '%s' is not a number of %s (%zu or more)\n", name, argv[i + 1], unit, min_n);
+                return 2;
+            }
+        } else {
+            n = def[i];
+        }
+        if (bench_in_child(fn, n, name) != 0) {
+            printf("%s: %zu %s FAILED\n", name, n, unit);
+            rc = 1;
+        }
+    }
+    return rc;
+}

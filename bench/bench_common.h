@@ -84,4 +84,10 @@ int bench_row(int ok, const char *what, const char *target, const char *fmt, ...
  * a line saying so). Output is flushed before the fork. */
 int bench_in_child(int (*fn)(size_t n), size_t n, const char *name);
 
+/* Runs fn(n) in a child (bench_in_child) for each size given on the command line, or
+ * each of def[0..ndef) when none is: the shared main of the size benchmarks. A size
+ * below min_n is a usage error (exit 2); `unit` names it ("changes", "entries"). */
+int bench_run_sizes(int argc, char **argv, const size_t *def, size_t ndef, size_t min_n, const char *unit,
+                    int (*fn)(size_t n), const char *name);
+
 #endif

@@ -116,25 +116,7 @@ out:
 int main(int argc, char **argv)
 {
     static const size_t def[] = {10, 1000, 10000};
-    size_t i, n, count = argc > 1 ? (size_t)(argc - 1) : sizeof(def) / sizeof(def[0]);
-    char *end;
-    int rc = 0;
 
     printf("bench_scale: plan and apply on a Standard Edition simulated node file where ocsfed manages N entries\n");
-    for (i = 0; i < count; i++) {
-        if (argc > 1) {
-            n = (size_t)strtoul(argv[i + 1], &end, 10);
-            if (*end || n < 2) {
-                fprintf(stderr, "bench_scale: '%s' is not a number of entries (2 or more)\n", argv[i + 1]);
-                return 2;
-            }
-        } else {
-            n = def[i];
-        }
-        if (bench_in_child(one_size, n, "bench_scale") != 0) {
-            printf("bench_scale: %zu entries FAILED\n", n);
-            rc = 1;
-        }
-    }
-    return rc;
+    return bench_run_sizes(argc, argv, def, sizeof(def) / sizeof(def[0]), 2, "entries", one_size, "bench_scale");
 }
