@@ -218,7 +218,10 @@ enum ofd_code cs_store_import_pfx(const unsigned char *pfx, size_t len, const ch
             goto out;
         }
     }
-    if (!CertAddCertificateContextToStore(my, leaf, CERT_STORE_ADD_NEW, NULL)) {
+    /* Committed at once: after a delete, Wine keeps the store's handle alive past
+     * CertCloseStore, and an add left for the close was never written. */
+    if (!CertAddCertificateContextToStore(my, leaf, CERT_STORE_ADD_NEW, NULL)
+        || !CertControlStore(my, 0, CERT_STORE_CTRL_COMMIT, NULL)) {
         rc = ofd_err_win32(e, GetLastError(), "cannot add certificate %s to the local machine 'My' store", hex);
         goto out;
     }

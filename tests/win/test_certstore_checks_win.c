@@ -1,7 +1,7 @@
 /* R13, R14, R16 through Wine's real CryptoAPI: a PFX into the machine's My store with a
  * usable key (seen by a second process too), chains to trusted and untrusted roots,
- * expired certificates, certificates without a key. One valid PFX import per process:
- * Wine reuses one key container for every import. */
+ * expired certificates, certificates without a key. Wine reuses one key container for
+ * every PFX import, so each import test checks its key before the next import. */
 #include <windows.h>
 
 #include <setjmp.h>
@@ -79,6 +79,43 @@ static void pfx_goes_to_my_with_a_usable_key(void **state)
     cs_thumbprint_hex(tp, hex);
     assert_int_equal(testproc_rerun("keycheck", hex), 0);
     free(pfx);
+    testcert_free(&leaf);
+    testcert_free(&ca);
+}
+
+/* The certificate was already in My without its key (imported alone, by hand): the
+ * PFX import replaces it with the one linked to the key. On Wine the replacement once
+ * vanished: the add after a delete was never written to the registry. */
+static void pfx_replaces_its_certificate_imported_without_a_key(void **state)
+{
+    struct testcert ca, leaf;
+    unsigned char *pfx = NULL, *der = NULL, tp[CS_SHA1_LEN], want[CS_SHA1_LEN];
+    char hex[2 * CS_SHA1_LEN + 1];
+    size_t len = 0, dlen = 0;
+    int found = 0, added = 0;
+    ofd_err e;
+
+    (void)state;
+    assert_int_equal(testcert_ca("ocsfed Replace Root CA", 365, &ca), 0);
+    assert_int_equal(testcert_leaf(&ca, "ocs2.example.com", "serverAuth,clientAuth", NULL, -1, 365, &leaf), 0);
+    add_root(&ca);
+    assert_int_equal(testcert_der(&leaf, &der, &dlen), 0);
+    assert_ok(cs_store_add("My", der, dlen, &added, &e));
+    assert_int_equal(added, 1);
+    thumb_of(&leaf, want);
+    assert_int_equal(cs_store_key_usable("My", want, &e), OFD_E_INVALID);
+    assert_string_equal(e.rule, "R14");
+
+    assert_int_equal(testcert_pfx(&leaf, "pw", &pfx, &len), 0);
+    assert_ok(cs_store_import_pfx(pfx, len, "pw", tp, &e));
+    assert_memory_equal(tp, want, CS_SHA1_LEN);
+    assert_ok(cs_store_find("My", tp, &found, &e));
+    assert_int_equal(found, 1);
+    assert_ok(cs_store_key_usable("My", tp, &e));
+    cs_thumbprint_hex(tp, hex);
+    assert_int_equal(testproc_rerun("keycheck", hex), 0);
+    free(pfx);
+    free(der);
     testcert_free(&leaf);
     testcert_free(&ca);
 }
@@ -201,6 +238,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pfx_goes_to_my_with_a_usable_key),
+        cmocka_unit_test(pfx_replaces_its_certificate_imported_without_a_key),
         cmocka_unit_test(wrong_password_and_garbage_are_refused),
         cmocka_unit_test(certificate_without_key_is_not_usable),
         cmocka_unit_test(unknown_root_and_expiry_are_reported),
