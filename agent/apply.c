@@ -664,6 +664,22 @@ static enum ofd_code write_owned(struct run *r, const struct node_owned *prev, c
     return OFD_OK;
 }
 
+/* R13, R14: just before a listener is told to use the server certificate (R17), after
+ * the certificates were imported: the node checks that it chains to a trusted root and
+ * that its private key works. A failure undoes the apply: OCS would not start TLS. */
+static enum ofd_code check_selected_cert(const struct plan *p, struct node *n, ofd_err *e)
+{
+    size_t i;
+    int selects = 0;
+
+    if (!p->cert_selected || !n->ops->cert_usable)
+        return OFD_OK;
+    for (i = 0; i < p->n && !selects; i++)
+        selects = phase(&p->v[i]) == 4 && (p->v[i].action == PLAN_CREATE || p->v[i].action == PLAN_UPDATE)
+                  && node_instance_get(&p->v[i].props, "TLSCertSN") != NULL;
+    return selects ? n->ops->cert_usable(n->ctx, p->cert_tp, e) : OFD_OK;
+}
+
 enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply_options *opt,
                         struct apply_result *res, ofd_err *e)
 {
@@ -688,6 +704,8 @@ enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply
     if ((rc = n->ops->owned(n->ctx, &owned, e)) != OFD_OK)
         goto out;
     for (ph = 0; ph <= 9 && rc == OFD_OK; ph++) {
+        if (ph == 4 && (rc = check_selected_cert(p, n, e)) != OFD_OK)
+            break;
         for (i = 0; i < p->n && rc == OFD_OK; i++) {
             const struct plan_change *c = &p->v[i];
             if (c->action == PLAN_UNCHANGED || phase(c) != ph)

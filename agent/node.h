@@ -147,6 +147,11 @@ struct node_ops {
      * gives the certificate's SHA-1 thumbprint in tp. NULL: the node cannot. */
     enum ofd_code (*import_pfx)(void *ctx, const char *path, const char *password, unsigned char tp[20],
                                 ofd_err *e);
+
+    /* R13, R14: the server certificate tp in My can be used: it chains to a root in
+     * Root, and its private key is present and usable (where the node keeps keys).
+     * Apply asks just before the listener is told to use it (R17). NULL: not checked. */
+    enum ofd_code (*cert_usable)(void *ctx, const unsigned char tp[20], ofd_err *e);
 };
 
 struct node {

@@ -137,6 +137,13 @@ static enum ofd_code f_import_pfx(void *c, const char *path, const char *passwor
     return fault(f, e) ? OFD_E_IO : IN(f)->import_pfx(CTX(f), path, password, tp, e);
 }
 
+/* A check, not a write: passed through, never a fault point. */
+static enum ofd_code f_cert_usable(void *c, const unsigned char tp[20], ofd_err *e)
+{
+    struct nodefault *f = c;
+    return IN(f)->cert_usable ? IN(f)->cert_usable(CTX(f), tp, e) : OFD_OK;
+}
+
 static const struct node_ops fault_ops = {
     .kind = "fault",
     .identity = f_identity,
@@ -157,6 +164,7 @@ static const struct node_ops fault_ops = {
     .set_owned = f_set_owned,
     .get_instance = f_get_instance,
     .import_pfx = f_import_pfx,
+    .cert_usable = f_cert_usable,
 };
 
 void nodefault_wrap(struct nodefault *f, struct node *out)

@@ -704,6 +704,10 @@ enum ofd_code plan_make(const struct manifest *m, const struct node *node, long 
     p.window = window_text(&m->window);
     if (p.tls && (rc = resolve_cert(&c, m, sv, now, &dc, &info, e)) != OFD_OK)
         goto out;
+    if (p.tls && dc.known) {
+        p.cert_selected = 1;
+        memcpy(p.cert_tp, dc.tp, sizeof(p.cert_tp));
+    }
     if ((rc = desired_expand(m, id.fqdn, p.tls ? &dc : NULL, &p.desired, e)) != OFD_OK)
         goto out;
     if ((rc = load_owned(&c, e)) != OFD_OK)

@@ -50,6 +50,8 @@ struct plan {
     size_t counts[PLAN_NACTIONS];
     size_t foreign;       /* current instances left alone (not wanted, not owned) */
     struct diags notes;   /* warnings and notes found on the node (R1, R16, R18, R19) */
+    int cert_selected;    /* TLS: cert_tp is the server certificate R17 selects */
+    unsigned char cert_tp[20];
 };
 
 /* Plans m against node. Returns OFD_OK and fills *out (caller frees with plan_free);

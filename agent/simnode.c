@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -980,11 +981,55 @@ static enum ofd_code sim_import_pfx(void *ctx, const char *path, const char *pas
     return rc;
 }
 
+/* R13 on the simulated node, with OpenSSL: the certificate chains through its CA store
+ * to its Root store. It keeps no private keys, so R14's key check is the WMI node's. A
+ * certificate known only by its thumbprint cannot be checked. */
+static enum ofd_code sim_cert_usable(void *ctx, const unsigned char tp[20], ofd_err *e)
+{
+    struct sim *s = ctx;
+    const struct node_cert *leaf = NULL;
+    struct cs_der *roots = NULL, *inter = NULL;
+    size_t i, nr = 0, ni = 0;
+    char hex[2 * CS_SHA1_LEN + 1];
+    enum ofd_code rc;
+
+    for (i = 0; i < s->certs.n && !leaf; i++)
+        if (ofd_strcasecmp(s->certs.v[i].store, ocs_lit.store_my) == 0 && memcmp(s->certs.v[i].tp, tp, 20) == 0)
+            leaf = &s->certs.v[i];
+    if (!leaf) {
+        cs_thumbprint_hex(tp, hex);
+        rc = ofd_err_rule(e, OFD_E_NOTFOUND, "R16", "certificate %s is not in the Personal (My) store", hex);
+        goto out;
+    }
+    if (!leaf->der) {
+        rc = OFD_OK;
+        goto out;
+    }
+    if (s->certs.n && (!(roots = calloc(s->certs.n, sizeof(*roots))) || !(inter = calloc(s->certs.n, sizeof(*inter))))) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    for (i = 0; i < s->certs.n; i++) {
+        const struct node_cert *c = &s->certs.v[i];
+        if (!c->der)
+            continue;
+        if (ofd_strcasecmp(c->store, "Root") == 0)
+            roots[nr++] = (struct cs_der){c->der, c->der_len};
+        else if (ofd_strcasecmp(c->store, "CA") == 0)
+            inter[ni++] = (struct cs_der){c->der, c->der_len};
+    }
+    rc = cs_verify_chain(leaf->der, leaf->der_len, roots, nr, inter, ni, (long long)time(NULL), e);
+out:
+    free(roots);
+    free(inter);
+    return rc;
+}
+
 #define SIM_WRITE_OPS                                                                               \
     .create_instance = sim_create_instance, .update_instance = sim_update_instance,               \
     .delete_instance = sim_delete_instance, .add_certificate = sim_add_certificate,               \
     .remove_certificate = sim_remove_certificate, .set_fips = sim_set_fips,                        \
-    .restart_service = sim_restart_service, .set_owned = sim_set_owned, .get_instance = sim_get_instance, .import_pfx = sim_import_pfx
+    .restart_service = sim_restart_service, .set_owned = sim_set_owned, .get_instance = sim_get_instance, .import_pfx = sim_import_pfx, .cert_usable = sim_cert_usable
 
 static const struct node_ops sim_ops = {
     .kind = "sim",

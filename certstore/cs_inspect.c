@@ -294,3 +294,81 @@ enum ofd_code cs_check_server_cert(const struct cs_cert_info *ci, const char *ex
                             "expired certificate stops the Front End from starting", tp, ci->cn);
     return OFD_OK;
 }
+
+static X509 *x509_from(const struct cs_der *d)
+{
+    const unsigned char *p = d->der;
+
+    return d->len <= 0x7fffffff ? d2i_X509(NULL, &p, (long)d->len) : NULL;
+}
+
+enum ofd_code cs_verify_chain(const unsigned char *leaf, size_t leaf_len, const struct cs_der *roots,
+                              size_t nroots, const struct cs_der *intermediates, size_t ninter, long long now,
+                              ofd_err *e)
+{
+    const struct cs_der ld = {leaf, leaf_len};
+    X509 *x = NULL, *c;
+    X509_STORE *store = NULL;
+    X509_STORE_CTX *ctx = NULL;
+    STACK_OF(X509) *untrusted = NULL;
+    unsigned char tp[CS_SHA1_LEN];
+    char hex[2 * CS_SHA1_LEN + 1] = "";
+    size_t i;
+    int err;
+    enum ofd_code rc;
+
+    if (!(x = x509_from(&ld)) || cs_x509_thumbprint(leaf, leaf_len, tp, NULL) != OFD_OK) {
+        rc = ofd_err_set(e, OFD_E_CRYPTO, "the certificate is not DER X.509");
+        goto out;
+    }
+    cs_thumbprint_hex(tp, hex);
+    if (!(store = X509_STORE_new()) || !(untrusted = sk_X509_new_null()) || !(ctx = X509_STORE_CTX_new())) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    /* A certificate of a store that does not parse is skipped, as CryptoAPI skips it. */
+    for (i = 0; i < nroots; i++)
+        if ((c = x509_from(&roots[i]))) {
+            X509_STORE_add_cert(store, c);
+            X509_free(c);
+        }
+    for (i = 0; i < ninter; i++)
+        if ((c = x509_from(&intermediates[i])) && !sk_X509_push(untrusted, c))
+            X509_free(c);
+    if (!X509_STORE_CTX_init(ctx, store, x, untrusted)) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)now);
+    if (X509_verify_cert(ctx) == 1) {
+        rc = OFD_OK;
+        goto out;
+    }
+    err = X509_STORE_CTX_get_error(ctx);
+    switch (err) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+        rc = ofd_err_rule(e, OFD_E_INVALID, "R14",
+                          "certificate %s, or a certificate in its chain, is expired or not yet valid", hex);
+        break;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+        rc = ofd_err_rule(e, OFD_E_INVALID, "R13",
+                          "certificate %s does not chain to a root in the local machine's Trusted Root "
+                          "Certification Authorities store: add the issuing CA's root certificate there "
+                          "(trusted_roots)", hex);
+        break;
+    default:
+        rc = ofd_err_rule(e, OFD_E_INVALID, "R13", "the chain of certificate %s is not valid: %s", hex,
+                          X509_verify_cert_error_string(err));
+        break;
+    }
+out:
+    X509_STORE_CTX_free(ctx);
+    sk_X509_pop_free(untrusted, X509_free);
+    X509_STORE_free(store);
+    X509_free(x);
+    return rc;
+}

@@ -49,4 +49,19 @@ enum ofd_code cs_load_pkcs12_cert(const char *path, const char *password, unsign
 enum ofd_code cs_check_server_cert(const struct cs_cert_info *ci, const char *expected_cn,
                                    long long now, ofd_err *e);
 
+/* One DER certificate, for cs_verify_chain. */
+struct cs_der {
+    const unsigned char *der;
+    size_t len;
+};
+
+/* R13: builds the chain of the DER certificate leaf from the intermediates (the CA
+ * store) to one of roots (the Root store, the only trust anchors) at time now, as
+ * CryptoAPI's chain engine does on a server (cs_store_verify_chain). Purposes are not
+ * checked here (cs_check_server_cert does). Returns OFD_OK, or OFD_E_INVALID with rule
+ * R13 (no trusted root) or R14 (a certificate of the chain expired), or OFD_E_CRYPTO. */
+enum ofd_code cs_verify_chain(const unsigned char *leaf, size_t leaf_len, const struct cs_der *roots,
+                              size_t nroots, const struct cs_der *intermediates, size_t ninter, long long now,
+                              ofd_err *e);
+
 #endif

@@ -251,14 +251,16 @@ int testcert_sha1(const struct testcert *c, unsigned char tp[20])
     return X509_digest(c->x, EVP_sha1(), tp, &n) == 1 && n == 20 ? 0 : -1;
 }
 
-int testcert_write_server_pfx(const char *cn, const char *password, const char *path, unsigned char tp[20])
+int testcert_write_server_pfx(const char *cn, const char *password, const char *path, unsigned char tp[20],
+                              const char *ca_pem_path)
 {
     struct testcert ca = {0}, leaf = {0};
     int rc = -1;
 
     if (testcert_ca("Example OCS CA", 365, &ca) == 0
         && testcert_leaf(&ca, cn, "serverAuth,clientAuth", NULL, -3650, 365, &leaf) == 0
-        && testcert_sha1(&leaf, tp) == 0 && testcert_write_pfx(&leaf, password, path) == 0)
+        && testcert_sha1(&leaf, tp) == 0 && testcert_write_pfx(&leaf, password, path) == 0
+        && (!ca_pem_path || testcert_write_pem(&ca, NULL, ca_pem_path) == 0))
         rc = 0;
     testcert_free(&leaf);
     testcert_free(&ca);

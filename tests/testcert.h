@@ -60,9 +60,10 @@ int testcert_sha1(const struct testcert *c, unsigned char tp[20]);
 
 /* Writes to path a PKCS#12 (testcert_pfx) of a new certificate for cn with server and
  * client authentication, issued by a new CA "Example OCS CA", valid from ten years back
- * to a year ahead (so also at a fixed time in the past); its thumbprint in tp. Returns
- * 0, or -1 on failure. */
-int testcert_write_server_pfx(const char *cn, const char *password, const char *path, unsigned char tp[20]);
+ * to a year ahead (so also at a fixed time in the past); its thumbprint in tp. The CA's
+ * certificate goes to ca_pem_path (PEM) unless it is NULL. Returns 0, or -1 on failure. */
+int testcert_write_server_pfx(const char *cn, const char *password, const char *path, unsigned char tp[20],
+                              const char *ca_pem_path);
 
 /* Writes the unencrypted private key (PKCS#8 PEM) to key_path and the certificate (PEM)
  * to cert_path; either path may be NULL. Returns 0, or -1 on failure. */

@@ -618,6 +618,18 @@ static enum ofd_code wn_import_pfx(void *ctx, const char *path, const char *pass
     return rc;
 }
 
+/* R13, R14 with CryptoAPI, as OCS will use the certificate: the machine's chain
+ * engine, and a signature made with the linked private key. */
+static enum ofd_code wn_cert_usable(void *ctx, const unsigned char tp[20], ofd_err *e)
+{
+    enum ofd_code rc;
+
+    (void)ctx;
+    if ((rc = cs_store_verify_chain(ocs_lit.store_my, tp, e)) == OFD_OK)
+        rc = cs_store_key_usable(ocs_lit.store_my, tp, e);
+    return rc;
+}
+
 static enum ofd_code wn_set_fips(void *ctx, int enabled, ofd_err *e)
 {
     struct wnode *n = ctx;
@@ -692,6 +704,7 @@ static const struct node_ops wmi_node_ops = {
     .set_owned = wn_set_owned,
     .get_instance = wn_get_instance,
     .import_pfx = wn_import_pfx,
+    .cert_usable = wn_cert_usable,
 };
 
 /* Pool discovery: the MSFT_SIPPoolSetting whose member list holds this server. */

@@ -572,13 +572,21 @@ static void set_pfx_password(const char *pw)
 
 /* R16: a server certificate given as a PKCS#12 file is imported into My by the apply
  * (the password from OCSFED_PFX_PASSWORD), selected on the 5061 listener (R17), and a
- * second plan has nothing to do. Without the password nothing is imported. */
+ * second plan has nothing to do. Without the password nothing is imported; while its
+ * CA's root is not trusted (R13) the apply is undone before the listener uses it. */
 static void add_server_pfx(cJSON *root)
 {
     cJSON *certs = cJSON_GetObjectItem(root, "certificates");
 
     assert_non_null(cJSON_AddObjectToObject(certs, "server"));
     assert_non_null(cJSON_AddStringToObject(cJSON_GetObjectItem(certs, "server"), "pfx", "certs/pool.pfx"));
+}
+
+static void add_server_pfx_and_its_root(cJSON *root)
+{
+    add_server_pfx(root);
+    assert_non_null(cJSON_AddItemToArray(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "certificates"), "trusted_roots"),
+                                         cJSON_CreateString("certs/pool-ca.pem")));
 }
 
 static void a_pkcs12_server_certificate_is_imported(void **state)
@@ -598,9 +606,12 @@ static void a_pkcs12_server_certificate_is_imported(void **state)
     (void)state;
     copy_example_root();
     /* Valid from ten years back: the plan runs at the fixed NOW, before today. */
-    assert_int_equal(testcert_write_server_pfx("pool.example.com", "s3cret", "certs/pool.pfx", tp), 0);
-    /* The example manifest with "server": {"pfx": "certs/pool.pfx"}, beside the files. */
+    assert_int_equal(testcert_write_server_pfx("pool.example.com", "s3cret", "certs/pool.pfx", tp, "certs/pool-ca.pem"),
+                     0);
+    /* The example manifest with "server": {"pfx": "certs/pool.pfx"}, beside the files;
+     * and the same trusting the PKCS#12's CA. */
     testutil_write_manifest(example("tls-enterprise.json"), "apply_pfx.json", add_server_pfx);
+    testutil_write_manifest(example("tls-enterprise.json"), "apply_pfx_root.json", add_server_pfx_and_its_root);
 
     /* Without the password: the plan cannot open the file, the apply imports nothing. */
     set_pfx_password(NULL);
@@ -614,8 +625,21 @@ static void a_pkcs12_server_certificate_is_imported(void **state)
     plan_free(&p);
     assert_node_is(before, lb, NULL, 0);
 
-    /* With it: imported, selected, and then nothing left to do. */
+    /* With it, but its CA's root not trusted: imported, then refused before the listener
+     * selects it, and undone. */
     set_pfx_password("s3cret");
+    before = file_bytes(&lb);
+    plan_once(m, &p);
+    assert_int_equal(apply_with(&p, NULL, 1, &res, &e), OFD_E_INVALID);
+    assert_string_equal(e.rule, "R13");
+    assert_non_null(strstr(e.msg, "does not chain to a root in the local machine's Trusted Root"));
+    assert_int_equal(res.rollback_rc, OFD_OK);
+    plan_free(&p);
+    assert_node_is(before, lb, NULL, 0);
+    manifest_free(m);
+
+    /* With the root trusted too: imported, selected, and then nothing left to do. */
+    m = testutil_load_manifest("apply_pfx_root.json");
     plan_once(m, &p);
     for (i = 0; i < p.n; i++)
         if (!strcmp(p.v[i].cls, "certificate") && !strcmp(p.v[i].rule, "R16"))

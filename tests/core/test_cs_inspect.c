@@ -1,5 +1,6 @@
 /* certstore/cs_inspect: reading DER, PEM and PKCS#12 files; the R14 (purposes), R15
- * (subject CN) and validity checks; the R17 issuer and little-endian serial. */
+ * (subject CN) and validity checks; the R17 issuer and little-endian serial; the R13
+ * chain to a trusted root. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -195,6 +196,49 @@ static void files(void **state)
     remove("inspect.pfx");
 }
 
+/* R13: the chain ends at a certificate of the Root store, through the CA store; a
+ * root found only among the intermediates is not trusted; validity at `now`. */
+static void r13_chain(void **state)
+{
+    struct testcert_opts o = {90, 1};
+    struct testcert other, leaf;
+    unsigned char *other_der = NULL, *der = NULL;
+    size_t other_len = 0, len = 0;
+    long long now = (long long)time(NULL);
+    ofd_err e;
+
+    (void)state;
+    assert_int_equal(testcert_ca_opts("Other Root CA", 3650, &o, &other), 0);
+    assert_int_equal(testcert_der(&other, &other_der, &other_len), 0);
+    assert_int_equal(testcert_leaf_opts(&ca, "pool.example.com", SERVER_CLIENT, NULL, -1, 364, &o, &leaf), 0);
+    assert_int_equal(testcert_der(&leaf, &der, &len), 0);
+    {
+        const struct cs_der trusted[] = {{other_der, other_len}, {ca_der, ca_len}};
+        const struct cs_der wrong[] = {{other_der, other_len}};
+        const struct cs_der garbage[] = {{(const unsigned char *)"nope", 4}};
+
+        assert_int_equal(cs_verify_chain(der, len, trusted, 2, NULL, 0, now, &e), OFD_OK);
+        assert_int_equal(cs_verify_chain(der, len, wrong, 1, NULL, 0, now, &e), OFD_E_INVALID);
+        assert_string_equal(e.rule, "R13");
+        assert_non_null(strstr(e.msg, "does not chain to a root in the local machine's Trusted Root Certification "
+                                      "Authorities store: add the issuing CA's root certificate there"));
+        assert_int_equal(cs_verify_chain(der, len, wrong, 1, trusted + 1, 1, now, &e), OFD_E_INVALID);
+        assert_string_equal(e.rule, "R13");
+        /* Unreadable store entries are skipped, as CryptoAPI skips them. */
+        assert_int_equal(cs_verify_chain(der, len, garbage, 1, trusted, 2, now, &e), OFD_E_INVALID);
+        assert_int_equal(cs_verify_chain(der, len, trusted, 2, garbage, 1, now, &e), OFD_OK);
+        /* A year and a day on, the leaf has expired. */
+        assert_int_equal(cs_verify_chain(der, len, trusted, 2, NULL, 0, now + 366LL * 86400, &e), OFD_E_INVALID);
+        assert_string_equal(e.rule, "R14");
+        assert_non_null(strstr(e.msg, "is expired or not yet valid"));
+        assert_int_equal(cs_verify_chain(garbage[0].der, 4, trusted, 2, NULL, 0, now, &e), OFD_E_CRYPTO);
+    }
+    free(der);
+    free(other_der);
+    testcert_free(&leaf);
+    testcert_free(&other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +246,7 @@ int main(void)
         cmocka_unit_test(r14_purposes),
         cmocka_unit_test(r15_subject_and_validity),
         cmocka_unit_test(files),
+        cmocka_unit_test(r13_chain),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

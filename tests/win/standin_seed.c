@@ -7,10 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "cs_inspect.h"
 #include "cs_store.h"
+#include "fsutil.h"
+#include "testcert.h"
 #include "error_win.h"
 #include "ocs_model.h"
 #include "simnode.h"
+#include "strbuf.h"
 #include "wmi.h"
 #include "wmi_fips.h"
 
@@ -152,5 +158,119 @@ out:
     node_certs_free(&c);
     node_identity_free(&id);
     node_close(&sim);
+    return rc;
+}
+
+/* The subject CN of the first certificate in the My store of the simulated node at path. */
+static enum ofd_code my_cn(const char *path, char *cn, size_t size, ofd_err *e)
+{
+    struct node sim = {0};
+    struct node_certs my = {0};
+    struct cs_cert_info ci;
+    enum ofd_code rc;
+
+    cn[0] = 0;
+    if ((rc = simnode_open(path, &sim, e)) != OFD_OK || (rc = sim.ops->certificates(sim.ctx, "My", &my, e)) != OFD_OK)
+        goto out;
+    if (!my.n || !my.v[0].der) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "%s: no certificate in My to stand for", path);
+        goto out;
+    }
+    if ((rc = cs_inspect_der(my.v[0].der, my.v[0].der_len, &ci, e)) == OFD_OK) {
+        snprintf(cn, size, "%s", ci.cn);
+        cs_cert_info_free(&ci);
+    }
+out:
+    node_certs_free(&my);
+    node_close(&sim);
+    return rc;
+}
+
+struct tps {
+    unsigned char (*v)[CS_SHA1_LEN];
+    size_t n;
+};
+
+static enum ofd_code collect_tp(void *ctx, const unsigned char *der, size_t len, ofd_err *e)
+{
+    struct tps *t = ctx;
+    void *grown = realloc(t->v, (t->n + 1) * sizeof(*t->v));
+
+    if (!grown)
+        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    t->v = grown;
+    return cs_x509_thumbprint(der, len, t->v[t->n++], e);
+}
+
+/* Empties Wine's local machine My store: the process's earlier tests left server
+ * certificates there, and their keys all live in the one container Wine's PFX import
+ * reuses, so only the newest is usable. */
+static enum ofd_code clear_my(ofd_err *e)
+{
+    struct tps t = {0};
+    size_t i;
+    int removed;
+    enum ofd_code rc = cs_store_enum("My", collect_tp, &t, e);
+
+    for (i = 0; rc == OFD_OK && i < t.n; i++)
+        rc = cs_store_remove("My", t.v[i], &removed, e);
+    free(t.v);
+    return rc;
+}
+
+enum ofd_code standin_seed_keyed(struct ocs_standin *st, const char *sim_src, const char *sim_out, ofd_err *e)
+{
+    struct testcert ca = {0}, leaf = {0};
+    unsigned char *ca_der = NULL, *leaf_der = NULL, *pfx = NULL, tp[CS_SHA1_LEN];
+    size_t ca_len = 0, leaf_len = 0, pfx_len = 0, len = 0;
+    char *text = NULL, *out = NULL, *b64 = NULL, cn[256];
+    cJSON *root = NULL, *certs, *my, *roots, *entry;
+    enum ofd_code rc;
+
+    if ((rc = ofd_read_file(sim_src, 1u << 24, &text, &len, e)) != OFD_OK)
+        goto out;
+    if (!(root = cJSON_Parse(text)) || !(certs = cJSON_GetObjectItemCaseSensitive(root, "certificates"))
+        || !(my = cJSON_GetObjectItemCaseSensitive(certs, "My"))
+        || !(roots = cJSON_GetObjectItemCaseSensitive(certs, "Root"))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "%s: no certificates/My and certificates/Root", sim_src);
+        goto out;
+    }
+    if ((rc = my_cn(sim_src, cn, sizeof(cn), e)) != OFD_OK)
+        goto out;
+    if (testcert_ca("ocsfed Test OCS Root CA", 3650, &ca) || testcert_der(&ca, &ca_der, &ca_len)
+        || testcert_leaf(&ca, cn, "serverAuth,clientAuth", NULL, -3650, 3650, &leaf)
+        || testcert_der(&leaf, &leaf_der, &leaf_len) || testcert_pfx(&leaf, "", &pfx, &pfx_len)) {
+        rc = ofd_err_set(e, OFD_E_CRYPTO, "cannot make a test certificate for %s", cn);
+        goto out;
+    }
+    rc = OFD_E_NOMEM;
+    while (cJSON_GetArraySize(my))
+        cJSON_DeleteItemFromArray(my, 0);
+    if (!(b64 = testcert_base64(leaf_der, leaf_len)) || !(entry = cJSON_CreateObject())
+        || !cJSON_AddItemToArray(my, entry) || !cJSON_AddStringToObject(entry, "der", b64))
+        goto nomem;
+    free(b64);
+    if (!(b64 = testcert_base64(ca_der, ca_len)) || !(entry = cJSON_CreateObject())
+        || !cJSON_AddItemToArray(roots, entry) || !cJSON_AddStringToObject(entry, "der", b64)
+        || !(out = cJSON_Print(root)))
+        goto nomem;
+    if ((rc = ofd_write_file_atomic(sim_out, out, strlen(out), e)) != OFD_OK
+        || (rc = standin_seed_from_sim(st, sim_out, e)) != OFD_OK || (rc = clear_my(e)) != OFD_OK
+        || (rc = cs_store_import_pfx(pfx, pfx_len, "", tp, e)) != OFD_OK)
+        goto out;
+    ocs_standin_reset_counts(st);
+    goto out;
+nomem:
+    rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+out:
+    free(b64);
+    free(out);
+    free(text);
+    free(pfx);
+    free(leaf_der);
+    free(ca_der);
+    cJSON_Delete(root);
+    testcert_free(&leaf);
+    testcert_free(&ca);
     return rc;
 }

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "apply.h"
+#include "cs_inspect.h"
 #include "cs_store.h"
 #include "error_win.h"
 #include "fsutil.h"
@@ -46,6 +47,9 @@
 #define NOW 1796000000LL /* 2026-11-29 (a Sunday, 03:33 UTC): certificates valid */
 #define OWNED "wmi_owned.json"
 #define JOURNAL "wmi_journal.jsonl"
+/* The example front end, its server certificate replaced by one with a private key
+ * (standin_seed_keyed): the simulated node the stand-in was seeded from. */
+#define KEYED "wmi_fe1_keyed.json"
 
 static const char *examples;
 
@@ -70,7 +74,7 @@ static struct ocs_standin *standin_with_pool(void)
 
     assert_non_null(st);
     snprintf(path, sizeof(path), "%s/nodes/fe1-enterprise.json", examples);
-    if (standin_seed_from_sim(st, path, &e) != OFD_OK)
+    if (standin_seed_keyed(st, path, KEYED, &e) != OFD_OK)
         fail_msg("seeding the stand-in: %s", e.msg);
     remove(OWNED);
     remove(JOURNAL);
@@ -280,13 +284,12 @@ static void plan_matches_the_simulated_node_and_a_second_apply_writes_nothing(vo
     struct ocs_standin_counts cnt;
     struct node n = {0}, sim = {0};
     struct plan pw, ps;
-    char src[1024], *text = NULL, *tw, *ts;
+    char *text = NULL, *tw, *ts;
     size_t len = 0, wmi_writes;
     ofd_err e;
 
     (void)state;
-    snprintf(src, sizeof(src), "%s/nodes/fe1-enterprise.json", examples);
-    assert_int_equal(ofd_read_file(src, 1u << 24, &text, &len, &e), OFD_OK);
+    assert_int_equal(ofd_read_file(KEYED, 1u << 24, &text, &len, &e), OFD_OK);
     assert_int_equal(ofd_write_file_atomic("wmi_sim.json", text, len, &e), OFD_OK);
     free(text);
     assert_int_equal(simnode_open("wmi_sim.json", &sim, &e), OFD_OK);
@@ -381,7 +384,7 @@ static void the_command_line_plans_and_applies_this_server_through_wmi(void **st
 {
     static const struct node_platform standin_server = {open_standin_server, standin_journal};
     struct ocs_standin_counts cnt;
-    char tls[1024], src[1024], *cw, *cs;
+    char tls[1024], *cw, *cs;
     int rc;
 
     unsigned char root_tp[CS_SHA1_LEN];
@@ -396,8 +399,7 @@ static void the_command_line_plans_and_applies_this_server_through_wmi(void **st
     assert_int_equal(cs_thumbprint_parse("E18A36E39C7221D7F5C68F7AE6928CBED08664A4", root_tp, &e), OFD_OK);
     assert_int_equal(cs_store_remove("Root", root_tp, &removed, &e), OFD_OK);
     snprintf(tls, sizeof(tls), "%s/tls-enterprise.json", examples);
-    snprintf(src, sizeof(src), "%s/nodes/fe1-enterprise.json", examples);
-    testutil_copy_file(src, "wmi_cli_sim.json");
+    testutil_copy_file(KEYED, "wmi_cli_sim.json");
     remove("wmi_cli_sim.json.journal");
 
     /* The same plan as against the simulated node. */
@@ -525,7 +527,8 @@ static void a_pkcs12_is_imported_into_the_real_my_store(void **state)
 
     (void)state;
     assert_int_equal(ofd_make_dir("certs", &e), OFD_OK);
-    assert_int_equal(testcert_write_server_pfx("pool.example.com", "s3cret", "certs/pool.pfx", tp), 0);
+    assert_int_equal(testcert_write_server_pfx("pool.example.com", "s3cret", "certs/pool.pfx", tp, "certs/pool-ca.pem"),
+                     0);
     snprintf(path, sizeof(path), "%s/certs/imp-root-ca.pem", examples);
     testutil_copy_file(path, "certs/imp-root-ca.pem");
     snprintf(path, sizeof(path), "%s/tls-enterprise.json", examples);
@@ -537,6 +540,11 @@ static void a_pkcs12_is_imported_into_the_real_my_store(void **state)
         assert_non_null(at);
         sb_appendn(&sb, text, (size_t)(at - text));
         sb_append(&sb, "\"server\": { \"pfx\": \"certs/pool.pfx\" }, ");
+        /* ...and its CA's root among the trusted roots (R13), as a server needs. */
+        at = strstr(at, "\"certs/imp-root-ca.pem\"");
+        assert_non_null(at);
+        sb_appendn(&sb, strstr(text, "\"trusted_roots\""), (size_t)(at - strstr(text, "\"trusted_roots\"")));
+        sb_append(&sb, "\"certs/pool-ca.pem\", ");
         sb_append(&sb, at);
         assert_int_equal(ofd_write_file_atomic("wmi_pfx.json", sb_str(&sb), sb.len, &e), OFD_OK);
         sb_free(&sb);
@@ -564,6 +572,69 @@ static void a_pkcs12_is_imported_into_the_real_my_store(void **state)
     standin_done(st);
 }
 
+/* R14, R13 before use: a server certificate in My without its private key (imported
+ * without its PFX), or whose CA's root the server does not trust, is refused just
+ * before the listener would select it (R17); the apply is undone through WMI and a new
+ * plan is the same as before it. */
+static void a_server_certificate_that_cannot_be_used_is_refused_before_use(void **state)
+{
+    static const char *const want_rule[] = {"R14", "R13"};
+    static const char *const want_msg[] = {"has no private key on this server",
+                                           "does not chain to a root in the local machine's Trusted Root"};
+    struct manifest *m = load_tls_manifest();
+    struct apply_options opt = {0, JOURNAL, NULL, NULL};
+    struct apply_result res;
+    struct node n = {0};
+    struct node_certs my = {0}, roots = {0};
+    struct plan p;
+    char *before, *after;
+    int done, kase;
+    ofd_err e;
+
+    (void)state;
+    for (kase = 0; kase < 2; kase++) {
+        struct ocs_standin *st = standin_with_pool();
+        open_wmi_node(st, &n);
+        assert_int_equal(n.ops->certificates(n.ctx, "My", &my, &e), OFD_OK);
+        assert_int_equal(my.n, 1);
+        if (kase == 0) {
+            /* The same certificate, without its key. */
+            assert_int_equal(cs_store_remove("My", my.v[0].tp, &done, &e), OFD_OK);
+            assert_int_equal(cs_store_add("My", my.v[0].der, my.v[0].der_len, &done, &e), OFD_OK);
+        } else {
+            /* Its CA (the newest root standin_seed_keyed added) no longer trusted. */
+            size_t i;
+            struct cs_cert_info ci;
+            assert_int_equal(n.ops->certificates(n.ctx, "Root", &roots, &e), OFD_OK);
+            for (i = 0; i < roots.n; i++) {
+                assert_int_equal(cs_inspect_der(roots.v[i].der, roots.v[i].der_len, &ci, &e), OFD_OK);
+                if (!strcmp(ci.cn, "ocsfed Test OCS Root CA"))
+                    assert_int_equal(cs_store_remove("Root", roots.v[i].tp, &done, &e), OFD_OK);
+                cs_cert_info_free(&ci);
+            }
+            node_certs_free(&roots);
+        }
+        node_certs_free(&my);
+        assert_int_equal(plan_make(m, &n, NOW, &p, &e), OFD_OK);
+        before = plan_text(&p);
+        assert_int_equal(apply_run(&p, &n, &opt, &res, &e), OFD_E_INVALID);
+        assert_string_equal(e.rule, want_rule[kase]);
+        if (!strstr(e.msg, want_msg[kase]))
+            fail_msg("case %d: %s", kase, e.msg);
+        assert_int_equal(res.rollback_rc, OFD_OK);
+        plan_free(&p);
+        assert_int_equal(plan_make(m, &n, NOW, &p, &e), OFD_OK);
+        after = plan_text(&p);
+        assert_string_equal(after, before);
+        free(before);
+        free(after);
+        plan_free(&p);
+        node_close(&n);
+        standin_done(st);
+    }
+    manifest_free(m);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -572,6 +643,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(a_fault_is_rolled_back_through_wmi),
         cmocka_unit_test(the_command_line_plans_and_applies_this_server_through_wmi),
         cmocka_unit_test(a_pkcs12_is_imported_into_the_real_my_store),
+        cmocka_unit_test(a_server_certificate_that_cannot_be_used_is_refused_before_use),
     };
 
     if (argc != 2) {
