@@ -243,7 +243,6 @@ enum ofd_code standin_seed_keyed(struct ocs_standin *st, const char *sim_src, co
         rc = ofd_err_set(e, OFD_E_CRYPTO, "cannot make a test certificate for %s", cn);
         goto out;
     }
-    rc = OFD_E_NOMEM;
     while (cJSON_GetArraySize(my))
         cJSON_DeleteItemFromArray(my, 0);
     if (!(b64 = testcert_base64(leaf_der, leaf_len)) || !(entry = cJSON_CreateObject())
