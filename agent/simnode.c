@@ -1013,9 +1013,9 @@ static enum ofd_code sim_cert_usable(void *ctx, const unsigned char tp[20], ofd_
         const struct node_cert *c = &s->certs.v[i];
         if (!c->der)
             continue;
-        if (ofd_strcasecmp(c->store, "Root") == 0)
+        if (ofd_strcasecmp(c->store, ocs_lit.store_root) == 0)
             roots[nr++] = (struct cs_der){c->der, c->der_len};
-        else if (ofd_strcasecmp(c->store, "CA") == 0)
+        else if (ofd_strcasecmp(c->store, ocs_lit.store_ca) == 0)
             inter[ni++] = (struct cs_der){c->der, c->der_len};
     }
     rc = cs_verify_chain(leaf->der, leaf->der_len, roots, nr, inter, ni, (long long)time(NULL), e);

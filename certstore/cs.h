@@ -22,4 +22,12 @@ void cs_thumbprint_hex(const unsigned char tp[CS_SHA1_LEN], char out[2 * CS_SHA1
  * OFD_E_INVALID. */
 enum ofd_code cs_thumbprint_parse(const char *hex, unsigned char out[CS_SHA1_LEN], ofd_err *e);
 
+/* The chain findings, worded alike by the OpenSSL check (cs_verify_chain, the
+ * simulated node) and the CryptoAPI one (cs_store_verify_chain, a server); one %s, the
+ * thumbprint. */
+#define CS_MSG_UNTRUSTED_ROOT                                                                              \
+    "certificate %s does not chain to a root in the local machine's Trusted Root Certification "          \
+    "Authorities store: add the issuing CA's root certificate there (trusted_roots)"
+#define CS_MSG_CHAIN_EXPIRED "certificate %s, or a certificate in its chain, is expired or not yet valid"
+
 #endif

@@ -349,16 +349,14 @@ enum ofd_code cs_verify_chain(const unsigned char *leaf, size_t leaf_len, const 
     case X509_V_ERR_CERT_HAS_EXPIRED:
     case X509_V_ERR_CERT_NOT_YET_VALID:
         rc = ofd_err_rule(e, OFD_E_INVALID, "R14",
-                          "certificate %s, or a certificate in its chain, is expired or not yet valid", hex);
+                          CS_MSG_CHAIN_EXPIRED, hex);
         break;
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
         rc = ofd_err_rule(e, OFD_E_INVALID, "R13",
-                          "certificate %s does not chain to a root in the local machine's Trusted Root "
-                          "Certification Authorities store: add the issuing CA's root certificate there "
-                          "(trusted_roots)", hex);
+                          CS_MSG_UNTRUSTED_ROOT, hex);
         break;
     default:
         rc = ofd_err_rule(e, OFD_E_INVALID, "R13", "the chain of certificate %s is not valid: %s", hex,

@@ -369,14 +369,12 @@ enum ofd_code cs_store_verify_chain(const char *store, const unsigned char tp[CS
     status = chain->TrustStatus.dwErrorStatus;
     if (status & (CERT_TRUST_IS_UNTRUSTED_ROOT | CERT_TRUST_IS_PARTIAL_CHAIN)) {
         rc = ofd_err_rule(e, OFD_E_INVALID, "R13",
-                          "certificate %s does not chain to a root in the local machine's Trusted Root "
-                          "Certification Authorities store: add the issuing CA's root certificate there "
-                          "(trusted_roots)", hex);
+                          CS_MSG_UNTRUSTED_ROOT, hex);
         goto out;
     }
     if (status & CERT_TRUST_IS_NOT_TIME_VALID) {
         rc = ofd_err_rule(e, OFD_E_INVALID, "R14",
-                          "certificate %s, or a certificate in its chain, is expired or not yet valid", hex);
+                          CS_MSG_CHAIN_EXPIRED, hex);
         goto out;
     }
     memset(&ppara, 0, sizeof(ppara));
