@@ -24,9 +24,14 @@ static enum ofd_code probe(void *ctx, const struct svc_config *cfg, const char *
 
     (void)ctx;
     (void)e;
-    note(reason);
-    if (cfg->monitor)
-        note("monitor");
+    /* One append for both lines: a test that sees the reason also sees the mode. */
+    if (cfg->monitor) {
+        char both[128];
+        snprintf(both, sizeof(both), "%s\nmonitor", reason);
+        note(both);
+    } else {
+        note(reason);
+    }
     if (GetFileAttributesW(L"C:\\ocsfed-svc\\slow") != INVALID_FILE_ATTRIBUTES) {
         note("slow-begin");
         for (i = 0; i < 300; i++) {
