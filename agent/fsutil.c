@@ -1,4 +1,5 @@
 /* fsutil for POSIX systems (the native build). */
+#define _DEFAULT_SOURCE /* flock(2): a BSD call, on Linux and the BSDs alike */
 #include "fsutil.h"
 
 #include <dirent.h>
@@ -7,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "strbuf.h"
@@ -15,6 +18,71 @@
 FILE *ofd_fopen(const char *path, const char *mode)
 {
     return fopen(path, mode);
+}
+
+FILE *ofd_create_new(const char *path)
+{
+    /* O_EXCL with O_CREAT fails on any existing name, a dangling link included. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    FILE *f;
+
+    if (fd < 0)
+        return NULL;
+    if (!(f = fdopen(fd, "wb")))
+        close(fd);
+    return f;
+}
+
+struct ofd_lock {
+    int fd;
+};
+
+enum ofd_code ofd_lock_acquire(const char *path, unsigned wait_ms, struct ofd_lock **lock, ofd_err *e)
+{
+    const struct timespec pause = {0, 50 * 1000000L};
+    struct ofd_lock *l = NULL;
+    unsigned waited = 0;
+    int fd = -1;
+    enum ofd_code rc;
+
+    /* flock, not fcntl: its lock belongs to this open file, so it conflicts within one
+     * process too, and closing another descriptor of the file does not drop it. */
+    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+        rc = ofd_err_set(e, OFD_E_IO, "cannot open the lock file '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            rc = ofd_err_set(e, OFD_E_IO, "cannot lock '%s': %s", path, strerror(errno));
+            goto out;
+        }
+        if (waited >= wait_ms) {
+            rc = ofd_err_set(e, OFD_E_CONFLICT, "another apply holds '%s' (waited %u s)", path, wait_ms / 1000);
+            goto out;
+        }
+        nanosleep(&pause, NULL);
+        waited += 50;
+    }
+    if (!(l = malloc(sizeof(*l)))) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    l->fd = fd;
+    fd = -1;
+    *lock = l;
+    rc = OFD_OK;
+out:
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+void ofd_lock_release(struct ofd_lock *lock)
+{
+    if (!lock)
+        return;
+    close(lock->fd); /* drops the flock */
+    free(lock);
 }
 
 int ofd_sync_file(FILE *f)

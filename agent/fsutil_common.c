@@ -1,6 +1,6 @@
-/* fsutil, the part both platforms share: the atomic write is the same sequence on
- * each; only opening a file by its UTF-8 name and flushing it to the disk differ
- * (fsutil.c, fsutil_win.c). */
+/* fsutil, the part both platforms share: reading a whole file and the atomic write are
+ * the same sequence on each; only opening a file by its UTF-8 name, creating one
+ * exclusively and flushing it to the disk differ (fsutil.c, fsutil_win.c). */
 #include "fsutil.h"
 
 #include <errno.h>
@@ -31,7 +31,11 @@ enum ofd_code ofd_write_file_atomic(const char *path, const char *data, size_t l
         rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
         goto out;
     }
-    if (!(f = ofd_fopen(sb_str(&tmp), "wb"))) {
+    /* A temporary file left by a crash, or put there by someone else (a link to a file
+     * of theirs, or a file whose owner they are): removed, then created anew. */
+    if ((rc = ofd_remove_file(sb_str(&tmp), e)) != OFD_OK)
+        goto out;
+    if (!(f = ofd_create_new(sb_str(&tmp)))) {
         rc = ofd_err_set(e, OFD_E_IO, "cannot create '%s': %s", sb_str(&tmp), strerror(errno));
         goto out;
     }
@@ -59,7 +63,61 @@ out:
     if (f)
         fclose(f);
     if (created)
-        remove(sb_str(&tmp));
+        ofd_remove_file(sb_str(&tmp), NULL);
     sb_free(&tmp);
     return rc;
+}
+
+enum ofd_code ofd_read_file(const char *path, size_t max, char **out, size_t *len, ofd_err *e)
+{
+    FILE *f = NULL;
+    char *buf = NULL, *n;
+    size_t used = 0, cap = 0, got;
+    enum ofd_code rc = OFD_E_IO;
+
+    if (!(f = ofd_fopen(path, "rb"))) {
+        rc = ofd_err_set(e, errno == ENOENT ? OFD_E_NOTFOUND : OFD_E_IO, "cannot open '%s': %s", path,
+                         strerror(errno));
+        goto out;
+    }
+    for (;;) {
+        if (cap - used < 4096 + 1) {
+            cap = cap ? cap * 2 : 8192;
+            if (!(n = realloc(buf, cap))) {
+                rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory reading '%s'", path);
+                goto out;
+            }
+            buf = n;
+        }
+        got = fread(buf + used, 1, cap - used - 1, f);
+        used += got;
+        if (used > max) {
+            rc = ofd_err_set(e, OFD_E_INVALID, "'%s' is larger than the limit of %zu bytes", path, max);
+            goto out;
+        }
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        ofd_err_set(e, OFD_E_IO, "cannot read '%s'", path);
+        goto out;
+    }
+    buf[used] = '\0';
+    *out = buf;
+    *len = used;
+    buf = NULL;
+    rc = OFD_OK;
+out:
+    if (f)
+        fclose(f);
+    free(buf);
+    return rc;
+}
+
+enum ofd_code ofd_reader_read(const struct ofd_reader *rd, const char *path, size_t max, char **out, size_t *len,
+                              ofd_err *e)
+{
+    if (rd && rd->read)
+        return rd->read(rd->ctx, path, max, out, len, e);
+    return ofd_read_file(path, max, out, len, e);
 }

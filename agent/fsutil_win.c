@@ -3,7 +3,9 @@
 #include "fsutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <io.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +184,94 @@ FILE *ofd_fopen(const char *path, const char *mode)
     free(wp);
     free(wm);
     return f;
+}
+
+FILE *ofd_create_new(const char *path)
+{
+    wchar_t *wp = wide(path);
+    HANDLE h = INVALID_HANDLE_VALUE;
+    FILE *f = NULL;
+    int fd = -1;
+
+    if (!wp) {
+        errno = EINVAL;
+        goto out;
+    }
+    /* CREATE_NEW fails on any existing name, a link or junction included; no "wx"
+     * mode: msvcrt on Server 2003 does not know it. */
+    if ((h = CreateFileW(wp, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL)) == INVALID_HANDLE_VALUE) {
+        errno = GetLastError() == ERROR_FILE_EXISTS || GetLastError() == ERROR_ALREADY_EXISTS ? EEXIST : EACCES;
+        goto out;
+    }
+    if ((fd = _open_osfhandle((intptr_t)h, _O_BINARY | _O_WRONLY)) < 0)
+        goto out;
+    h = INVALID_HANDLE_VALUE; /* the descriptor owns it */
+    if ((f = _fdopen(fd, "wb")))
+        fd = -1;
+out:
+    if (fd >= 0)
+        _close(fd);
+    if (h != INVALID_HANDLE_VALUE)
+        CloseHandle(h);
+    free(wp);
+    return f;
+}
+
+struct ofd_lock {
+    HANDLE h;
+};
+
+enum ofd_code ofd_lock_acquire(const char *path, unsigned wait_ms, struct ofd_lock **lock, ofd_err *e)
+{
+    wchar_t *wp = wide(path);
+    HANDLE h = INVALID_HANDLE_VALUE;
+    struct ofd_lock *l;
+    unsigned waited = 0;
+    DWORD err;
+    enum ofd_code rc;
+
+    if (!wp) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "cannot convert '%s' to UTF-16", path);
+        goto out;
+    }
+    /* The file opened with no sharing is the lock: a second open fails with a sharing
+     * violation until the first handle is closed, also when the holder dies. A file in
+     * the agent's own protected folder, rather than a named mutex, which any user could
+     * create first in the Global namespace and so hold the agent off. */
+    while ((h = CreateFileW(wp, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL))
+           == INVALID_HANDLE_VALUE) {
+        if ((err = GetLastError()) != ERROR_SHARING_VIOLATION) {
+            rc = ofd_err_set(e, OFD_E_IO, "cannot open the lock file '%s' (Win32 error %lu)", path, (unsigned long)err);
+            goto out;
+        }
+        if (waited >= wait_ms) {
+            rc = ofd_err_set(e, OFD_E_CONFLICT, "another apply holds '%s' (waited %u s)", path, wait_ms / 1000);
+            goto out;
+        }
+        Sleep(50);
+        waited += 50;
+    }
+    if (!(l = malloc(sizeof(*l)))) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    l->h = h;
+    h = INVALID_HANDLE_VALUE;
+    *lock = l;
+    rc = OFD_OK;
+out:
+    if (h != INVALID_HANDLE_VALUE)
+        CloseHandle(h);
+    free(wp);
+    return rc;
+}
+
+void ofd_lock_release(struct ofd_lock *lock)
+{
+    if (!lock)
+        return;
+    CloseHandle(lock->h);
+    free(lock);
 }
 
 int ofd_sync_parent_dir(const char *path)

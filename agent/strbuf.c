@@ -1,6 +1,5 @@
 #include "strbuf.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,48 +173,19 @@ unsigned long ofd_hash_ci(const char *s)
     return h;
 }
 
-enum ofd_code ofd_read_file(const char *path, size_t max, char **out, size_t *len, ofd_err *e)
+size_t ofd_utf8_trim(char *s)
 {
-    FILE *f = NULL;
-    char *buf = NULL, *n;
-    size_t used = 0, cap = 0, got;
-    enum ofd_code rc = OFD_E_IO;
+    size_t n = strlen(s), i = n, need;
+    unsigned char lead;
 
-    if (!(f = fopen(path, "rb"))) {
-        ofd_err_set(e, OFD_E_IO, "cannot open '%s': %s", path, strerror(errno));
-        goto out;
+    while (i > 0 && n - i < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i == 0 || (lead = (unsigned char)s[i - 1]) < 0xC0)
+        return n; /* ends in ASCII, or in stray bytes that were never a character */
+    need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    if (n - (i - 1) < need) {
+        s[i - 1] = '\0';
+        return i - 1;
     }
-    for (;;) {
-        if (cap - used < 4096 + 1) {
-            cap = cap ? cap * 2 : 8192;
-            if (!(n = realloc(buf, cap))) {
-                rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory reading '%s'", path);
-                goto out;
-            }
-            buf = n;
-        }
-        got = fread(buf + used, 1, cap - used - 1, f);
-        used += got;
-        if (used > max) {
-            rc = ofd_err_set(e, OFD_E_INVALID, "'%s' is larger than the limit of %zu bytes",
-                             path, max);
-            goto out;
-        }
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        ofd_err_set(e, OFD_E_IO, "cannot read '%s'", path);
-        goto out;
-    }
-    buf[used] = '\0';
-    *out = buf;
-    *len = used;
-    buf = NULL;
-    rc = OFD_OK;
-out:
-    if (f)
-        fclose(f);
-    free(buf);
-    return rc;
+    return n;
 }

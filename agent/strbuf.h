@@ -38,12 +38,11 @@ int ofd_strcasecmp(const char *a, const char *b);
 char *ofd_strlower(char *s);
 /* Levenshtein distance, capped at 100 (for "did you mean"). */
 int ofd_edit_distance(const char *a, const char *b);
+/* Cuts s back to its last complete UTF-8 character: text cut to a buffer's size by
+ * vsnprintf may end inside one, and the UTF-16 conversion at the Windows boundary then
+ * refuses the whole text (an event lost). Returns the new length. */
+size_t ofd_utf8_trim(char *s);
 /* FNV-1a over the lower-cased bytes of s. */
 unsigned long ofd_hash_ci(const char *s);
-
-/* Reads a whole file into a malloc'ed buffer (NUL added after len bytes) that the
- * caller frees. Fails with OFD_E_IO, or OFD_E_INVALID when the file is larger than
- * max bytes. */
-enum ofd_code ofd_read_file(const char *path, size_t max, char **out, size_t *len, ofd_err *e);
 
 #endif
