@@ -8,6 +8,7 @@
 
 static int cmd_version(int argc, char **argv, FILE *out, FILE *err);
 /* cli_trust.c, cli_status.c */
+int cmd_pin(int argc, char **argv, FILE *out, FILE *err);
 int cmd_sign(int argc, char **argv, FILE *out, FILE *err);
 int cmd_verify(int argc, char **argv, FILE *out, FILE *err);
 int cmd_status(int argc, char **argv, FILE *out, FILE *err);
@@ -19,9 +20,10 @@ static const struct cli_command commands[] = {
     {"sim", "sim init FILE --fqdn FQDN [--pool FQDN]", cmd_sim},
     {"plan", "plan MANIFEST --node sim:FILE [--json]", cmd_plan},
     {"apply", "apply MANIFEST --node sim:FILE [--now SECONDS]", cmd_apply},
+    {"pin", "pin MANIFEST [--check]", cmd_pin},
     {"sign", "sign MANIFEST (--key KEY.pem --cert CERT.pem | --pfx FILE [--password PW]) [--out FILE.p7s]", cmd_sign},
     {"verify", "verify MANIFEST --signer THUMBPRINT [--cert CERT] [--sig FILE.p7s] [--state FILE]", cmd_verify},
-    {"status", "status SHARE [--stale-after SECONDS]", cmd_status},
+    {"status", "status SHARE [--reports DIR] [--stale-after SECONDS]", cmd_status},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

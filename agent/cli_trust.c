@@ -1,6 +1,9 @@
-/* ocsfed sign / verify: the publisher's side and the agent's check of a signed
+/* ocsfed pin / sign / verify: the publisher's side and the agent's check of a signed
  * manifest. Exit status:
- *   sign:   0 signed, 1 error, 2 usage;
+ *   pin:    0 every file pinned and the manifest valid, 1 error (or, with --check, a
+ *           pin missing or stale), 2 usage;
+ *   sign:   0 signed, 1 error (an invalid manifest, or a file not matching its pin, is
+ *           not signed), 2 usage;
  *   verify: 0 the manifest would be accepted, 1 refused or error, 2 usage. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,11 +11,102 @@
 
 #include "fsutil.h"
 #include "intake.h"
+#include "manifest.h"
 #include "strbuf.h"
 #include "trust.h"
 
+int cmd_pin(int argc, char **argv, FILE *out, FILE *err);
 int cmd_sign(int argc, char **argv, FILE *out, FILE *err);
 int cmd_verify(int argc, char **argv, FILE *out, FILE *err);
+
+/* Validates text (the manifest at path) with the files it names read and checked
+ * against their pins; prints every diagnostic. Returns 1 when it is valid. */
+static int valid_manifest(const char *path, const char *text, size_t len, FILE *err)
+{
+    struct manifest *m = NULL;
+    struct diags d = {0};
+    char *dir = manifest_dir_of(path);
+    ofd_err e;
+    int ok = 0;
+
+    ofd_err_clear(&e);
+    if (!dir) {
+        fprintf(err, "ocsfed: out of memory\n");
+        return 0;
+    }
+    if (manifest_parse(text, len, dir, NULL, 0, &m, &d, &e) == OFD_OK)
+        ok = 1;
+    if (d.nerrors)
+        diags_print(&d, path, err);
+    else if (!ok)
+        fprintf(err, "ocsfed: %s: %s\n", path, e.msg);
+    manifest_free(m);
+    diags_free(&d);
+    free(dir);
+    return ok;
+}
+
+int cmd_pin(int argc, char **argv, FILE *out, FILE *err)
+{
+    const char *path = NULL;
+    char *text = NULL, *pinned = NULL, *dir = NULL;
+    size_t len = 0, plen = 0, changed = 0;
+    struct diags d = {0};
+    int i, check = 0, status = 1;
+    ofd_err e;
+
+    ofd_err_clear(&e);
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--check") == 0)
+            check = 1;
+        else if (argv[i][0] != '-' && !path)
+            path = argv[i];
+        else
+            goto usage;
+    }
+    if (!path)
+        goto usage;
+    if (ofd_read_file(path, MANIFEST_MAX_BYTES, &text, &len, &e) != OFD_OK) {
+        fprintf(err, "ocsfed: %s\n", e.msg);
+        goto out;
+    }
+    if (!(dir = manifest_dir_of(path))) {
+        fprintf(err, "ocsfed: out of memory\n");
+        goto out;
+    }
+    if (manifest_pin(text, len, dir, &pinned, &plen, &changed, &d, &e) != OFD_OK) {
+        if (d.nerrors)
+            diags_print(&d, path, err);
+        fprintf(err, "ocsfed: %s: %s; nothing written\n", path, e.msg);
+        goto out;
+    }
+    if (check) {
+        if (changed)
+            fprintf(out, "%s: %zu file%s not pinned, or changed since pinned: run 'ocsfed pin %s'\n", path, changed,
+                    changed == 1 ? "" : "s", path);
+        else
+            fprintf(out, "%s: every file it names matches its pin\n", path);
+        status = changed ? 1 : 0;
+        goto out;
+    }
+    if (changed && ofd_write_file_atomic(path, pinned, plen, &e) != OFD_OK) {
+        fprintf(err, "ocsfed: %s\n", e.msg);
+        goto out;
+    }
+    fprintf(out, "%s: %zu pin%s written%s\n", path, changed, changed == 1 ? "" : "s",
+            changed ? "; sign the manifest again" : ": every file it names matches its pin");
+    status = valid_manifest(path, pinned, plen, err) ? 0 : 1;
+    goto out;
+usage:
+    fprintf(err, "usage: ocsfed pin MANIFEST [--check]\n");
+    status = 2;
+out:
+    free(text);
+    free(pinned);
+    free(dir);
+    diags_free(&d);
+    return status;
+}
 
 int cmd_sign(int argc, char **argv, FILE *out, FILE *err)
 {
@@ -56,8 +150,18 @@ int cmd_sign(int argc, char **argv, FILE *out, FILE *err)
         }
         outp = sb_str(&def);
     }
-    if (ofd_read_file(manifest, TRUST_MAX_CONTENT, &text, &len, &e) != OFD_OK
-        || trust_load_signer(key_path, cert_path, pfx, password, &key, &cert, &e) != OFD_OK
+    if (ofd_read_file(manifest, TRUST_MAX_CONTENT, &text, &len, &e) != OFD_OK) {
+        fprintf(err, "ocsfed: %s\n", e.msg);
+        goto out;
+    }
+    /* Only what an agent would accept is signed: these bytes valid, and every file they
+     * name there and matching its pin. */
+    if (!valid_manifest(manifest, text, len, err)) {
+        fprintf(err, "ocsfed: %s: not signed: fix the errors above (a file not pinned, or changed since it was "
+                     "pinned: 'ocsfed pin %s')\n", manifest, manifest);
+        goto out;
+    }
+    if (trust_load_signer(key_path, cert_path, pfx, password, &key, &cert, &e) != OFD_OK
         || trust_sign((const unsigned char *)text, len, key, cert, &sig, &sig_len, &e) != OFD_OK
         || ofd_write_file_atomic(outp, (const char *)sig, sig_len, &e) != OFD_OK) {
         fprintf(err, "ocsfed: %s\n", e.msg);
@@ -143,7 +247,7 @@ int cmd_verify(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "ocsfed: %s\n", e.msg);
         goto out;
     }
-    if (intake_check_files(manifest, sig_path, &anchor, &st, 0, &res, &e) != OFD_OK) {
+    if (intake_check_files(manifest, sig_path, &anchor, &st, NULL, 0, &res, &e) != OFD_OK) {
         fprintf(err, "ocsfed: %s\n", e.msg);
         goto out;
     }

@@ -98,11 +98,11 @@ static void cacert(struct ex *x, const struct manifest_cacert *c, const char *st
     memcpy(it->tp, c->tp, sizeof(it->tp));
     it->der = c->der;
     it->der_len = c->der_len;
-    it->source = c->path;
+    it->source = c->f.file;
     s(x, it, "Store", store);
     s(x, it, "Thumbprint", tp);
     s(x, it, "Subject", c->subject);
-    s(x, it, "Source", c->file);
+    s(x, it, "Source", c->f.file);
 }
 
 /* R16: the server certificate in My. */
@@ -115,7 +115,7 @@ static void server_cert(struct ex *x, const struct desired_cert *c)
         cs_thumbprint_hex(c->tp, tp);
         snprintf(key, sizeof(key), "%s/%s", ocs_lit.store_my, tp);
     } else if (c->kind == MANIFEST_CERT_PFX) {
-        snprintf(key, sizeof(key), "%s/pfx:%s", ocs_lit.store_my, c->pfx);
+        snprintf(key, sizeof(key), "%s/pfx:%s", ocs_lit.store_my, c->pfx->file);
     } else {
         return;
     }
@@ -124,14 +124,18 @@ static void server_cert(struct ex *x, const struct desired_cert *c)
     it->store = ocs_lit.store_my;
     it->tp_known = c->tp_known;
     memcpy(it->tp, c->tp, sizeof(it->tp));
-    it->source = c->kind == MANIFEST_CERT_PFX ? c->pfx_path : NULL;
+    if (c->kind == MANIFEST_CERT_PFX) {
+        it->source = c->pfx->file;
+        it->pfx = c->pfx->data;
+        it->pfx_len = c->pfx->len;
+    }
     s(x, it, "Store", ocs_lit.store_my);
     if (c->tp_known)
         s(x, it, "Thumbprint", tp);
     if (c->subject)
         s(x, it, "Subject", c->subject);
     if (c->kind == MANIFEST_CERT_PFX)
-        s(x, it, "Source", c->pfx);
+        s(x, it, "Source", c->pfx->file);
 }
 
 const char *desired_expected_cn(const struct manifest *m, const char *server)

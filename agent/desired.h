@@ -23,7 +23,10 @@ struct desired_item {
     unsigned char tp[CS_SHA1_LEN];
     const unsigned char *der; /* borrowed from the manifest; NULL when not read */
     size_t der_len;
-    const char *source;     /* file to import from (borrowed), or NULL */
+    const char *source;     /* the file it came from, as the manifest names it (borrowed), or NULL */
+    const unsigned char *pfx; /* R16: the PKCS#12 bytes to import, checked against their pin
+                               * (borrowed from the manifest); NULL otherwise */
+    size_t pfx_len;
 };
 
 /* The server certificate, resolved by the caller (plan.c) from the manifest and the
@@ -38,8 +41,7 @@ struct desired_cert {
     size_t issuer_len;
     const unsigned char *serial_le;   /* R17: TLSCertSN */
     size_t serial_len;
-    const char *pfx;                  /* PFX: the file as written in the manifest */
-    const char *pfx_path;             /* PFX: resolved path */
+    const struct manifest_file *pfx;  /* PFX: the pinned file (name and bytes) */
 };
 
 struct desired {

@@ -25,6 +25,8 @@ struct diags {
     struct diag *v;
     size_t n, cap;
     size_t nerrors, nwarnings;
+    size_t nfile_errors;  /* errors about files the input names (missing, unreadable,
+                           * not matching their pins), counted by the caller */
     int oom;
 };
 

@@ -8,6 +8,7 @@ struct jp_entry {
     unsigned long h;
     int line, col;
     int kline, kcol; /* the member name, for object members; else the value */
+    size_t start, end; /* the value's bytes in the text: [start, end) */
 };
 
 struct jsonpos {
@@ -108,6 +109,7 @@ static const struct jp_entry *record(struct scan *sc, int line, int col)
     p->v[p->n].h = h;
     p->v[p->n].line = p->v[p->n].kline = line;
     p->v[p->n].col = p->v[p->n].kcol = col;
+    p->v[p->n].start = p->v[p->n].end = sc->i;
     for (k = h & (p->nslots - 1); p->index[k]; k = (k + 1) & (p->nslots - 1))
         ;
     p->index[k] = ++p->n;
@@ -401,7 +403,7 @@ static int value(struct scan *sc);
 static int object(struct scan *sc)
 {
     struct strbuf key = {0};
-    size_t base = sc->path.len;
+    size_t base = sc->path.len, me;
     int rc = -1, kline, kcol;
 
     adv(sc); /* { */
@@ -438,15 +440,18 @@ static int object(struct scan *sc)
         dup = record(sc, sc->line, sc->col);
         if (sc->oom)
             goto out;
+        me = sc->pos->n - 1;
         if (dup) {
             diags_add(sc->d, DIAG_ERROR, "syntax", kline, kcol, sb_str(&sc->path),
                       "duplicate key '%s' (first at %d:%d)", sb_str(&key), dup->kline, dup->kcol);
         } else {
-            sc->pos->v[sc->pos->n - 1].kline = kline;
-            sc->pos->v[sc->pos->n - 1].kcol = kcol;
+            sc->pos->v[me].kline = kline;
+            sc->pos->v[me].kcol = kcol;
         }
         if (value(sc) != 0)
             goto out;
+        if (!dup)
+            sc->pos->v[me].end = sc->i;
         sb_truncate(&sc->path, base);
         ws(sc);
         if (peek(sc) == ',') {
@@ -473,7 +478,7 @@ out:
 
 static int array(struct scan *sc)
 {
-    size_t base = sc->path.len, idx = 0;
+    size_t base = sc->path.len, idx = 0, me;
 
     adv(sc); /* [ */
     ws(sc);
@@ -488,8 +493,10 @@ static int array(struct scan *sc)
             return -1;
         }
         record(sc, sc->line, sc->col);
+        me = sc->pos->n - 1;
         if (sc->oom || value(sc) != 0)
             return -1;
+        sc->pos->v[me].end = sc->i;
         sb_truncate(&sc->path, base);
         ws(sc);
         if (peek(sc) == ',') {
@@ -570,6 +577,7 @@ enum ofd_code jsonpos_scan(const char *text, size_t len, struct jsonpos **out,
     ws(&sc);
     record(&sc, sc.line, sc.col);
     if (!sc.oom && value(&sc) == 0) {
+        sc.pos->v[0].end = sc.i;
         ws(&sc);
         if (sc.i < sc.n)
             fail(&sc, "the end of the document after the top-level value");
@@ -610,6 +618,17 @@ int jsonpos_find_key(const struct jsonpos *p, const char *ptr, int *line, int *c
         return 0;
     *line = x->kline;
     *col = x->kcol;
+    return 1;
+}
+
+int jsonpos_span(const struct jsonpos *p, const char *ptr, size_t *start, size_t *end)
+{
+    const struct jp_entry *x = p ? find(p, ptr) : NULL;
+
+    if (!x)
+        return 0;
+    *start = x->start;
+    *end = x->end;
     return 1;
 }
 

@@ -33,6 +33,11 @@ int jsonpos_find(const struct jsonpos *p, const char *ptr, int *line, int *col);
  * (the value's position otherwise). */
 int jsonpos_find_key(const struct jsonpos *p, const char *ptr, int *line, int *col);
 
+/* The bytes of the value at ptr in the scanned text: text[*start, *end), the BOM
+ * counted. Returns 1, or 0 when there is no such value. For editing a document in
+ * place without reformatting it (ocsfed pin). */
+int jsonpos_span(const struct jsonpos *p, const char *ptr, size_t *start, size_t *end);
+
 /* Number of values recorded. */
 size_t jsonpos_count(const struct jsonpos *p);
 

@@ -19,6 +19,7 @@ struct mctx {
     const struct jsonpos *pos;
     struct diags *d;
     struct manifest *m;
+    const struct ofd_reader *rd;
     unsigned flags;
     int oom;
     /* what parsed well enough for the cross-field rules */
@@ -799,9 +800,119 @@ static char *resolve(struct mctx *mc, const char *rel, const char *ptr, const ch
     return out;
 }
 
+/* An error about a file the manifest names: counted apart, so that the agent can tell
+ * a file swapped on the share from a manifest written wrong. */
+#define FILE_ERR(mc, rule, ptr, ...)                                                                               \
+    do {                                                                                                           \
+        ERR(mc, rule, ptr, __VA_ARGS__);                                                                           \
+        (mc)->d->nfile_errors++;                                                                                   \
+    } while (0)
+
+/* Reads f once, checks the bytes against its pin, and keeps them (nothing is read a
+ * second time: what is parsed or imported later is what was checked here). name_ptr:
+ * where the file is named, for a file that cannot be read; ptr: the reference, whose
+ * "sha256" a mismatch is reported at. */
+static int read_pinned(struct mctx *mc, struct manifest_file *f, const char *ptr, const char *name_ptr,
+                       const char *rule)
+{
+    unsigned char got[MANIFEST_SHA256_LEN];
+    char want_hex[2 * MANIFEST_SHA256_LEN + 1], got_hex[2 * MANIFEST_SHA256_LEN + 1], p[1024];
+    char *data = NULL;
+    size_t len = 0;
+    enum ofd_code rc;
+    ofd_err e;
+
+    if (mc->flags & MANIFEST_NO_FILES)
+        return 1;
+    ofd_err_clear(&e);
+    if ((rc = ofd_reader_read(mc->rd, f->path, CS_FILE_MAX_BYTES, &data, &len, &e)) != OFD_OK) {
+        if (rc == OFD_E_NOMEM)
+            mc->oom = 1;
+        else if (rc == OFD_E_NOTFOUND)
+            FILE_ERR(mc, rule, name_ptr, "cannot open '%s': there is no such file beside the manifest", f->file);
+        else if (rc == OFD_E_INVALID)
+            FILE_ERR(mc, rule, name_ptr, "'%s' is larger than %u bytes: not a certificate file", f->file,
+                     CS_FILE_MAX_BYTES);
+        else
+            FILE_ERR(mc, rule, name_ptr, "%s", e.msg);
+        return 0;
+    }
+    if (cs_sha256(data, len, got, NULL) != OFD_OK) {
+        free(data);
+        mc->oom = 1;
+        return 0;
+    }
+    if (memcmp(got, f->sha256, sizeof(got)) != 0) {
+        cs_sha256_hex(f->sha256, want_hex);
+        cs_sha256_hex(got, got_hex);
+        FILE_ERR(mc, rule, child(p, sizeof(p), ptr, "sha256"), "'%s' does not match its pin: its SHA-256 is %s, the "
+                 "manifest pins %s (changed after the manifest was written; if that change is meant, run 'ocsfed "
+                 "pin' and sign again)", f->file, got_hex, want_hex);
+        free(data);
+        return 0;
+    }
+    f->data = (unsigned char *)data;
+    f->len = len;
+    return 1;
+}
+
+/* The pin of a file reference: 64 hex digits. */
+static int want_pin(struct mctx *mc, const cJSON *j, const char *ptr, const char *rule, unsigned char out[MANIFEST_SHA256_LEN])
+{
+    const char *s;
+
+    if (!want_string(mc, j, ptr, &s))
+        return 0;
+    if (cs_sha256_parse(s, out) != 0) {
+        ERR(mc, rule, ptr, "'%s' is not a SHA-256 (64 hexadecimal digits)", s);
+        return 0;
+    }
+    return 1;
+}
+
+/* {name_key: path, "sha256": pin} at ptr (keys already checked by the caller): the
+ * path resolved, the pin parsed, then the file read and checked. */
+static int file_ref(struct mctx *mc, const cJSON *j, const char *ptr, const char *name_key, const char *rule,
+                    struct manifest_file *f)
+{
+    const cJSON *name = get(j, name_key), *pin = get(j, "sha256");
+    const char *s;
+    char p[1024], np[1024];
+    int ok;
+
+    child(p, sizeof(p), ptr, name_key);
+    child(np, sizeof(np), ptr, name_key);
+    if (!name) {
+        missing(mc, ptr, name_key, rule);
+        return 0;
+    }
+    if (!want_string(mc, name, p, &s) || !(f->path = resolve(mc, s, p, rule)))
+        return 0;
+    if (!(f->file = ofd_strdup(s))) {
+        mc->oom = 1;
+        return 0;
+    }
+    if (!pin) {
+        ERR(mc, rule, ptr, "missing required key 'sha256': the SHA-256 of '%s', which pins the file to the signed "
+            "manifest ('ocsfed pin' fills it in)", s);
+        return 0;
+    }
+    ok = want_pin(mc, pin, child(p, sizeof(p), ptr, "sha256"), rule, f->sha256);
+    return ok && read_pinned(mc, f, ptr, np, rule);
+}
+
+static void file_free(struct manifest_file *f)
+{
+    free(f->file);
+    free(f->path);
+    free(f->data);
+    memset(f, 0, sizeof(*f));
+}
+
 static void cacert_list(struct mctx *mc, const cJSON *arr, const char *ptr, int roots,
                         struct manifest_cacert **out, size_t *nout)
 {
+    static const char *const keys[] = {"file", "sha256", NULL};
     const cJSON *it;
     char p[1024];
     size_t i = 0, k;
@@ -817,41 +928,44 @@ static void cacert_list(struct mctx *mc, const cJSON *arr, const char *ptr, int 
     cJSON_ArrayForEach(it, arr) {
         struct manifest_cacert *c = &v[*nout];
         struct cs_cert_info ci;
-        const char *s;
         ofd_err e;
 
         elem(p, sizeof(p), ptr, i++);
-        if (!want_string(mc, it, p, &s) || !(c->path = resolve(mc, s, p, "R13")))
+        if (cJSON_IsString(it)) {
+            ERR(mc, "R13", p, "'%s' is not pinned: write {\"file\": \"%s\", \"sha256\": \"<its SHA-256>\"} ('ocsfed "
+                "pin' fills it in), so that a file changed on the share is refused", it->valuestring, it->valuestring);
             continue;
-        if (!(c->file = ofd_strdup(s))) {
-            mc->oom = 1;
-            free(c->path);
-            c->path = NULL;
+        }
+        if (!want_object(mc, it, p))
+            continue;
+        check_keys(mc, it, p, keys);
+        if (!file_ref(mc, it, p, "file", "R13", &c->f)) {
+            file_free(&c->f);
             continue;
         }
         (*nout)++;
-        if (mc->flags & MANIFEST_NO_FILES)
+        if (!c->f.data)
             continue;
         ofd_err_clear(&e);
-        if (cs_load_cert_file(c->path, &c->der, &c->der_len, &e) != OFD_OK) {
+        if (cs_cert_from_buffer(c->f.data, c->f.len, c->f.file, &c->der, &c->der_len, &e) != OFD_OK) {
             ERR(mc, "R13", p, "%s", e.msg);
             continue;
         }
         if (cs_inspect_der(c->der, c->der_len, &ci, &e) != OFD_OK) {
-            ERR(mc, "R13", p, "'%s': %s", s, e.msg);
+            ERR(mc, "R13", p, "'%s': %s", c->f.file, e.msg);
             continue;
         }
         memcpy(c->tp, ci.tp, sizeof(c->tp));
         snprintf(c->subject, sizeof(c->subject), "%s", ci.subject);
         if (roots && !ci.self_signed)
             WARN(mc, "R13", p, "'%s' (%s) is not self-signed: is it the root CA's "
-                 "certificate? Put intermediates in /certificates/intermediates", s, ci.subject);
+                 "certificate? Put intermediates in /certificates/intermediates", c->f.file, ci.subject);
         else if (!roots && !ci.is_ca)
-            WARN(mc, "R13", p, "'%s' (%s) is not a CA certificate", s, ci.subject);
+            WARN(mc, "R13", p, "'%s' (%s) is not a CA certificate", c->f.file, ci.subject);
         for (k = 0; k + 1 < *nout; k++) {
             if (v[k].der && memcmp(v[k].tp, c->tp, sizeof(c->tp)) == 0) {
-                ERR(mc, "R13", p, "duplicate certificate: '%s' is the same as '%s'", s,
-                    v[k].file);
+                ERR(mc, "R13", p, "duplicate certificate: '%s' is the same as '%s'", c->f.file,
+                    v[k].f.file);
                 break;
             }
         }
@@ -862,7 +976,7 @@ static void cacert_list(struct mctx *mc, const cJSON *arr, const char *ptr, int 
 static int server_cert_at(struct mctx *mc, const cJSON *j, const char *ptr,
                           struct manifest_server_cert *out)
 {
-    static const char *const keys[] = {"pfx", "thumbprint", NULL};
+    static const char *const keys[] = {"pfx", "sha256", "thumbprint", NULL};
     const cJSON *pfx, *tp;
     const char *s;
     char p[1024];
@@ -883,23 +997,16 @@ static int server_cert_at(struct mctx *mc, const cJSON *j, const char *ptr,
         return 0;
     }
     if (pfx) {
-        child(p, sizeof(p), ptr, "pfx");
-        if (!want_string(mc, pfx, p, &s) || !(out->pfx_path = resolve(mc, s, p, "R16")))
-            return 0;
-        if (!(out->pfx = ofd_strdup(s))) {
-            mc->oom = 1;
+        if (!file_ref(mc, j, ptr, "pfx", "R16", &out->pfx)) {
+            file_free(&out->pfx);
             return 0;
         }
         out->kind = MANIFEST_CERT_PFX;
-        if (!(mc->flags & MANIFEST_NO_FILES)) {
-            FILE *f = fopen(out->pfx_path, "rb");
-            if (!f)
-                ERR(mc, "R16", p, "cannot open '%s'", s);
-            else
-                fclose(f);
-        }
         return 1;
     }
+    if (get(j, "sha256"))
+        ERR(mc, "R16", child(p, sizeof(p), ptr, "sha256"), "'sha256' pins a 'pfx' file; a 'thumbprint' names an "
+            "installed certificate and needs none");
     child(p, sizeof(p), ptr, "thumbprint");
     if (!want_string(mc, tp, p, &s))
         return 0;
@@ -1115,7 +1222,7 @@ static void parse_root(struct mctx *mc, const cJSON *root)
     }
 }
 
-static char *dir_of(const char *path)
+char *manifest_dir_of(const char *path)
 {
     const char *a = strrchr(path, '/'), *b = strrchr(path, '\\'), *s = a > b ? a : b;
 
@@ -1127,8 +1234,8 @@ static char *dir_of(const char *path)
 }
 
 enum ofd_code manifest_parse(const char *text, size_t len, const char *base_dir,
-                             unsigned flags, struct manifest **out, struct diags *d,
-                             ofd_err *e)
+                             const struct ofd_reader *rd, unsigned flags, struct manifest **out,
+                             struct diags *d, ofd_err *e)
 {
     struct jsonpos *pos = NULL;
     struct manifest *m = NULL;
@@ -1161,6 +1268,7 @@ enum ofd_code manifest_parse(const char *text, size_t len, const char *base_dir,
     mc.pos = pos;
     mc.d = d;
     mc.m = m;
+    mc.rd = rd;
     mc.flags = flags;
     /* An over-long string stops the checks as a syntax error does: no message should
      * echo megabytes, and no file should be opened by such a name. */
@@ -1196,11 +1304,11 @@ enum ofd_code manifest_load(const char *path, unsigned flags, struct manifest **
 
     if ((rc = ofd_read_file(path, MANIFEST_MAX_BYTES, &text, &len, e)) != OFD_OK)
         goto out;
-    if (!(dir = dir_of(path))) {
+    if (!(dir = manifest_dir_of(path))) {
         rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
         goto out;
     }
-    rc = manifest_parse(text, len, dir, flags, out, d, e);
+    rc = manifest_parse(text, len, dir, NULL, flags, out, d, e);
 out:
     free(text);
     free(dir);
@@ -1221,8 +1329,7 @@ static void free_cacerts(struct manifest_cacert *v, size_t n)
     size_t i;
 
     for (i = 0; v && i < n; i++) {
-        free(v[i].file);
-        free(v[i].path);
+        file_free(&v[i].f);
         free(v[i].der);
     }
     free(v);
@@ -1245,14 +1352,12 @@ void manifest_free(struct manifest *m)
     free_strs(m->sip_domains, m->nsip_domains);
     for (i = 0; m->servers && i < m->nservers; i++) {
         free(m->servers[i].fqdn);
-        free(m->servers[i].cert.pfx);
-        free(m->servers[i].cert.pfx_path);
+        file_free(&m->servers[i].cert.pfx);
     }
     free(m->servers);
     free_cacerts(m->roots, m->nroots);
     free_cacerts(m->intermediates, m->nintermediates);
-    free(m->server_cert.pfx);
-    free(m->server_cert.pfx_path);
+    file_free(&m->server_cert.pfx);
     free(m->base_dir);
     free(m);
 }
@@ -1265,4 +1370,194 @@ const struct manifest_server *manifest_find_server(const struct manifest *m, con
         if (ofd_strcasecmp(m->servers[i].fqdn, fqdn) == 0)
             return &m->servers[i];
     return NULL;
+}
+
+/* ---- ocsfed pin ---- */
+
+struct pin_edit {
+    size_t start, end; /* text[start, end) is replaced */
+    char *with;
+};
+
+static int cmp_edits(const void *a, const void *b)
+{
+    const struct pin_edit *x = a, *y = b;
+
+    return x->start < y->start ? 1 : x->start > y->start ? -1 : 0; /* last first */
+}
+
+struct pinner {
+    struct mctx mc;
+    const char *text;
+    struct pin_edit *v;
+    size_t n, cap;
+    size_t changed;
+};
+
+static void pin_edit(struct pinner *pn, size_t start, size_t end, struct strbuf *with)
+{
+    struct pin_edit *nv;
+    size_t cap;
+
+    if (with->oom) {
+        pn->mc.oom = 1;
+        return;
+    }
+    if (pn->n == pn->cap) {
+        cap = pn->cap ? pn->cap * 2 : 8;
+        if (!(nv = realloc(pn->v, cap * sizeof(*nv)))) {
+            pn->mc.oom = 1;
+            return;
+        }
+        pn->v = nv;
+        pn->cap = cap;
+    }
+    pn->v[pn->n].start = start;
+    pn->v[pn->n].end = end;
+    pn->v[pn->n++].with = sb_take(with);
+    pn->changed++;
+}
+
+/* Pins the file reference at ref: a bare string (when bare_ok), or an object naming the
+ * file under name_key, with or without a "sha256" yet. */
+static void pin_ref(struct pinner *pn, const cJSON *j, const char *ref, const char *name_key, int bare_ok,
+                    const char *rule)
+{
+    struct mctx *mc = &pn->mc;
+    const cJSON *name = cJSON_IsString(j) ? j : cJSON_IsObject(j) ? get(j, name_key) : NULL;
+    const cJSON *pin = cJSON_IsObject(j) ? get(j, "sha256") : NULL;
+    unsigned char now[MANIFEST_SHA256_LEN], was[MANIFEST_SHA256_LEN];
+    char hex[2 * MANIFEST_SHA256_LEN + 1], np[1024], pp[1024], *path = NULL, *data = NULL;
+    struct strbuf with = {0};
+    size_t len = 0, vs, ve;
+    ofd_err e;
+    enum ofd_code rc;
+
+    if ((cJSON_IsString(j) && !bare_ok) || !cJSON_IsString(name))
+        return; /* not a file reference: validation says what is wrong */
+    snprintf(np, sizeof(np), "%s", ref);
+    if (cJSON_IsObject(j))
+        child(np, sizeof(np), ref, name_key);
+    child(pp, sizeof(pp), ref, "sha256");
+    if (!(path = resolve(mc, name->valuestring, np, rule)))
+        return;
+    ofd_err_clear(&e);
+    if ((rc = ofd_read_file(path, CS_FILE_MAX_BYTES, &data, &len, &e)) != OFD_OK
+        || (rc = cs_sha256(data, len, now, &e)) != OFD_OK) {
+        if (rc == OFD_E_NOMEM)
+            mc->oom = 1;
+        else
+            FILE_ERR(mc, rule, np, "cannot pin '%s': %s", name->valuestring, e.msg);
+        goto out;
+    }
+    cs_sha256_hex(now, hex);
+    if (cJSON_IsString(j) && jsonpos_span(mc->pos, np, &vs, &ve)) {
+        /* The name's own bytes are kept as written (escapes and all). */
+        sb_append(&with, "{\"file\": ");
+        sb_appendn(&with, pn->text + vs, ve - vs);
+        sb_printf(&with, ", \"sha256\": \"%s\"}", hex);
+        pin_edit(pn, vs, ve, &with);
+    } else if (!pin && jsonpos_span(mc->pos, np, &vs, &ve)) {
+        sb_printf(&with, ", \"sha256\": \"%s\"", hex);
+        pin_edit(pn, ve, ve, &with);
+    } else if (pin && jsonpos_span(mc->pos, pp, &vs, &ve)) {
+        if (!cJSON_IsString(pin) || cs_sha256_parse(pin->valuestring, was) != 0 || memcmp(was, now, sizeof(was)) != 0) {
+            sb_printf(&with, "\"%s\"", hex);
+            pin_edit(pn, vs, ve, &with);
+        }
+    }
+out:
+    sb_free(&with);
+    free(data);
+    free(path);
+}
+
+enum ofd_code manifest_pin(const char *text, size_t len, const char *base_dir, char **out, size_t *out_len,
+                           size_t *changed, struct diags *d, ofd_err *e)
+{
+    static const char *const lists[] = {"trusted_roots", "intermediates"};
+    struct pinner pn;
+    struct manifest m;
+    struct strbuf sb = {0}, ptr = {0};
+    const cJSON *certs, *it, *servers;
+    cJSON *root = NULL;
+    size_t bom, i, k;
+    enum ofd_code rc;
+
+    memset(&pn, 0, sizeof(pn));
+    memset(&m, 0, sizeof(m));
+    pn.text = text;
+    if (len > MANIFEST_MAX_BYTES) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "the manifest is larger than %u bytes", MANIFEST_MAX_BYTES);
+        goto out;
+    }
+    if ((rc = jsonpos_scan(text, len, (struct jsonpos **)&pn.mc.pos, d, e)) != OFD_OK)
+        goto out;
+    bom = jsonpos_skip_bom(text, len);
+    if (!(root = cJSON_ParseWithLength(text + bom, len - bom))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "not well-formed JSON");
+        goto out;
+    }
+    m.base_dir = (char *)(base_dir ? base_dir : ".");
+    pn.mc.m = &m;
+    pn.mc.d = d;
+    certs = get(root, "certificates");
+    for (k = 0; k < 2; k++) {
+        const cJSON *list = cJSON_IsObject(certs) && cJSON_IsArray(get(certs, lists[k])) ? get(certs, lists[k]) : NULL;
+        i = 0;
+        cJSON_ArrayForEach(it, list) {
+            sb_truncate(&ptr, 0);
+            sb_printf(&ptr, "/certificates/%s/%zu", lists[k], i++);
+            pin_ref(&pn, it, sb_str(&ptr), "file", 1, "R13");
+        }
+    }
+    if (cJSON_IsObject(certs) && cJSON_IsObject(get(certs, "server")))
+        pin_ref(&pn, get(certs, "server"), "/certificates/server", "pfx", 0, "R16");
+    if (!cJSON_IsArray(servers = get(get(root, "ocs"), "servers")))
+        servers = NULL;
+    i = 0;
+    cJSON_ArrayForEach(it, servers) {
+        if (cJSON_IsObject(it) && cJSON_IsObject(get(it, "certificate"))) {
+            sb_truncate(&ptr, 0);
+            sb_printf(&ptr, "/ocs/servers/%zu/certificate", i);
+            pin_ref(&pn, get(it, "certificate"), sb_str(&ptr), "pfx", 0, "R16");
+        }
+        i++;
+    }
+    if (pn.mc.oom || d->oom || ptr.oom) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    if (d->nerrors) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "%zu file%s cannot be pinned", d->nerrors, d->nerrors == 1 ? "" : "s");
+        goto out;
+    }
+    /* Edits from the last to the first, so that earlier offsets stay right. */
+    qsort(pn.v, pn.n, sizeof(*pn.v), cmp_edits);
+    sb_appendn(&sb, text, len);
+    for (k = 0; k < pn.n; k++) {
+        struct strbuf next = {0};
+        sb_appendn(&next, sb_str(&sb), pn.v[k].start);
+        sb_append(&next, pn.v[k].with);
+        sb_appendn(&next, sb_str(&sb) + pn.v[k].end, sb.len - pn.v[k].end);
+        sb_free(&sb);
+        sb = next;
+    }
+    if (sb.oom) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto out;
+    }
+    *out_len = sb.len;
+    *out = sb_take(&sb);
+    *changed = pn.changed;
+    rc = OFD_OK;
+out:
+    for (k = 0; k < pn.n; k++)
+        free(pn.v[k].with);
+    free(pn.v);
+    sb_free(&sb);
+    sb_free(&ptr);
+    cJSON_Delete(root);
+    jsonpos_free((struct jsonpos *)pn.mc.pos);
+    return rc;
 }

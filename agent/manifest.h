@@ -10,6 +10,7 @@
 #include "cs.h"
 #include "diag.h"
 #include "error.h"
+#include "fsutil.h"
 
 #define MANIFEST_MAX_BYTES (4u * 1024u * 1024u) /* larger files are refused */
 #define MANIFEST_MAX_LIST 100000u               /* domains, nodes, servers, certificates */
@@ -25,13 +26,26 @@ struct manifest_node {
 
 enum manifest_cert_kind { MANIFEST_CERT_AUTO, MANIFEST_CERT_PFX, MANIFEST_CERT_THUMBPRINT };
 
+#define MANIFEST_SHA256_LEN CS_SHA256_LEN
+
+/* A file the manifest names (a CA certificate, a PKCS#12), pinned by the SHA-256 of its
+ * bytes: the signature covers the pin, so the file is trusted as far as the manifest
+ * is. It is read once, its pin checked on the bytes read, and only those bytes are used
+ * afterwards (parsed, added to a store, imported). */
+struct manifest_file {
+    char *file;                               /* as written in the manifest */
+    char *path;                               /* resolved against the manifest's folder */
+    unsigned char sha256[MANIFEST_SHA256_LEN]; /* the pin */
+    unsigned char *data;                      /* the checked bytes; NULL with MANIFEST_NO_FILES */
+    size_t len;
+};
+
 /* The OCS server certificate (R14-R17): imported from a PKCS#12 file, named by
  * thumbprint, or (AUTO) picked by the agent among the installed ones. */
 struct manifest_server_cert {
     enum manifest_cert_kind kind;
-    char *pfx;        /* as written in the manifest */
-    char *pfx_path;   /* resolved against the manifest's directory */
-    unsigned char tp[CS_SHA1_LEN];
+    struct manifest_file pfx;          /* PFX */
+    unsigned char tp[CS_SHA1_LEN];     /* THUMBPRINT */
 };
 
 struct manifest_server {
@@ -41,9 +55,8 @@ struct manifest_server {
 
 /* A trusted root or intermediate CA certificate read from a file (R13). */
 struct manifest_cacert {
-    char *file;        /* as written in the manifest */
-    char *path;        /* resolved */
-    unsigned char *der; /* NULL when files were not read (MANIFEST_NO_FILES) */
+    struct manifest_file f;
+    unsigned char *der; /* the certificate in f.data; NULL when files were not read */
     size_t der_len;
     unsigned char tp[CS_SHA1_LEN];
     char subject[512];
@@ -88,16 +101,19 @@ struct manifest {
 };
 
 /* Flags of manifest_parse / manifest_load. */
-#define MANIFEST_NO_FILES 1u /* do not read certificate files (fuzzing, tests) */
+#define MANIFEST_NO_FILES 1u /* do not read certificate files (fuzzing, tests); pins are
+                              * still checked for their form */
 
 /* Parses and validates text (len bytes, a UTF-8 BOM allowed). base_dir: directory of
- * the manifest, for certificate paths ("." when NULL). Every problem goes to d (errors,
- * warnings R1/R8, notes R13/R18).
+ * the manifest, for certificate paths ("." when NULL). rd: how the files it names are
+ * read (NULL: from disk); each is read once and checked against its pin. Every problem
+ * goes to d (errors, warnings R1/R8, notes R13/R18); d->nfile_errors counts the errors
+ * about named files (missing, unreadable, or not matching their pins).
  * Returns OFD_OK with *out set (caller frees with manifest_free) when d holds no error;
  * OFD_E_INVALID when it does (*out untouched); OFD_E_NOMEM. */
 enum ofd_code manifest_parse(const char *text, size_t len, const char *base_dir,
-                             unsigned flags, struct manifest **out, struct diags *d,
-                             ofd_err *e);
+                             const struct ofd_reader *rd, unsigned flags, struct manifest **out,
+                             struct diags *d, ofd_err *e);
 
 /* Reads path (at most MANIFEST_MAX_BYTES) and parses it with its directory as base.
  * OFD_E_IO / OFD_E_INVALID in e when the file cannot be read; otherwise as
@@ -107,6 +123,10 @@ enum ofd_code manifest_load(const char *path, unsigned flags, struct manifest **
 
 void manifest_free(struct manifest *m);
 
+/* The folder of the manifest at path, which the files it names are relative to ("."
+ * for a bare name). Malloc'ed; NULL on out of memory. */
+char *manifest_dir_of(const char *path);
+
 /* The server entry for fqdn (case-insensitive), or NULL. */
 const struct manifest_server *manifest_find_server(const struct manifest *m, const char *fqdn);
 
@@ -114,5 +134,14 @@ const struct manifest_server *manifest_find_server(const struct manifest *m, con
  * why (static string). */
 int manifest_is_fqdn(const char *s, const char **why);
 int manifest_is_ipv4(const char *s, const char **why);
+
+/* ocsfed pin: text with every file it names pinned to the SHA-256 of the file as it is
+ * now (a bare "certs/x.pem" becomes {"file": "certs/x.pem", "sha256": "..."}; a pin
+ * that differs is replaced), the rest of the text byte for byte as it was. base_dir as
+ * for manifest_parse. Returns OFD_OK with a malloc'ed *out (caller frees), its length,
+ * and in *changed how many pins were added or replaced; OFD_E_INVALID (syntax, or a file
+ * that cannot be read: the diagnostics in d); OFD_E_NOMEM. */
+enum ofd_code manifest_pin(const char *text, size_t len, const char *base_dir, char **out, size_t *out_len,
+                           size_t *changed, struct diags *d, ofd_err *e);
 
 #endif

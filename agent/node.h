@@ -143,10 +143,11 @@ struct node_ops {
     enum ofd_code (*get_instance)(void *ctx, const char *cls, const char *instance_id, struct node_instance *out,
                                   int *found, ofd_err *e);
 
-    /* R16: imports the PKCS#12 file at path (certificate and private key) into My and
-     * gives the certificate's SHA-1 thumbprint in tp. NULL: the node cannot. */
-    enum ofd_code (*import_pfx)(void *ctx, const char *path, const char *password, unsigned char tp[20],
-                                ofd_err *e);
+    /* R16: imports the PKCS#12 file in pfx[0..len) (certificate and private key) into My
+     * and gives the certificate's SHA-1 thumbprint in tp. The bytes are the ones the
+     * manifest pins; no file is read here. NULL: the node cannot. */
+    enum ofd_code (*import_pfx)(void *ctx, const unsigned char *pfx, size_t len, const char *password,
+                                unsigned char tp[20], ofd_err *e);
 
     /* R13, R14: the server certificate tp in My can be used: it chains to a root in
      * Root, and its private key is present and usable (where the node keeps keys).

@@ -129,12 +129,13 @@ static enum ofd_code f_get_instance(void *c, const char *cls, const char *id, st
     return rc;
 }
 
-static enum ofd_code f_import_pfx(void *c, const char *path, const char *password, unsigned char tp[20], ofd_err *e)
+static enum ofd_code f_import_pfx(void *c, const unsigned char *pfx, size_t len, const char *password,
+                                  unsigned char tp[20], ofd_err *e)
 {
     struct nodefault *f = c;
     if (!IN(f)->import_pfx)
         return ofd_err_set(e, OFD_E_INVALID, "the node cannot import a PKCS#12 file");
-    return fault(f, e) ? OFD_E_IO : IN(f)->import_pfx(CTX(f), path, password, tp, e);
+    return fault(f, e) ? OFD_E_IO : IN(f)->import_pfx(CTX(f), pfx, len, password, tp, e);
 }
 
 /* A check, not a write: passed through, never a fault point. */

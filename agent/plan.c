@@ -519,7 +519,7 @@ static enum ofd_code check_resolution(struct pctx *c, const struct manifest *m, 
 /* R14-R17: which certificate the server will use. Fills dc; the buffers it points at
  * are kept in *info (caller frees). */
 static enum ofd_code resolve_cert(struct pctx *c, const struct manifest *m,
-                                  const struct manifest_server *sv, long long now,
+                                  const struct manifest_server *sv, const struct plan_options *opt,
                                   struct desired_cert *dc, struct cs_cert_info *info, ofd_err *e)
 {
     const struct manifest_server_cert *want =
@@ -539,20 +539,24 @@ static enum ofd_code resolve_cert(struct pctx *c, const struct manifest *m,
     if ((rc = c->node->ops->certificates(c->node->ctx, "My", &my, e)) != OFD_OK)
         return rc;
     if (want->kind == MANIFEST_CERT_PFX) {
-        dc->pfx = want->pfx;
-        dc->pfx_path = want->pfx_path;
+        dc->pfx = &want->pfx;
         ofd_err_clear(&e2);
-        if (cs_load_pkcs12_cert(want->pfx_path, getenv("OCSFED_PFX_PASSWORD"), &der, &len,
-                                &e2) != OFD_OK) {
+        if (!want->pfx.data) { /* MANIFEST_NO_FILES */
+            diags_add(&c->p->notes, DIAG_NOTE, "R16", 0, 0, "", "%s was not read with the manifest: its "
+                      "certificate is not checked", want->pfx.file);
+            goto ok;
+        }
+        if (cs_pkcs12_cert(want->pfx.data, want->pfx.len, want->pfx.file, opt->pfx_password, &der, &len, &e2)
+            != OFD_OK) {
             diags_add(&c->p->notes, DIAG_NOTE, "R16", 0, 0, "", "%s; its certificate is "
-                      "checked (R14, R15) and selected (R17) when it is imported. Set "
-                      "OCSFED_PFX_PASSWORD to check it now", e2.msg);
+                      "checked (R14, R15) and selected (R17) when it is imported. Give its "
+                      "password to check it now", e2.msg);
             goto ok;
         }
         if ((rc = cs_inspect_der(der, len, info, e)) != OFD_OK)
             goto out;
-        if ((rc = cs_check_server_cert(info, cn, now, e)) != OFD_OK) {
-            ofd_err_prefix(e, "%s", want->pfx);
+        if ((rc = cs_check_server_cert(info, cn, opt->now, e)) != OFD_OK) {
+            ofd_err_prefix(e, "%s", want->pfx.file);
             goto out;
         }
     } else if (want->kind == MANIFEST_CERT_THUMBPRINT) {
@@ -575,7 +579,7 @@ static enum ofd_code resolve_cert(struct pctx *c, const struct manifest *m,
         }
         if ((rc = cs_inspect_der(hit->der, hit->der_len, info, e)) != OFD_OK)
             goto out;
-        if ((rc = cs_check_server_cert(info, cn, now, e)) != OFD_OK)
+        if ((rc = cs_check_server_cert(info, cn, opt->now, e)) != OFD_OK)
             goto out;
     } else {
         const struct node_cert *best = NULL;
@@ -586,7 +590,7 @@ static enum ofd_code resolve_cert(struct pctx *c, const struct manifest *m,
             if (!my.v[i].der || cs_inspect_der(my.v[i].der, my.v[i].der_len, &ci, NULL) != OFD_OK)
                 continue;
             ofd_err_clear(&e2);
-            if (cs_check_server_cert(&ci, cn, now, &e2) == OFD_OK) {
+            if (cs_check_server_cert(&ci, cn, opt->now, &e2) == OFD_OK) {
                 if (!best || ci.not_after > info->not_after) {
                     best = &my.v[i];
                     cs_cert_info_free(info);
@@ -643,7 +647,7 @@ static char *window_text(const struct manifest_window *w)
     return sb_take(&sb);
 }
 
-enum ofd_code plan_make(const struct manifest *m, const struct node *node, long long now,
+enum ofd_code plan_make(const struct manifest *m, const struct node *node, const struct plan_options *opt,
                         struct plan *out, ofd_err *e)
 {
     struct plan p;
@@ -702,7 +706,7 @@ enum ofd_code plan_make(const struct manifest *m, const struct node *node, long 
         goto out;
     }
     p.window = window_text(&m->window);
-    if (p.tls && (rc = resolve_cert(&c, m, sv, now, &dc, &info, e)) != OFD_OK)
+    if (p.tls && (rc = resolve_cert(&c, m, sv, opt, &dc, &info, e)) != OFD_OK)
         goto out;
     if (p.tls && dc.known) {
         p.cert_selected = 1;

@@ -54,12 +54,18 @@ struct plan {
     unsigned char cert_tp[20];
 };
 
+/* What the plan needs beyond the manifest and the node, decided by the caller (the
+ * command line, or the service's configuration), never read from the environment here. */
+struct plan_options {
+    long long now;            /* seconds since 1970: certificate validity */
+    const char *pfx_password; /* R16: opens the manifest's PKCS#12, or NULL */
+};
+
 /* Plans m against node. Returns OFD_OK and fills *out (caller frees with plan_free);
  * OFD_E_NOTFOUND when the manifest does not govern the node's server; OFD_E_INVALID
  * (rule in e) when the node cannot satisfy the manifest (e.g. no certificate passes
- * R14/R15); errors of the node's read functions as they come. now: seconds since
- * 1970, for certificate validity. */
-enum ofd_code plan_make(const struct manifest *m, const struct node *node, long long now,
+ * R14/R15); errors of the node's read functions as they come. */
+enum ofd_code plan_make(const struct manifest *m, const struct node *node, const struct plan_options *opt,
                         struct plan *out, ofd_err *e);
 
 /* 1 when the plan has anything but unchanged items (a restart included). */

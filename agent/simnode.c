@@ -967,14 +967,14 @@ static enum ofd_code sim_get_instance(void *ctx, const char *cls, const char *in
 
 /* R16 on the simulated node: the certificate of the PKCS#12 file goes into My (the
  * simulated node keeps no private keys). */
-static enum ofd_code sim_import_pfx(void *ctx, const char *path, const char *password, unsigned char tp[20],
-                                    ofd_err *e)
+static enum ofd_code sim_import_pfx(void *ctx, const unsigned char *pfx, size_t pfx_len, const char *password,
+                                    unsigned char tp[20], ofd_err *e)
 {
     unsigned char *der = NULL;
     size_t len = 0;
     enum ofd_code rc;
 
-    if ((rc = cs_load_pkcs12_cert(path, password, &der, &len, e)) == OFD_OK
+    if ((rc = cs_pkcs12_cert(pfx, pfx_len, "the PKCS#12 file", password, &der, &len, e)) == OFD_OK
         && (rc = cs_x509_thumbprint(der, len, tp, e)) == OFD_OK)
         rc = sim_add_certificate(ctx, ocs_lit.store_my, der, len, e);
     free(der);
@@ -1110,23 +1110,16 @@ enum ofd_code simnode_open(const char *path, struct node *out, ofd_err *e)
 {
     char *text = NULL;
     size_t len = 0;
-    FILE *f;
     enum ofd_code rc;
 
-    if (!(f = fopen(path, "rb"))) {
-        if (errno != ENOENT)
-            return ofd_err_set(e, OFD_E_IO, "cannot open '%s': %s", path, strerror(errno));
-        /* A missing file is an empty node (saved there on the first write). */
-        if ((rc = simnode_open_buffer("{}", 2, path, out, e)) == OFD_OK
-            && !(((struct sim *)out->ctx)->path = ofd_strdup(path))) {
-            node_close(out);
-            rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
-        }
-        return rc;
-    }
-    fclose(f);
-    if ((rc = ofd_read_file(path, SIMNODE_MAX_BYTES, &text, &len, e)) == OFD_OK)
+    rc = ofd_read_file(path, SIMNODE_MAX_BYTES, &text, &len, e);
+    /* A missing file is an empty node (saved there on the first write). */
+    if (rc == OFD_E_NOTFOUND) {
+        ofd_err_clear(e);
+        rc = simnode_open_buffer("{}", 2, path, out, e);
+    } else if (rc == OFD_OK) {
         rc = simnode_open_buffer(text, len, path, out, e);
+    }
     free(text);
     if (rc == OFD_OK && !(((struct sim *)out->ctx)->path = ofd_strdup(path))) {
         node_close(out);
@@ -1155,10 +1148,6 @@ enum ofd_code simnode_init_file(const char *path, const char *fqdn, const char *
         rc = ofd_err_set(e, OFD_E_INVALID, "--pool '%s' %s", pool, why);
         goto out;
     }
-    if ((f = fopen(path, "rb"))) {
-        rc = ofd_err_set(e, OFD_E_CONFLICT, "'%s' exists: not overwriting it", path);
-        goto out;
-    }
     if (!(lfqdn = ofd_strlower(ofd_strdup(fqdn)))
         || !(lpool = ofd_strlower(ofd_strdup(pool ? pool : fqdn))))
         goto oom;
@@ -1182,8 +1171,9 @@ enum ofd_code simnode_init_file(const char *path, const char *fqdn, const char *
         || !(x = cJSON_AddObjectToObject(root, "ocsfed")) || !cJSON_AddArrayToObject(x, "owned")
         || !(text = cJSON_Print(root)))
         goto oom;
-    if (!(f = fopen(path, "wb"))) {
-        rc = ofd_err_set(e, OFD_E_IO, "cannot create '%s': %s", path, strerror(errno));
+    if (!(f = ofd_create_new(path))) {
+        rc = errno == EEXIST ? ofd_err_set(e, OFD_E_CONFLICT, "'%s' exists: not overwriting it", path)
+                             : ofd_err_set(e, OFD_E_IO, "cannot create '%s': %s", path, strerror(errno));
         goto out;
     }
     if (fputs(text, f) < 0 || fputc('\n', f) == EOF || fclose(f) != 0) {

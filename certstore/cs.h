@@ -9,6 +9,7 @@
 #include "error.h"
 
 #define CS_SHA1_LEN 20
+#define CS_SHA256_LEN 32
 
 /* SHA-1 thumbprint of a DER certificate (what the certificate snap-in shows and what
  * CryptoAPI finds by). Returns OFD_OK or OFD_E_CRYPTO with a message. */
@@ -21,6 +22,16 @@ void cs_thumbprint_hex(const unsigned char tp[CS_SHA1_LEN], char out[2 * CS_SHA1
 /* Parses 40 hex digits (spaces and colons ignored, either case). Returns OFD_OK or
  * OFD_E_INVALID. */
 enum ofd_code cs_thumbprint_parse(const char *hex, unsigned char out[CS_SHA1_LEN], ofd_err *e);
+
+/* SHA-256 of data[0..len) (the pins of the files a manifest names, the manifest's own
+ * hash). Returns OFD_OK or OFD_E_CRYPTO. */
+enum ofd_code cs_sha256(const void *data, size_t len, unsigned char out[CS_SHA256_LEN], ofd_err *e);
+
+/* A SHA-256 as 64 lower-case hex digits (as sha256sum prints it) into out (65 bytes). */
+void cs_sha256_hex(const unsigned char d[CS_SHA256_LEN], char out[2 * CS_SHA256_LEN + 1]);
+
+/* Parses exactly 64 hex digits (either case). Returns 0, or -1 (out untouched). */
+int cs_sha256_parse(const char *hex, unsigned char out[CS_SHA256_LEN]);
 
 /* The chain findings, worded alike by the OpenSSL check (cs_verify_chain, the
  * simulated node) and the CryptoAPI one (cs_store_verify_chain, a server); one %s, the

@@ -5,12 +5,13 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#define CS_FILE_MAX (1024L * 1024L)
+#define CS_FILE_MAX ((long)CS_FILE_MAX_BYTES)
 
 static long long asn1_time_unix(const ASN1_TIME *t)
 {
@@ -126,68 +127,33 @@ out:
     return rc;
 }
 
-static enum ofd_code read_small(const char *path, unsigned char **buf, long *len, ofd_err *e)
+enum ofd_code cs_cert_from_buffer(const unsigned char *buf, size_t blen, const char *name, unsigned char **der,
+                                  size_t *len, ofd_err *e)
 {
-    FILE *f = NULL;
-    unsigned char *b = NULL;
-    size_t got = 0, r;
-    enum ofd_code rc = OFD_E_IO;
-
-    if (!(f = fopen(path, "rb"))) {
-        ofd_err_set(e, OFD_E_IO, "cannot open '%s'", path);
-        goto out;
-    }
-    if (!(b = malloc(CS_FILE_MAX + 1))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
-        goto out;
-    }
-    while ((r = fread(b + got, 1, CS_FILE_MAX + 1 - got, f)) > 0)
-        got += r;
-    if (ferror(f)) {
-        ofd_err_set(e, OFD_E_IO, "cannot read '%s'", path);
-        goto out;
-    }
-    if (got > CS_FILE_MAX) {
-        rc = ofd_err_set(e, OFD_E_CRYPTO, "'%s' is larger than %ld bytes", path, CS_FILE_MAX);
-        goto out;
-    }
-    *buf = b;
-    *len = (long)got;
-    b = NULL;
-    rc = OFD_OK;
-out:
-    free(b);
-    if (f)
-        fclose(f);
-    return rc;
-}
-
-enum ofd_code cs_load_cert_file(const char *path, unsigned char **der, size_t *len, ofd_err *e)
-{
-    unsigned char *buf = NULL, *out = NULL, *o;
+    unsigned char *out = NULL, *o;
     const unsigned char *p;
-    long blen = 0;
     BIO *bio = NULL;
     X509 *x = NULL, *extra = NULL;
     int n;
-    enum ofd_code rc;
+    enum ofd_code rc = OFD_E_CRYPTO;
 
-    if ((rc = read_small(path, &buf, &blen, e)) != OFD_OK)
+    if (blen > CS_FILE_MAX) {
+        ofd_err_set(e, OFD_E_CRYPTO, "'%s' is larger than %ld bytes", name, CS_FILE_MAX);
         goto out;
-    rc = OFD_E_CRYPTO;
+    }
     p = buf;
-    if (!(x = d2i_X509(NULL, &p, blen)) || p != buf + blen) {
+    if (!(x = d2i_X509(NULL, &p, (long)blen)) || p != buf + blen) {
         X509_free(x);
         x = NULL;
         if (!(bio = BIO_new_mem_buf(buf, (int)blen)))
             goto fail;
         if (!(x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
-            ofd_err_set(e, OFD_E_CRYPTO, "'%s' holds no DER or PEM certificate", path);
+            ofd_err_set(e, OFD_E_CRYPTO, "'%s' holds no DER or PEM certificate", name);
             goto out;
         }
         if ((extra = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
             ofd_err_set(e, OFD_E_CRYPTO, "'%s' holds more than one certificate: give one "
-                        "file per certificate", path);
+                        "file per certificate", name);
             goto out;
         }
     }
@@ -201,44 +167,40 @@ enum ofd_code cs_load_cert_file(const char *path, unsigned char **der, size_t *l
     rc = OFD_OK;
     goto out;
 fail:
-    ofd_err_set(e, OFD_E_CRYPTO, "cannot read a certificate from '%s'", path);
+    ofd_err_set(e, OFD_E_CRYPTO, "cannot read a certificate from '%s'", name);
 out:
+    ERR_clear_error();
     free(out);
-    free(buf);
     BIO_free(bio);
     X509_free(x);
     X509_free(extra);
     return rc;
 }
 
-enum ofd_code cs_load_pkcs12_cert(const char *path, const char *password, unsigned char **der,
-                                  size_t *len, ofd_err *e)
+enum ofd_code cs_pkcs12_cert(const unsigned char *buf, size_t blen, const char *name, const char *password,
+                             unsigned char **der, size_t *len, ofd_err *e)
 {
-    unsigned char *buf = NULL, *out = NULL, *o;
+    unsigned char *out = NULL, *o;
     const unsigned char *p;
-    long blen = 0;
     PKCS12 *p12 = NULL;
     EVP_PKEY *key = NULL;
     X509 *x = NULL;
     STACK_OF(X509) *ca = NULL;
     int n;
-    enum ofd_code rc;
+    enum ofd_code rc = OFD_E_CRYPTO;
 
-    if ((rc = read_small(path, &buf, &blen, e)) != OFD_OK)
-        goto out;
-    rc = OFD_E_CRYPTO;
     p = buf;
-    if (!(p12 = d2i_PKCS12(NULL, &p, blen))) {
-        ofd_err_set(e, OFD_E_CRYPTO, "'%s' is not a PKCS#12 (.pfx) file", path);
+    if (blen > CS_FILE_MAX || !(p12 = d2i_PKCS12(NULL, &p, (long)blen))) {
+        ofd_err_set(e, OFD_E_CRYPTO, "'%s' is not a PKCS#12 (.pfx) file", name);
         goto out;
     }
     if (!PKCS12_parse(p12, password ? password : "", &key, &x, &ca) || !x) {
         ofd_err_set(e, OFD_E_CRYPTO, "cannot open '%s': wrong password, or no certificate "
-                    "with a private key in it", path);
+                    "with a private key in it", name);
         goto out;
     }
     if ((n = i2d_X509(x, NULL)) <= 0 || !(out = malloc((size_t)n))) {
-        ofd_err_set(e, OFD_E_CRYPTO, "cannot encode the certificate of '%s'", path);
+        ofd_err_set(e, OFD_E_CRYPTO, "cannot encode the certificate of '%s'", name);
         goto out;
     }
     o = out;
@@ -248,8 +210,8 @@ enum ofd_code cs_load_pkcs12_cert(const char *path, const char *password, unsign
     out = NULL;
     rc = OFD_OK;
 out:
+    ERR_clear_error();
     free(out);
-    free(buf);
     PKCS12_free(p12);
     EVP_PKEY_free(key);
     X509_free(x);

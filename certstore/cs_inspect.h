@@ -1,5 +1,6 @@
-/* certstore: portable certificate inspection for the plan (R13-R17): reading DER or
- * PEM files and PKCS#12 files, and the checks a server certificate must pass. */
+/* certstore: portable certificate inspection for the plan (R13-R17): DER or PEM
+ * certificates and PKCS#12 files (from bytes the caller read and pinned), and the checks
+ * a server certificate must pass. */
 #ifndef OCSFED_CS_INSPECT_H
 #define OCSFED_CS_INSPECT_H
 
@@ -7,6 +8,9 @@
 
 #include "cs.h"
 #include "error.h"
+
+/* A certificate or PKCS#12 file larger than this is not one. */
+#define CS_FILE_MAX_BYTES (1024u * 1024u)
 
 struct cs_cert_info {
     unsigned char tp[CS_SHA1_LEN];   /* SHA-1 thumbprint */
@@ -29,16 +33,17 @@ enum ofd_code cs_inspect_der(const unsigned char *der, size_t len, struct cs_cer
                              ofd_err *e);
 void cs_cert_info_free(struct cs_cert_info *ci);
 
-/* Reads a file holding exactly one certificate, DER or PEM. On OFD_OK *der is a
- * malloc'ed DER encoding (caller frees). OFD_E_IO, OFD_E_CRYPTO otherwise. Files over
- * 1 MiB are refused. */
-enum ofd_code cs_load_cert_file(const char *path, unsigned char **der, size_t *len, ofd_err *e);
+/* The one certificate in buf (len bytes of a file named name, for messages), DER or
+ * PEM. On OFD_OK *der is a malloc'ed DER encoding (caller frees); OFD_E_CRYPTO
+ * otherwise. The caller reads the file once and checks its pin on these same bytes. */
+enum ofd_code cs_cert_from_buffer(const unsigned char *buf, size_t len, const char *name, unsigned char **der,
+                                  size_t *der_len, ofd_err *e);
 
-/* Opens a PKCS#12 file with password (NULL or "" tried as empty) and returns its
- * end-entity certificate as malloc'ed DER (caller frees). OFD_E_IO, OFD_E_CRYPTO
- * (wrong password or not PKCS#12) otherwise. */
-enum ofd_code cs_load_pkcs12_cert(const char *path, const char *password, unsigned char **der,
-                                  size_t *len, ofd_err *e);
+/* The end-entity certificate of the PKCS#12 file in buf (len bytes, named name for
+ * messages), opened with password (NULL or "" tried as empty), as malloc'ed DER (caller
+ * frees). OFD_E_CRYPTO (wrong password, or not PKCS#12) otherwise. */
+enum ofd_code cs_pkcs12_cert(const unsigned char *buf, size_t len, const char *name, const char *password,
+                             unsigned char **der, size_t *der_len, ofd_err *e);
 
 /* Checks a certificate for use as the OCS server certificate (rule in e->rule):
  * R14: extended key usage includes Server and Client Authentication (a certificate

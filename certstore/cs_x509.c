@@ -3,6 +3,10 @@
 #include <ctype.h>
 #include <stdio.h>
 
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -76,4 +80,37 @@ enum ofd_code cs_thumbprint_parse(const char *hex, unsigned char out[CS_SHA1_LEN
     for (n = 0; n < CS_SHA1_LEN; n++)
         out[n] = tmp[n];
     return OFD_OK;
+}
+
+enum ofd_code cs_sha256(const void *data, size_t len, unsigned char out[CS_SHA256_LEN], ofd_err *e)
+{
+    unsigned int n = 0;
+
+    if (!EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) || n != CS_SHA256_LEN)
+        return ofd_err_set(e, OFD_E_CRYPTO, "cannot compute a SHA-256");
+    return OFD_OK;
+}
+
+void cs_sha256_hex(const unsigned char d[CS_SHA256_LEN], char out[2 * CS_SHA256_LEN + 1])
+{
+    size_t n = 0, i;
+
+    if (!OPENSSL_buf2hexstr_ex(out, 2 * CS_SHA256_LEN + 1, &n, d, CS_SHA256_LEN, '\0'))
+        out[0] = '\0';
+    for (i = 0; out[i]; i++)
+        out[i] = (char)tolower((unsigned char)out[i]);
+}
+
+int cs_sha256_parse(const char *hex, unsigned char out[CS_SHA256_LEN])
+{
+    unsigned char tmp[CS_SHA256_LEN];
+    size_t n = 0;
+    int ok = strlen(hex) == 2 * CS_SHA256_LEN && OPENSSL_hexstr2buf_ex(tmp, sizeof(tmp), &n, hex, '\0')
+             && n == CS_SHA256_LEN;
+
+    ERR_clear_error();
+    if (!ok)
+        return -1;
+    memcpy(out, tmp, sizeof(tmp));
+    return 0;
 }

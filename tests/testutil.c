@@ -55,6 +55,26 @@ void testutil_write_manifest(const char *src, const char *dst, void (*edit)(cJSO
     cJSON_Delete(root);
     assert_int_equal(ofd_write_file_atomic(dst, out, strlen(out), &e), OFD_OK);
     cJSON_free(out);
+    testutil_pin_manifest(dst);
+}
+
+void testutil_pin_manifest(const char *path)
+{
+    struct diags d = {0};
+    char *text = NULL, *out = NULL, *dir = manifest_dir_of(path);
+    size_t len = 0, olen = 0, changed = 0;
+    ofd_err e;
+
+    assert_non_null(dir);
+    assert_int_equal(ofd_read_file(path, MANIFEST_MAX_BYTES, &text, &len, &e), OFD_OK);
+    if (manifest_pin(text, len, dir, &out, &olen, &changed, &d, &e) != OFD_OK)
+        fail_msg("%s: cannot pin: %s", path, d.n ? d.v[0].msg : e.msg);
+    if (changed)
+        assert_int_equal(ofd_write_file_atomic(path, out, olen, &e), OFD_OK);
+    diags_free(&d);
+    free(text);
+    free(out);
+    free(dir);
 }
 
 char testutil_out[65536], testutil_err[65536];

@@ -15,8 +15,12 @@ void testutil_copy_file(const char *src, const char *dst);
 struct manifest *testutil_load_manifest(const char *path);
 
 /* Writes the manifest src to dst as JSON without its "$schema", after edit (when not
- * NULL) has changed the parsed document. */
+ * NULL) has changed the parsed document, and pins the files it names as they are then
+ * (testutil_pin_manifest): they must be there. */
 void testutil_write_manifest(const char *src, const char *dst, void (*edit)(cJSON *root));
+
+/* ocsfed pin on the manifest at path, in place, as a publisher does before signing. */
+void testutil_pin_manifest(const char *path);
 
 /* Runs `ocsfed ARGS...` (NULL-terminated, at most 14) in this process through the
  * command line's own entry point, and returns its exit status; what it printed is in

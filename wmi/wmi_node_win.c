@@ -259,15 +259,18 @@ static enum ofd_code wn_owned(void *ctx, struct node_owned *out, ofd_err *e)
     const cJSON *arr, *it;
     char *text = NULL;
     size_t len = 0;
-    FILE *f;
     enum ofd_code rc;
 
-    if (!n->owned_path || !(f = fopen(n->owned_path, "rb"))) {
+    if (!n->owned_path) {
         *out = o;
         return OFD_OK;
     }
-    fclose(f);
-    if ((rc = ofd_read_file(n->owned_path, 16u << 20, &text, &len, e)) != OFD_OK)
+    if ((rc = ofd_read_file(n->owned_path, 16u << 20, &text, &len, e)) == OFD_E_NOTFOUND) {
+        ofd_err_clear(e);
+        *out = o;
+        return OFD_OK; /* nothing owned yet */
+    }
+    if (rc != OFD_OK)
         goto out;
     if (!(root = cJSON_ParseWithLength(text, len)) || !cJSON_IsArray(arr = cJSON_GetObjectItemCaseSensitive(root, "owned"))) {
         rc = ofd_err_set(e, OFD_E_INVALID, "%s: not an ownership record ({\"owned\": [...]})", n->owned_path);
@@ -603,19 +606,11 @@ static enum ofd_code wn_remove_certificate(void *ctx, const char *store, const u
     return cs_store_remove(store, tp, &removed, e);
 }
 
-static enum ofd_code wn_import_pfx(void *ctx, const char *path, const char *password, unsigned char tp[20],
-                                   ofd_err *e)
+static enum ofd_code wn_import_pfx(void *ctx, const unsigned char *pfx, size_t len, const char *password,
+                                   unsigned char tp[20], ofd_err *e)
 {
-    char *pfx = NULL;
-    size_t len = 0;
-    enum ofd_code rc;
-
     (void)ctx;
-    /* The same bound as when the plan read it (docs/limits.md). */
-    if ((rc = ofd_read_file(path, 1u << 20, &pfx, &len, e)) == OFD_OK)
-        rc = cs_store_import_pfx((const unsigned char *)pfx, len, password, tp, e);
-    free(pfx);
-    return rc;
+    return cs_store_import_pfx(pfx, len, password, tp, e);
 }
 
 /* R13, R14 with CryptoAPI, as OCS will use the certificate: the machine's chain

@@ -206,10 +206,13 @@ static int g_fqdn_3mb(FILE *f)
                         ".example.com\", ");
 }
 
+/* A pin of the right form that no file has: the cases fail before it is compared. */
+#define ZERO_PIN "0000000000000000000000000000000000000000000000000000000000000000"
+
 static int g_path_3mb(FILE *f)
 {
-    return insert_after(f, "ok-tls.json", "\"trusted_roots\": [", "\"certs/", 'p', 3 * MIB,
-                        ".pem\", ");
+    return insert_after(f, "ok-tls.json", "\"trusted_roots\": [", "{\"file\": \"certs/", 'p', 3 * MIB,
+                        ".pem\", \"sha256\": \"" ZERO_PIN "\"}, ");
 }
 
 /* A manifest naming a root certificate one byte over the certificate file limit. */
@@ -219,8 +222,8 @@ static int g_cert_file_big(FILE *f)
 
     if (!pem || fill(pem, 'A', 1024u * 1024u + 1) != 0 || fclose(pem) != 0)
         return -1;
-    return insert_after(f, "ok-tls.json", "\"trusted_roots\": [", "\"big-cert.pem\", ", ' ',
-                        0, "");
+    return insert_after(f, "ok-tls.json", "\"trusted_roots\": [",
+                        "{\"file\": \"big-cert.pem\", \"sha256\": \"" ZERO_PIN "\"}, ", ' ', 0, "");
 }
 
 static int g_domains_100001(FILE *f)

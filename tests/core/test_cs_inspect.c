@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "cs_inspect.h"
+#include "fsutil.h"
 #include "testcert.h"
 
 #define SERVER_CLIENT "serverAuth,clientAuth"
@@ -136,6 +137,34 @@ static void r15_subject_and_validity(void **state)
     cs_cert_info_free(&ci);
 }
 
+
+/* The file read whole, then the certificate in its bytes (as the manifest does: one
+ * read, the pin checked on those bytes, then parsed). */
+static enum ofd_code load_cert(const char *path, unsigned char **der, size_t *len, ofd_err *e)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    enum ofd_code rc;
+
+    if ((rc = ofd_read_file(path, CS_FILE_MAX_BYTES, &buf, &n, e)) == OFD_OK)
+        rc = cs_cert_from_buffer((const unsigned char *)buf, n, path, der, len, e);
+    free(buf);
+    return rc;
+}
+
+static enum ofd_code load_pkcs12(const char *path, const char *password, unsigned char **der, size_t *len,
+                                 ofd_err *e)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    enum ofd_code rc;
+
+    if ((rc = ofd_read_file(path, CS_FILE_MAX_BYTES, &buf, &n, e)) == OFD_OK)
+        rc = cs_pkcs12_cert((const unsigned char *)buf, n, path, password, der, len, e);
+    free(buf);
+    return rc;
+}
+
 static void files(void **state)
 {
     struct testcert_opts o = {77, 1};
@@ -151,10 +180,10 @@ static void files(void **state)
     len = ca_len;
     assert_int_equal(testcert_write_file("inspect.der", der, len), 0);
     assert_int_equal(testcert_write_pem(&ca, NULL, "inspect.pem"), 0);
-    assert_int_equal(cs_load_cert_file("inspect.der", &got, &glen, &e), OFD_OK);
+    assert_int_equal(load_cert("inspect.der", &got, &glen, &e), OFD_OK);
     assert_memory_equal(got, der, len);
     free(got);
-    assert_int_equal(cs_load_cert_file("inspect.pem", &got, &glen, &e), OFD_OK);
+    assert_int_equal(load_cert("inspect.pem", &got, &glen, &e), OFD_OK);
     assert_int_equal(glen, len);
     assert_memory_equal(got, der, len);
     free(got);
@@ -173,21 +202,20 @@ static void files(void **state)
         fclose(a);
         fclose(b);
     }
-    assert_int_equal(cs_load_cert_file("inspect.pem", &got, &glen, &e), OFD_E_CRYPTO);
+    assert_int_equal(load_cert("inspect.pem", &got, &glen, &e), OFD_E_CRYPTO);
     assert_string_equal(e.msg, "'inspect.pem' holds more than one certificate: give one file per certificate");
-    assert_int_equal(cs_load_cert_file("inspect-missing.pem", &got, &glen, &e), OFD_E_IO);
     /* PKCS#12: the right password opens it, a wrong one does not */
     assert_int_equal(testcert_leaf_opts(&ca, "pool.example.com", SERVER_CLIENT, NULL, -1, 364, &o, &leaf), 0);
     assert_int_equal(testcert_write_pfx(&leaf, "s3cret", "inspect.pfx"), 0);
     assert_int_equal(testcert_der(&leaf, &pder, &plen), 0);
     testcert_free(&leaf);
-    assert_int_equal(cs_load_pkcs12_cert("inspect.pfx", "s3cret", &got, &glen, &e), OFD_OK);
+    assert_int_equal(load_pkcs12("inspect.pfx", "s3cret", &got, &glen, &e), OFD_OK);
     assert_int_equal(glen, plen);
     assert_memory_equal(got, pder, plen);
     free(got);
-    assert_int_equal(cs_load_pkcs12_cert("inspect.pfx", NULL, &got, &glen, &e), OFD_E_CRYPTO);
+    assert_int_equal(load_pkcs12("inspect.pfx", NULL, &got, &glen, &e), OFD_E_CRYPTO);
     assert_string_equal(e.msg, "cannot open 'inspect.pfx': wrong password, or no certificate with a private key in it");
-    assert_int_equal(cs_load_pkcs12_cert("inspect.der", NULL, &got, &glen, &e), OFD_E_CRYPTO);
+    assert_int_equal(load_pkcs12("inspect.der", NULL, &got, &glen, &e), OFD_E_CRYPTO);
     assert_string_equal(e.msg, "'inspect.der' is not a PKCS#12 (.pfx) file");
     free(pder);
     remove("inspect.der");

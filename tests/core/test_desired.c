@@ -125,7 +125,7 @@ static void tls_enterprise(void **state)
 static void tls_standard_pfx_unknown(void **state)
 {
     static const char *const pairs[] = {"\"enterprise\", \"pool_fqdn\": \"pool.example.com\", \"servers\": [\"fe1.example.com\", \"fe2.example.com\"]",
-                                        "\"standard\", \"servers\": [{\"fqdn\": \"se1.example.com\", \"certificate\": {\"pfx\": \"se1.pfx\"}}]", NULL};
+                                        "\"standard\", \"servers\": [{\"fqdn\": \"se1.example.com\", \"certificate\": {\"pfx\": \"se1.pfx\", \"sha256\": \"abababababababababababababababababababababababababababababababab\"}}]", NULL};
     char *text = subst(TLS_EE, pairs);
     struct manifest *m = parse(text);
     struct desired_cert dc;
@@ -136,8 +136,7 @@ static void tls_standard_pfx_unknown(void **state)
     (void)state;
     memset(&dc, 0, sizeof(dc));
     dc.kind = MANIFEST_CERT_PFX;
-    dc.pfx = m->servers[0].cert.pfx;
-    dc.pfx_path = m->servers[0].cert.pfx_path;
+    dc.pfx = &m->servers[0].cert.pfx;
     assert_int_equal(desired_expand(m, "se1.example.com", &dc, &d, &e), OFD_OK);
     assert_string_equal(d.expected_cn, "se1.example.com");
     r = render(&d);

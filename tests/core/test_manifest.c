@@ -12,6 +12,12 @@
 
 #include "jsonpos.h"
 #include "test_manifest_util.h"
+#include "testcert.h"
+
+/* A pin of the right form, for manifests parsed without reading their files. */
+#define PIN "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+/* The SHA-256 of "hello\n". */
+#define HELLO_SHA256 "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
 
 /* Enterprise Edition, TLS: lines and columns below refer to this text. */
 static const char BASE[] =
@@ -247,7 +253,7 @@ static void r15_editions(void **state)
           "\"enterprise\", \"pool_fqdn\": \"pool.example.com\"", "\"standard\"",
           "\n}", ",\n\"certificates\": {\n\"server\": {\"thumbprint\": \"A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4\"}}}");
     CHECK("", "\"enterprise\", \"pool_fqdn\": \"pool.example.com\"", "\"standard\"",
-          "\"fe2.example.com\"", "{\"fqdn\": \"fe2.example.com\", \"certificate\": {\"pfx\": \"fe2.pfx\"}}",
+          "\"fe2.example.com\"", "{\"fqdn\": \"fe2.example.com\", \"certificate\": {\"pfx\": \"fe2.pfx\", \"sha256\": \"" PIN "\"}}",
           "\n}", ",\n\"certificates\": {\n\"server\": {\"thumbprint\": \"A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4\"}}}");
 }
 
@@ -267,16 +273,16 @@ static void r16_r17_server_certificate(void **state)
 static void r13_paths(void **state)
 {
     (void)state;
-    CHECK("m.json:8:19: error: [R13] /certificates/trusted_roots/0: '/etc/ssl/root.pem' is absolute: give a path relative to the manifest's directory\n",
-          "\n}", ",\n\"certificates\": {\n\"trusted_roots\": [\"/etc/ssl/root.pem\"]}}");
-    CHECK("m.json:8:19: error: [R13] /certificates/trusted_roots/0: 'C:\\certs\\root.cer' is absolute: give a path relative to the manifest's directory\n",
-          "\n}", ",\n\"certificates\": {\n\"trusted_roots\": [\"C:\\\\certs\\\\root.cer\"]}}");
-    CHECK("m.json:8:19: error: [R13] /certificates/trusted_roots/0: 'certs/../../root.pem' leaves the manifest's directory ('..' is not allowed)\n",
-          "\n}", ",\n\"certificates\": {\n\"trusted_roots\": [\"certs/../../root.pem\"]}}");
-    CHECK("m.json:8:19: error: [R13] /certificates/trusted_roots/0: empty path\n",
-          "\n}", ",\n\"certificates\": {\n\"trusted_roots\": [\"\"]}}");
-    CHECK("m.json:8:19: error: [schema] /certificates/trusted_roots/0: NUL character (\\u0000) is not allowed in a string\n",
-          "\n}", ",\n\"certificates\": {\n\"trusted_roots\": [\"a\\u0000b\"]}}");
+    CHECK("m.json:8:28: error: [R13] /certificates/trusted_roots/0/file: '/etc/ssl/root.pem' is absolute: give a path relative to the manifest's directory\n",
+          "\n}", ",\n\"certificates\": {\n\"trusted_roots\": [{\"file\": \"/etc/ssl/root.pem\", \"sha256\": \"" PIN "\"}]}}");
+    CHECK("m.json:8:28: error: [R13] /certificates/trusted_roots/0/file: 'C:\\certs\\root.cer' is absolute: give a path relative to the manifest's directory\n",
+          "\n}", ",\n\"certificates\": {\n\"trusted_roots\": [{\"file\": \"C:\\\\certs\\\\root.cer\", \"sha256\": \"" PIN "\"}]}}");
+    CHECK("m.json:8:28: error: [R13] /certificates/trusted_roots/0/file: 'certs/../../root.pem' leaves the manifest's directory ('..' is not allowed)\n",
+          "\n}", ",\n\"certificates\": {\n\"trusted_roots\": [{\"file\": \"certs/../../root.pem\", \"sha256\": \"" PIN "\"}]}}");
+    CHECK("m.json:8:28: error: [R13] /certificates/trusted_roots/0/file: empty path\n",
+          "\n}", ",\n\"certificates\": {\n\"trusted_roots\": [{\"file\": \"\", \"sha256\": \"" PIN "\"}]}}");
+    CHECK("m.json:8:28: error: [schema] /certificates/trusted_roots/0/file: NUL character (\\u0000) is not allowed in a string\n",
+          "\n}", ",\n\"certificates\": {\n\"trusted_roots\": [{\"file\": \"a\\u0000b\", \"sha256\": \"" PIN "\"}]}}");
 }
 
 /* R13 with files: unreadable, not a certificate, not self-signed. */
@@ -284,7 +290,8 @@ static void r13_files(void **state)
 {
     FILE *f = fopen("not-a-cert.pem", "wb");
     char *r;
-    static const char *const pairs[] = {"\n}", ",\n\"certificates\": {\n\"trusted_roots\": [\"missing.pem\", \"not-a-cert.pem\"]}}", NULL};
+    static const char *const pairs[] = {"\n}", ",\n\"certificates\": {\n\"trusted_roots\": [{\"file\": \"missing.pem\", \"sha256\": \"" PIN "\"}, "
+                                        "{\"file\": \"not-a-cert.pem\", \"sha256\": \"" HELLO_SHA256 "\"}]}}", NULL};
     char *text = subst(BASE, pairs);
 
     (void)state;
@@ -293,8 +300,8 @@ static void r13_files(void **state)
     fclose(f);
     r = diag_text(text, DIAG_WARNING, 1, NULL);
     assert_string_equal(r,
-        "m.json:8:19: error: [R13] /certificates/trusted_roots/0: cannot open './missing.pem'\n"
-        "m.json:8:34: error: [R13] /certificates/trusted_roots/1: './not-a-cert.pem' holds no DER or PEM certificate\n");
+        "m.json:8:28: error: [R13] /certificates/trusted_roots/0/file: cannot open 'missing.pem': there is no such file beside the manifest\n"
+        "m.json:8:122: error: [R13] /certificates/trusted_roots/1: 'not-a-cert.pem' holds no DER or PEM certificate\n");
     free(r);
     free(text);
     remove("not-a-cert.pem");
@@ -379,6 +386,96 @@ static void utf8_bom_is_accepted(void **state)
     sb_free(&sb);
 }
 
+/* Every file a manifest names is pinned by its SHA-256: a bare name, a missing or
+ * malformed pin are errors; with the files read, a file that does not match its pin is
+ * an error counted as a file error (what the agent refuses as file_mismatch). */
+static void pins_of_named_files(void **state)
+{
+    struct diags d = {0};
+    struct manifest *m = NULL;
+    static const char *const bad_pin[] = {"\n}", ",\n\"certificates\": {\n\"trusted_roots\": [{\"file\": \"hello.pem\", "
+                                          "\"sha256\": \"" PIN "\"}]}}", NULL};
+    static const char *const good_pin[] = {"\n}", ",\n\"certificates\": {\n\"intermediates\": [{\"file\": \"hello.pem\", "
+                                           "\"sha256\": \"" HELLO_SHA256 "\"}]}}", NULL};
+    char *text;
+    size_t k;
+    ofd_err e;
+
+    (void)state;
+    CHECK("m.json:8:19: error: [R13] /certificates/trusted_roots/0: 'certs/root.pem' is not pinned: write {\"file\": \"certs/root.pem\", \"sha256\": \"<its SHA-256>\"} ('ocsfed pin' fills it in), so that a file changed on the share is refused\n",
+          "\n}", ",\n\"certificates\": {\n\"trusted_roots\": [\"certs/root.pem\"]}}");
+    CHECK("m.json:8:19: error: [R13] /certificates/trusted_roots/0: missing required key 'sha256': the SHA-256 of 'root.pem', which pins the file to the signed manifest ('ocsfed pin' fills it in)\n",
+          "\n}", ",\n\"certificates\": {\n\"trusted_roots\": [{\"file\": \"root.pem\"}]}}");
+    CHECK("m.json:8:50: error: [R13] /certificates/trusted_roots/0/sha256: 'abc' is not a SHA-256 (64 hexadecimal digits)\n",
+          "\n}", ",\n\"certificates\": {\n\"trusted_roots\": [{\"file\": \"root.pem\", \"sha256\": \"abc\"}]}}");
+    CHECK("m.json:8:11: error: [R16] /certificates/server: missing required key 'sha256': the SHA-256 of 'pool.pfx', which pins the file to the signed manifest ('ocsfed pin' fills it in)\n",
+          "\n}", ",\n\"certificates\": {\n\"server\": {\"pfx\": \"pool.pfx\"}}}");
+    CHECK("m.json:8:80: error: [R16] /certificates/server/sha256: 'sha256' pins a 'pfx' file; a 'thumbprint' names an installed certificate and needs none\n",
+          "\n}", ",\n\"certificates\": {\n\"server\": {\"thumbprint\": \"A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4\", \"sha256\": \"" PIN "\"}}}");
+    /* With the file read: the wrong pin is a file error, and says both hashes. */
+    assert_int_equal(testcert_write_file("hello.pem", "hello\n", 6), 0);
+    text = subst(BASE, bad_pin);
+    assert_int_equal(manifest_parse(text, strlen(text), ".", NULL, 0, &m, &d, &e), OFD_E_INVALID);
+    assert_int_equal(d.nerrors, 1);
+    assert_int_equal(d.nfile_errors, 1);
+    for (k = 0; d.v[k].sev != DIAG_ERROR; k++)
+        ;
+    assert_string_equal(d.v[k].ptr, "/certificates/trusted_roots/0/sha256");
+    assert_string_equal(d.v[k].msg, "'hello.pem' does not match its pin: its SHA-256 is " HELLO_SHA256 ", the manifest "
+                        "pins " PIN " (changed after the manifest was written; if that change is meant, run 'ocsfed pin' "
+                        "and sign again)");
+    diags_free(&d);
+    free(text);
+    /* The right pin: the bytes read are kept, and are what is then parsed (here: not a
+     * certificate, so the error is about its content, not its pin). */
+    text = subst(BASE, good_pin);
+    assert_int_equal(manifest_parse(text, strlen(text), ".", NULL, 0, &m, &d, &e), OFD_E_INVALID);
+    assert_int_equal(d.nfile_errors, 0);
+    for (k = 0; d.v[k].sev != DIAG_ERROR; k++)
+        ;
+    assert_string_equal(d.v[k].msg, "'hello.pem' holds no DER or PEM certificate");
+    diags_free(&d);
+    free(text);
+    remove("hello.pem");
+}
+
+/* ocsfed pin: a bare name becomes an object with its pin, a missing pin is added, a
+ * stale one replaced; everything else stays byte for byte, and a second run changes
+ * nothing. */
+static void pin_rewrites_only_the_pins(void **state)
+{
+    const char *in = "{\n  \"certificates\": {\n    \"trusted_roots\": [ \"a.pem\",\n  {\"file\": \"b.pem\"} ],\n"
+                     "    \"intermediates\": [{\"sha256\": \"" PIN "\", \"file\": \"a.pem\"}],\n"
+                     "    \"server\": {\"pfx\": \"b.pem\", \"sha256\": \"" HELLO_SHA256 "\"}\n  }\n}\n";
+    const char *want = "{\n  \"certificates\": {\n    \"trusted_roots\": [ {\"file\": \"a.pem\", \"sha256\": \"" HELLO_SHA256 "\"},\n"
+                       "  {\"file\": \"b.pem\", \"sha256\": \"" HELLO_SHA256 "\"} ],\n"
+                       "    \"intermediates\": [{\"sha256\": \"" HELLO_SHA256 "\", \"file\": \"a.pem\"}],\n"
+                       "    \"server\": {\"pfx\": \"b.pem\", \"sha256\": \"" HELLO_SHA256 "\"}\n  }\n}\n";
+    struct diags d = {0};
+    char *out = NULL, *again = NULL;
+    size_t len = 0, len2 = 0, changed = 0;
+    ofd_err e;
+
+    (void)state;
+    assert_int_equal(testcert_write_file("a.pem", "hello\n", 6), 0);
+    assert_int_equal(testcert_write_file("b.pem", "hello\n", 6), 0);
+    assert_int_equal(manifest_pin(in, strlen(in), ".", &out, &len, &changed, &d, &e), OFD_OK);
+    assert_int_equal(changed, 3);
+    assert_string_equal(out, want);
+    assert_int_equal(manifest_pin(out, len, ".", &again, &len2, &changed, &d, &e), OFD_OK);
+    assert_int_equal(changed, 0);
+    assert_string_equal(again, want);
+    free(out);
+    free(again);
+    /* A file that is not there cannot be pinned: an error, nothing written. */
+    remove("b.pem");
+    assert_int_equal(manifest_pin(in, strlen(in), ".", &out, &len, &changed, &d, &e), OFD_E_INVALID);
+    assert_int_equal(d.nerrors, 2);
+    assert_non_null(strstr(d.v[0].msg, "cannot pin 'b.pem'"));
+    diags_free(&d);
+    remove("a.pem");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -399,6 +496,8 @@ int main(void)
         cmocka_unit_test(r16_r17_server_certificate),
         cmocka_unit_test(r13_paths),
         cmocka_unit_test(r13_files),
+        cmocka_unit_test(pins_of_named_files),
+        cmocka_unit_test(pin_rewrites_only_the_pins),
         cmocka_unit_test(r13_tcp_certificates_ignored),
         cmocka_unit_test(r19_maintenance_window),
         cmocka_unit_test(all_errors_at_once),

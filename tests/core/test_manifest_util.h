@@ -31,6 +31,21 @@ static inline char *subst(const char *base, const char *const *pairs)
     return s;
 }
 
+/* text with every file it names pinned as the files are now (ocsfed pin), for tests
+ * whose manifests name files by bare path. Malloc'ed; aborts when a file cannot be read. */
+static inline char *pinned(const char *text)
+{
+    struct diags d = {0};
+    char *out = NULL;
+    size_t len = 0, changed = 0;
+    ofd_err e;
+
+    if (manifest_pin(text, strlen(text), ".", &out, &len, &changed, &d, &e) != OFD_OK)
+        abort();
+    diags_free(&d);
+    return out;
+}
+
 /* Parses text (files not read unless with_files) and returns its diagnostics of
  * severity <= max_sev, one per line, "m.json:L:C: ..." (malloc'ed). *m_out gets the
  * manifest when valid (or is freed when m_out is NULL). */
@@ -44,7 +59,7 @@ static inline char *diag_text(const char *text, enum diag_sev max_sev, int with_
     ofd_err e;
     size_t i;
 
-    manifest_parse(text, strlen(text), ".", with_files ? 0 : MANIFEST_NO_FILES, &m, &d, &e);
+    manifest_parse(text, strlen(text), ".", NULL, with_files ? 0 : MANIFEST_NO_FILES, &m, &d, &e);
     for (i = 0; i < d.n; i++) {
         if (d.v[i].sev > max_sev)
             continue;

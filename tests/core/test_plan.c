@@ -150,13 +150,15 @@ static int teardown(void **state)
     return 0;
 }
 
+/* The manifest text, its files pinned as a publisher would. */
 static struct manifest *parse(const char *text)
 {
     struct manifest *m = NULL;
-    char *r = diag_text(text, DIAG_WARNING, 1, &m);
+    char *pt = pinned(text), *r = diag_text(pt, DIAG_WARNING, 1, &m);
 
     assert_string_equal(r, "");
     free(r);
+    free(pt);
     assert_non_null(m);
     return m;
 }
@@ -170,7 +172,7 @@ static enum ofd_code plan_of(const char *mtext, const char *ntext, struct plan *
 
     ofd_err_clear(e);
     assert_int_equal(simnode_open_buffer(ntext, strlen(ntext), "node.json", &node, e), OFD_OK);
-    rc = plan_make(m, &node, (long long)time(NULL), p, e);
+    rc = plan_make(m, &node, &(struct plan_options){.now = (long long)time(NULL)}, p, e);
     node_close(&node);
     manifest_free(m);
     return rc;
@@ -553,7 +555,7 @@ static void pfx_server_certificate(void **state)
     assert_int_equal(p.v[1].action, PLAN_CREATE);
     assert_null(node_instance_get(&p.v[3].props, "TLSCertSN"));
     assert_string_equal(p.notes.v[0].rule, "R16");
-    assert_string_equal(p.notes.v[0].msg, "cannot open './plan-fe1.pfx': wrong password, or no certificate with a private key in it; its certificate is checked (R14, R15) and selected (R17) when it is imported. Set OCSFED_PFX_PASSWORD to check it now");
+    assert_string_equal(p.notes.v[0].msg, "cannot open 'plan-fe1.pfx': wrong password, or no certificate with a private key in it; its certificate is checked (R14, R15) and selected (R17) when it is imported. Give its password to check it now");
     plan_free(&p);
     remove("plan-fe1.pfx");
 

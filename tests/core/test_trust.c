@@ -303,6 +303,12 @@ static void sign_refuses_a_foreign_key(void **state)
     assert_null(sig);
 }
 
+/* A manifest the agent would accept (TCP: it names no file). */
+static const char valid_manifest[] =
+    "{\"manifest_version\": 1, \"serial\": 7, \"imp\": {\"transport\": \"tcp\", \"domains\": [\"example.com\"], "
+    "\"nodes\": [{\"fqdn\": \"imp1.example.com\", \"ip\": \"10.10.0.11\"}]}, \"ocs\": {\"edition\": \"standard\", "
+    "\"servers\": [\"ocs-se1.example.com\"]}}\n";
+
 static void sign_and_verify_commands(void **state)
 {
     struct fixture *f = *state;
@@ -310,7 +316,7 @@ static void sign_and_verify_commands(void **state)
     size_t pfx_len = 0;
     char want[256];
 
-    assert_int_equal(testcert_write_file("trust-m.json", manifest, MLEN), 0);
+    assert_int_equal(testcert_write_file("trust-m.json", valid_manifest, sizeof(valid_manifest) - 1), 0);
     assert_int_equal(testcert_write_pem(&f->pub, "trust-key.pem", "trust-cert.pem"), 0);
     remove("trust-m.json.p7s");
     assert_int_equal(testutil_ocsfed("verify", "trust-m.json", "--signer", f->pub_hex, NULL), 1);
@@ -319,9 +325,8 @@ static void sign_and_verify_commands(void **state)
                          "trust-cert.pem", NULL), 0);
     snprintf(want, sizeof(want), "trust-m.json: signed by %s into trust-m.json.p7s (", f->pub_hex);
     assert_memory_equal(testutil_out, want, strlen(want));
-    /* Manifest validation is intake's job; this one is not a full manifest. */
-    assert_int_equal(testutil_ocsfed("verify", "trust-m.json", "--signer", f->pub_hex, NULL), 1);
-    assert_memory_equal(testutil_out, "REFUSED (invalid): the manifest is signed but not valid", 55);
+    assert_int_equal(testutil_ocsfed("verify", "trust-m.json", "--signer", f->pub_hex, NULL), 0);
+    assert_memory_equal(testutil_out, "OK: trust-m.json: manifest serial 7 accepted", 44);
     assert_int_equal(testutil_ocsfed("verify", "trust-m.json", "--signer", f->other_hex, NULL), 1);
     assert_memory_equal(testutil_out, "REFUSED (untrusted_signer): ", 28);
     /* From a PKCS#12 file, into a named output. */
@@ -331,14 +336,32 @@ static void sign_and_verify_commands(void **state)
     assert_int_equal(testutil_ocsfed("sign", "trust-m.json", "--pfx", "trust-pub.pfx", "--password", "pw",
                          "--out", "trust-m2.p7s", NULL), 0);
     assert_int_equal(testutil_ocsfed("verify", "trust-m.json", "--signer", f->pub_hex, "--sig", "trust-m2.p7s",
-                         NULL), 1);
-    assert_memory_equal(testutil_out, "REFUSED (invalid): ", 19);
+                         NULL), 0);
     assert_int_equal(testutil_ocsfed("sign", "trust-m.json", "--pfx", "trust-pub.pfx", "--password", "no",
                          NULL), 1);
     assert_non_null(strstr(testutil_err, "cannot read the key and certificate from 'trust-pub.pfx'"));
     assert_int_equal(testutil_ocsfed("sign", "trust-m.json", NULL), 2);
     assert_int_equal(testutil_ocsfed("verify", "trust-m.json", NULL), 2);
     assert_int_equal(testutil_ocsfed("verify", "trust-m.json", "--signer", "12AB", NULL), 2);
+}
+
+/* The publisher signs only what an agent would accept: an invalid manifest is not
+ * signed (exit 1, the validator's messages naming the file given), and neither is one
+ * naming a file that is not pinned or no longer matches its pin. */
+static void sign_refuses_what_an_agent_would_refuse(void **state)
+{
+    struct fixture *f = *state;
+
+    (void)f;
+    assert_int_equal(testcert_write_pem(&f->pub, "trust-key.pem", "trust-cert.pem"), 0);
+    assert_int_equal(testcert_write_file("trust-bad.json", manifest, MLEN), 0);
+    remove("trust-bad.json.p7s");
+    assert_int_equal(testutil_ocsfed("sign", "trust-bad.json", "--key", "trust-key.pem", "--cert", "trust-cert.pem",
+                                     NULL), 1);
+    assert_non_null(strstr(testutil_err, "trust-bad.json:1:2: error: [schema] /version: unknown key 'version'"));
+    assert_non_null(strstr(testutil_err, "trust-bad.json: not signed"));
+    assert_null(fopen("trust-bad.json.p7s", "rb"));
+    remove("trust-bad.json");
 }
 
 int main(void)
@@ -355,6 +378,7 @@ int main(void)
         cmocka_unit_test(signer_certificate_from_configuration),
         cmocka_unit_test(sign_refuses_a_foreign_key),
         cmocka_unit_test(sign_and_verify_commands),
+        cmocka_unit_test(sign_refuses_what_an_agent_would_refuse),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
