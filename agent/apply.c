@@ -1,5 +1,6 @@
 #include "apply.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct run {
     const char *jpath;   /* the journal, or NULL */
     FILE *jf;            /* open once the first entry is written */
     const char *fqdn;
+    const char *pfx_password;
 };
 
 /* Safe order (phase per change). */
@@ -91,15 +93,13 @@ static enum ofd_code push(struct run *r, cJSON *j, ofd_err *e)
     if (!r->jpath)
         return OFD_OK;
     if (!r->jf) {
-        /* An existing journal is an interrupted apply that must be recovered first. (No
-         * "wx": msvcrt on Server 2003 does not know it.) */
-        if ((f = ofd_fopen(r->jpath, "rb"))) {
-            fclose(f);
-            return ofd_err_set(e, OFD_E_CONFLICT, "the journal '%s' of an interrupted apply is there: it must be "
-                               "recovered first", r->jpath);
-        }
-        if (!(f = ofd_fopen(r->jpath, "wb")))
-            return ofd_err_set(e, OFD_E_IO, "cannot create the journal '%s'", r->jpath);
+        /* Created new: an existing journal is an interrupted apply that must be
+         * recovered first, and anything else by that name is not ours to write. */
+        if (!(f = ofd_create_new(r->jpath)))
+            return errno == EEXIST ? ofd_err_set(e, OFD_E_CONFLICT, "the journal '%s' of an interrupted apply is "
+                                                 "there: it must be recovered first", r->jpath)
+                                   : ofd_err_set(e, OFD_E_IO, "cannot create the journal '%s': %s", r->jpath,
+                                                 strerror(errno));
         r->jf = f;
         /* The journal's own folder entry must be durable before the first write. */
         if (ofd_sync_parent_dir(r->jpath) != 0)
@@ -493,12 +493,12 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
 
         unsigned char got[CS_SHA1_LEN];
 
-        if (!it || (!it->der && !(it->source && it->tp_known && o->import_pfx))) {
+        if (!it || (!it->der && !(it->pfx && it->tp_known && o->import_pfx))) {
             rc = ofd_err_rule(e, OFD_E_INVALID, c->rule,
                               "certificate %s: %s", c->key,
-                              it && it->source && !it->tp_known
-                                  ? "the PKCS#12 file could not be opened when the plan was made (its password "
-                                    "comes from OCSFED_PFX_PASSWORD): nothing is imported"
+                              it && it->pfx && !it->tp_known
+                                  ? "the PKCS#12 file could not be opened when the plan was made (no password, "
+                                    "or the wrong one): nothing is imported"
                                   : "this node cannot import it");
             goto out;
         }
@@ -516,19 +516,21 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
             if ((rc = o->add_certificate(n->ctx, it->store, it->der, it->der_len, e)) != OFD_OK)
                 goto out;
         } else {
-            /* R16: the server certificate with its private key, from the PKCS#12 file. */
-            if ((rc = o->import_pfx(n->ctx, it->source, getenv("OCSFED_PFX_PASSWORD"), got, e)) != OFD_OK)
+            /* R16: the server certificate with its private key, from the pinned bytes of
+             * the PKCS#12 file that the plan opened (never the file read again). */
+            if ((rc = o->import_pfx(n->ctx, it->pfx, it->pfx_len, r->pfx_password, got, e)) != OFD_OK)
                 goto out;
             if (memcmp(got, it->tp, CS_SHA1_LEN) != 0) {
-                /* The file changed since the plan: take back what was imported (the
-                 * journal names the planned thumbprint, not this one). */
+                /* Not what the plan found in these bytes (a node that imports something
+                 * else): take back what was imported (the journal names the planned
+                 * thumbprint, not this one). */
                 char ghex[2 * CS_SHA1_LEN + 1];
                 ofd_err ignored;
 
                 cs_thumbprint_hex(got, ghex);
                 o->remove_certificate(n->ctx, it->store, got, &ignored);
-                rc = ofd_err_rule(e, OFD_E_CONFLICT, "R16", "%s holds certificate %s, not %s as planned: it changed "
-                                  "since the plan", it->source, ghex, hex);
+                rc = ofd_err_rule(e, OFD_E_CONFLICT, "R16", "importing %s gave certificate %s, not %s as planned",
+                                  it->source, ghex, hex);
                 goto out;
             }
         }
@@ -697,6 +699,7 @@ enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply
     r.res = res;
     r.jpath = opt->journal;
     r.fqdn = p->server;
+    r.pfx_password = opt->pfx_password;
     if (!n->ops->create_instance || !n->ops->set_owned) {
         rc = ofd_err_set(e, OFD_E_INVALID, "this node (%s) cannot be written", n->ops->kind);
         goto out;
@@ -808,23 +811,22 @@ enum ofd_code apply_recover(const char *journal, struct node *n, struct apply_re
     char *text = NULL, *line, *nl;
     size_t len = 0, nv = 0, i;
     const char *fqdn;
-    FILE *f;
     enum ofd_code rc;
 
     memset(res, 0, sizeof(*res));
-    if (!(f = ofd_fopen(journal, "rb"))) {
+    if ((rc = ofd_read_file(journal, APPLY_JOURNAL_MAX_BYTES, &text, &len, e)) == OFD_E_NOTFOUND) {
+        ofd_err_clear(e);
         rc = OFD_OK; /* no interrupted apply */
         goto out;
     }
-    fclose(f);
+    if (rc != OFD_OK)
+        goto out;
     res->found = 1;
     if (!n->ops->set_owned) {
         rc = ofd_err_set(e, OFD_E_INVALID, "%s: an interrupted apply, and this node (%s) cannot be written",
                          journal, n->ops->kind);
         goto out;
     }
-    if ((rc = ofd_read_file(journal, APPLY_JOURNAL_MAX_BYTES, &text, &len, e)) != OFD_OK)
-        goto out;
     /* One slot per line (a torn last line included). */
     for (line = text, i = 1; (line = memchr(line, '\n', (size_t)(text + len - line))); line++)
         i++;
@@ -862,9 +864,12 @@ enum ofd_code apply_recover(const char *journal, struct node *n, struct apply_re
     }
     if ((rc = n->ops->identity(n->ctx, &id, e)) != OFD_OK)
         goto out;
-    if (fqdn[0] && id.fqdn && ofd_strcasecmp(fqdn, id.fqdn) != 0) {
-        rc = ofd_err_set(e, OFD_E_CONFLICT, "%s: the journal of an apply to %s, but this node is %s", journal, fqdn,
-                         id.fqdn);
+    /* Only this node's own journal is undone: one naming no node, or another, was not
+     * written by an apply to this node, and is kept for the operator. */
+    if (!fqdn[0] || !id.fqdn || ofd_strcasecmp(fqdn, id.fqdn) != 0) {
+        rc = ofd_err_set(e, OFD_E_CONFLICT, "%s: the journal of an apply to %s, but this node is %s: it is not "
+                         "undone here and is kept; look at it, then remove it", journal, fqdn[0] ? fqdn : "no node",
+                         id.fqdn ? id.fqdn : "unnamed");
         goto out;
     }
     for (i = nv; i-- > 1;) {
@@ -890,6 +895,30 @@ char *apply_journal_for(const char *node_path)
 
     sb_printf(&b, "%s.journal", node_path);
     return sb_take(&b);
+}
+
+enum ofd_code apply_lock(const char *journal, unsigned wait_ms, struct ofd_lock **lock, ofd_err *e)
+{
+    struct strbuf path = {0};
+    enum ofd_code rc;
+
+    sb_printf(&path, "%s.lock", journal);
+    if (path.oom)
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    else if ((rc = ofd_lock_acquire(sb_str(&path), wait_ms, lock, e)) == OFD_E_CONFLICT)
+        ofd_err_set(e, OFD_E_CONFLICT, "another apply is running on this node (it holds %s; waited %u s): "
+                    "nothing done, try again when it has finished", sb_str(&path), wait_ms / 1000);
+    sb_free(&path);
+    return rc;
+}
+
+int apply_journal_exists(const char *journal)
+{
+    FILE *f = ofd_fopen(journal, "rb");
+
+    if (f)
+        fclose(f);
+    return f != NULL;
 }
 
 int apply_in_window(const struct manifest_window *w, long long now, long local_offset)

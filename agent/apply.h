@@ -13,12 +13,14 @@
 #define OCSFED_APPLY_H
 
 #include "error.h"
+#include "fsutil.h"
 #include "node.h"
 #include "plan.h"
 
 struct apply_options {
     int restart_allowed;   /* 1: inside the maintenance window (R19) */
     const char *journal;   /* journal file; NULL: none (tests of the rollback alone) */
+    const char *pfx_password; /* R16: opens the manifest's PKCS#12, or NULL */
     /* Asked before each write; 1 stops the apply (the write in flight has finished)
      * and undoes what it did: a service stopping mid-apply leaves the node as it was.
      * NULL: never. */
@@ -59,6 +61,15 @@ enum ofd_code apply_recover(const char *journal, struct node *n, struct apply_re
 
 /* The journal of a simulated node file: PATH.journal. Malloc'ed; NULL on oom. */
 char *apply_journal_for(const char *node_path);
+
+/* One apply at a time on a node: the lock JOURNAL.lock, held across apply_recover and
+ * apply_run, so that a second apply never takes a live journal for a crashed one. Waits
+ * up to wait_ms for the other to finish. Returns OFD_OK with *lock set (release with
+ * ofd_lock_release); OFD_E_CONFLICT when another apply still holds it. */
+enum ofd_code apply_lock(const char *journal, unsigned wait_ms, struct ofd_lock **lock, ofd_err *e);
+
+/* 1 when the journal of an apply cut short is there (to be recovered). */
+int apply_journal_exists(const char *journal);
 
 /* 1 when now (seconds since 1970) is inside the manifest's maintenance window, or the
  * manifest has none. local_offset: the server's offset from UTC in seconds. */

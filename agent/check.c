@@ -27,6 +27,7 @@ static void emit(const struct check_env *env, enum check_event ev, const char *f
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
+    ofd_utf8_trim(text);
     if (env->event)
         env->event(env->ctx, ev, text);
 }
@@ -40,15 +41,14 @@ static void emit_state(const struct check_env *env, enum check_event ev, const c
 {
     struct check_memory *mem = env->memory;
     char text[2048];
-    unsigned long h = 2166136261u; /* FNV-1a */
-    const char *c;
+    unsigned long h;
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    for (c = text; *c; c++)
-        h = (h ^ (unsigned char)*c) * 16777619u;
+    ofd_utf8_trim(text);
+    h = ofd_hash_ci(text);
     if (mem) {
         if (mem->valid && mem->outcome == ev && mem->text_hash == h)
             return;
@@ -66,15 +66,17 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
     struct intake_result in;
     struct intake_state st;
     struct trust_anchor anchor;
+    struct plan_options po;
     struct manifest *m = NULL;
-    struct diags d = {0};
     struct node node = {0};
+    struct ofd_lock *lock = NULL;
+    struct strbuf reports = {0};
     char *journal = NULL;
     const char *jpath;
     struct node_identity id;
     struct report rep;
     struct plan p;
-    char path[1200], sig[1300];
+    char path[1200], sig[1300], hex[2 * CS_SHA256_LEN + 1];
     struct check_result r;
     int planned = 0, have_report = 0;
     long long now = env->now(env->ctx);
@@ -90,6 +92,14 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
     memset(&rep, 0, sizeof(rep));
     snprintf(path, sizeof(path), "%s/%s", cfg->manifest_dir, MANIFEST_NAME);
     snprintf(sig, sizeof(sig), "%s.p7s", path);
+    if (cfg->reports_dir)
+        sb_append(&reports, cfg->reports_dir);
+    else
+        sb_printf(&reports, "%s/reports", cfg->manifest_dir);
+    if (reports.oom) {
+        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        goto failed;
+    }
 
     /* Who we are, first: every report, even a refusal, names this server. */
     if ((rc = env->open_node(env->ctx, cfg->node_spec, &node, e)) != OFD_OK
@@ -102,6 +112,18 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
     if ((rc = report_init(&rep, id.fqdn, now, cfg->monitor, e)) != OFD_OK)
         goto failed;
     have_report = 1;
+    if (cfg->blocked) {
+        char why[OFD_ERR_MSG_MAX];
+
+        snprintf(why, sizeof(why), "%s; nothing is checked or changed until this is fixed", cfg->blocked);
+        ofd_utf8_trim(why);
+        rc = ofd_err_set(e, OFD_E_INVALID, "%s", why);
+        r.outcome = CHECK_EV_BLOCKED;
+        emit_state(env, r.outcome, "%s", why);
+        rep.status = REPORT_FAILING;
+        report_add_error(&rep, why, NULL, &werr);
+        goto done;
+    }
 
     if (!cfg->trusted_signer || !cfg->trusted_signer[0]) {
         rc = ofd_err_set(e, OFD_E_INVALID, "no trusted publisher is configured (TrustedSigner): no manifest can "
@@ -110,16 +132,28 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
     }
     if ((rc = cs_thumbprint_parse(cfg->trusted_signer, anchor.tp, e)) != OFD_OK)
         goto failed;
-    /* An apply cut short (crash, power, kill) is undone before anything else. */
     if (!cfg->journal_path && cfg->node_spec && !strncmp(cfg->node_spec, "sim:", 4)
         && !(journal = apply_journal_for(cfg->node_spec + 4))) {
         rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
         goto failed;
     }
     jpath = cfg->journal_path ? cfg->journal_path : journal;
-    if (jpath) {
+    if (jpath && cfg->monitor && apply_journal_exists(jpath)) {
+        /* Monitor mode changes nothing, not even to undo an interrupted apply. */
+        rc = ofd_err_set(e, OFD_E_CONFLICT, "the journal %s of an interrupted apply is there, and monitor mode "
+                         "changes nothing: %s may be half-configured; run 'ocsfed apply', or switch the agent to "
+                         "apply mode, to undo that apply", jpath, id.fqdn);
+        goto failed;
+    }
+    if (jpath && !cfg->monitor) {
         struct apply_recovery rec;
 
+        /* One apply at a time, held across the recovery and the apply: another one's
+         * live journal is never taken for a crashed apply. */
+        if ((rc = apply_lock(jpath, cfg->lock_wait_ms ? cfg->lock_wait_ms : CHECK_LOCK_WAIT_MS, &lock, e))
+            != OFD_OK)
+            goto failed;
+        /* An apply cut short (crash, power, kill) is undone before anything else. */
         if ((rc = apply_recover(jpath, &node, &rec, e)) != OFD_OK)
             goto failed;
         if (rec.found)
@@ -128,25 +162,38 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
     }
     if (cfg->state_path && (rc = intake_state_load(cfg->state_path, &st, e)) != OFD_OK)
         goto failed;
-    if ((rc = intake_check_files(path, sig, &anchor, &st, 0, &in, e)) != OFD_OK)
+    if ((rc = intake_check_files(path, sig, &anchor, &st, env->reader, 0, &in, e)) != OFD_OK)
         goto failed;
     r.serial = in.serial;
+    /* The report names the manifest by its hash, once there was one to hash. */
+    cs_sha256_hex(in.sha256, hex);
+    if (in.decision != INTAKE_REFUSE || in.serial) {
+        if (!(rep.sha256 = ofd_strdup(hex))) {
+            rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            goto failed;
+        }
+    }
     if (in.decision == INTAKE_REFUSE) {
         r.outcome = CHECK_EV_REFUSED;
         emit_state(env, r.outcome, "%s refused (%s): %s", path, intake_reason_name(in.reason), in.msg);
         rc = report_set_refusal(&rep, intake_reason_name(in.reason), in.msg, e);
         goto done;
     }
-    if (in.decision == INTAKE_ACCEPT) {
-        m = in.manifest;
-        in.manifest = NULL;
-    } else if ((rc = manifest_load(path, 0, &m, &d, e)) != OFD_OK) {
-        /* UNCHANGED: the same bytes as the manifest accepted before; read it again to
-         * look for drift. */
-        goto failed;
+    /* The floor moves with every accepted serial, whatever comes of it (applied,
+     * converged, monitored, failed): the older manifest is refused from now on. */
+    if (in.decision == INTAKE_ACCEPT && cfg->state_path) {
+        intake_state_from_result(&in, &st);
+        if ((rc = intake_state_save(cfg->state_path, &st, e)) != OFD_OK)
+            goto failed;
     }
+    /* ACCEPT or UNCHANGED: the manifest parsed from the bytes intake verified. */
+    m = in.manifest;
+    in.manifest = NULL;
     rep.serial = m->serial;
-    if ((rc = plan_make(m, &node, now, &p, e)) != OFD_OK)
+    memset(&po, 0, sizeof(po));
+    po.now = now;
+    po.pfx_password = cfg->pfx_password;
+    if ((rc = plan_make(m, &node, &po, &p, e)) != OFD_OK)
         goto failed;
     planned = 1;
     r.changes = p.n - p.counts[PLAN_UNCHANGED];
@@ -173,11 +220,11 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
     } else {
         struct apply_options opt;
         struct apply_result ar;
-        struct intake_state done;
 
         memset(&opt, 0, sizeof(opt));
         opt.restart_allowed = apply_in_window(&m->window, now, apply_local_offset(now));
         opt.journal = jpath;
+        opt.pfx_password = cfg->pfx_password;
         opt.cancelled = env->stop_requested;
         opt.cancel_ctx = env->ctx;
         if ((rc = apply_run(&p, &node, &opt, &ar, e)) != OFD_OK) {
@@ -192,6 +239,10 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
             || (rc = report_add_plan(&rep, &p, 1, e)) != OFD_OK)
             goto failed;
         rep.serial = m->serial;
+        if (!(rep.sha256 = ofd_strdup(hex))) {
+            rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            goto failed;
+        }
         rep.restart_pending = ar.restart_pending;
         rep.status = ar.restart_pending ? REPORT_PENDING_RESTART : REPORT_CONVERGED;
         r.outcome = ar.restart_pending ? CHECK_EV_RESTART_PENDING : CHECK_EV_APPLIED;
@@ -203,12 +254,6 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
                  m->serial, ar.applied, ar.applied == 1 ? "" : "s", p.server, ar.writes,
                  ar.restart_done ? "; Front End restarted" : ar.restart_pending ? "; restart pending until the "
                                                                                    "maintenance window" : "");
-        /* Only an applied manifest moves the serial on. */
-        if (cfg->state_path && in.decision == INTAKE_ACCEPT) {
-            intake_state_from_result(&in, &done);
-            if ((rc = intake_state_save(cfg->state_path, &done, e)) != OFD_OK)
-                goto failed;
-        }
     }
     rc = OFD_OK;
     goto done;
@@ -220,10 +265,11 @@ failed:
         report_add_error(&rep, e ? e->msg : "check failed", e && e->rule[0] ? e->rule : NULL, &werr);
     }
 done:
+    ofd_lock_release(lock);
     /* The report is written whatever happened, so `ocsfed status` sees this server. */
     if (have_report) {
         ofd_err_clear(&werr);
-        if (report_write(cfg->manifest_dir, &rep, &werr) != OFD_OK) {
+        if (report_write(sb_str(&reports), &rep, &werr) != OFD_OK) {
             emit(env, CHECK_EV_FAILED, "cannot write the report: %s", werr.msg);
             if (rc == OFD_OK) {
                 if (e)
@@ -240,8 +286,8 @@ done:
     intake_result_free(&in);
     node_identity_free(&id);
     node_close(&node);
+    sb_free(&reports);
     free(journal);
     manifest_free(m);
-    diags_free(&d);
     return rc;
 }

@@ -2,15 +2,20 @@
  * and `ocsfed service run` call it; the platform hands in how to open its node and
  * where events go, so the same steps run natively against a simulated node.
  *
- * Steps: take the manifest from the manifest folder through intake (signature pinned
- * to the trusted publisher, torn files, serial against the state file, validation:
- * nothing is done with a manifest refused there), plan it against this server's node,
- * report drift in monitor mode or apply the plan (apply.h) in apply mode, and write
- * the server's report to SHARE/reports/; each outcome is also one event. */
+ * Steps: in apply mode, take the apply lock and undo an apply cut short (its journal);
+ * take the manifest from the manifest folder through intake (signature pinned to the
+ * trusted publisher, torn files, validation, the files it names against their pins,
+ * serial against the state file: nothing is done with a manifest refused there); an
+ * accepted serial becomes the anti-rollback floor at once, whatever follows; plan the
+ * very bytes intake verified against this server's node (nothing is read from the share
+ * a second time); report drift in monitor mode or apply the plan (apply.h) in apply
+ * mode; and write the server's report to the reports folder. Each outcome is also one
+ * event. */
 #ifndef OCSFED_CHECK_H
 #define OCSFED_CHECK_H
 
 #include "error.h"
+#include "fsutil.h"
 #include "node.h"
 
 enum check_event {
@@ -20,7 +25,9 @@ enum check_event {
     CHECK_EV_REFUSED,
     CHECK_EV_RESTART_PENDING,
     CHECK_EV_FAILED,
-    CHECK_EV_RECOVERED      /* an interrupted apply undone from its journal */
+    CHECK_EV_RECOVERED,     /* an interrupted apply undone from its journal */
+    CHECK_EV_BLOCKED        /* the agent's own set-up is refused (its state folder, where
+                             * its secret is kept): nothing is checked or changed */
 };
 
 struct check_env {
@@ -39,6 +46,9 @@ struct check_env {
      * event again every interval; it stays in the report. Applies, failures and
      * recoveries are always events. NULL: every outcome is. */
     struct check_memory *memory;
+    /* How the manifest, its signature and the files it names are read (NULL: from
+     * disk); a test counts the reads and changes a file between them through it. */
+    const struct ofd_reader *reader;
 };
 
 struct check_memory {
@@ -55,8 +65,18 @@ struct check_config {
     const char *node_spec;      /* NULL: the platform's node */
     int monitor;                /* 1: report drift, change nothing */
     const char *journal_path;   /* the apply journal (apply.h); NULL: SIMFILE.journal for
-                                 * a "sim:" node, none otherwise */
+                                 * a "sim:" node, none otherwise. JOURNAL.lock beside it is
+                                 * the lock that keeps one apply at a time */
+    const char *reports_dir;    /* where the report goes; NULL: MANIFEST_DIR/reports */
+    const char *pfx_password;   /* R16: opens the manifest's PKCS#12 (from the platform's
+                                 * protected store), or NULL */
+    unsigned lock_wait_ms;      /* how long to wait for another apply; 0: CHECK_LOCK_WAIT_MS */
+    const char *blocked;        /* why the platform refuses to run this check (its state
+                                 * folder is not its own, its secret is kept where others
+                                 * read it), or NULL: the check only reports it */
 };
+
+#define CHECK_LOCK_WAIT_MS 30000u
 
 struct check_result {
     enum check_event outcome;

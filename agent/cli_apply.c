@@ -18,6 +18,9 @@
 #include "plan.h"
 #include "simnode.h"
 
+/* How long `ocsfed apply` waits for another apply on the same node to finish. */
+#define APPLY_CLI_LOCK_WAIT_MS 600000u
+
 /* {"result": "applied" | "nothing_to_change" | "failed", "server", "serial",
  *  "recovered": {"writes_undone", "torn"} | null, "applied", "writes",
  *  "restart": "done" | "pending" | "none", "error": {"rule", "message"} | null,
@@ -87,7 +90,9 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
     struct apply_result res;
     struct apply_recovery rec;
     struct plan p;
-    char *journal = NULL;
+    struct plan_options po;
+    struct ofd_lock *lock = NULL;
+    char *journal = NULL, *password = NULL;
     long long now = (long long)time(NULL);
     int i, planned = 0, applied = 0, as_json = 0, status = 1;
     ofd_err e;
@@ -96,6 +101,7 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
     memset(&p, 0, sizeof(p));
     memset(&rec, 0, sizeof(rec));
     memset(&res, 0, sizeof(res));
+    memset(&po, 0, sizeof(po));
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--node") == 0 && i + 1 < argc)
             nodespec = argv[++i];
@@ -121,6 +127,12 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "ocsfed: %s; nothing applied\n", e.msg);
         goto out;
     }
+    /* One apply at a time on a node, from the recovery to the end: a second one waits,
+     * and never takes the first one's live journal for a crashed apply. */
+    if (apply_lock(journal, APPLY_CLI_LOCK_WAIT_MS, &lock, &e) != OFD_OK) {
+        fprintf(err, "ocsfed: %s\n", e.msg);
+        goto out;
+    }
     if (apply_recover(journal, &node, &rec, &e) != OFD_OK) {
         fprintf(err, "ocsfed: %s; nothing applied\n", e.msg);
         goto out;
@@ -128,7 +140,9 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
     if (rec.found && !as_json)
         fprintf(out, "recovered an interrupted apply: %zu journaled write%s undone (%s)%s\n", rec.undone,
                 rec.undone == 1 ? "" : "s", journal, rec.torn ? "; its last entry was cut short" : "");
-    if (plan_make(m, &node, now, &p, &e) != OFD_OK) {
+    po.now = now;
+    po.pfx_password = password = nodespec_pfx_password();
+    if (plan_make(m, &node, &po, &p, &e) != OFD_OK) {
         fprintf(err, "ocsfed: %s%s%s%s; nothing applied\n", e.rule[0] ? "[" : "", e.rule, e.rule[0] ? "] " : "",
                 e.msg);
         goto out;
@@ -137,6 +151,7 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
     memset(&opt, 0, sizeof(opt));
     opt.restart_allowed = apply_in_window(&m->window, now, apply_local_offset(now));
     opt.journal = journal;
+    opt.pfx_password = password;
     applied = 1;
     if (apply_run(&p, &node, &opt, &res, &e) != OFD_OK) {
         fprintf(err, "ocsfed: apply failed: %s%s%s%s\n", e.rule[0] ? "[" : "", e.rule, e.rule[0] ? "] " : "", e.msg);
@@ -162,6 +177,8 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
 out:
     if (as_json)
         print_json(out, planned ? &p : NULL, m, &rec, applied ? &res : NULL, &e, status != 0);
+    ofd_lock_release(lock);
+    nodespec_password_free(password);
     free(journal);
     if (planned)
         plan_free(&p);

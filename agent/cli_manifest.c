@@ -111,12 +111,13 @@ int cmd_plan(int argc, char **argv, FILE *out, FILE *err)
     struct diags d = {0};
     struct node node = {0};
     struct plan p;
-    char *json = NULL, *journal = NULL;
-    FILE *jf;
+    struct plan_options po;
+    char *json = NULL, *journal = NULL, *password = NULL;
     int as_json = 0, status = 1, i;
     ofd_err e;
 
     memset(&p, 0, sizeof(p));
+    memset(&po, 0, sizeof(po));
     ofd_err_clear(&e);
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--node") == 0 && i + 1 < argc)
@@ -154,12 +155,12 @@ int cmd_plan(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "ocsfed: %s\n", e.msg);
         goto out;
     }
-    if ((jf = ofd_fopen(journal, "rb"))) {
-        fclose(jf);
+    if (apply_journal_exists(journal))
         fprintf(err, "ocsfed: warning: %s: an apply was cut short here; the next apply undoes it first, and this "
                 "plan shows the node as that apply left it\n", journal);
-    }
-    if (plan_make(m, &node, (long long)time(NULL), &p, &e) != OFD_OK) {
+    po.now = (long long)time(NULL);
+    po.pfx_password = password = nodespec_pfx_password();
+    if (plan_make(m, &node, &po, &p, &e) != OFD_OK) {
         if (e.rule[0])
             fprintf(err, "ocsfed: error: [%s] %s\n", e.rule, e.msg);
         else
@@ -178,6 +179,7 @@ int cmd_plan(int argc, char **argv, FILE *out, FILE *err)
     }
     status = plan_has_setting_changes(&p) ? 2 : 0;
 out:
+    nodespec_password_free(password);
     free(json);
     free(journal);
     plan_free(&p);

@@ -1,12 +1,10 @@
 #include "intake.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/evp.h>
 
 #include "fsutil.h"
 #include "strbuf.h"
@@ -22,6 +20,7 @@ const char *intake_reason_name(enum intake_reason r)
     case INTAKE_R_OLDER_SERIAL: return "older_serial";
     case INTAKE_R_SAME_SERIAL_DIFFERENT_CONTENT: return "same_serial_different_content";
     case INTAKE_R_INVALID: return "invalid";
+    case INTAKE_R_FILE_MISMATCH: return "file_mismatch";
     }
     return "unknown";
 }
@@ -67,15 +66,6 @@ static enum intake_reason from_trust(enum trust_refusal t)
     }
 }
 
-static enum ofd_code sha256(const void *p, size_t n, unsigned char out[INTAKE_SHA256_LEN], ofd_err *e)
-{
-    unsigned int len = 0;
-
-    if (!EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) || len != INTAKE_SHA256_LEN)
-        return ofd_err_set(e, OFD_E_CRYPTO, "cannot compute SHA-256");
-    return OFD_OK;
-}
-
 /* 1 when text is one complete JSON document (a UTF-8 BOM allowed). A copy cut short
  * is not. */
 static int complete_json(const char *text, size_t len)
@@ -98,7 +88,8 @@ static int complete_json(const char *text, size_t len)
 enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *sig,
                             size_t sig_len, const struct trust_anchor *anchor,
                             const struct intake_state *state, const char *base_dir,
-                            unsigned flags, struct intake_result *res, ofd_err *e)
+                            const struct ofd_reader *rd, unsigned flags, struct intake_result *res,
+                            ofd_err *e)
 {
     struct intake_result r;
     struct diags d = {0};
@@ -111,7 +102,7 @@ enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *s
 
     memset(&r, 0, sizeof(r));
     ofd_err_clear(&te);
-    if ((rc = sha256(text, len, r.sha256, e)) != OFD_OK)
+    if ((rc = cs_sha256(text, len, r.sha256, e)) != OFD_OK)
         goto out;
     if (!sig) {
         trust_verify((const unsigned char *)text, len, NULL, 0, anchor, NULL, &why, &te);
@@ -141,15 +132,21 @@ enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *s
         refuse(&r, from_trust(why), "%s", te.msg);
         goto done;
     }
-    rc = manifest_parse(text, len, base_dir, flags, &m, &d, &te);
+    /* From here on, only these verified bytes; the files the manifest names are read
+     * once each and checked against the pins these bytes carry. */
+    rc = manifest_parse(text, len, base_dir, rd, flags, &m, &d, &te);
     if (rc == OFD_E_INVALID && d.nerrors) {
         diags_sort(&d);
         for (i = 0; i < d.n && d.v[i].sev != DIAG_ERROR; i++)
             ;
         diags_format(&d, i, "manifest.json", diag, sizeof(diag));
         snprintf(r.rule, sizeof(r.rule), "%s", d.v[i].rule);
-        refuse(&r, INTAKE_R_INVALID, "the manifest is signed but not valid (%zu error%s), first: %s",
-               d.nerrors, d.nerrors == 1 ? "" : "s", diag);
+        if (d.nfile_errors == d.nerrors)
+            refuse(&r, INTAKE_R_FILE_MISMATCH, "a file the signed manifest names is missing or not the one it "
+                   "pins; nothing is applied (%zu error%s), first: %s", d.nerrors, d.nerrors == 1 ? "" : "s", diag);
+        else
+            refuse(&r, INTAKE_R_INVALID, "the manifest is signed but not valid (%zu error%s), first: %s",
+                   d.nerrors, d.nerrors == 1 ? "" : "s", diag);
         goto done;
     }
     if (rc != OFD_OK) {
@@ -160,16 +157,18 @@ enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *s
     if (state && state->present) {
         if (m->serial < state->last_serial) {
             refuse(&r, INTAKE_R_OLDER_SERIAL, "the manifest's serial %lld is older than the last "
-                   "applied serial %lld (an old copy put back?)", m->serial, state->last_serial);
+                   "accepted serial %lld (an old copy put back?)", m->serial, state->last_serial);
             goto done;
         }
         if (m->serial == state->last_serial) {
             if (memcmp(r.sha256, state->last_sha256, INTAKE_SHA256_LEN) == 0) {
                 r.decision = INTAKE_UNCHANGED;
-                snprintf(r.msg, sizeof(r.msg), "manifest serial %lld, already applied", m->serial);
+                snprintf(r.msg, sizeof(r.msg), "manifest serial %lld, accepted before", m->serial);
+                r.manifest = m;
+                m = NULL;
             } else {
                 refuse(&r, INTAKE_R_SAME_SERIAL_DIFFERENT_CONTENT,
-                       "the manifest has the serial %lld of the last applied one but different "
+                       "the manifest has the serial %lld of the last accepted one but different "
                        "content; raise the serial when changing the manifest", m->serial);
             }
             goto done;
@@ -188,29 +187,27 @@ out:
     return rc;
 }
 
-/* Reads path whole; *present = 0 (OFD_OK) when it cannot be opened and missing_ok. */
-static enum ofd_code read_all(const char *path, size_t max, int missing_ok, char **buf,
+/* Reads path whole through rd; *present = 0 (OFD_OK) when there is no such file and
+ * missing_ok. */
+static enum ofd_code read_all(const struct ofd_reader *rd, const char *path, size_t max, int missing_ok, char **buf,
                               size_t *len, int *present, ofd_err *e)
 {
-    FILE *f;
+    enum ofd_code rc = ofd_reader_read(rd, path, max, buf, len, e);
 
-    if (missing_ok) {
-        if (!(f = fopen(path, "rb"))) {
-            *present = 0;
-            *buf = NULL;
-            *len = 0;
-            return OFD_OK;
-        }
-        fclose(f);
+    *present = rc != OFD_E_NOTFOUND;
+    if (rc == OFD_E_NOTFOUND && missing_ok) {
+        ofd_err_clear(e);
+        *buf = NULL;
+        *len = 0;
+        return OFD_OK;
     }
-    *present = 1;
-    return ofd_read_file(path, max, buf, len, e);
+    return rc == OFD_E_NOTFOUND ? OFD_E_IO : rc;
 }
 
 enum ofd_code intake_check_files(const char *manifest_path, const char *sig_path,
                                  const struct trust_anchor *anchor,
-                                 const struct intake_state *state, unsigned flags,
-                                 struct intake_result *res, ofd_err *e)
+                                 const struct intake_state *state, const struct ofd_reader *rd,
+                                 unsigned flags, struct intake_result *res, ofd_err *e)
 {
     char *m1 = NULL, *m2 = NULL, *s1 = NULL, *s2 = NULL, *base = NULL, *slash;
     size_t m1n = 0, m2n = 0, s1n = 0, s2n = 0;
@@ -221,15 +218,15 @@ enum ofd_code intake_check_files(const char *manifest_path, const char *sig_path
     memset(&r, 0, sizeof(r));
     /* Each file twice, interleaved: a copy in progress shows as a difference. A file
      * over its limit is a refusal (reported), not an error. */
-    if ((rc = read_all(manifest_path, TRUST_MAX_CONTENT, 0, &m1, &m1n, &mp, e)) != OFD_OK)
+    if ((rc = read_all(rd, manifest_path, TRUST_MAX_CONTENT, 0, &m1, &m1n, &mp, e)) != OFD_OK)
         goto failed;
-    if ((rc = read_all(sig_path, TRUST_MAX_SIG, 1, &s1, &s1n, &sp1, e)) != OFD_OK) {
+    if ((rc = read_all(rd, sig_path, TRUST_MAX_SIG, 1, &s1, &s1n, &sp1, e)) != OFD_OK) {
         sig_too_large = 1;
         goto failed;
     }
-    if ((rc = read_all(manifest_path, TRUST_MAX_CONTENT, 0, &m2, &m2n, &mp, e)) != OFD_OK)
+    if ((rc = read_all(rd, manifest_path, TRUST_MAX_CONTENT, 0, &m2, &m2n, &mp, e)) != OFD_OK)
         goto failed;
-    if ((rc = read_all(sig_path, TRUST_MAX_SIG, 1, &s2, &s2n, &sp2, e)) != OFD_OK) {
+    if ((rc = read_all(rd, sig_path, TRUST_MAX_SIG, 1, &s2, &s2n, &sp2, e)) != OFD_OK) {
         sig_too_large = 1;
         goto failed;
     }
@@ -253,7 +250,7 @@ enum ofd_code intake_check_files(const char *manifest_path, const char *sig_path
     else
         strcpy(base, ".");
     rc = intake_decide(m1, m1n, sp1 ? (const unsigned char *)s1 : NULL, s1n, anchor, state, base,
-                       flags, res, e);
+                       rd, flags, res, e);
     goto out;
 failed:
     if (rc != OFD_E_INVALID)
@@ -280,47 +277,25 @@ void intake_state_from_result(const struct intake_result *res, struct intake_sta
     memcpy(st->last_sha256, res->sha256, INTAKE_SHA256_LEN);
 }
 
-static int unhex(const char *s, unsigned char *out, size_t n)
-{
-    size_t i;
-    int hi, lo;
-
-    if (strlen(s) != 2 * n)
-        return -1;
-    for (i = 0; i < n; i++) {
-        hi = s[2 * i], lo = s[2 * i + 1];
-        hi = hi >= '0' && hi <= '9' ? hi - '0' : hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
-        lo = lo >= '0' && lo <= '9' ? lo - '0' : lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i] = (unsigned char)(hi << 4 | lo);
-    }
-    return 0;
-}
-
 enum ofd_code intake_state_load(const char *path, struct intake_state *st, ofd_err *e)
 {
     char *text = NULL;
     size_t len = 0;
     cJSON *j = NULL, *fmt, *ser, *sha;
     struct intake_state s;
-    FILE *f;
     enum ofd_code rc;
 
     memset(&s, 0, sizeof(s));
-    if (!(f = fopen(path, "rb"))) {
-        if (errno != ENOENT) {
-            rc = ofd_err_set(e, OFD_E_IO, "cannot open the state file '%s': %s", path,
-                             strerror(errno));
-            goto out;
-        }
-        *st = s;
+    if ((rc = ofd_read_file(path, INTAKE_STATE_MAX_BYTES, &text, &len, e)) == OFD_E_NOTFOUND) {
+        ofd_err_clear(e);
+        *st = s; /* nothing accepted yet */
         rc = OFD_OK;
         goto out;
     }
-    fclose(f);
-    if ((rc = ofd_read_file(path, INTAKE_STATE_MAX_BYTES, &text, &len, e)) != OFD_OK)
+    if (rc != OFD_OK) {
+        ofd_err_prefix(e, "the state file");
         goto out;
+    }
     j = cJSON_ParseWithLength(text, len);
     fmt = cJSON_GetObjectItemCaseSensitive(j, "format");
     ser = cJSON_GetObjectItemCaseSensitive(j, "last_serial");
@@ -328,7 +303,7 @@ enum ofd_code intake_state_load(const char *path, struct intake_state *st, ofd_e
     if (!cJSON_IsObject(j) || !cJSON_IsNumber(fmt) || fmt->valuedouble != 1
         || !cJSON_IsNumber(ser) || ser->valuedouble < 0 || ser->valuedouble > 9007199254740991.0
         || ser->valuedouble != (double)(long long)ser->valuedouble || !cJSON_IsString(sha)
-        || unhex(sha->valuestring, s.last_sha256, INTAKE_SHA256_LEN) != 0) {
+        || cs_sha256_parse(sha->valuestring, s.last_sha256) != 0) {
         rc = ofd_err_set(e, OFD_E_INVALID, "the state file '%s' is damaged; remove it only if "
                          "the manifest on the share is the one to apply", path);
         goto out;
@@ -346,13 +321,11 @@ out:
 enum ofd_code intake_state_save(const char *path, const struct intake_state *st, ofd_err *e)
 {
     struct strbuf sb = {0};
-    size_t i;
+    char hex[2 * INTAKE_SHA256_LEN + 1];
     enum ofd_code rc;
 
-    sb_printf(&sb, "{\"format\": 1, \"last_serial\": %lld, \"last_sha256\": \"", st->last_serial);
-    for (i = 0; i < INTAKE_SHA256_LEN; i++)
-        sb_printf(&sb, "%02x", st->last_sha256[i]);
-    sb_append(&sb, "\"}\n");
+    cs_sha256_hex(st->last_sha256, hex);
+    sb_printf(&sb, "{\"format\": 1, \"last_serial\": %lld, \"last_sha256\": \"%s\"}\n", st->last_serial, hex);
     if (sb.oom)
         rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
     else
@@ -360,3 +333,4 @@ enum ofd_code intake_state_save(const char *path, const struct intake_state *st,
     sb_free(&sb);
     return rc;
 }
+

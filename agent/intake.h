@@ -1,10 +1,11 @@
 /* intake: whether the manifest found on the share may be used. On each check the
  * service reads manifest.json and manifest.json.p7s, and intake decides: ACCEPT (a
- * newer, signed, valid manifest), UNCHANGED (the one applied last), or REFUSE with a
- * reason. A refused manifest is reported and never applied.
+ * newer, signed, valid manifest), UNCHANGED (the one accepted last, same bytes), or
+ * REFUSE with a reason. A refused manifest is reported and never applied.
  *
- * The state file remembers the last applied manifest so that an older one (a
- * replayed or rolled-back file) is refused:
+ * The state file remembers the highest manifest ever accepted (the anti-rollback
+ * floor), whatever came of it, so that an older one (a replayed or rolled-back file)
+ * is refused:
  *   {"format": 1, "last_serial": 12, "last_sha256": "<64 lower-case hex digits>"}
  * written atomically (temporary file in the same folder, flushed, renamed over). */
 #ifndef OCSFED_INTAKE_H
@@ -16,7 +17,7 @@
 #include "manifest.h"
 #include "trust.h"
 
-#define INTAKE_SHA256_LEN 32
+#define INTAKE_SHA256_LEN CS_SHA256_LEN
 #define INTAKE_STATE_MAX_BYTES 4096u
 
 enum intake_decision { INTAKE_ACCEPT, INTAKE_UNCHANGED, INTAKE_REFUSE };
@@ -30,7 +31,9 @@ enum intake_reason {
                                   * file changing while read: try again later */
     INTAKE_R_OLDER_SERIAL,       /* serial below the last applied one */
     INTAKE_R_SAME_SERIAL_DIFFERENT_CONTENT,
-    INTAKE_R_INVALID             /* signed, but fails manifest validation */
+    INTAKE_R_INVALID,            /* signed, but fails manifest validation */
+    INTAKE_R_FILE_MISMATCH       /* signed and valid, but a file it names is missing or does
+                                  * not match its pin (changed on the share after signing) */
 };
 
 struct intake_state {
@@ -46,27 +49,35 @@ struct intake_result {
     unsigned char sha256[INTAKE_SHA256_LEN]; /* of the manifest bytes */
     char msg[OFD_ERR_MSG_MAX];              /* operator message (also for ACCEPT) */
     char rule[8];                           /* INVALID: the first error's rule */
-    struct manifest *manifest;              /* ACCEPT only; freed by intake_result_free */
+    struct manifest *manifest;              /* ACCEPT and UNCHANGED: parsed from the very
+                                             * bytes verified (and the files checked
+                                             * against their pins); freed by
+                                             * intake_result_free */
 };
 
 /* Decides on manifest bytes (text, len) and its signature (sig, sig_len; sig NULL when
  * there is no .p7s) given the trust anchor and the state (NULL or !present: nothing
- * applied yet). base_dir and flags are manifest_parse's. The checks run in this order:
- * unsigned, torn JSON, signature, validation, serial.
+ * accepted yet). base_dir, rd and flags are manifest_parse's: the files the manifest
+ * names are read through rd once, after the signature verified, and each checked
+ * against its pin. The checks run in this order: unsigned, torn JSON, signature,
+ * validation (then the named files), serial.
  * Returns OFD_OK with *res filled (free with intake_result_free) whatever the
  * decision; OFD_E_NOMEM or another error when no decision could be made. */
 enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *sig,
                             size_t sig_len, const struct trust_anchor *anchor,
                             const struct intake_state *state, const char *base_dir,
-                            unsigned flags, struct intake_result *res, ofd_err *e);
+                            const struct ofd_reader *rd, unsigned flags, struct intake_result *res,
+                            ofd_err *e);
 
-/* Reads manifest_path and sig_path twice and decides as intake_decide. A file that
- * differs between the reads is still being written: REFUSE/TORN. A missing sig_path
- * is UNSIGNED; a missing manifest is OFD_E_IO (nothing to decide on). */
+/* Reads manifest_path and sig_path twice through rd (NULL: from disk) and decides as
+ * intake_decide on the first read. A file that differs between the reads is still being
+ * written: REFUSE/TORN. A missing sig_path is UNSIGNED; a missing manifest is OFD_E_IO
+ * (nothing to decide on). Neither is read again afterwards: res->manifest is all the
+ * caller may act on. */
 enum ofd_code intake_check_files(const char *manifest_path, const char *sig_path,
                                  const struct trust_anchor *anchor,
-                                 const struct intake_state *state, unsigned flags,
-                                 struct intake_result *res, ofd_err *e);
+                                 const struct intake_state *state, const struct ofd_reader *rd,
+                                 unsigned flags, struct intake_result *res, ofd_err *e);
 
 /* Frees what res owns (the manifest) and clears it. */
 void intake_result_free(struct intake_result *res);
@@ -83,7 +94,7 @@ enum ofd_code intake_state_load(const char *path, struct intake_state *st, ofd_e
 /* Writes the state file atomically (path.tmp, flushed, renamed over path). */
 enum ofd_code intake_state_save(const char *path, const struct intake_state *st, ofd_err *e);
 
-/* After the manifest of res was applied: the state to save. */
+/* After the manifest of res was accepted: the state to save (the new floor). */
 void intake_state_from_result(const struct intake_result *res, struct intake_state *st);
 
 #endif

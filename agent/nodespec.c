@@ -3,14 +3,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "apply.h"
 #include "simnode.h"
+#include "strbuf.h"
 
 static const struct node_platform *platform;
 
 void nodespec_set_platform(const struct node_platform *p)
 {
     platform = p;
+}
+
+char *nodespec_pfx_password(void)
+{
+    const char *env;
+    char *pw = platform && platform->pfx_password ? platform->pfx_password() : NULL;
+
+    if (!pw && (env = getenv("OCSFED_PFX_PASSWORD")))
+        pw = ofd_strdup(env);
+    return pw;
+}
+
+void nodespec_password_free(char *pw)
+{
+    if (!pw)
+        return;
+    OPENSSL_cleanse(pw, strlen(pw));
+    free(pw);
 }
 
 enum ofd_code nodespec_open(const char *spec, struct node *out, char **journal, ofd_err *e)

@@ -301,9 +301,9 @@ out:
     return text;
 }
 
-enum ofd_code report_write(const char *share, const struct report *r, ofd_err *e)
+enum ofd_code report_write(const char *reports_dir, const struct report *r, ofd_err *e)
 {
-    struct strbuf dir = {0}, path = {0};
+    struct strbuf path = {0};
     char *text = NULL;
     const char *why = NULL;
     enum ofd_code rc;
@@ -313,18 +313,16 @@ enum ofd_code report_write(const char *share, const struct report *r, ofd_err *e
                          r->server ? r->server : "", why ? why : "no server name");
         goto out;
     }
-    sb_printf(&dir, "%s/reports", share);
-    sb_printf(&path, "%s/%s.json", sb_str(&dir), r->server);
-    if (dir.oom || path.oom || !(text = report_to_json(r))) {
+    sb_printf(&path, "%s/%s.json", reports_dir, r->server);
+    if (path.oom || !(text = report_to_json(r))) {
         rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
         goto out;
     }
-    if ((rc = ofd_make_dir(sb_str(&dir), e)) != OFD_OK)
+    if ((rc = ofd_make_dir(reports_dir, e)) != OFD_OK)
         goto out;
     rc = ofd_write_file_atomic(sb_str(&path), text, strlen(text), e);
 out:
     free(text);
-    sb_free(&dir);
     sb_free(&path);
     return rc;
 }
@@ -572,11 +570,11 @@ static int ends_with(const char *s, const char *suffix)
     return a > b && strcmp(s + a - b, suffix) == 0;
 }
 
-enum ofd_code report_fleet_load(const char *share, long long now, long long stale_after,
+enum ofd_code report_fleet_load(const char *reports_dir, long long now, long long stale_after,
                                 struct report_fleet *out, ofd_err *e)
 {
     struct report_fleet f;
-    struct strbuf dir = {0}, path = {0};
+    struct strbuf path = {0};
     char **names = NULL;
     size_t nnames = 0, i;
     struct report_row *row;
@@ -586,12 +584,7 @@ enum ofd_code report_fleet_load(const char *share, long long now, long long stal
     memset(&f, 0, sizeof(f));
     f.now = now;
     f.stale_after = stale_after;
-    sb_printf(&dir, "%s/reports", share);
-    if (dir.oom) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
-        goto out;
-    }
-    if ((rc = ofd_list_dir(sb_str(&dir), REPORT_MAX_FILES, &names, &nnames, e)) != OFD_OK)
+    if ((rc = ofd_list_dir(reports_dir, REPORT_MAX_FILES, &names, &nnames, e)) != OFD_OK)
         goto out;
     if (nnames && !(f.v = calloc(nnames, sizeof(*f.v)))) {
         rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
@@ -604,7 +597,7 @@ enum ofd_code report_fleet_load(const char *share, long long now, long long stal
         row->file = names[i];
         names[i] = NULL;
         sb_truncate(&path, 0);
-        sb_printf(&path, "%s/%s", sb_str(&dir), row->file);
+        sb_printf(&path, "%s/%s", reports_dir, row->file);
         ofd_err_clear(&re);
         if (path.oom) {
             rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
@@ -640,7 +633,6 @@ enum ofd_code report_fleet_load(const char *share, long long now, long long stal
 out:
     report_fleet_free(&f);
     ofd_names_free(names, nnames);
-    sb_free(&dir);
     sb_free(&path);
     return rc;
 }

@@ -99,10 +99,10 @@ long long report_parse_time(const char *s);
 /* The report as JSON text: malloc'ed, caller frees; NULL on out of memory. */
 char *report_to_json(const struct report *r);
 
-/* Writes share/reports/<server>.json atomically (the reports folder is created when
- * missing). The server name must be an FQDN (no path separators). OFD_OK or
- * OFD_E_INVALID / OFD_E_IO / OFD_E_NOMEM. */
-enum ofd_code report_write(const char *share, const struct report *r, ofd_err *e);
+/* Writes reports_dir/<server>.json atomically (the folder is created when missing; by
+ * default SHARE/reports, or the agent's REPORTS_PATH). The server name must be an FQDN
+ * (no path separators). OFD_OK or OFD_E_INVALID / OFD_E_IO / OFD_E_NOMEM. */
+enum ofd_code report_write(const char *reports_dir, const struct report *r, ofd_err *e);
 
 /* Parses a report (at most REPORT_MAX_BYTES, nesting REPORT_MAX_DEPTH, each field's
  * type checked). Returns OFD_OK with *out filled (caller frees with report_free), or
@@ -128,9 +128,9 @@ struct report_fleet {
     long long now, stale_after;
 };
 
-/* Reads every *.json in share/reports. Returns OFD_OK with *out filled (free with
- * report_fleet_free); OFD_E_IO when the folder cannot be read. */
-enum ofd_code report_fleet_load(const char *share, long long now, long long stale_after,
+/* Reads every *.json in reports_dir (SHARE/reports by default). Returns OFD_OK with
+ * *out filled (free with report_fleet_free); OFD_E_IO when the folder cannot be read. */
+enum ofd_code report_fleet_load(const char *reports_dir, long long now, long long stale_after,
                                 struct report_fleet *out, ofd_err *e);
 /* The fixed-width table and a closing line of counts. */
 void report_fleet_print(const struct report_fleet *f, FILE *out);

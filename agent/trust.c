@@ -8,9 +8,11 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/cms.h>
+#include <openssl/objects.h>
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
+#include "fsutil.h"
 #include "strbuf.h"
 
 const char *trust_refusal_name(enum trust_refusal r)
@@ -23,8 +25,14 @@ const char *trust_refusal_name(enum trust_refusal r)
     case TRUST_TAMPERED: return "tampered";
     case TRUST_UNTRUSTED_SIGNER: return "untrusted_signer";
     case TRUST_MANY_SIGNERS: return "many_signers";
+    case TRUST_WEAK_DIGEST: return "weak_digest";
     }
     return "unknown";
+}
+
+static int strong_digest(int nid)
+{
+    return nid == NID_sha256 || nid == NID_sha384 || nid == NID_sha512;
 }
 
 /* The first OpenSSL error's text, for the log; the queue is cleared so that later
@@ -93,8 +101,10 @@ enum ofd_code trust_verify(const unsigned char *data, size_t len, const unsigned
     STACK_OF(X509) *certs = NULL, *one = NULL;
     STACK_OF(CMS_SignerInfo) *sis;
     CMS_SignerInfo *si;
+    X509_ALGOR *digalg = NULL, *sigalg = NULL;
     X509 *pub = NULL, *signer = NULL;
     unsigned char tp[CS_SHA1_LEN];
+    int dnid, snid = NID_undef;
     char want_hex[2 * CS_SHA1_LEN + 1], got_hex[2 * CS_SHA1_LEN + 1], why_ssl[256];
     char subj[256];
     const unsigned char *p;
@@ -206,6 +216,21 @@ enum ofd_code trust_verify(const unsigned char *data, size_t len, const unsigned
         rc = refuse(e, why, TRUST_UNTRUSTED_SIGNER,
                     "the manifest is signed by certificate %s (%s), not by the trusted "
                     "publisher %s", got_hex, subj, want_hex);
+        goto out;
+    }
+
+    /* SHA-256 or stronger, for the content digest and for a signature algorithm that
+     * names its own digest: a SHA-1 (or MD5) signature can be forged at a cost. */
+    CMS_SignerInfo_get0_algs(si, NULL, NULL, &digalg, &sigalg);
+    dnid = digalg ? OBJ_obj2nid(digalg->algorithm) : NID_undef;
+    if (sigalg && OBJ_find_sigid_algs(OBJ_obj2nid(sigalg->algorithm), &snid, NULL) && snid != NID_undef
+        && !strong_digest(snid))
+        dnid = snid;
+    if (!strong_digest(dnid)) {
+        rc = refuse(e, why, TRUST_WEAK_DIGEST,
+                    "the manifest is signed with %s; ocsfed accepts SHA-256, SHA-384 or SHA-512 only: sign it "
+                    "again ('ocsfed sign' uses SHA-256; with openssl cms, -md sha256)",
+                    dnid == NID_undef ? "an unknown digest" : OBJ_nid2sn(dnid));
         goto out;
     }
 

@@ -1,7 +1,8 @@
 /* trust: the manifest's detached CMS signature (manifest.json.p7s), checked with
  * OpenSSL against the publisher pinned by SHA-1 thumbprint (the service's
  * TrustedSigner). Trust is the pin, not a chain: the signer certificate may be
- * self-signed or issued by any CA, and is not chain-verified. Exactly one signer. */
+ * self-signed or issued by any CA, and is not chain-verified. Exactly one signer, with
+ * a SHA-256, SHA-384 or SHA-512 digest. */
 #ifndef OCSFED_TRUST_H
 #define OCSFED_TRUST_H
 
@@ -24,7 +25,8 @@ enum trust_refusal {
     TRUST_BAD_SIGNATURE,     /* the signer's signature over its attributes is wrong */
     TRUST_TAMPERED,          /* the content does not match the signature */
     TRUST_UNTRUSTED_SIGNER,  /* signed, but not by the pinned publisher */
-    TRUST_MANY_SIGNERS       /* more than one signer */
+    TRUST_MANY_SIGNERS,      /* more than one signer */
+    TRUST_WEAK_DIGEST        /* signed with SHA-1 or weaker */
 };
 
 /* The pinned publisher. cert_der (optional, NULL) is the publisher's certificate, for

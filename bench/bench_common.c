@@ -76,7 +76,7 @@ enum ofd_code bench_manifest(size_t ndomains, size_t nnodes, struct manifest **o
         rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
         goto out;
     }
-    rc = manifest_parse(t.s, t.len, ".", MANIFEST_NO_FILES, out, &d, e);
+    rc = manifest_parse(t.s, t.len, ".", NULL, MANIFEST_NO_FILES, out, &d, e);
     if (rc != OFD_OK)
         diags_print(&d, "bench-manifest.json", stderr);
 out:
@@ -193,7 +193,7 @@ enum ofd_code bench_plan_file(const char *node_path, const struct manifest *m, s
 
     if ((rc = simnode_open(node_path, &n, e)) != OFD_OK)
         goto out;
-    rc = plan_make(m, &n, BENCH_NOW, p, e);
+    rc = plan_make(m, &n, &(struct plan_options){.now = BENCH_NOW}, p, e);
 out:
     *secs = bench_now() - t0;
     node_close(&n);

@@ -72,7 +72,7 @@ int main(void)
     }
 
     t0 = now_s();
-    if (manifest_parse(mt.s, mt.len, ".", MANIFEST_NO_FILES, &m, &d, &e) != OFD_OK) {
+    if (manifest_parse(mt.s, mt.len, ".", NULL, MANIFEST_NO_FILES, &m, &d, &e) != OFD_OK) {
         diags_print(&d, "bench-manifest.json", stderr);
         fprintf(stderr, "bench_plan: %s\n", e.msg);
         goto out;
@@ -83,7 +83,7 @@ int main(void)
         goto out;
     }
     t2 = now_s();
-    if (plan_make(m, &node, (long long)time(NULL), &p, &e) != OFD_OK) {
+    if (plan_make(m, &node, &(struct plan_options){.now = (long long)time(NULL)}, &p, &e) != OFD_OK) {
         fprintf(stderr, "bench_plan: %s\n", e.msg);
         goto out;
     }

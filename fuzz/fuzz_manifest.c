@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         nodetext = nul + 1;
         nlen = size - mlen - 1;
     }
-    if (manifest_parse(text, mlen, "fuzz-no-such-dir", MANIFEST_NO_FILES, &m, &d, &e) == OFD_OK) {
+    if (manifest_parse(text, mlen, "fuzz-no-such-dir", NULL, MANIFEST_NO_FILES, &m, &d, &e) == OFD_OK) {
         /* A valid manifest has no error diagnostics and expands for each server. */
         if (d.nerrors)
             __builtin_trap();

@@ -88,6 +88,9 @@ static void assert_node_is(char *before, size_t lb, const char *what, unsigned l
     free(after);
 }
 
+/* The PKCS#12 password plan and apply get through their options (R16). */
+static const char *pfx_password;
+
 /* Plans m against the node file; returns the number of changes (not unchanged). */
 static size_t plan_once(const struct manifest *m, struct plan *p)
 {
@@ -96,7 +99,8 @@ static size_t plan_once(const struct manifest *m, struct plan *p)
     size_t changes;
 
     assert_int_equal(simnode_open(NODE, &n, &e), OFD_OK);
-    assert_int_equal(plan_make(m, &n, NOW, p, &e), OFD_OK);
+    assert_int_equal(plan_make(m, &n, &(struct plan_options){.now = NOW, .pfx_password = pfx_password}, p, &e),
+                     OFD_OK);
     changes = p->n - p->counts[PLAN_UNCHANGED];
     node_close(&n);
     return changes;
@@ -108,7 +112,7 @@ static enum ofd_code apply_with(const struct plan *p, struct nodefault *f, int i
 static void apply_converges_and_a_second_apply_writes_nothing(void **state)
 {
     struct manifest *m = load_manifest();
-    struct apply_options opt = {1, NULL, NULL, NULL};
+    struct apply_options opt = {.restart_allowed = 1};
     struct apply_result res;
     struct node n = {0};
     struct plan p;
@@ -190,7 +194,7 @@ static int journal_exists(void)
 static enum ofd_code apply_with(const struct plan *p, struct nodefault *f, int in_window, struct apply_result *res,
                                 ofd_err *e)
 {
-    struct apply_options opt = {in_window, JOURNAL, NULL, NULL};
+    struct apply_options opt = {.restart_allowed = in_window, .journal = JOURNAL, .pfx_password = pfx_password};
     struct node n = {0}, wrapped;
     enum ofd_code rc;
 
@@ -471,8 +475,8 @@ static void drop_imp2(cJSON *root)
 /* The example manifest without its second IM&P node, written beside the node file. */
 static struct manifest *manifest_without_imp2(void)
 {
-    testutil_write_manifest(example("tls-enterprise.json"), "apply_drop.json", drop_imp2);
     copy_example_root();
+    testutil_write_manifest(example("tls-enterprise.json"), "apply_drop.json", drop_imp2);
     return testutil_load_manifest("apply_drop.json");
 }
 
@@ -558,16 +562,7 @@ static void dropping_a_node_removes_exactly_its_entries(void **state)
 
 static void set_pfx_password(const char *pw)
 {
-#ifdef _WIN32
-    char buf[128];
-    snprintf(buf, sizeof(buf), "OCSFED_PFX_PASSWORD=%s", pw ? pw : "");
-    _putenv(buf);
-#else
-    if (pw)
-        setenv("OCSFED_PFX_PASSWORD", pw, 1);
-    else
-        unsetenv("OCSFED_PFX_PASSWORD");
-#endif
+    pfx_password = pw;
 }
 
 /* R16: a server certificate given as a PKCS#12 file is imported into My by the apply

@@ -52,7 +52,7 @@ static long long fixed_now(void *ctx)
     return now_value;
 }
 
-static const struct check_env env = {open_node, on_event, fixed_now, NULL, NULL, NULL};
+static const struct check_env env = {.open_node = open_node, .event = on_event, .now = fixed_now};
 
 /* Copies the example manifest into share/ and signs it with a new publisher; writes the
  * publisher's thumbprint into tp_hex. */
@@ -108,7 +108,7 @@ static struct report read_report(void)
 static void signed_manifest_on_a_drifting_node_is_reported(void **state)
 {
     char tp[41];
-    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 1, NULL};
+    struct check_config cfg = {.manifest_dir = "check_share", .trusted_signer = tp, .state_path = "check_state.json", .node_spec = "sim:check_node.json", .monitor = 1};
     struct check_result res;
     struct report r;
     ofd_err e;
@@ -134,10 +134,10 @@ static void signed_manifest_on_a_drifting_node_is_reported(void **state)
 static void converged_node_is_reported_converged(void **state)
 {
     struct check_memory mem = {0, CHECK_EV_APPLIED, 0UL};
-    const struct check_env remembering = {open_node, on_event, fixed_now, NULL, NULL, &mem};
+    const struct check_env remembering = {.open_node = open_node, .event = on_event, .now = fixed_now, .memory = &mem};
     int n;
     char tp[41];
-    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 1, NULL};
+    struct check_config cfg = {.manifest_dir = "check_share", .trusted_signer = tp, .state_path = "check_state.json", .node_spec = "sim:check_node.json", .monitor = 1};
     struct check_result res;
     struct report r;
     ofd_err e;
@@ -164,7 +164,7 @@ static void converged_node_is_reported_converged(void **state)
 static void unsigned_or_wrongly_signed_manifests_are_refused(void **state)
 {
     char tp[41], other[41] = "00112233445566778899AABBCCDDEEFF00112233";
-    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 1, NULL};
+    struct check_config cfg = {.manifest_dir = "check_share", .trusted_signer = tp, .state_path = "check_state.json", .node_spec = "sim:check_node.json", .monitor = 1};
     struct check_result res;
     struct report r;
     char *before = NULL, *after = NULL;
@@ -199,7 +199,7 @@ static void unsigned_or_wrongly_signed_manifests_are_refused(void **state)
 static void no_trusted_publisher_is_a_failure_in_the_report(void **state)
 {
     char tp[41];
-    struct check_config cfg = {"check_share", "", "check_state.json", "sim:check_node.json", 1, NULL};
+    struct check_config cfg = {.manifest_dir = "check_share", .trusted_signer = "", .state_path = "check_state.json", .node_spec = "sim:check_node.json", .monitor = 1};
     struct report r;
     ofd_err e;
 
@@ -219,7 +219,7 @@ static void apply_mode_converges_the_node_and_records_the_serial(void **state)
 {
     int n_events;
     char tp[41];
-    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 0, NULL};
+    struct check_config cfg = {.manifest_dir = "check_share", .trusted_signer = tp, .state_path = "check_state.json", .node_spec = "sim:check_node.json"};
     struct check_result res;
     struct report r;
     char *st = NULL;
@@ -278,7 +278,7 @@ static void apply_mode_converges_the_node_and_records_the_serial(void **state)
 static void monitor_mode_reports_a_pending_restart_as_such(void **state)
 {
     char tp[41];
-    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 0, NULL};
+    struct check_config cfg = {.manifest_dir = "check_share", .trusted_signer = tp, .state_path = "check_state.json", .node_spec = "sim:check_node.json"};
     struct check_result res;
     struct report r;
     int n;
@@ -312,10 +312,11 @@ static int stop_after(void *ctx)
 static void a_stop_in_the_middle_of_an_apply_undoes_it(void **state)
 {
     char tp[41];
-    struct check_config cfg = {"check_share", tp, "check_state.json", "sim:check_node.json", 0, NULL};
-    const struct check_env stopping = {open_node, on_event, fixed_now, NULL, stop_after, NULL};
+    struct check_config cfg = {.manifest_dir = "check_share", .trusted_signer = tp, .state_path = "check_state.json", .node_spec = "sim:check_node.json"};
+    const struct check_env stopping = {.open_node = open_node, .event = on_event, .now = fixed_now, .stop_requested = stop_after};
     struct node n = {0};
     struct node_owned o = {0};
+    struct check_result res;
     char *before, *after, *st = NULL;
     size_t lb = 0, la = 0, len = 0;
     FILE *f;
@@ -345,11 +346,14 @@ static void a_stop_in_the_middle_of_an_apply_undoes_it(void **state)
         free(after);
         f = fopen("check_node.json.journal", "rb");
         assert_null(f);
-        /* Not applied: the serial is not recorded, so the next start applies it. */
-        if (ofd_read_file("check_state.json", 4096, &st, &len, &e) == OFD_OK) {
-            assert_null(strstr(st, "\"last_serial\": 1"));
-            free(st);
-        }
+        /* Accepted, so the floor is serial 1; not applied, so the next check (the
+         * same bytes, unchanged) applies it. */
+        assert_int_equal(ofd_read_file("check_state.json", 4096, &st, &len, &e), OFD_OK);
+        assert_non_null(strstr(st, "\"last_serial\": 1"));
+        free(st);
+        assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+        assert_int_equal(res.outcome, CHECK_EV_RESTART_PENDING);
+        assert_non_null(strstr(last_text, "applied to ocs-se1.example.com"));
     }
 }
 

@@ -99,7 +99,7 @@ static enum intake_decision decide(const struct fixture *f, const char *text, si
 
     if (c)
         sign(c, text, len, &sig, &sig_len);
-    assert_int_equal(intake_decide(text, len, sig, sig_len, &f->anchor, st, ".", MANIFEST_NO_FILES,
+    assert_int_equal(intake_decide(text, len, sig, sig_len, &f->anchor, st, ".", NULL, MANIFEST_NO_FILES,
                                    res, &e), OFD_OK);
     free(sig);
     return res->decision;
@@ -134,19 +134,21 @@ static void serial_logic(void **state)
     assert_int_equal(st.last_serial, 5);
 
     assert_int_equal(decide(f, v5, strlen(v5), &f->pub, &st, &r), INTAKE_UNCHANGED);
-    assert_string_equal(r.msg, "manifest serial 5, already applied");
-    assert_null(r.manifest);
+    assert_string_equal(r.msg, "manifest serial 5, accepted before");
+    /* The manifest of these very bytes: the check works from it, never from a re-read. */
+    assert_non_null(r.manifest);
+    assert_int_equal(r.manifest->serial, 5);
     intake_result_free(&r);
 
     assert_int_equal(decide(f, v5b, strlen(v5b), &f->pub, &st, &r), INTAKE_REFUSE);
     assert_int_equal(r.reason, INTAKE_R_SAME_SERIAL_DIFFERENT_CONTENT);
-    assert_string_equal(r.msg, "the manifest has the serial 5 of the last applied one but "
+    assert_string_equal(r.msg, "the manifest has the serial 5 of the last accepted one but "
                         "different content; raise the serial when changing the manifest");
     intake_result_free(&r);
 
     assert_int_equal(decide(f, v4, strlen(v4), &f->pub, &st, &r), INTAKE_REFUSE);
     assert_int_equal(r.reason, INTAKE_R_OLDER_SERIAL);
-    assert_string_equal(r.msg, "the manifest's serial 4 is older than the last applied serial 5 "
+    assert_string_equal(r.msg, "the manifest's serial 4 is older than the last accepted serial 5 "
                         "(an old copy put back?)");
     assert_int_equal(r.serial, 4);
     intake_result_free(&r);
@@ -175,7 +177,7 @@ static void signature_refusals(void **state)
     intake_result_free(&r);
 
     assert_int_equal(intake_decide(f->text, f->len, (const unsigned char *)"junk", 4, &f->anchor,
-                                   NULL, ".", MANIFEST_NO_FILES, &r, &e), OFD_OK);
+                                   NULL, ".", NULL, MANIFEST_NO_FILES, &r, &e), OFD_OK);
     assert_int_equal(r.decision, INTAKE_REFUSE);
     assert_int_equal(r.reason, INTAKE_R_BAD_SIGNATURE);
     intake_result_free(&r);
@@ -192,7 +194,7 @@ static void torn_manifests_are_refused(void **state)
 
     /* The signature of the whole file, the manifest cut short: not complete JSON. */
     sign(&f->pub, f->text, f->len, &sig, &sig_len);
-    assert_int_equal(intake_decide(f->text, f->len / 2, sig, sig_len, &f->anchor, NULL, ".",
+    assert_int_equal(intake_decide(f->text, f->len / 2, sig, sig_len, &f->anchor, NULL, ".", NULL,
                                    MANIFEST_NO_FILES, &r, &e), OFD_OK);
     assert_int_equal(r.decision, INTAKE_REFUSE);
     assert_int_equal(r.reason, INTAKE_R_TORN);
@@ -201,7 +203,7 @@ static void torn_manifests_are_refused(void **state)
     intake_result_free(&r);
     /* Complete JSON, but not the bytes that were signed (a new manifest beside the old
      * signature, before the new .p7s arrived). */
-    assert_int_equal(intake_decide(v2, strlen(v2), sig, sig_len, &f->anchor, NULL, ".",
+    assert_int_equal(intake_decide(v2, strlen(v2), sig, sig_len, &f->anchor, NULL, ".", NULL,
                                    MANIFEST_NO_FILES, &r, &e), OFD_OK);
     assert_int_equal(r.reason, INTAKE_R_TORN);
     assert_string_equal(r.msg, "the manifest does not match its signature (changed or "
@@ -285,27 +287,27 @@ static void files_on_disk(void **state)
 
     remove("intake-m.json.p7s");
     assert_int_equal(testcert_write_file("intake-m.json", f->text, f->len), 0);
-    assert_int_equal(intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor, NULL,
+    assert_int_equal(intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor, NULL, NULL,
                                         MANIFEST_NO_FILES, &r, &e), OFD_OK);
     assert_int_equal(r.reason, INTAKE_R_UNSIGNED);
     intake_result_free(&r);
     sign(&f->pub, f->text, f->len, &sig, &sig_len);
     assert_int_equal(testcert_write_file("intake-m.json.p7s", sig, sig_len), 0);
-    assert_int_equal(intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor, NULL,
+    assert_int_equal(intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor, NULL, NULL,
                                         MANIFEST_NO_FILES, &r, &e), OFD_OK);
     assert_int_equal(r.decision, INTAKE_ACCEPT);
     assert_int_equal(r.serial, 1);
     intake_result_free(&r);
     /* Truncated on the share: torn. */
     assert_int_equal(testcert_write_file("intake-m.json", f->text, f->len - 10), 0);
-    assert_int_equal(intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor, NULL,
+    assert_int_equal(intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor, NULL, NULL,
                                         MANIFEST_NO_FILES, &r, &e), OFD_OK);
     assert_int_equal(r.reason, INTAKE_R_TORN);
     intake_result_free(&r);
     /* The signature half-copied. */
     assert_int_equal(testcert_write_file("intake-m.json", f->text, f->len), 0);
     assert_int_equal(testcert_write_file("intake-m.json.p7s", sig, sig_len / 2), 0);
-    assert_int_equal(intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor, NULL,
+    assert_int_equal(intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor, NULL, NULL,
                                         MANIFEST_NO_FILES, &r, &e), OFD_OK);
     assert_int_equal(r.reason, INTAKE_R_BAD_SIGNATURE);
     intake_result_free(&r);
@@ -316,13 +318,13 @@ static void files_on_disk(void **state)
         memset(big, ' ', TRUST_MAX_CONTENT + 1);
         assert_int_equal(testcert_write_file("intake-m.json.p7s", big, TRUST_MAX_SIG + 1), 0);
         assert_int_equal(intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor,
-                                            NULL, MANIFEST_NO_FILES, &r, &e), OFD_OK);
+                                            NULL, NULL, MANIFEST_NO_FILES, &r, &e), OFD_OK);
         assert_int_equal(r.reason, INTAKE_R_BAD_SIGNATURE);
         assert_string_equal(r.msg, "'intake-m.json.p7s' is larger than the limit of 1048576 bytes");
         intake_result_free(&r);
         assert_int_equal(testcert_write_file("intake-m.json", big, TRUST_MAX_CONTENT + 1), 0);
         assert_int_equal(intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor,
-                                            NULL, MANIFEST_NO_FILES, &r, &e), OFD_OK);
+                                            NULL, NULL, MANIFEST_NO_FILES, &r, &e), OFD_OK);
         assert_int_equal(r.reason, INTAKE_R_INVALID);
         assert_string_equal(r.msg, "'intake-m.json' is larger than the limit of 4194304 bytes");
         intake_result_free(&r);
@@ -330,7 +332,7 @@ static void files_on_disk(void **state)
     }
     /* No manifest: an error, not a decision. */
     assert_int_equal(intake_check_files("intake-none.json", "intake-none.json.p7s", &f->anchor,
-                                        NULL, MANIFEST_NO_FILES, &r, &e), OFD_E_IO);
+                                        NULL, NULL, MANIFEST_NO_FILES, &r, &e), OFD_E_IO);
     free(sig);
 }
 
@@ -377,12 +379,12 @@ static void verify_command_with_state(void **state)
     intake_result_free(&r);
     assert_int_equal(intake_state_save("intake-cli-state.json", &st, &e), OFD_OK);
     assert_int_equal(verify_cmd(hex, "intake-cli-state.json", out, sizeof(out)), 0);
-    assert_string_equal(out, "OK: intake-cli.json: manifest serial 1, already applied\n");
+    assert_string_equal(out, "OK: intake-cli.json: manifest serial 1, accepted before\n");
     st.last_serial = 2;
     assert_int_equal(intake_state_save("intake-cli-state.json", &st, &e), OFD_OK);
     assert_int_equal(verify_cmd(hex, "intake-cli-state.json", out, sizeof(out)), 1);
     assert_string_equal(out, "REFUSED (older_serial): the manifest's serial 1 is older than the "
-                        "last applied serial 2 (an old copy put back?)\n");
+                        "last accepted serial 2 (an old copy put back?)\n");
 }
 
 int main(int argc, char **argv)

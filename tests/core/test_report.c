@@ -76,10 +76,10 @@ static void write_and_read_back(void **state)
                                        "sip:*@example.com", "R6", 1, &e), OFD_OK);
     assert_int_equal(report_add_change(&r, "restart", "service", "RTCSRV", "R19", 0, &e), OFD_OK);
     assert_int_equal(report_add_error(&r, "quote \" and newline \n", NULL, &e), OFD_OK);
-    assert_int_equal(report_write("report-share", &r, &e), OFD_OK);
+    assert_int_equal(report_write("report-share/reports", &r, &e), OFD_OK);
     /* Again, over the existing file (MoveFileEx with REPLACE_EXISTING on Windows). */
     r.applied = 1;
-    assert_int_equal(report_write("report-share", &r, &e), OFD_OK);
+    assert_int_equal(report_write("report-share/reports", &r, &e), OFD_OK);
     assert_null(fopen("report-share/reports/fe1.example.com.json.tmp", "rb"));
     assert_int_equal(ofd_read_file("report-share/reports/fe1.example.com.json", REPORT_MAX_BYTES,
                                    &text, &len, &e), OFD_OK);
@@ -112,7 +112,7 @@ static void write_and_read_back(void **state)
     report_free(&back);
 
     assert_int_equal(report_set_refusal(&r, "older_serial", "serial 3 is older", &e), OFD_OK);
-    assert_int_equal(report_write("report-share", &r, &e), OFD_OK);
+    assert_int_equal(report_write("report-share/reports", &r, &e), OFD_OK);
     assert_int_equal(report_read_file("report-share/reports/fe1.example.com.json", &back, &e), OFD_OK);
     assert_int_equal(back.status, REPORT_REFUSED);
     assert_string_equal(back.refusal_reason, "older_serial");
@@ -122,7 +122,7 @@ static void write_and_read_back(void **state)
 
     /* The server name becomes a file name: nothing that could leave the folder. */
     make(&r, "../evil", NOW, REPORT_CONVERGED);
-    assert_int_equal(report_write("report-share", &r, &e), OFD_E_INVALID);
+    assert_int_equal(report_write("report-share/reports", &r, &e), OFD_E_INVALID);
     assert_memory_equal(e.msg, "cannot name a report after '../evil': ", 38);
     report_free(&r);
 }
@@ -200,10 +200,14 @@ static void put(const char *share, const char *server, long long t, enum report_
     struct report r;
     ofd_err e;
 
+    struct strbuf dir = {0};
+
     make(&r, server, t, st);
     if (more)
         more(&r);
-    assert_int_equal(report_write(share, &r, &e), OFD_OK);
+    sb_printf(&dir, "%s/reports", share);
+    assert_int_equal(report_write(sb_str(&dir), &r, &e), OFD_OK);
+    sb_free(&dir);
     report_free(&r);
 }
 
@@ -242,11 +246,14 @@ static char table[8192];
 
 static int status_of(const char *share, long long stale, struct report_fleet *f)
 {
+    struct strbuf dir = {0};
     FILE *out;
     size_t n;
     ofd_err e;
 
-    assert_int_equal(report_fleet_load(share, NOW, stale, f, &e), OFD_OK);
+    sb_printf(&dir, "%s/reports", share);
+    assert_int_equal(report_fleet_load(sb_str(&dir), NOW, stale, f, &e), OFD_OK);
+    sb_free(&dir);
     out = fopen("report-table.txt", "w+b");
     assert_non_null(out);
     report_fleet_print(f, out);
@@ -277,7 +284,7 @@ static void fleet_table(void **state)
     assert_int_equal(ofd_make_dir("report-fleet", &e), OFD_OK);
     assert_int_equal(ofd_make_dir("report-fleet/reports", &e), OFD_OK);
     clean("report-fleet/reports");
-    assert_int_equal(report_fleet_load("report-fleet", NOW, 900, &f, &e), OFD_OK);
+    assert_int_equal(report_fleet_load("report-fleet/reports", NOW, 900, &f, &e), OFD_OK);
     assert_int_equal(f.n, 0);
     assert_int_equal(report_fleet_exit(&f), 1); /* nobody reported */
     report_fleet_free(&f);
@@ -312,7 +319,7 @@ static void fleet_table(void **state)
     assert_int_equal(f.counts[REPORT_CONVERGED], 2);
     report_fleet_free(&f);
 
-    assert_int_equal(report_fleet_load("no-such-share", NOW, 900, &f, &e), OFD_E_IO);
+    assert_int_equal(report_fleet_load("no-such-share/reports", NOW, 900, &f, &e), OFD_E_IO);
 }
 
 static int status_cmd(int argc, const char *a1, const char *a2, const char *a3)
@@ -355,6 +362,9 @@ static void status_command(void **state)
     assert_int_equal(status_cmd(5, "report-cmd", "--stale-after", "soon"), 2);
     assert_int_equal(status_cmd(2, NULL, NULL, NULL), 2);
     assert_int_equal(status_cmd(3, "no-such-share", NULL, NULL), 1);
+    /* Reports kept apart from the manifest folder (the agents' REPORTS_PATH). */
+    assert_int_equal(status_cmd(5, "no-such-share", "--reports", "report-cmd/reports"), 2);
+    assert_non_null(strstr(table, "\nb.example.com "));
 }
 
 /* A plan's changes go into the report as they are, unchanged items left out. */
@@ -374,7 +384,7 @@ static void plan_into_report(void **state)
     sb_printf(&np, "%s/nodes/ocs-se1.json", examples);
     assert_int_equal(manifest_load(sb_str(&mp), 0, &m, &d, &e), OFD_OK);
     assert_int_equal(simnode_open(sb_str(&np), &node, &e), OFD_OK);
-    assert_int_equal(plan_make(m, &node, NOW, &p, &e), OFD_OK);
+    assert_int_equal(plan_make(m, &node, &(struct plan_options){.now = NOW}, &p, &e), OFD_OK);
     make(&r, "ocs-se1.example.com", NOW, REPORT_DRIFTING);
     assert_int_equal(report_add_plan(&r, &p, 0, &e), OFD_OK);
     assert_true(r.planned > 0);
