@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "error_win.h"
+#include "strbuf.h"
 
 static HANDLE source;
 static int echo;
@@ -34,6 +35,8 @@ static void report(WORD type, DWORD id, const char *fmt, va_list ap)
     const wchar_t *strings[1];
 
     vsnprintf(text, sizeof(text), fmt, ap);
+    /* Cut on a character: a text cut inside one would not convert, and be lost. */
+    ofd_utf8_trim(text);
     if (echo)
         fprintf(stderr, "ocsfed: event %lu: %s\n", (unsigned long)(id & 0xFFFF), text);
     if (!source || !(w = ofd_utf8_to_wide(text)))

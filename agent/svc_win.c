@@ -119,6 +119,7 @@ enum ofd_code svc_config_load(struct svc_config *c, ofd_err *e)
         goto out;
     }
     if ((rc = reg_string(key, L"ManifestPath", c->manifest_path, sizeof(c->manifest_path), 1, e)) != OFD_OK
+        || (rc = reg_string(key, L"ReportsPath", c->reports_path, sizeof(c->reports_path), 0, e)) != OFD_OK
         || (rc = reg_string(key, L"TrustedSigner", c->trusted_signer, sizeof(c->trusted_signer), 0, e)) != OFD_OK
         || (rc = reg_string(key, L"Mode", mode, sizeof(mode), 0, e)) != OFD_OK
         || (rc = reg_string(key, L"Node", c->node, sizeof(c->node), 0, e)) != OFD_OK)
@@ -192,6 +193,7 @@ static void loop(void)
     HANDLE change = INVALID_HANDLE_VALUE;
     DWORD retry_ms = WATCH_RETRY_MIN_MS, next_watch = GetTickCount(), last_interval;
     const char *reason = "start";
+    int away = 0;
     ofd_err e;
 
     /* An agent installed without a configuration keeps running and says so, once a
@@ -228,8 +230,16 @@ static void loop(void)
                 next_watch = GetTickCount() + retry_ms;
                 if (retry_ms < cfg.interval_s * 1000u)
                     retry_ms *= 2;
+                away = 1;
             } else {
                 retry_ms = WATCH_RETRY_MIN_MS;
+                /* Back after an outage: what was published meanwhile is checked now, not
+                 * at the next interval. */
+                if (away) {
+                    away = 0;
+                    reason = "share back";
+                    continue;
+                }
             }
         }
         waits[n++] = stop_event;

@@ -19,6 +19,8 @@
 
 struct svc_config {
     char manifest_path[1024];  /* folder holding manifest.json (UNC path or local), UTF-8 */
+    char reports_path[1024];   /* where the reports go; "": MANIFEST_PATH\reports. Apart,
+                                * the manifest folder can be read-only to the servers */
     char trusted_signer[64];   /* publisher certificate thumbprint, hex */
     int monitor;               /* 1: report drift, change nothing */
     uint32_t interval_s;       /* poll interval (default 300) */
@@ -27,13 +29,14 @@ struct svc_config {
 };
 
 /* Reads the configuration from HKLM\SOFTWARE\ocsfed (values ManifestPath,
- * TrustedSigner, Mode = apply|monitor, IntervalSeconds, Node). Missing values take their
+ * ReportsPath, TrustedSigner, Mode = apply|monitor, IntervalSeconds, Node). Missing values take their
  * defaults, except ManifestPath, which is required: without it the service keeps
  * running, reports EVLOG_CONFIG_INVALID once a minute and checks nothing. */
 enum ofd_code svc_config_load(struct svc_config *c, ofd_err *e);
 
 struct svc_hooks {
-    /* One check: reason is "start", "sync", "change" or "interval". It should call
+    /* One check: reason is "start", "sync", "change", "share back" (the manifest folder
+     * can be watched again after it was away) or "interval". It should call
      * svc_stop_requested() between steps and, when it returns 1, finish or roll back
      * the step in flight and return. Errors are logged; the loop goes on. */
     enum ofd_code (*check)(void *ctx, const struct svc_config *cfg, const char *reason, ofd_err *e);

@@ -18,7 +18,9 @@ enum ofd_code cs_store_find(const char *store, const unsigned char tp[CS_SHA1_LE
                             ofd_err *e);
 
 /* Removes a certificate by thumbprint and commits the store (Wine does not persist a
- * delete without it; on Windows it is harmless). *removed = 0 when it was not there. */
+ * delete without it; on Windows it is harmless), and deletes the key container of its
+ * private key when it has one (a removal undoes an import, R16). *removed = 0 when it
+ * was not there. */
 enum ofd_code cs_store_remove(const char *store, const unsigned char tp[CS_SHA1_LEN], int *removed,
                               ofd_err *e);
 

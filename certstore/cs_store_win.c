@@ -112,11 +112,29 @@ out:
     return rc;
 }
 
+/* Deletes the key container a certificate's key provider info names, tried the ways
+ * open_key opens it. */
+static BOOL delete_key(const CRYPT_KEY_PROV_INFO *info)
+{
+    HCRYPTPROV prov = 0; /* not set by a delete */
+
+    if (CryptAcquireContextW(&prov, info->pwszContainerName, info->pwszProvName, info->dwProvType,
+                             (info->dwFlags & CRYPT_MACHINE_KEYSET) | CRYPT_DELETEKEYSET | CRYPT_SILENT))
+        return TRUE;
+    if (CryptAcquireContextW(&prov, info->pwszContainerName, info->pwszProvName, info->dwProvType,
+                             CRYPT_MACHINE_KEYSET | CRYPT_DELETEKEYSET | CRYPT_SILENT))
+        return TRUE;
+    return CryptAcquireContextW(&prov, info->pwszContainerName, NULL, PROV_RSA_AES,
+                                CRYPT_MACHINE_KEYSET | CRYPT_DELETEKEYSET | CRYPT_SILENT);
+}
+
 enum ofd_code cs_store_remove(const char *store, const unsigned char tp[CS_SHA1_LEN], int *removed,
                               ofd_err *e)
 {
     HCERTSTORE st = NULL;
     PCCERT_CONTEXT c = NULL;
+    CRYPT_KEY_PROV_INFO *info = NULL;
+    DWORD cb = 0;
     char hex[2 * CS_SHA1_LEN + 1];
     enum ofd_code rc;
 
@@ -128,6 +146,13 @@ enum ofd_code cs_store_remove(const char *store, const unsigned char tp[CS_SHA1_
             *removed = 0;
         rc = OFD_OK;
         goto out;
+    }
+    /* Its key, if it has one: removing the certificate undoes its import, and the key
+     * container would otherwise stay behind, one orphan per undone import. */
+    if (CertGetCertificateContextProperty(c, CERT_KEY_PROV_INFO_PROP_ID, NULL, &cb) && cb && (info = malloc(cb))
+        && !CertGetCertificateContextProperty(c, CERT_KEY_PROV_INFO_PROP_ID, info, &cb)) {
+        free(info);
+        info = NULL;
     }
     /* CertDeleteCertificateFromStore frees the context, even when it fails. */
     if (!CertDeleteCertificateFromStore(c)) {
@@ -142,10 +167,17 @@ enum ofd_code cs_store_remove(const char *store, const unsigned char tp[CS_SHA1_
                            store);
         goto out;
     }
+    /* A container already gone (NTE_BAD_KEYSET) is what was wanted. */
+    if (info && !delete_key(info) && GetLastError() != (DWORD)NTE_BAD_KEYSET) {
+        rc = ofd_err_win32(e, GetLastError(), "certificate %s was removed from '%s', but its private key container "
+                           "%ls cannot be deleted", hex, store, info->pwszContainerName);
+        goto out;
+    }
     if (removed)
         *removed = 1;
     rc = OFD_OK;
 out:
+    free(info);
     release(c, st);
     return rc;
 }

@@ -41,7 +41,7 @@ static enum ofd_code check(const struct manifest *m, struct node *n, struct appl
 
     memset(&opt, 0, sizeof(opt));
     opt.journal = "bench_wmi_journal.jsonl";
-    if ((rc = plan_make(m, n, NOW, &p, e)) != OFD_OK)
+    if ((rc = plan_make(m, n, &(struct plan_options){.now = NOW}, &p, e)) != OFD_OK)
         return rc;
     *changes = p.counts[PLAN_CREATE] + p.counts[PLAN_UPDATE] + p.counts[PLAN_DELETE];
     rc = apply_run(&p, n, &opt, res, e);

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include <wincrypt.h>
+
 #include "cs_store.h"
 #include "testcert.h"
 #include "testproc.h"
@@ -234,6 +236,64 @@ static void find_by_subject_cn(void **state)
     testcert_free(&ca);
 }
 
+/* The key container a certificate's provider info names (tried as cs_store opens it):
+ * 1 when it still opens. */
+static int container_opens(const CRYPT_KEY_PROV_INFO *info)
+{
+    HCRYPTPROV prov = 0;
+
+    if (CryptAcquireContextW(&prov, info->pwszContainerName, info->pwszProvName, info->dwProvType,
+                             (info->dwFlags & CRYPT_MACHINE_KEYSET) | CRYPT_SILENT)
+        || CryptAcquireContextW(&prov, info->pwszContainerName, NULL, PROV_RSA_AES, CRYPT_MACHINE_KEYSET | CRYPT_SILENT)) {
+        CryptReleaseContext(prov, 0);
+        return 1;
+    }
+    return 0;
+}
+
+/* Undoing a PFX import (the removal the journal makes) takes its key container with
+ * it: a failed apply retried every interval leaves no orphan keys behind. Last: Wine
+ * keeps every imported key in one container, which this deletes. */
+static void undoing_a_pfx_import_deletes_its_key_container(void **state)
+{
+    struct testcert ca, leaf;
+    unsigned char *pfx = NULL, tp[CS_SHA1_LEN];
+    CRYPT_HASH_BLOB blob;
+    CRYPT_KEY_PROV_INFO *info = NULL;
+    HCERTSTORE st;
+    PCCERT_CONTEXT c;
+    DWORD cb = 0;
+    size_t len = 0;
+    int removed = 0;
+    ofd_err e;
+
+    (void)state;
+    assert_int_equal(testcert_ca("ocsfed Undo Root CA", 365, &ca), 0);
+    assert_int_equal(testcert_leaf(&ca, "ocs3.example.com", "serverAuth,clientAuth", NULL, -1, 365, &leaf), 0);
+    assert_int_equal(testcert_pfx(&leaf, "pw", &pfx, &len), 0);
+    assert_ok(cs_store_import_pfx(pfx, len, "pw", tp, &e));
+    assert_ok(cs_store_key_usable("My", tp, &e));
+    /* The container it went into, as the certificate records it. */
+    assert_non_null(st = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, CERT_SYSTEM_STORE_LOCAL_MACHINE, L"My"));
+    blob.pbData = tp;
+    blob.cbData = CS_SHA1_LEN;
+    assert_non_null(c = CertFindCertificateInStore(st, X509_ASN_ENCODING, 0, CERT_FIND_SHA1_HASH, &blob, NULL));
+    assert_true(CertGetCertificateContextProperty(c, CERT_KEY_PROV_INFO_PROP_ID, NULL, &cb));
+    assert_non_null(info = malloc(cb));
+    assert_true(CertGetCertificateContextProperty(c, CERT_KEY_PROV_INFO_PROP_ID, info, &cb));
+    CertFreeCertificateContext(c);
+    CertCloseStore(st, 0);
+    assert_true(container_opens(info));
+
+    assert_ok(cs_store_remove("My", tp, &removed, &e));
+    assert_int_equal(removed, 1);
+    assert_false(container_opens(info));
+    free(info);
+    free(pfx);
+    testcert_free(&leaf);
+    testcert_free(&ca);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +303,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(certificate_without_key_is_not_usable),
         cmocka_unit_test(unknown_root_and_expiry_are_reported),
         cmocka_unit_test(find_by_subject_cn),
+        cmocka_unit_test(undoing_a_pfx_import_deletes_its_key_container),
     };
 
     if (argc == 3 && strcmp(argv[1], "keycheck") == 0) {

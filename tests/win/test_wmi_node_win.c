@@ -279,7 +279,7 @@ static void plan_matches_the_simulated_node_and_a_second_apply_writes_nothing(vo
 {
     struct ocs_standin *st = standin_with_pool();
     struct manifest *m = load_tls_manifest();
-    struct apply_options opt = {0, JOURNAL, NULL, NULL}; /* outside the window: no restart here */
+    struct apply_options opt = {.journal = JOURNAL}; /* outside the window: no restart here */
     struct apply_result res;
     struct ocs_standin_counts cnt;
     struct node n = {0}, sim = {0};
@@ -293,11 +293,11 @@ static void plan_matches_the_simulated_node_and_a_second_apply_writes_nothing(vo
     assert_int_equal(ofd_write_file_atomic("wmi_sim.json", text, len, &e), OFD_OK);
     free(text);
     assert_int_equal(simnode_open("wmi_sim.json", &sim, &e), OFD_OK);
-    assert_int_equal(plan_make(m, &sim, NOW, &ps, &e), OFD_OK);
+    assert_int_equal(plan_make(m, &sim, &(struct plan_options){.now = NOW}, &ps, &e), OFD_OK);
     node_close(&sim);
 
     open_wmi_node(st, &n);
-    if (plan_make(m, &n, NOW, &pw, &e) != OFD_OK)
+    if (plan_make(m, &n, &(struct plan_options){.now = NOW}, &pw, &e) != OFD_OK)
         fail_msg("plan against the stand-in: %s", e.msg);
     tw = plan_text(&pw);
     ts = plan_text(&ps);
@@ -325,7 +325,7 @@ static void plan_matches_the_simulated_node_and_a_second_apply_writes_nothing(vo
 
     /* Again: nothing to change, zero WMI writes. */
     ocs_standin_reset_counts(st);
-    assert_int_equal(plan_make(m, &n, NOW, &pw, &e), OFD_OK);
+    assert_int_equal(plan_make(m, &n, &(struct plan_options){.now = NOW}, &pw, &e), OFD_OK);
     assert_false(plan_has_setting_changes(&pw));
     assert_int_equal(apply_run(&pw, &n, &opt, &res, &e), OFD_OK);
     assert_int_equal(res.writes, 0);
@@ -382,7 +382,7 @@ static char *changes_of(const char *json)
 
 static void the_command_line_plans_and_applies_this_server_through_wmi(void **state)
 {
-    static const struct node_platform standin_server = {open_standin_server, standin_journal};
+    static const struct node_platform standin_server = {.open = open_standin_server, .journal = standin_journal};
     struct ocs_standin_counts cnt;
     char tls[1024], *cw, *cs;
     int rc;
@@ -443,7 +443,7 @@ static void the_command_line_plans_and_applies_this_server_through_wmi(void **st
 static void a_fault_is_rolled_back_through_wmi(void **state)
 {
     struct manifest *m = load_tls_manifest();
-    struct apply_options opt = {0, JOURNAL, NULL, NULL};
+    struct apply_options opt = {.journal = JOURNAL};
     struct apply_result res;
     struct nodefault f;
     struct node n = {0}, wrapped;
@@ -456,7 +456,7 @@ static void a_fault_is_rolled_back_through_wmi(void **state)
     {
         struct ocs_standin *st = standin_with_pool();
         open_wmi_node(st, &n);
-        assert_int_equal(plan_make(m, &n, NOW, &p, &e), OFD_OK);
+        assert_int_equal(plan_make(m, &n, &(struct plan_options){.now = NOW}, &p, &e), OFD_OK);
         assert_int_equal(apply_run(&p, &n, &opt, &res, &e), OFD_OK);
         total = (unsigned long)res.writes;
         plan_free(&p);
@@ -472,7 +472,7 @@ static void a_fault_is_rolled_back_through_wmi(void **state)
         for (c = 0; c < ocs_class_count(); c++)
             if (ocs_class_at(c)->wmi)
                 assert_int_equal(n.ops->instances(n.ctx, ocs_class_at(c)->name, &before[ncls++], &e), OFD_OK);
-        assert_int_equal(plan_make(m, &n, NOW, &p, &e), OFD_OK);
+        assert_int_equal(plan_make(m, &n, &(struct plan_options){.now = NOW}, &p, &e), OFD_OK);
         memset(&f, 0, sizeof(f));
         f.inner = n;
         f.fail_at = k;
@@ -515,7 +515,7 @@ static void a_pkcs12_is_imported_into_the_real_my_store(void **state)
 {
     struct ocs_standin *st = standin_with_pool();
     struct manifest *m = NULL;
-    struct apply_options opt = {0, JOURNAL, NULL, NULL};
+    struct apply_options opt = {.journal = JOURNAL, .pfx_password = "s3cret"};
     struct apply_result res;
     struct node n = {0};
     struct plan p;
@@ -540,8 +540,9 @@ static void a_pkcs12_is_imported_into_the_real_my_store(void **state)
         assert_non_null(at);
         sb_appendn(&sb, text, (size_t)(at - text));
         sb_append(&sb, "\"server\": { \"pfx\": \"certs/pool.pfx\" }, ");
-        /* ...and its CA's root among the trusted roots (R13), as a server needs. */
-        at = strstr(at, "\"certs/imp-root-ca.pem\"");
+        /* ...and its CA's root among the trusted roots (R13), as a server needs; both
+         * pinned below, as a publisher does. */
+        at = strstr(at, "{\"file\": \"certs/imp-root-ca.pem\"");
         assert_non_null(at);
         sb_appendn(&sb, strstr(text, "\"trusted_roots\""), (size_t)(at - strstr(text, "\"trusted_roots\"")));
         sb_append(&sb, "\"certs/pool-ca.pem\", ");
@@ -550,10 +551,10 @@ static void a_pkcs12_is_imported_into_the_real_my_store(void **state)
         sb_free(&sb);
     }
     free(text);
-    _putenv("OCSFED_PFX_PASSWORD=s3cret");
+    testutil_pin_manifest("wmi_pfx.json");
     m = testutil_load_manifest("wmi_pfx.json");
     open_wmi_node(st, &n);
-    if (plan_make(m, &n, NOW, &p, &e) != OFD_OK)
+    if (plan_make(m, &n, &(struct plan_options){.now = NOW, .pfx_password = "s3cret"}, &p, &e) != OFD_OK)
         fail_msg("plan: %s", e.msg);
     if (apply_run(&p, &n, &opt, &res, &e) != OFD_OK)
         fail_msg("apply: [%s] %s", e.rule, e.msg);
@@ -563,10 +564,9 @@ static void a_pkcs12_is_imported_into_the_real_my_store(void **state)
     assert_true(found);
     if (cs_store_key_usable("My", tp, &e) != OFD_OK)
         fail_msg("the imported key is not usable: %s", e.msg);
-    assert_int_equal(plan_make(m, &n, NOW, &p, &e), OFD_OK);
+    assert_int_equal(plan_make(m, &n, &(struct plan_options){.now = NOW, .pfx_password = "s3cret"}, &p, &e), OFD_OK);
     assert_false(plan_has_setting_changes(&p));
     plan_free(&p);
-    _putenv("OCSFED_PFX_PASSWORD=");
     node_close(&n);
     manifest_free(m);
     standin_done(st);
@@ -582,7 +582,7 @@ static void a_server_certificate_that_cannot_be_used_is_refused_before_use(void 
     static const char *const want_msg[] = {"has no private key on this server",
                                            "does not chain to a root in the local machine's Trusted Root"};
     struct manifest *m = load_tls_manifest();
-    struct apply_options opt = {0, JOURNAL, NULL, NULL};
+    struct apply_options opt = {.journal = JOURNAL};
     struct apply_result res;
     struct node n = {0};
     struct node_certs my = {0}, roots = {0};
@@ -615,7 +615,7 @@ static void a_server_certificate_that_cannot_be_used_is_refused_before_use(void 
             node_certs_free(&roots);
         }
         node_certs_free(&my);
-        assert_int_equal(plan_make(m, &n, NOW, &p, &e), OFD_OK);
+        assert_int_equal(plan_make(m, &n, &(struct plan_options){.now = NOW}, &p, &e), OFD_OK);
         before = plan_text(&p);
         assert_int_equal(apply_run(&p, &n, &opt, &res, &e), OFD_E_INVALID);
         assert_string_equal(e.rule, want_rule[kase]);
@@ -623,7 +623,7 @@ static void a_server_certificate_that_cannot_be_used_is_refused_before_use(void 
             fail_msg("case %d: %s", kase, e.msg);
         assert_int_equal(res.rollback_rc, OFD_OK);
         plan_free(&p);
-        assert_int_equal(plan_make(m, &n, NOW, &p, &e), OFD_OK);
+        assert_int_equal(plan_make(m, &n, &(struct plan_options){.now = NOW}, &p, &e), OFD_OK);
         after = plan_text(&p);
         assert_string_equal(after, before);
         free(before);
