@@ -17,17 +17,22 @@
 
 #define LOG "C:\\ocsfed-svc\\checks.log"
 
-static void set_config(const wchar_t *mode)
+static void set_config_path(const wchar_t *mode, const wchar_t *path)
 {
     HKEY key;
     DWORD interval = 3600;
 
     assert_int_equal(RegCreateKeyExW(HKEY_LOCAL_MACHINE, SVC_REG_KEY, 0, NULL, 0, KEY_SET_VALUE, NULL, &key, NULL),
                      ERROR_SUCCESS);
-    RegSetValueExW(key, L"ManifestPath", 0, REG_SZ, (const BYTE *)L"C:\\ocsfed-share", sizeof(L"C:\\ocsfed-share"));
+    RegSetValueExW(key, L"ManifestPath", 0, REG_SZ, (const BYTE *)path, (DWORD)((wcslen(path) + 1) * sizeof(wchar_t)));
     RegSetValueExW(key, L"Mode", 0, REG_SZ, (const BYTE *)mode, (DWORD)((wcslen(mode) + 1) * sizeof(wchar_t)));
     RegSetValueExW(key, L"IntervalSeconds", 0, REG_DWORD, (const BYTE *)&interval, sizeof(interval));
     RegCloseKey(key);
+}
+
+static void set_config(const wchar_t *mode)
+{
+    set_config_path(mode, L"C:\\ocsfed-share");
 }
 
 static void install(void)
@@ -196,12 +201,36 @@ static void bad_configuration_waits_for_a_fix(void **state)
     assert_true(stop() >= 0);
 }
 
+/* The manifest folder is away when the service starts (a share down): it polls; when
+ * the folder can be watched again, what was published meanwhile is checked at once,
+ * not at the next interval (an hour here). */
+static void a_share_back_after_an_outage_is_checked_at_once(void **state)
+{
+    long t;
+
+    (void)state;
+    RemoveDirectoryW(L"C:\\ocsfed-away");
+    set_config_path(L"apply", L"C:\\ocsfed-away");
+    install();
+    start();
+    assert_true(wait_line("start", 1, 10000) >= 0);
+    assert_int_equal(count("share back"), 0);
+    assert_true(CreateDirectoryW(L"C:\\ocsfed-away", NULL));
+    /* The next watch attempt comes 5 s after the first failure. */
+    t = wait_line("share back", 1, 15000);
+    print_message("checked %ld ms after the folder came back\n", t);
+    assert_true(t >= 0);
+    assert_true(stop() >= 0);
+    RemoveDirectoryW(L"C:\\ocsfed-away");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(checks_on_start_sync_and_change),
         cmocka_unit_test(stop_in_the_middle_of_a_check),
         cmocka_unit_test(bad_configuration_waits_for_a_fix),
+        cmocka_unit_test(a_share_back_after_an_outage_is_checked_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
