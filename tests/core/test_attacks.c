@@ -364,6 +364,63 @@ static void monitor_mode_does_not_recover_a_journal(void **state)
     free(slurp(NODE ".journal", &lb));
 }
 
+/* What the agent reads, counted through its reader seam; from the third read of
+ * manifest.json on, the reader hands out the attacker's bytes instead. */
+static int reads_manifest, reads_sig, reads_root, reads_other;
+
+static enum ofd_code counting_read(void *ctx, const char *path, size_t max, char **out, size_t *len, ofd_err *e)
+{
+    size_t n = strlen(path);
+
+    (void)ctx;
+    if (n >= 13 && !strcmp(path + n - 13, "manifest.json")) {
+        if (++reads_manifest > 2) {
+            const char *evil = "{\"manifest_version\": 1, \"serial\": 99}";
+            *out = ofd_strdup(evil);
+            *len = strlen(evil);
+            return *out ? OFD_OK : OFD_E_NOMEM;
+        }
+    } else if (n >= 4 && !strcmp(path + n - 4, ".p7s")) {
+        reads_sig++;
+    } else if (strstr(path, "imp-root-ca.pem")) {
+        reads_root++;
+    } else {
+        reads_other++;
+    }
+    return ofd_read_file(path, max, out, len, e);
+}
+
+/* Verify the bytes, then use only those bytes: on each check the manifest and its
+ * signature are read twice (the second read tells a copy in progress), each file the
+ * manifest pins once, and nothing after intake has decided, on the first check
+ * (accepted) as on the next ones (unchanged). */
+static void nothing_is_read_again_after_verification(void **state)
+{
+    const struct ofd_reader reader = {counting_read, NULL};
+    const struct check_env counted = {.open_node = open_node, .event = on_event, .now = fixed_now, .reader = &reader};
+    struct check_config cfg = {.manifest_dir = SHARE, .trusted_signer = pub_tp, .state_path = STATE,
+                               .node_spec = "sim:" NODE};
+    struct check_result res;
+    int k;
+    ofd_err e;
+
+    (void)state;
+    fresh_node("fe1-enterprise.json");
+    publish("tls-enterprise.json", 12, NULL);
+    for (k = 0; k < 3; k++) {
+        reads_manifest = reads_sig = reads_root = reads_other = 0;
+        ofd_err_clear(&e);
+        if (check_run(&cfg, &counted, &res, &e) != OFD_OK)
+            fail_msg("check %d: %s", k, e.msg);
+        assert_int_equal(res.serial, 12);
+        assert_true(res.outcome == CHECK_EV_RESTART_PENDING || res.outcome == CHECK_EV_CONVERGED);
+        assert_int_equal(reads_manifest, 2);
+        assert_int_equal(reads_sig, 2);
+        assert_int_equal(reads_root, 1);
+        assert_int_equal(reads_other, 0);
+    }
+}
+
 static int setup(void **state)
 {
     unsigned char *der = NULL, tp[CS_SHA1_LEN];
@@ -397,6 +454,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(the_floor_moves_with_every_accepted_serial),
         cmocka_unit_test(a_planted_journal_is_refused_and_kept),
         cmocka_unit_test(monitor_mode_does_not_recover_a_journal),
+        cmocka_unit_test(nothing_is_read_again_after_verification),
     };
 
     if (argc != 2) {

@@ -128,6 +128,19 @@ static void signed_manifest_on_a_drifting_node_is_reported(void **state)
     assert_int_equal(r.status, REPORT_DRIFTING);
     assert_int_equal(r.serial, 1);
     assert_true(r.nchanges > 0);
+    /* The report names the manifest it checked by the SHA-256 of its bytes. */
+    assert_non_null(r.sha256);
+    {
+        unsigned char d[CS_SHA256_LEN];
+        char hex[2 * CS_SHA256_LEN + 1], *text = NULL;
+        size_t len = 0;
+
+        assert_int_equal(ofd_read_file("check_share/manifest.json", 1u << 20, &text, &len, &e), OFD_OK);
+        assert_int_equal(cs_sha256(text, len, d, &e), OFD_OK);
+        cs_sha256_hex(d, hex);
+        assert_string_equal(r.sha256, hex);
+        free(text);
+    }
     report_free(&r);
 }
 

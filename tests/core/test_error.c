@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "error.h"
+#include "strbuf.h"
 
 static void set_formats_and_returns_code(void **state)
 {
@@ -53,6 +54,33 @@ static void null_error_is_allowed(void **state)
     assert_string_equal(ofd_code_name(OFD_E_PLATFORM), "system call failed");
 }
 
+/* Text cut to a buffer inside a multi-byte character loses the partial character,
+ * not the whole text (an event whose UTF-16 conversion failed was dropped). */
+static void utf8_is_cut_on_a_character(void **state)
+{
+    char buf[2048];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i + 1 < sizeof(buf); i++)
+        buf[i] = 'x';
+    buf[sizeof(buf) - 1] = '\0';
+    /* "é" (2 bytes), "€" (3), "𝄞" (4) with their last byte cut, then whole. */
+    memcpy(buf + 2046, "\xc3", 1);
+    assert_int_equal(ofd_utf8_trim(buf), 2046);
+    memcpy(buf + 2045, "\xe2\x82", 2);
+    buf[2047] = '\0';
+    assert_int_equal(ofd_utf8_trim(buf), 2045);
+    memcpy(buf + 2044, "\xf0\x9d\x84", 3);
+    buf[2047] = '\0';
+    assert_int_equal(ofd_utf8_trim(buf), 2044);
+    memcpy(buf + 2044, "x\xc3\xa9", 3);
+    buf[2047] = '\0';
+    assert_int_equal(ofd_utf8_trim(buf), 2047);
+    assert_int_equal(ofd_utf8_trim(strcpy(buf, "caf\xc3\xa9 \xe2\x82\xac")), 9);
+    assert_int_equal(ofd_utf8_trim(strcpy(buf, "")), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -60,6 +88,7 @@ int main(void)
         cmocka_unit_test(rule_is_recorded_and_prefix_adds_context),
         cmocka_unit_test(long_messages_are_truncated_not_overrun),
         cmocka_unit_test(null_error_is_allowed),
+        cmocka_unit_test(utf8_is_cut_on_a_character),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,8 +71,18 @@ static void sign_with(const struct testcert *c, const void *data, size_t len, un
 }
 
 /* Signs with openssl's own API and flags, for forms trust_sign does not make. */
+static void cms_sign_md(const struct testcert *a, const struct testcert *b, unsigned flags, int pem,
+                        const EVP_MD *md, unsigned char **sig, size_t *sig_len);
+
 static void cms_sign_raw(const struct testcert *a, const struct testcert *b, unsigned flags,
                          int pem, unsigned char **sig, size_t *sig_len)
+{
+    cms_sign_md(a, b, flags, pem, EVP_sha256(), sig, sig_len);
+}
+
+/* The same with the signers' digest md. */
+static void cms_sign_md(const struct testcert *a, const struct testcert *b, unsigned flags, int pem,
+                        const EVP_MD *md, unsigned char **sig, size_t *sig_len)
 {
     BIO *in = BIO_new_mem_buf(manifest, (int)MLEN), *out = BIO_new(BIO_s_mem());
     CMS_ContentInfo *cms;
@@ -83,9 +93,9 @@ static void cms_sign_raw(const struct testcert *a, const struct testcert *b, uns
     assert_non_null(out);
     cms = CMS_sign(NULL, NULL, NULL, NULL, flags | CMS_PARTIAL);
     assert_non_null(cms);
-    assert_non_null(CMS_add1_signer(cms, a->x, a->key, EVP_sha256(), flags));
+    assert_non_null(CMS_add1_signer(cms, a->x, a->key, md, flags));
     if (b)
-        assert_non_null(CMS_add1_signer(cms, b->x, b->key, EVP_sha256(), flags));
+        assert_non_null(CMS_add1_signer(cms, b->x, b->key, md, flags));
     assert_int_equal(CMS_final(cms, in, NULL, flags), 1);
     if (pem)
         assert_int_equal(PEM_write_bio_CMS(out, cms), 1);
@@ -309,6 +319,31 @@ static const char valid_manifest[] =
     "\"nodes\": [{\"fqdn\": \"imp1.example.com\", \"ip\": \"10.10.0.11\"}]}, \"ocs\": {\"edition\": \"standard\", "
     "\"servers\": [\"ocs-se1.example.com\"]}}\n";
 
+/* A signature over the manifest made with SHA-1 (or MD5) is refused, and says which
+ * digest it was; SHA-384 and SHA-512 pass as SHA-256 does. */
+static void weak_digests_are_refused(void **state)
+{
+    struct fixture *f = *state;
+    unsigned char *sig = NULL;
+    size_t sig_len = 0;
+    ofd_err e;
+
+    cms_sign_md(&f->pub, NULL, CMS_BINARY | CMS_DETACHED, 0, EVP_sha1(), &sig, &sig_len);
+    assert_int_equal(verify(f, manifest, MLEN, sig, sig_len, &e), TRUST_WEAK_DIGEST);
+    assert_string_equal(e.msg, "the manifest is signed with SHA1; ocsfed accepts SHA-256, SHA-384 or SHA-512 only: "
+                        "sign it again ('ocsfed sign' uses SHA-256; with openssl cms, -md sha256)");
+    free(sig);
+    cms_sign_md(&f->pub, NULL, CMS_BINARY | CMS_DETACHED | CMS_NOATTR, 0, EVP_sha1(), &sig, &sig_len);
+    assert_int_equal(verify(f, manifest, MLEN, sig, sig_len, &e), TRUST_WEAK_DIGEST);
+    free(sig);
+    cms_sign_md(&f->pub, NULL, CMS_BINARY | CMS_DETACHED, 0, EVP_sha384(), &sig, &sig_len);
+    assert_int_equal(verify(f, manifest, MLEN, sig, sig_len, &e), TRUST_OK);
+    free(sig);
+    cms_sign_md(&f->pub, NULL, CMS_BINARY | CMS_DETACHED, 1, EVP_sha512(), &sig, &sig_len);
+    assert_int_equal(verify(f, manifest, MLEN, sig, sig_len, &e), TRUST_OK);
+    free(sig);
+}
+
 static void sign_and_verify_commands(void **state)
 {
     struct fixture *f = *state;
@@ -377,6 +412,7 @@ int main(void)
         cmocka_unit_test(more_than_one_signer_is_refused),
         cmocka_unit_test(signer_certificate_from_configuration),
         cmocka_unit_test(sign_refuses_a_foreign_key),
+        cmocka_unit_test(weak_digests_are_refused),
         cmocka_unit_test(sign_and_verify_commands),
         cmocka_unit_test(sign_refuses_what_an_agent_would_refuse),
     };
