@@ -1533,7 +1533,8 @@ enum ofd_code manifest_pin(const char *text, size_t len, const char *base_dir, c
         goto out;
     }
     /* Edits from the last to the first, so that earlier offsets stay right. */
-    qsort(pn.v, pn.n, sizeof(*pn.v), cmp_edits);
+    if (pn.n)
+        qsort(pn.v, pn.n, sizeof(*pn.v), cmp_edits);
     sb_appendn(&sb, text, len);
     for (k = 0; k < pn.n; k++) {
         struct strbuf next = {0};
