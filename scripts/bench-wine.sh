@@ -27,6 +27,6 @@ echo "== bench_wmi (Wine)"
 (cd "$work" && bash "$root/scripts/wine-run.sh" "$build/tests/win/bench_wmi.exe" "$root/examples" 2>/dev/null) \
   | tr -d '\r' || rc=1
 echo "== bench-service (Wine)"
-bash "$root/scripts/wine-run.sh" --shell "$root/scripts/bench-service.sh" "$msi" "$build/agent/ocsfed.exe" \
+bash "$root/scripts/wine-run.sh" --shell "$root/scripts/bench-service.sh" "$msi" "$build/bin/ocsfed.exe" \
   "$root/examples" 2>/dev/null || rc=1
 exit $rc

@@ -23,7 +23,7 @@ if [ "${1:-}" = "--native" ]; then
   cmake -S "$root" -B "$build/native" -G Ninja >"$build/native.configure.log" 2>&1 \
     || { cat "$build/native.configure.log" >&2; exit 1; }
   cmake --build "$build/native" --target ocsfed >&2
-  exec bash "$root/scripts/main-steps.sh" "" "$build/native/agent/ocsfed" "$root/examples" "$work"
+  exec bash "$root/scripts/main-steps.sh" "" "$build/native/bin/ocsfed" "$root/examples" "$work"
 fi
 exec bash "$root/scripts/wine-run.sh" --shell "$root/scripts/main-steps.sh" /usr/lib/wine/wine64 \
-  "$build/win/agent/ocsfed.exe" "$root/examples" "$work"
+  "$build/win/bin/ocsfed.exe" "$root/examples" "$work"

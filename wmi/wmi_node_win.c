@@ -14,7 +14,7 @@
 #include "strbuf.h"
 #include "wmi.h"
 #include "wmi_fips.h"
-#include "wmi_service.h"
+#include "scm_win.h"
 
 struct wnode {
     wmi_session *s;      /* the OCS provider (ROOT\CIMV2, or the stand-in in tests) */
@@ -214,20 +214,20 @@ static enum ofd_code wn_fips(void *ctx, int *enabled, ofd_err *e)
 
 static enum ofd_code wn_service_state(void *ctx, const char *name, char **state, ofd_err *e)
 {
-    enum wmi_service_state st;
+    enum scm_service_state st;
     const char *text;
     char *s;
     enum ofd_code rc;
 
     (void)ctx;
-    rc = wmi_service_query(name, &st, NULL, e);
+    rc = scm_service_query(name, &st, NULL, e);
     if (rc == OFD_E_NOTFOUND) {
         *state = NULL;
         return OFD_OK;
     }
     if (rc != OFD_OK)
         return rc;
-    text = st == WMI_SVC_RUNNING ? "running" : st == WMI_SVC_STOPPED ? "stopped" : wmi_service_state_name(st);
+    text = st == SCM_SVC_RUNNING ? "running" : st == SCM_SVC_STOPPED ? "stopped" : scm_service_state_name(st);
     if (!(s = ofd_strlower(ofd_strdup(text))))
         return oom(e);
     *state = s;
@@ -641,7 +641,7 @@ static enum ofd_code wn_restart_service(void *ctx, const char *name, ofd_err *e)
     struct wnode *n = ctx;
     uint32_t pid = 0;
 
-    return wmi_service_restart(name, n->restart_timeout_ms, &pid, e);
+    return scm_service_restart(name, n->restart_timeout_ms, &pid, e);
 }
 
 static enum ofd_code wn_set_owned(void *ctx, const struct node_owned *owned, ofd_err *e)

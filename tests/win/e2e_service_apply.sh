@@ -9,7 +9,7 @@
 # node as it was; the PKCS#12 password in the agent's environment stops every check;
 # uninstall removes the service and keeps the reports.
 # Runs inside scripts/wine-run.sh --shell (WINEPREFIX, WINE set).
-#   e2e_service.sh OCSFED_MSI OCSFED_EXE EXAMPLES
+#   e2e_service_apply.sh OCSFED_MSI OCSFED_EXE EXAMPLES
 set -u
 msi=$1 exe=$2 examples=$3
 fails=0 passes=0

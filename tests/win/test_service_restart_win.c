@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "wmi_service.h"
+#include "scm_win.h"
 
 /* Registers service `name` running fake_frontend_service.exe (beside this test) with
  * `mode`; demand start. */
@@ -38,7 +38,7 @@ static void install(const wchar_t *name, const wchar_t *mode)
 static void start_and_wait(const wchar_t *name, const char *uname, uint32_t *pid)
 {
     SC_HANDLE scm, svc;
-    enum wmi_service_state st = 0;
+    enum scm_service_state st = 0;
     ofd_err e;
     int i;
 
@@ -49,46 +49,46 @@ static void start_and_wait(const wchar_t *name, const char *uname, uint32_t *pid
     CloseServiceHandle(svc);
     CloseServiceHandle(scm);
     for (i = 0; i < 100; i++) {
-        assert_int_equal(wmi_service_query(uname, &st, pid, &e), OFD_OK);
-        if (st == WMI_SVC_RUNNING)
+        assert_int_equal(scm_service_query(uname, &st, pid, &e), OFD_OK);
+        if (st == SCM_SVC_RUNNING)
             break;
         Sleep(50);
     }
-    assert_int_equal(st, WMI_SVC_RUNNING);
+    assert_int_equal(st, SCM_SVC_RUNNING);
 }
 
 static void running_service_is_restarted_as_a_new_process(void **state)
 {
     uint32_t pid = 0, pid2 = 0, pid3 = 0;
-    enum wmi_service_state st = 0;
+    enum scm_service_state st = 0;
     ofd_err e;
 
     (void)state;
     install(L"OcsFedTestFE", L"ok");
     start_and_wait(L"OcsFedTestFE", "OcsFedTestFE", &pid);
     assert_true(pid != 0);
-    assert_int_equal(wmi_service_restart("OcsFedTestFE", 10000, &pid2, &e), OFD_OK);
+    assert_int_equal(scm_service_restart("OcsFedTestFE", 10000, &pid2, &e), OFD_OK);
     assert_true(pid2 != 0);
     assert_true(pid2 != pid);
-    assert_int_equal(wmi_service_query("OcsFedTestFE", &st, &pid3, &e), OFD_OK);
-    assert_int_equal(st, WMI_SVC_RUNNING);
+    assert_int_equal(scm_service_query("OcsFedTestFE", &st, &pid3, &e), OFD_OK);
+    assert_int_equal(st, SCM_SVC_RUNNING);
     assert_int_equal(pid3, pid2);
 }
 
 static void stopped_service_is_started(void **state)
 {
     uint32_t pid = 0;
-    enum wmi_service_state st = 0;
+    enum scm_service_state st = 0;
     ofd_err e;
 
     (void)state;
     install(L"OcsFedTestStopped", L"ok");
-    assert_int_equal(wmi_service_query("OcsFedTestStopped", &st, NULL, &e), OFD_OK);
-    assert_int_equal(st, WMI_SVC_STOPPED);
-    assert_int_equal(wmi_service_restart("OcsFedTestStopped", 10000, &pid, &e), OFD_OK);
+    assert_int_equal(scm_service_query("OcsFedTestStopped", &st, NULL, &e), OFD_OK);
+    assert_int_equal(st, SCM_SVC_STOPPED);
+    assert_int_equal(scm_service_restart("OcsFedTestStopped", 10000, &pid, &e), OFD_OK);
     assert_true(pid != 0);
-    assert_int_equal(wmi_service_query("OcsFedTestStopped", &st, NULL, &e), OFD_OK);
-    assert_int_equal(st, WMI_SVC_RUNNING);
+    assert_int_equal(scm_service_query("OcsFedTestStopped", &st, NULL, &e), OFD_OK);
+    assert_int_equal(st, SCM_SVC_RUNNING);
 }
 
 /* Both ways a Front End can fail to start give the operator its own exit codes: stopping
@@ -108,7 +108,7 @@ static void service_that_cannot_start_is_reported(void **state)
     (void)state;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         install(cases[i].name, cases[i].mode);
-        assert_int_equal(wmi_service_restart(cases[i].uname, 10000, NULL, &e), OFD_E_PLATFORM);
+        assert_int_equal(scm_service_restart(cases[i].uname, 10000, NULL, &e), OFD_E_PLATFORM);
         snprintf(want, sizeof(want), "service %s stopped while starting (exit code 1066, service exit code 42)",
                  cases[i].uname);
         if (!strstr(e.msg, want))
@@ -126,20 +126,20 @@ static void service_that_does_not_stop_times_out(void **state)
     install(L"OcsFedTestHang", L"hang-stop");
     start_and_wait(L"OcsFedTestHang", "OcsFedTestHang", &pid);
     t0 = GetTickCount();
-    assert_int_equal(wmi_service_restart("OcsFedTestHang", 700, NULL, &e), OFD_E_PLATFORM);
+    assert_int_equal(scm_service_restart("OcsFedTestHang", 700, NULL, &e), OFD_E_PLATFORM);
     assert_true(GetTickCount() - t0 >= 600);
     assert_string_equal(e.msg, "service OcsFedTestHang did not reach STOPPED within 700 ms: it is RUNNING");
 }
 
 static void missing_service_is_not_found(void **state)
 {
-    enum wmi_service_state st = 0;
+    enum scm_service_state st = 0;
     ofd_err e;
 
     (void)state;
-    assert_int_equal(wmi_service_restart(WMI_FRONT_END_SERVICE, 1000, NULL, &e), OFD_E_NOTFOUND);
+    assert_int_equal(scm_service_restart(SCM_FRONT_END_SERVICE, 1000, NULL, &e), OFD_E_NOTFOUND);
     assert_non_null(strstr(e.msg, "cannot open service RtcSrv: error 1060"));
-    assert_int_equal(wmi_service_query("NoSuchService", &st, NULL, &e), OFD_E_NOTFOUND);
+    assert_int_equal(scm_service_query("NoSuchService", &st, NULL, &e), OFD_E_NOTFOUND);
 }
 
 int main(void)

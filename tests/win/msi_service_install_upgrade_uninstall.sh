@@ -2,7 +2,7 @@
 # The MSI installs and starts the OcsFedAgent service with its configuration and
 # Event Log source, a major upgrade keeps the settings, and uninstall removes the
 # service and files. Runs inside scripts/wine-run.sh --shell (WINEPREFIX, WINE set).
-#   msi_service.sh OCSFED_MSI EXE_DIR BUILD_MSI_SCRIPT
+#   msi_service_install_upgrade_uninstall.sh OCSFED_MSI EXE_DIR BUILD_MSI_SCRIPT
 set -u
 msi=$1 exe_dir=$2 build_msi=$3
 . "$(dirname "$0")/msi-wait.sh"

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "svc_win.h"
-#include "wmi_service.h"
+#include "scm_win.h"
 
 #define LOG "C:\\ocsfed-svc\\checks.log"
 
@@ -182,7 +182,7 @@ static void stop_in_the_middle_of_a_check(void **state)
 
 static void bad_configuration_waits_for_a_fix(void **state)
 {
-    enum wmi_service_state st = 0;
+    enum scm_service_state st = 0;
     ofd_err e;
 
     (void)state;
@@ -191,8 +191,8 @@ static void bad_configuration_waits_for_a_fix(void **state)
     start();
     /* It stays up (an MSI install must not roll back) but checks nothing... */
     Sleep(1000);
-    assert_int_equal(wmi_service_query("OcsFedAgent", &st, NULL, &e), OFD_OK);
-    assert_int_equal(st, WMI_SVC_RUNNING);
+    assert_int_equal(scm_service_query("OcsFedAgent", &st, NULL, &e), OFD_OK);
+    assert_int_equal(st, SCM_SVC_RUNNING);
     assert_int_equal(count("start"), 0);
     /* ...until the configuration is fixed and it is asked to look again. */
     set_config(L"apply");

@@ -1,7 +1,7 @@
 /* Services through the Service Control Manager (R19: restart the Front End, RtcSrv).
  * Windows only. */
-#ifndef OCSFED_WMI_SERVICE_H
-#define OCSFED_WMI_SERVICE_H
+#ifndef OCSFED_SCM_WIN_H
+#define OCSFED_SCM_WIN_H
 
 #include <stdint.h>
 
@@ -9,30 +9,30 @@
 
 /* The OCS 2007 R2 Front End service (display name "Office Communications Server
  * Front-End"). */
-#define WMI_FRONT_END_SERVICE "RtcSrv"
+#define SCM_FRONT_END_SERVICE "RtcSrv"
 
-enum wmi_service_state {
-    WMI_SVC_STOPPED = 1,
-    WMI_SVC_START_PENDING,
-    WMI_SVC_STOP_PENDING,
-    WMI_SVC_RUNNING,
-    WMI_SVC_CONTINUE_PENDING,
-    WMI_SVC_PAUSE_PENDING,
-    WMI_SVC_PAUSED
+enum scm_service_state {
+    SCM_SVC_STOPPED = 1,
+    SCM_SVC_START_PENDING,
+    SCM_SVC_STOP_PENDING,
+    SCM_SVC_RUNNING,
+    SCM_SVC_CONTINUE_PENDING,
+    SCM_SVC_PAUSE_PENDING,
+    SCM_SVC_PAUSED
 };
 
 /* Reads a service's state and process id. Returns OFD_E_NOTFOUND when no such service
  * is installed. */
-enum ofd_code wmi_service_query(const char *name, enum wmi_service_state *state, uint32_t *pid, ofd_err *e);
+enum ofd_code scm_service_query(const char *name, enum scm_service_state *state, uint32_t *pid, ofd_err *e);
 
 /* Stops the service if it runs, waits for it to stop, starts it and waits until it
  * reports RUNNING. Each wait is bounded by timeout_ms; a service that does not stop,
  * does not come back, or stops again while starting is an error naming the service,
  * the state it was left in and its exit code. On success *new_pid (may be NULL) is the
  * process id of the restarted service. */
-enum ofd_code wmi_service_restart(const char *name, uint32_t timeout_ms, uint32_t *new_pid, ofd_err *e);
+enum ofd_code scm_service_restart(const char *name, uint32_t timeout_ms, uint32_t *new_pid, ofd_err *e);
 
 /* Name of a state, e.g. "RUNNING". */
-const char *wmi_service_state_name(enum wmi_service_state s);
+const char *scm_service_state_name(enum scm_service_state s);
 
 #endif

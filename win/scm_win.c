@@ -3,20 +3,20 @@
 #include <stdlib.h>
 
 #include "error_win.h"
-#include "wmi_service.h"
+#include "scm_win.h"
 
 #define POLL_MS 50
 
-const char *wmi_service_state_name(enum wmi_service_state s)
+const char *scm_service_state_name(enum scm_service_state s)
 {
     switch (s) {
-    case WMI_SVC_STOPPED: return "STOPPED";
-    case WMI_SVC_START_PENDING: return "START_PENDING";
-    case WMI_SVC_STOP_PENDING: return "STOP_PENDING";
-    case WMI_SVC_RUNNING: return "RUNNING";
-    case WMI_SVC_CONTINUE_PENDING: return "CONTINUE_PENDING";
-    case WMI_SVC_PAUSE_PENDING: return "PAUSE_PENDING";
-    case WMI_SVC_PAUSED: return "PAUSED";
+    case SCM_SVC_STOPPED: return "STOPPED";
+    case SCM_SVC_START_PENDING: return "START_PENDING";
+    case SCM_SVC_STOP_PENDING: return "STOP_PENDING";
+    case SCM_SVC_RUNNING: return "RUNNING";
+    case SCM_SVC_CONTINUE_PENDING: return "CONTINUE_PENDING";
+    case SCM_SVC_PAUSE_PENDING: return "PAUSE_PENDING";
+    case SCM_SVC_PAUSED: return "PAUSED";
     }
     return "UNKNOWN";
 }
@@ -91,11 +91,11 @@ static enum ofd_code wait_for(SC_HANDLE svc, const char *name, DWORD want, uint3
         Sleep(POLL_MS);
     }
     return ofd_err_set(e, OFD_E_PLATFORM, "service %s did not reach %s within %lu ms: it is %s", name,
-                       wmi_service_state_name((enum wmi_service_state)want), (unsigned long)timeout_ms,
-                       wmi_service_state_name((enum wmi_service_state)st->dwCurrentState));
+                       scm_service_state_name((enum scm_service_state)want), (unsigned long)timeout_ms,
+                       scm_service_state_name((enum scm_service_state)st->dwCurrentState));
 }
 
-enum ofd_code wmi_service_query(const char *name, enum wmi_service_state *state, uint32_t *pid, ofd_err *e)
+enum ofd_code scm_service_query(const char *name, enum scm_service_state *state, uint32_t *pid, ofd_err *e)
 {
     SC_HANDLE scm = NULL, svc = NULL;
     SERVICE_STATUS_PROCESS st;
@@ -105,7 +105,7 @@ enum ofd_code wmi_service_query(const char *name, enum wmi_service_state *state,
         goto out;
     if ((rc = query(svc, name, &st, e)) != OFD_OK)
         goto out;
-    *state = (enum wmi_service_state)st.dwCurrentState;
+    *state = (enum scm_service_state)st.dwCurrentState;
     if (pid)
         *pid = st.dwProcessId;
 out:
@@ -116,7 +116,7 @@ out:
     return rc;
 }
 
-enum ofd_code wmi_service_restart(const char *name, uint32_t timeout_ms, uint32_t *new_pid, ofd_err *e)
+enum ofd_code scm_service_restart(const char *name, uint32_t timeout_ms, uint32_t *new_pid, ofd_err *e)
 {
     SC_HANDLE scm = NULL, svc = NULL;
     SERVICE_STATUS_PROCESS st;
