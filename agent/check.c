@@ -48,7 +48,7 @@ static void emit_state(const struct check_env *env, enum check_event ev, const c
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
     ofd_utf8_trim(text);
-    h = ofd_hash_ci(text);
+    h = ofd_hash(text, 0);
     if (mem) {
         if (mem->valid && mem->outcome == ev && mem->text_hash == h)
             return;

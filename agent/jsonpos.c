@@ -3,9 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strmap.h"
+
 struct jp_entry {
     char *ptr;
-    unsigned long h;
     int line, col;
     int kline, kcol; /* the member name, for object members; else the value */
     size_t start, end; /* the value's bytes in the text: [start, end) */
@@ -14,8 +15,7 @@ struct jp_entry {
 struct jsonpos {
     struct jp_entry *v;
     size_t n, cap;
-    size_t *index;   /* open addressing: slot -> entry + 1, 0 empty */
-    size_t nslots;   /* power of two */
+    struct strmap index; /* pointer -> entry, case-sensitive */
 };
 
 struct scan {
@@ -30,50 +30,11 @@ struct scan {
     int oom;
 };
 
-static unsigned long hash(const char *s)
-{
-    unsigned long h = 2166136261UL;
-
-    for (; *s; s++)
-        h = ((h ^ (unsigned char)*s) * 16777619UL) & 0xffffffffUL;
-    return h;
-}
-
-static struct jp_entry *find_h(const struct jsonpos *p, const char *ptr, unsigned long h)
-{
-    size_t m, k;
-
-    if (!p->nslots)
-        return NULL;
-    m = p->nslots - 1;
-    for (k = h & m; p->index[k]; k = (k + 1) & m) {
-        struct jp_entry *x = &p->v[p->index[k] - 1];
-        if (x->h == h && strcmp(x->ptr, ptr) == 0)
-            return x;
-    }
-    return NULL;
-}
-
 static struct jp_entry *find(const struct jsonpos *p, const char *ptr)
 {
-    return find_h(p, ptr, hash(ptr));
-}
+    size_t e = strmap_get(&p->index, ptr);
 
-static int rehash(struct jsonpos *p, size_t nslots)
-{
-    size_t *idx = calloc(nslots, sizeof(*idx)), i, k;
-
-    if (!idx)
-        return -1;
-    for (i = 0; i < p->n; i++) {
-        for (k = p->v[i].h & (nslots - 1); idx[k]; k = (k + 1) & (nslots - 1))
-            ;
-        idx[k] = i + 1;
-    }
-    free(p->index);
-    p->index = idx;
-    p->nslots = nslots;
-    return 0;
+    return e ? &p->v[e - 1] : NULL;
 }
 
 /* Adds ptr at line:col. Returns the earlier entry when ptr is already there (a
@@ -82,14 +43,13 @@ static const struct jp_entry *record(struct scan *sc, int line, int col)
 {
     struct jsonpos *p = sc->pos;
     const char *ptr = sb_str(&sc->path);
-    unsigned long h = hash(ptr);
-    struct jp_entry *old = find_h(p, ptr, h);
-    size_t k;
+    struct jp_entry *old = find(p, ptr);
 
     if (old)
         return old;
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 64;
+        /* The index keeps the pointer strings, which do not move with the entries. */
         struct jp_entry *nv = realloc(p->v, cap * sizeof(*nv));
         if (!nv) {
             sc->oom = 1;
@@ -98,21 +58,19 @@ static const struct jp_entry *record(struct scan *sc, int line, int col)
         p->v = nv;
         p->cap = cap;
     }
-    if ((p->n + 1) * 2 > p->nslots && rehash(p, p->nslots ? p->nslots * 2 : 128) != 0) {
-        sc->oom = 1;
-        return NULL;
-    }
     if (!(p->v[p->n].ptr = ofd_strdup(ptr))) {
         sc->oom = 1;
         return NULL;
     }
-    p->v[p->n].h = h;
     p->v[p->n].line = p->v[p->n].kline = line;
     p->v[p->n].col = p->v[p->n].kcol = col;
     p->v[p->n].start = p->v[p->n].end = sc->i;
-    for (k = h & (p->nslots - 1); p->index[k]; k = (k + 1) & (p->nslots - 1))
-        ;
-    p->index[k] = ++p->n;
+    if (strmap_put(&p->index, p->v[p->n].ptr, p->n) < 0) {
+        free(p->v[p->n].ptr);
+        sc->oom = 1;
+        return NULL;
+    }
+    p->n++;
     return NULL;
 }
 
@@ -569,7 +527,7 @@ enum ofd_code jsonpos_scan(const char *text, size_t len, struct jsonpos **out,
     sc.i = jsonpos_skip_bom(text, len);
     sc.line = sc.col = 1;
     sc.d = d;
-    if (!(sc.pos = calloc(1, sizeof(*sc.pos)))) {
+    if (!(sc.pos = calloc(1, sizeof(*sc.pos))) || strmap_init(&sc.pos->index, 64, 0) != 0) {
         rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
         goto out;
     }
@@ -646,7 +604,7 @@ void jsonpos_free(struct jsonpos *p)
     for (i = 0; i < p->n; i++)
         free(p->v[i].ptr);
     free(p->v);
-    free(p->index);
+    strmap_free(&p->index);
     free(p);
 }
 

@@ -14,6 +14,7 @@
 #include "jsonpos.h"
 #include "ocs_model.h"
 #include "strbuf.h"
+#include "strmap.h"
 
 struct mctx {
     const struct jsonpos *pos;
@@ -344,59 +345,31 @@ static char *fqdn_at(struct mctx *mc, const cJSON *j, const char *ptr, const cha
     return dup_lower(mc, s);
 }
 
-/* Hash set of lower-case strings, for duplicate checks over long lists. */
-struct sset {
-    const char **slot;
-    size_t *idx;
-    size_t n;
-};
-
-static int sset_init(struct sset *s, size_t n)
+/* For duplicate checks over long lists: the entry already under key (+ 1), or 0
+ * after key was added as entry i. */
+static size_t seen_before(struct mctx *mc, struct strmap *seen, const char *key, size_t i)
 {
-    size_t cap = 16;
+    size_t e = strmap_get(seen, key);
 
-    while (cap < n * 2 + 2)
-        cap *= 2;
-    s->slot = calloc(cap, sizeof(*s->slot));
-    s->idx = calloc(cap, sizeof(*s->idx));
-    s->n = cap;
-    return s->slot && s->idx ? 0 : -1;
-}
-
-/* Inserts; returns -1 when new, else the index stored with the earlier one. */
-static long sset_put(struct sset *s, const char *key, size_t idx)
-{
-    size_t k;
-
-    for (k = ofd_hash_ci(key) & (s->n - 1); s->slot[k]; k = (k + 1) & (s->n - 1))
-        if (ofd_strcasecmp(s->slot[k], key) == 0)
-            return (long)s->idx[k];
-    s->slot[k] = key;
-    s->idx[k] = idx;
-    return -1;
-}
-
-static void sset_free(struct sset *s)
-{
-    free(s->slot);
-    free(s->idx);
+    if (!e && strmap_put(seen, key, i) < 0)
+        mc->oom = 1;
+    return e;
 }
 
 /* A list of domain names; duplicates reported. */
 static void domain_list(struct mctx *mc, const cJSON *arr, const char *ptr, const char *rule,
                         int nonempty, const char *what, char ***out, size_t *nout)
 {
-    struct sset seen = {0};
+    struct strmap seen = {0};
     const cJSON *it;
     char p[1024];
-    size_t i = 0;
-    long prev;
+    size_t i = 0, prev;
     char **v;
 
     if (!want_array(mc, arr, ptr, nonempty, what))
         return;
     if (!(v = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(char *)))
-        || sset_init(&seen, (size_t)cJSON_GetArraySize(arr)) != 0) {
+        || strmap_init(&seen, (size_t)cJSON_GetArraySize(arr), 1) != 0) {
         free(v);
         mc->oom = 1;
         goto out;
@@ -408,8 +381,8 @@ static void domain_list(struct mctx *mc, const cJSON *arr, const char *ptr, cons
         elem(p, sizeof(p), ptr, i++);
         if (!(dn = fqdn_at(mc, it, p, rule, "domain")))
             continue;
-        if ((prev = sset_put(&seen, dn, me)) >= 0) {
-            ERR(mc, rule, p, "duplicate domain '%s' (also %s/%ld)%s", dn, ptr, prev,
+        if ((prev = seen_before(mc, &seen, dn, me)) != 0) {
+            ERR(mc, rule, p, "duplicate domain '%s' (also %s/%zu)%s", dn, ptr, prev - 1,
                 strcmp(rule, "R4") == 0 ? ": one static route per domain, and two routes "
                                           "may not share a MatchURI" : "");
             free(dn);
@@ -418,28 +391,19 @@ static void domain_list(struct mctx *mc, const cJSON *arr, const char *ptr, cons
         v[(*nout)++] = dn;
     }
 out:
-    sset_free(&seen);
+    strmap_free(&seen);
 }
 
-/* Index i of a set of the strings v[0..n) for membership tests; caller frees. */
-static int sset_of(struct sset *s, char **v, size_t n)
+/* The strings v[0..n) as a set (case-insensitive) for membership tests; caller frees. */
+static int set_of(struct strmap *s, char **v, size_t n)
 {
     size_t i;
 
-    if (sset_init(s, n) != 0)
+    if (strmap_init(s, n, 1) != 0)
         return -1;
     for (i = 0; i < n; i++)
-        sset_put(s, v[i], i);
-    return 0;
-}
-
-static int sset_has(const struct sset *s, const char *key)
-{
-    size_t k;
-
-    for (k = ofd_hash_ci(key) & (s->n - 1); s->slot[k]; k = (k + 1) & (s->n - 1))
-        if (ofd_strcasecmp(s->slot[k], key) == 0)
-            return 1;
+        if (strmap_put(s, v[i], i) < 0)
+            return -1;
     return 0;
 }
 
@@ -447,7 +411,7 @@ static void parse_nodes(struct mctx *mc, const cJSON *arr, const char *ptr)
 {
     static const char *const keys[] = {"fqdn", "ip", NULL};
     struct manifest *m = mc->m;
-    struct sset names = {0}, ips = {0};
+    struct strmap names = {0}, ips = {0};
     const cJSON *it;
     char p[1024], q[1024];
     size_t i = 0;
@@ -456,8 +420,8 @@ static void parse_nodes(struct mctx *mc, const cJSON *arr, const char *ptr)
     if (!want_array(mc, arr, ptr, 1, "imp.nodes"))
         return;
     if (!(m->nodes = calloc((size_t)cJSON_GetArraySize(arr), sizeof(*m->nodes)))
-        || sset_init(&names, (size_t)cJSON_GetArraySize(arr)) != 0
-        || sset_init(&ips, (size_t)cJSON_GetArraySize(arr)) != 0) {
+        || strmap_init(&names, (size_t)cJSON_GetArraySize(arr), 1) != 0
+        || strmap_init(&ips, (size_t)cJSON_GetArraySize(arr), 1) != 0) {
         mc->oom = 1;
         goto out;
     }
@@ -465,8 +429,7 @@ static void parse_nodes(struct mctx *mc, const cJSON *arr, const char *ptr)
         const cJSON *f, *ip;
         char *fq = NULL, *addr = NULL;
         const char *s, *why;
-        long prev;
-        size_t me = i;
+        size_t prev, me = i;
 
         elem(p, sizeof(p), ptr, i++);
         if (!want_object(mc, it, p)) {
@@ -492,14 +455,14 @@ static void parse_nodes(struct mctx *mc, const cJSON *arr, const char *ptr)
             free(addr);
             continue;
         }
-        if ((prev = sset_put(&names, fq, me)) >= 0) {
+        if ((prev = seen_before(mc, &names, fq, me)) != 0) {
             ERR(mc, "R10", child(q, sizeof(q), p, "fqdn"),
-                "duplicate IM&P node '%s' (also /imp/nodes/%ld)", fq, prev);
+                "duplicate IM&P node '%s' (also /imp/nodes/%zu)", fq, prev - 1);
             ok = 0;
         }
-        if ((prev = sset_put(&ips, addr, me)) >= 0) {
+        if ((prev = seen_before(mc, &ips, addr, me)) != 0) {
             ERR(mc, "R9", child(q, sizeof(q), p, "ip"),
-                "duplicate IM&P node address '%s' (also /imp/nodes/%ld)", addr, prev);
+                "duplicate IM&P node address '%s' (also /imp/nodes/%zu)", addr, prev - 1);
             ok = 0;
         }
         m->nodes[m->nnodes].fqdn = fq;
@@ -508,8 +471,8 @@ static void parse_nodes(struct mctx *mc, const cJSON *arr, const char *ptr)
     }
     mc->nodes_ok = ok && m->nnodes > 0;
 out:
-    sset_free(&names);
-    sset_free(&ips);
+    strmap_free(&names);
+    strmap_free(&ips);
 }
 
 static void port_at(struct mctx *mc, const cJSON *parent, const char *base, const char *key,
@@ -633,7 +596,7 @@ static void parse_servers(struct mctx *mc, const cJSON *arr, const char *ptr)
 {
     static const char *const keys[] = {"fqdn", "certificate", NULL};
     struct manifest *m = mc->m;
-    struct sset seen = {0};
+    struct strmap seen = {0};
     const cJSON *it;
     char p[1024], q[1024];
     size_t i = 0;
@@ -641,7 +604,7 @@ static void parse_servers(struct mctx *mc, const cJSON *arr, const char *ptr)
     if (!want_array(mc, arr, ptr, 1, "ocs.servers"))
         return;
     if (!(m->servers = calloc((size_t)cJSON_GetArraySize(arr), sizeof(*m->servers)))
-        || sset_init(&seen, (size_t)cJSON_GetArraySize(arr)) != 0) {
+        || strmap_init(&seen, (size_t)cJSON_GetArraySize(arr), 1) != 0) {
         mc->oom = 1;
         goto out;
     }
@@ -649,8 +612,7 @@ static void parse_servers(struct mctx *mc, const cJSON *arr, const char *ptr)
         struct manifest_server *sv = &m->servers[m->nservers];
         const cJSON *f = it, *c = NULL;
         const char *fp;
-        long prev;
-        size_t me = i;
+        size_t prev, me = i;
 
         elem(p, sizeof(p), ptr, i++);
         fp = p;
@@ -669,9 +631,9 @@ static void parse_servers(struct mctx *mc, const cJSON *arr, const char *ptr)
         }
         if (!(sv->fqdn = fqdn_at(mc, f, fp, "schema", "OCS server FQDN")))
             continue;
-        if ((prev = sset_put(&seen, sv->fqdn, me)) >= 0) {
-            ERR(mc, "schema", fp, "duplicate OCS server '%s' (also /ocs/servers/%ld)",
-                sv->fqdn, prev);
+        if ((prev = seen_before(mc, &seen, sv->fqdn, me)) != 0) {
+            ERR(mc, "schema", fp, "duplicate OCS server '%s' (also /ocs/servers/%zu)",
+                sv->fqdn, prev - 1);
             free(sv->fqdn);
             sv->fqdn = NULL;
             continue;
@@ -681,7 +643,7 @@ static void parse_servers(struct mctx *mc, const cJSON *arr, const char *ptr)
             server_cert_at(mc, c, child(q, sizeof(q), p, "certificate"), &sv->cert);
     }
 out:
-    sset_free(&seen);
+    strmap_free(&seen);
 }
 
 static void parse_ocs(struct mctx *mc, const cJSON *ocs)
@@ -732,30 +694,29 @@ static void parse_ocs(struct mctx *mc, const cJSON *ocs)
         domain_list(mc, j, "/ocs/sip_domains", "R1", 0, "ocs.sip_domains", &m->sip_domains,
                     &m->nsip_domains);
         /* R1: the IM&P and OCS domains must match. */
-        struct sset imp = {0}, sip = {0};
-        if (sset_of(&imp, m->domains, m->ndomains) != 0
-            || sset_of(&sip, m->sip_domains, m->nsip_domains) != 0) {
+        struct strmap imp = {0}, sip = {0};
+        if (set_of(&imp, m->domains, m->ndomains) != 0 || set_of(&sip, m->sip_domains, m->nsip_domains) != 0) {
             mc->oom = 1;
-            sset_free(&imp);
-            sset_free(&sip);
+            strmap_free(&imp);
+            strmap_free(&sip);
             return;
         }
         for (i = 0; i < m->ndomains; i++) {
-            if (!sset_has(&sip, m->domains[i])) {
+            if (!strmap_get(&sip, m->domains[i])) {
                 char p[64];
                 WARN(mc, "R1", elem(p, sizeof(p), "/imp/domains", i), "IM&P domain '%s' is "
                      "not among the OCS SIP domains (/ocs/sip_domains)", m->domains[i]);
             }
         }
         for (k = 0; k < m->nsip_domains; k++) {
-            if (!sset_has(&imp, m->sip_domains[k])) {
+            if (!strmap_get(&imp, m->sip_domains[k])) {
                 char p[64];
                 WARN(mc, "R1", elem(p, sizeof(p), "/ocs/sip_domains", k), "OCS SIP domain "
                      "'%s' is not among the IM&P domains (/imp/domains)", m->sip_domains[k]);
             }
         }
-        sset_free(&imp);
-        sset_free(&sip);
+        strmap_free(&imp);
+        strmap_free(&sip);
     }
 }
 

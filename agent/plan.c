@@ -8,66 +8,7 @@
 #include "cs_inspect.h"
 #include "rules.h"
 #include "strbuf.h"
-
-/* ---- a string -> index multimap (case-insensitive) ---- */
-
-struct smap {
-    size_t *slot;   /* entry + 1, 0 empty */
-    const char **keys;
-    size_t *next;   /* chain of entries with an equal key: entry + 1, 0 end */
-    size_t nslots;
-};
-
-static int smap_init(struct smap *m, size_t n)
-{
-    size_t cap = 16;
-
-    while (cap < n * 2 + 2)
-        cap *= 2;
-    memset(m, 0, sizeof(*m));
-    m->nslots = cap;
-    m->slot = calloc(cap, sizeof(*m->slot));
-    m->keys = calloc(n + 1, sizeof(*m->keys));
-    m->next = calloc(n + 1, sizeof(*m->next));
-    return m->slot && m->keys && m->next ? 0 : -1;
-}
-
-/* Adds entry i under key (kept by pointer). Entries with equal keys chain in order. */
-static void smap_put(struct smap *m, const char *key, size_t i)
-{
-    size_t k;
-
-    m->keys[i] = key;
-    for (k = ofd_hash_ci(key) & (m->nslots - 1); m->slot[k]; k = (k + 1) & (m->nslots - 1)) {
-        if (ofd_strcasecmp(m->keys[m->slot[k] - 1], key) == 0) {
-            size_t j = m->slot[k] - 1;
-            while (m->next[j])
-                j = m->next[j] - 1;
-            m->next[j] = i + 1;
-            return;
-        }
-    }
-    m->slot[k] = i + 1;
-}
-
-/* First entry + 1 under key, 0 when none; follow m->next. */
-static size_t smap_get(const struct smap *m, const char *key)
-{
-    size_t k;
-
-    for (k = ofd_hash_ci(key) & (m->nslots - 1); m->slot[k]; k = (k + 1) & (m->nslots - 1))
-        if (ofd_strcasecmp(m->keys[m->slot[k] - 1], key) == 0)
-            return m->slot[k];
-    return 0;
-}
-
-static void smap_free(struct smap *m)
-{
-    free(m->slot);
-    free(m->keys);
-    free(m->next);
-    memset(m, 0, sizeof(*m));
-}
+#include "strmap.h"
 
 /* ---- building the plan ---- */
 
@@ -76,7 +17,7 @@ struct pctx {
     const struct node *node;
     size_t cap;
     int oom;
-    struct smap owned;
+    struct strmap owned;
     char **owned_keys;   /* "class\nkey" strings */
     size_t nowned;
     int restart_pending; /* R19: left by an apply outside the maintenance window */
@@ -123,7 +64,7 @@ static char *owned_key(const char *cls, const char *key)
 static int is_owned(const struct pctx *c, const char *cls, const char *key)
 {
     char *k = owned_key(cls, key);
-    int r = k && c->nowned && smap_get(&c->owned, k) != 0;
+    int r = k && c->nowned && strmap_get(&c->owned, k) != 0;
 
     free(k);
     return r;
@@ -138,19 +79,21 @@ static enum ofd_code load_owned(struct pctx *c, ofd_err *e)
     memset(&o, 0, sizeof(o));
     if ((rc = c->node->ops->owned(c->node->ctx, &o, e)) != OFD_OK)
         return rc;
-    if (smap_init(&c->owned, o.n) != 0 || !(c->owned_keys = calloc(o.n + 1, sizeof(char *)))) {
+    if (strmap_init(&c->owned, o.n, 1) != 0 || !(c->owned_keys = calloc(o.n + 1, sizeof(char *)))) {
         node_owned_free(&o);
         return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
     }
     for (i = 0; i < o.n; i++) {
-        if (!(c->owned_keys[i] = owned_key(o.v[i].cls, o.v[i].key))) {
-            c->nowned = i;
-            node_owned_free(&o);
-            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
-        }
-        smap_put(&c->owned, c->owned_keys[i], i);
+        if (!(c->owned_keys[i] = owned_key(o.v[i].cls, o.v[i].key)))
+            break;
+        c->nowned = i + 1; /* the keys plan_make frees */
+        if (strmap_put(&c->owned, c->owned_keys[i], i) < 0)
+            break;
     }
-    c->nowned = o.n;
+    if (i < o.n) {
+        node_owned_free(&o);
+        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    }
     c->restart_pending = o.restart_pending;
     node_owned_free(&o);
     return OFD_OK;
@@ -270,7 +213,7 @@ static enum ofd_code plan_class(struct pctx *c, const char *cls, ofd_err *e)
     const struct ocs_class_def *def = ocs_class_find(cls);
     const struct desired *d = &c->p->desired;
     struct node_instances cur;
-    struct smap idx;
+    struct strmap idx;
     char **keys = NULL;
     unsigned char *used = NULL;
     size_t i;
@@ -282,7 +225,7 @@ static enum ofd_code plan_class(struct pctx *c, const char *cls, ofd_err *e)
         return rc;
     if (def == ocs_class_find(OCS_CLASS_LISTENING))
         learn_serial_order(c, &cur);
-    if (smap_init(&idx, cur.n) != 0 || !(keys = calloc(cur.n + 1, sizeof(char *)))
+    if (strmap_init(&idx, cur.n, 1) != 0 || !(keys = calloc(cur.n + 1, sizeof(char *)))
         || !(used = calloc(cur.n + 1, 1))) {
         c->oom = 1;
         goto out;
@@ -291,11 +234,10 @@ static enum ofd_code plan_class(struct pctx *c, const char *cls, ofd_err *e)
         const struct node_value *v = node_instance_get(&cur.v[i], def->match_prop);
         if (!v)
             continue; /* no natural key: cannot be ours, left alone */
-        if (!(keys[i] = node_value_text(v))) {
+        if (!(keys[i] = node_value_text(v)) || strmap_put(&idx, keys[i], i) < 0) {
             c->oom = 1;
             goto out;
         }
-        smap_put(&idx, keys[i], i);
     }
     for (i = 0; i < d->n; i++) {
         const struct desired_item *it = &d->v[i];
@@ -305,7 +247,7 @@ static enum ofd_code plan_class(struct pctx *c, const char *cls, ofd_err *e)
         /* Several instances may share the key (listening addresses on one port with
          * different IP addresses): prefer the one that already has the wanted
          * IPAddress, else the first that is not taken. */
-        for (hit = smap_get(&idx, it->key); hit; hit = idx.next[hit - 1]) {
+        for (hit = strmap_get(&idx, it->key); hit; hit = strmap_next(&idx, hit)) {
             const struct node_value *ip = node_instance_get(&cur.v[hit - 1], "IPAddress");
             const struct node_value *want = node_instance_get(&it->inst, "IPAddress");
             if (used[hit - 1])
@@ -348,7 +290,7 @@ out:
         free(keys[i]);
     free(keys);
     free(used);
-    smap_free(&idx);
+    strmap_free(&idx);
     node_instances_free(&cur);
     return c->oom ? ofd_err_set(e, OFD_E_NOMEM, "out of memory") : OFD_OK;
 }
@@ -456,7 +398,7 @@ out:
 static enum ofd_code check_domains(struct pctx *c, const struct manifest *m, ofd_err *e)
 {
     struct node_instances dom;
-    struct smap idx;
+    struct strmap idx;
     char **keys = NULL;
     size_t i;
     enum ofd_code rc;
@@ -467,17 +409,19 @@ static enum ofd_code check_domains(struct pctx *c, const struct manifest *m, ofd
         return rc;
     if (!dom.n)
         goto out;
-    if (smap_init(&idx, dom.n) != 0 || !(keys = calloc(dom.n, sizeof(char *)))) {
+    if (strmap_init(&idx, dom.n, 1) != 0 || !(keys = calloc(dom.n, sizeof(char *)))) {
         rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
         goto out;
     }
     for (i = 0; i < dom.n; i++) {
         const struct node_value *v = node_instance_get(&dom.v[i], ocs_lit.domain_prop);
-        if (v && v->type == OCS_STRING && (keys[i] = ofd_strdup(v->s)))
-            smap_put(&idx, keys[i], i);
+        if (v && v->type == OCS_STRING && (keys[i] = ofd_strdup(v->s)) && strmap_put(&idx, keys[i], i) < 0) {
+            rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            goto out;
+        }
     }
     for (i = 0; i < m->ndomains; i++)
-        if (!smap_get(&idx, m->domains[i]))
+        if (!strmap_get(&idx, m->domains[i]))
             diags_add(&c->p->notes, DIAG_WARNING, "R1", 0, 0, "", "IM&P domain '%s' is not "
                       "among the SIP domains of %s (%s)", m->domains[i], c->p->server,
                       OCS_CLASS_DOMAIN);
@@ -485,7 +429,7 @@ out:
     for (i = 0; keys && i < dom.n; i++)
         free(keys[i]);
     free(keys);
-    smap_free(&idx);
+    strmap_free(&idx);
     node_instances_free(&dom);
     return rc;
 }
@@ -738,7 +682,7 @@ out:
     for (i = 0; i < c.nowned; i++)
         free(c.owned_keys[i]);
     free(c.owned_keys);
-    smap_free(&c.owned);
+    strmap_free(&c.owned);
     cs_cert_info_free(&info);
     node_identity_free(&id);
     plan_free(&p);

@@ -162,12 +162,12 @@ int ofd_edit_distance(const char *a, const char *b)
     return row[lb] > 100 ? 100 : row[lb];
 }
 
-unsigned long ofd_hash_ci(const char *s)
+unsigned long ofd_hash(const char *s, int case_insensitive)
 {
     unsigned long h = 2166136261UL;
 
     for (; *s; s++) {
-        h ^= (unsigned long)lc((unsigned char)*s);
+        h ^= (unsigned long)(case_insensitive ? lc((unsigned char)*s) : (unsigned char)*s);
         h = (h * 16777619UL) & 0xffffffffUL;
     }
     return h;

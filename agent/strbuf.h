@@ -42,7 +42,8 @@ int ofd_edit_distance(const char *a, const char *b);
  * vsnprintf may end inside one, and the UTF-16 conversion at the Windows boundary then
  * refuses the whole text (an event lost). Returns the new length. */
 size_t ofd_utf8_trim(char *s);
-/* FNV-1a over the lower-cased bytes of s. */
-unsigned long ofd_hash_ci(const char *s);
+/* FNV-1a (32 bits) over the bytes of s, lower-cased when case_insensitive: the one
+ * string hash (strmap's, the service's memory of its last event). */
+unsigned long ofd_hash(const char *s, int case_insensitive);
 
 #endif
