@@ -51,11 +51,6 @@ static int phase(const struct plan_change *c)
     return 4; /* listening addresses: after the certificate they select (R17) */
 }
 
-static enum ofd_code oom(ofd_err *e)
-{
-    return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
-}
-
 /* ---- the journal: one JSON object per line, flushed to the disk before the write it
  * describes. A torn last line is an entry whose write never started. ---- */
 
@@ -65,7 +60,7 @@ static enum ofd_code journal_line(FILE *f, const char *path, const cJSON *j, ofd
     enum ofd_code rc = OFD_OK;
 
     if (!text)
-        return oom(e);
+        return ofd_err_nomem(e);
     if (fputs(text, f) == EOF || fputc('\n', f) == EOF || fflush(f) != 0 || ofd_sync_file(f) != 0)
         rc = ofd_err_set(e, OFD_E_IO, "cannot write the journal '%s'", path);
     cJSON_free(text);
@@ -81,10 +76,10 @@ static enum ofd_code push(struct run *r, cJSON *j, ofd_err *e)
     enum ofd_code rc;
 
     if (!j)
-        return oom(e);
+        return ofd_err_nomem(e);
     if (!(v = realloc(r->u, (r->nu + 1) * sizeof(*v)))) {
         cJSON_Delete(j);
-        return oom(e);
+        return ofd_err_nomem(e);
     }
     r->u = v;
     v[r->nu].j = j;
@@ -107,7 +102,7 @@ static enum ofd_code push(struct run *r, cJSON *j, ofd_err *e)
         if (!(head = cJSON_CreateObject()) || !cJSON_AddNumberToObject(head, "ocsfed_journal", 1)
             || !cJSON_AddStringToObject(head, "node", r->fqdn ? r->fqdn : "")) {
             cJSON_Delete(head);
-            return oom(e);
+            return ofd_err_nomem(e);
         }
         rc = journal_line(r->jf, r->jpath, head, e);
         cJSON_Delete(head);
@@ -161,7 +156,7 @@ static enum ofd_code inst_from_json(const cJSON *arr, const char *cls, struct no
     if (!cJSON_IsArray(arr))
         return ofd_err_set(e, OFD_E_INVALID, "journal: an instance of %s is not a property list", cls);
     if (!(out->cls = ofd_strdup(cls)))
-        return oom(e);
+        return ofd_err_nomem(e);
     cJSON_ArrayForEach(it, arr) {
         const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "n"), *ty = cJSON_GetObjectItemCaseSensitive(it, "t");
         struct node_value v;
@@ -176,7 +171,7 @@ static enum ofd_code inst_from_json(const cJSON *arr, const char *cls, struct no
         if ((rc = node_value_from_json(cJSON_GetObjectItemCaseSensitive(it, "v"), t, &v, e)) != OFD_OK)
             goto fail;
         if (node_instance_add(out, n->valuestring, &v) != OFD_OK) {
-            rc = oom(e);
+            rc = ofd_err_nomem(e);
             goto fail;
         }
     }
@@ -211,7 +206,7 @@ static enum ofd_code owned_from_json(const cJSON *j, struct node_owned *o, ofd_e
     if (!cJSON_IsArray(arr))
         return ofd_err_set(e, OFD_E_INVALID, "journal: an ownership record without \"owned\"");
     if (cJSON_GetArraySize(arr) && !(o->v = calloc((size_t)cJSON_GetArraySize(arr), sizeof(*o->v))))
-        return oom(e);
+        return ofd_err_nomem(e);
     o->restart_pending = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "restart_pending"));
     cJSON_ArrayForEach(it, arr) {
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "class"), *k = cJSON_GetObjectItemCaseSensitive(it, "key");
@@ -223,7 +218,7 @@ static enum ofd_code owned_from_json(const cJSON *j, struct node_owned *o, ofd_e
         o->v[o->n].key = ofd_strdup(k->valuestring);
         if (!o->v[o->n++].cls || !o->v[o->n - 1].key) {
             node_owned_free(o);
-            return oom(e);
+            return ofd_err_nomem(e);
         }
     }
     return OFD_OK;
@@ -279,7 +274,6 @@ static enum ofd_code undo_entry(struct node *n, const cJSON *j, ofd_err *e)
     const char *s;
     char *id = NULL;
     long at;
-    size_t i;
     enum ofd_code rc;
 
     memset(&inst, 0, sizeof(inst));
@@ -289,14 +283,7 @@ static enum ofd_code undo_entry(struct node *n, const cJSON *j, ofd_err *e)
         goto out;
     }
     if (!strcmp(op, "cert")) {
-        s = jstr(j, "thumbprint");
-        for (i = 0; s && strlen(s) == 2 * CS_SHA1_LEN && i < CS_SHA1_LEN; i++) {
-            unsigned x;
-            if (sscanf(s + 2 * i, "%2x", &x) != 1)
-                break;
-            tp[i] = (unsigned char)x;
-        }
-        if (!jstr(j, "store") || i != CS_SHA1_LEN) {
+        if (!jstr(j, "store") || !(s = jstr(j, "thumbprint")) || cs_thumbprint_parse(s, tp, NULL) != OFD_OK) {
             rc = ofd_err_set(e, OFD_E_INVALID, "journal: a certificate entry without store or thumbprint");
             goto out;
         }
@@ -332,7 +319,7 @@ static enum ofd_code undo_entry(struct node *n, const cJSON *j, ofd_err *e)
             rc = without_id(cls, &inst, &again) == OFD_OK
                          && unset_added_names(cJSON_GetObjectItemCaseSensitive(j, "set"), &again) == OFD_OK
                      ? o->update_instance(n->ctx, cls, s, &again, e)
-                     : oom(e);
+                     : ofd_err_nomem(e);
         }
     } else if (!strcmp(op, "delete")) {
         /* Re-create what was deleted, with its InstanceID, unless it is still there. */
@@ -505,7 +492,7 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
         cs_thumbprint_hex(it->tp, hex);
         if (!(j = entry_new("cert", NULL)) || !cJSON_AddStringToObject(j, "store", it->store)
             || !cJSON_AddStringToObject(j, "thumbprint", hex)) {
-            rc = oom(e);
+            rc = ofd_err_nomem(e);
             goto out;
         }
         rc = push(r, j, e);
@@ -545,7 +532,7 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
         int w = want && want->u != 0;
 
         if (!(j = entry_new("fips", NULL)) || !cJSON_AddBoolToObject(j, "old", was && was->u != 0)) {
-            rc = oom(e);
+            rc = ofd_err_nomem(e);
             goto out;
         }
         rc = push(r, j, e);
@@ -562,12 +549,12 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
         const struct node_value *mv = def ? node_instance_get(&c->props, def->match_prop) : NULL;
 
         if (!mv || !(key = node_value_text(mv))) {
-            rc = mv ? oom(e) : ofd_err_set(e, OFD_E_INVALID, "%s %s: no natural key to create it by", c->cls, c->key);
+            rc = mv ? ofd_err_nomem(e) : ofd_err_set(e, OFD_E_INVALID, "%s %s: no natural key to create it by", c->cls, c->key);
             goto out;
         }
         if (!(j = entry_new("create", c->cls)) || !cJSON_AddStringToObject(j, "match", def->match_prop)
             || !cJSON_AddStringToObject(j, "key", key)) {
-            rc = oom(e);
+            rc = ofd_err_nomem(e);
             goto out;
         }
         rc = push(r, j, e);
@@ -583,14 +570,14 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
         if (!(j = entry_new("update", c->cls)) || !cJSON_AddStringToObject(j, "id", c->instance_id)
             || !(x = inst_to_json(&c->current)) || !cJSON_AddItemToObject(j, "old", x)
             || !(x = cJSON_AddArrayToObject(j, "set"))) {
-            rc = oom(e);
+            rc = ofd_err_nomem(e);
             goto out;
         }
         for (i = 0; i < c->props.nprops; i++) {
             cJSON *name = cJSON_CreateString(c->props.props[i].name);
             if (!name || !cJSON_AddItemToArray(x, name)) {
                 cJSON_Delete(name);
-                rc = oom(e);
+                rc = ofd_err_nomem(e);
                 goto out;
             }
         }
@@ -604,7 +591,7 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
         goto out;
     case PLAN_DELETE:
         if (!(j = entry_new("delete", c->cls)) || !(x = inst_to_json(&c->current)) || !cJSON_AddItemToObject(j, "old", x)) {
-            rc = oom(e);
+            rc = ofd_err_nomem(e);
             goto out;
         }
         rc = push(r, j, e);
@@ -657,7 +644,7 @@ static enum ofd_code write_owned(struct run *r, const struct node_owned *prev, c
     if (!j || !x || !cJSON_AddItemToObject(j, "old", x)) {
         cJSON_Delete(j);
         cJSON_Delete(x);
-        return oom(e);
+        return ofd_err_nomem(e);
     }
     if ((rc = push(r, j, e)) != OFD_OK || (rc = r->n->ops->set_owned(r->n->ctx, next, e)) != OFD_OK)
         return rc;
@@ -733,7 +720,7 @@ enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply
      * waits for the window, fails or is cut short is done by a later run. */
     if (rc == OFD_OK && (res->writes || (restart && !owned.restart_pending))) {
         if (!(next.v = calloc(owned.n + p->n + 1, sizeof(*next.v))))
-            rc = oom(e);
+            rc = ofd_err_nomem(e);
         for (k = 0; rc == OFD_OK && k < owned.n; k++) {
             int dropped = 0;
             for (i = 0; i < p->n; i++)
@@ -831,7 +818,7 @@ enum ofd_code apply_recover(const char *journal, struct node *n, struct apply_re
     for (line = text, i = 1; (line = memchr(line, '\n', (size_t)(text + len - line))); line++)
         i++;
     if (!(v = calloc(i, sizeof(*v)))) {
-        rc = oom(e);
+        rc = ofd_err_nomem(e);
         goto out;
     }
     /* One entry per line; a last line without its newline was being written when the
@@ -904,7 +891,7 @@ enum ofd_code apply_lock(const char *journal, unsigned wait_ms, struct ofd_lock 
 
     sb_printf(&path, "%s.lock", journal);
     if (path.oom)
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
     else if ((rc = ofd_lock_acquire(sb_str(&path), wait_ms, lock, e)) == OFD_E_CONFLICT)
         ofd_err_set(e, OFD_E_CONFLICT, "another apply is running on this node (it holds %s; waited %u s): "
                     "nothing done, try again when it has finished", sb_str(&path), wait_ms / 1000);

@@ -97,7 +97,7 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
     else
         sb_printf(&reports, "%s/reports", cfg->manifest_dir);
     if (reports.oom) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto failed;
     }
 
@@ -134,7 +134,7 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         goto failed;
     if (!cfg->journal_path && cfg->node_spec && !strncmp(cfg->node_spec, "sim:", 4)
         && !(journal = apply_journal_for(cfg->node_spec + 4))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto failed;
     }
     jpath = cfg->journal_path ? cfg->journal_path : journal;
@@ -169,7 +169,7 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
     cs_sha256_hex(in.sha256, hex);
     if (in.decision != INTAKE_REFUSE || in.serial) {
         if (!(rep.sha256 = ofd_strdup(hex))) {
-            rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            rc = ofd_err_nomem(e);
             goto failed;
         }
     }
@@ -240,7 +240,7 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
             goto failed;
         rep.serial = m->serial;
         if (!(rep.sha256 = ofd_strdup(hex))) {
-            rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            rc = ofd_err_nomem(e);
             goto failed;
         }
         rep.restart_pending = ar.restart_pending;

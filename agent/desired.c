@@ -238,7 +238,7 @@ enum ofd_code desired_expand(const struct manifest *m, const char *fqdn,
     rc = OFD_OK;
     goto out;
 oom:
-    rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    rc = ofd_err_nomem(e);
 out:
     desired_free(&d);
     return rc;

@@ -84,3 +84,8 @@ const char *ofd_code_name(enum ofd_code code)
     }
     return "unknown error";
 }
+
+enum ofd_code ofd_err_nomem(ofd_err *e)
+{
+    return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+}

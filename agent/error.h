@@ -45,6 +45,9 @@ enum ofd_code ofd_err_set(ofd_err *e, enum ofd_code code, const char *fmt, ...)
 enum ofd_code ofd_err_setv(ofd_err *e, enum ofd_code code, const char *fmt, va_list ap)
     OFD_PRINTF(3, 0);
 
+/* The one "out of memory": sets e to OFD_E_NOMEM and returns it. */
+enum ofd_code ofd_err_nomem(ofd_err *e);
+
 /* Like ofd_err_set, and records the rule of the guide (e.g. "R6") it concerns. */
 enum ofd_code ofd_err_rule(ofd_err *e, enum ofd_code code, const char *rule, const char *fmt, ...)
     OFD_PRINTF(4, 5);

@@ -28,7 +28,7 @@ enum ofd_code ofd_write_file_atomic(const char *path, const char *data, size_t l
 
     sb_printf(&tmp, "%s.tmp", path);
     if (tmp.oom) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     /* A temporary file left by a crash, or put there by someone else (a link to a file

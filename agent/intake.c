@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "fsutil.h"
+#include "jsonpos.h"
 #include "strbuf.h"
 
 const char *intake_reason_name(enum intake_reason r)
@@ -72,11 +73,10 @@ static int complete_json(const char *text, size_t len)
 {
     cJSON *j;
     const char *end = NULL;
+    size_t bom = jsonpos_skip_bom(text, len);
 
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
-        text += 3;
-        len -= 3;
-    }
+    text += bom;
+    len -= bom;
     if (!(j = cJSON_ParseWithLengthOpts(text, len, &end, 0)))
         return 0;
     cJSON_Delete(j);
@@ -239,7 +239,7 @@ enum ofd_code intake_check_files(const char *manifest_path, const char *sig_path
         goto out;
     }
     if (!(base = ofd_strdup(manifest_path))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     slash = strrchr(base, '/');
@@ -327,7 +327,7 @@ enum ofd_code intake_state_save(const char *path, const struct intake_state *st,
     cs_sha256_hex(st->last_sha256, hex);
     sb_printf(&sb, "{\"format\": 1, \"last_serial\": %lld, \"last_sha256\": \"%s\"}\n", st->last_serial, hex);
     if (sb.oom)
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
     else
         rc = ofd_write_file_atomic(path, sb_str(&sb), sb.len, e);
     sb_free(&sb);

@@ -528,7 +528,7 @@ enum ofd_code jsonpos_scan(const char *text, size_t len, struct jsonpos **out,
     sc.line = sc.col = 1;
     sc.d = d;
     if (!(sc.pos = calloc(1, sizeof(*sc.pos))) || strmap_init(&sc.pos->index, 64, 0) != 0) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     sb_append(&sc.path, "");
@@ -541,7 +541,7 @@ enum ofd_code jsonpos_scan(const char *text, size_t len, struct jsonpos **out,
             fail(&sc, "the end of the document after the top-level value");
     }
     if (sc.oom || d->oom) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     if (sc.failed) {

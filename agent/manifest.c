@@ -1223,7 +1223,7 @@ enum ofd_code manifest_parse(const char *text, size_t len, const char *base_dir,
         goto out;
     }
     if (!(m = calloc(1, sizeof(*m))) || !(m->base_dir = ofd_strdup(base_dir ? base_dir : "."))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     mc.pos = pos;
@@ -1237,7 +1237,7 @@ enum ofd_code manifest_parse(const char *text, size_t len, const char *base_dir,
         parse_root(&mc, root);
     diags_sort(d);
     if (mc.oom || d->oom) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     if (d->nerrors) {
@@ -1266,7 +1266,7 @@ enum ofd_code manifest_load(const char *path, unsigned flags, struct manifest **
     if ((rc = ofd_read_file(path, MANIFEST_MAX_BYTES, &text, &len, e)) != OFD_OK)
         goto out;
     if (!(dir = manifest_dir_of(path))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     rc = manifest_parse(text, len, dir, NULL, flags, out, d, e);
@@ -1486,7 +1486,7 @@ enum ofd_code manifest_pin(const char *text, size_t len, const char *base_dir, c
         i++;
     }
     if (pn.mc.oom || d->oom || ptr.oom) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     if (d->nerrors) {
@@ -1506,7 +1506,7 @@ enum ofd_code manifest_pin(const char *text, size_t len, const char *base_dir, c
         sb = next;
     }
     if (sb.oom) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     *out_len = sb.len;

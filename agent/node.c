@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/crypto.h>
 
 #include "strbuf.h"
 
@@ -264,8 +265,15 @@ char *node_value_text(const struct node_value *v)
         sb_append(&sb, v->b ? "true" : "false");
         break;
     case OCS_UINT8_ARRAY:
-        for (i = 0; i < v->nbytes; i++)
-            sb_printf(&sb, "%02X", v->bytes[i]);
+        if (v->nbytes) {
+            size_t n = 2 * v->nbytes + 1;
+            char *hex = malloc(n);
+            if (!hex || !OPENSSL_buf2hexstr_ex(hex, n, &n, v->bytes, v->nbytes, '\0'))
+                sb.oom = 1;
+            else
+                sb_append(&sb, hex);
+            free(hex);
+        }
         break;
     case OCS_STRING_ARRAY:
         for (i = 0; i < v->nstrs; i++)
@@ -366,7 +374,7 @@ enum ofd_code node_value_from_json(const cJSON *j, enum ocs_type t, struct node_
         if (!cJSON_IsString(j))
             return ofd_err_set(e, OFD_E_INVALID, "expected a string (CIM string)");
         if (!(v.s = ofd_strdup(j->valuestring)))
-            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            return ofd_err_nomem(e);
         break;
     case OCS_UINT32:
         if (!is_u32(j))
@@ -383,7 +391,7 @@ enum ofd_code node_value_from_json(const cJSON *j, enum ocs_type t, struct node_
             return ofd_err_set(e, OFD_E_INVALID, "expected an array of integers 0..255 (CIM uint8[])");
         n = (size_t)cJSON_GetArraySize(j);
         if (n && !(v.bytes = malloc(n)))
-            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            return ofd_err_nomem(e);
         cJSON_ArrayForEach(x, j) {
             if (!is_u32(x) || x->valuedouble > 255) {
                 node_value_free(&v);
@@ -399,7 +407,7 @@ enum ofd_code node_value_from_json(const cJSON *j, enum ocs_type t, struct node_
             return ofd_err_set(e, OFD_E_INVALID, "expected an array of strings (CIM string[])");
         n = (size_t)cJSON_GetArraySize(j);
         if (n && !(v.strs = calloc(n, sizeof(char *))))
-            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            return ofd_err_nomem(e);
         cJSON_ArrayForEach(x, j) {
             if (!cJSON_IsString(x)) {
                 node_value_free(&v);
@@ -407,7 +415,7 @@ enum ofd_code node_value_from_json(const cJSON *j, enum ocs_type t, struct node_
             }
             if (!(v.strs[i] = ofd_strdup(x->valuestring))) {
                 node_value_free(&v);
-                return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+                return ofd_err_nomem(e);
             }
             v.nstrs = ++i;
         }

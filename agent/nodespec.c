@@ -43,7 +43,7 @@ enum ofd_code nodespec_open(const char *spec, struct node *out, char **journal, 
         if (!platform)
             return ofd_err_set(e, OFD_E_INVALID, "this build has no server of its own to work on: give --node sim:FILE");
         if (!(*journal = platform->journal()))
-            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            return ofd_err_nomem(e);
         if ((rc = platform->open(out, e)) != OFD_OK) {
             free(*journal);
             *journal = NULL;
@@ -54,7 +54,7 @@ enum ofd_code nodespec_open(const char *spec, struct node *out, char **journal, 
         return ofd_err_set(e, OFD_E_INVALID, "--node '%s': a node is sim:FILE (a simulated front end)%s", spec,
                            platform ? ", or no --node for this server" : "");
     if (!(*journal = apply_journal_for(spec + 4)))
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     if ((rc = simnode_open(spec + 4, out, e)) != OFD_OK) {
         free(*journal);
         *journal = NULL;

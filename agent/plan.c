@@ -81,7 +81,7 @@ static enum ofd_code load_owned(struct pctx *c, ofd_err *e)
         return rc;
     if (strmap_init(&c->owned, o.n, 1) != 0 || !(c->owned_keys = calloc(o.n + 1, sizeof(char *)))) {
         node_owned_free(&o);
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     }
     for (i = 0; i < o.n; i++) {
         if (!(c->owned_keys[i] = owned_key(o.v[i].cls, o.v[i].key)))
@@ -92,7 +92,7 @@ static enum ofd_code load_owned(struct pctx *c, ofd_err *e)
     }
     if (i < o.n) {
         node_owned_free(&o);
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     }
     c->restart_pending = o.restart_pending;
     node_owned_free(&o);
@@ -292,7 +292,7 @@ out:
     free(used);
     strmap_free(&idx);
     node_instances_free(&cur);
-    return c->oom ? ofd_err_set(e, OFD_E_NOMEM, "out of memory") : OFD_OK;
+    return c->oom ? ofd_err_nomem(e) : OFD_OK;
 }
 
 /* Certificates (R13, R16), by thumbprint in their store. */
@@ -345,7 +345,7 @@ static enum ofd_code plan_fips(struct pctx *c, ofd_err *e)
         return rc;
     memset(&cur, 0, sizeof(cur));
     if (node_instance_add_uint32(&cur, "Enabled", on ? 1 : 0) != OFD_OK)
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     compare(c, it, &cur);
     node_instance_free(&cur);
     return OFD_OK;
@@ -391,7 +391,7 @@ static enum ofd_code plan_restart(struct pctx *c, ofd_err *e)
         c->oom = 1;
 out:
     free(state);
-    return c->oom ? ofd_err_set(e, OFD_E_NOMEM, "out of memory") : OFD_OK;
+    return c->oom ? ofd_err_nomem(e) : OFD_OK;
 }
 
 /* R1: the IM&P domains should be among the OCS SIP domains, when the node shows them. */
@@ -410,13 +410,13 @@ static enum ofd_code check_domains(struct pctx *c, const struct manifest *m, ofd
     if (!dom.n)
         goto out;
     if (strmap_init(&idx, dom.n, 1) != 0 || !(keys = calloc(dom.n, sizeof(char *)))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     for (i = 0; i < dom.n; i++) {
         const struct node_value *v = node_instance_get(&dom.v[i], ocs_lit.domain_prop);
         if (v && v->type == OCS_STRING && (keys[i] = ofd_strdup(v->s)) && strmap_put(&idx, keys[i], i) < 0) {
-            rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            rc = ofd_err_nomem(e);
             goto out;
         }
     }
@@ -646,7 +646,7 @@ enum ofd_code plan_make(const struct manifest *m, const struct node *node, const
     }
     if (!(p.server = ofd_strlower(ofd_strdup(sv->fqdn)))
         || (p.enterprise && !(p.pool = ofd_strdup(m->pool_fqdn)))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     p.window = window_text(&m->window);
@@ -672,7 +672,7 @@ enum ofd_code plan_make(const struct manifest *m, const struct node *node, const
         diags_add(&p.notes, DIAG_NOTE, "R18", 0, 0, "", "on IM&P, add TLS peer subject '%s' "
                   "and upload the OCS CA's root certificate", p.desired.expected_cn);
     if (c.oom || p.notes.oom) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     *out = p;

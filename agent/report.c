@@ -122,7 +122,7 @@ enum ofd_code report_init(struct report *r, const char *server, long long now, i
     r->status = REPORT_CONVERGED;
     if (!(r->server = ofd_strdup(server)) || !(r->agent_version = ofd_strdup(OCSFED_VERSION))) {
         report_free(r);
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     }
     ofd_strlower(r->server);
     return OFD_OK;
@@ -134,7 +134,7 @@ enum ofd_code report_add_change(struct report *r, const char *action, const char
     struct report_change *nv, *c;
 
     if (!(nv = realloc(r->changes, (r->nchanges + 1) * sizeof(*nv))))
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     r->changes = nv;
     c = &nv[r->nchanges];
     memset(c, 0, sizeof(*c));
@@ -145,7 +145,7 @@ enum ofd_code report_add_change(struct report *r, const char *action, const char
         free(c->cls);
         free(c->key);
         free(c->rule);
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     }
     r->nchanges++;
     return OFD_OK;
@@ -157,12 +157,12 @@ enum ofd_code report_add_error(struct report *r, const char *message, const char
     struct report_error *nv, *x;
 
     if (!(nv = realloc(r->errors, (r->nerrors + 1) * sizeof(*nv))))
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     r->errors = nv;
     x = &nv[r->nerrors];
     if (!(x->message = dup_or_empty(message)) || !(x->rule = dup_or_empty(rule))) {
         free(x->message);
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     }
     r->nerrors++;
     return OFD_OK;
@@ -195,7 +195,7 @@ enum ofd_code report_set_refusal(struct report *r, const char *reason, const cha
     if (!a || !b) {
         free(a);
         free(b);
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     }
     free(r->refusal_reason);
     free(r->refusal_message);
@@ -315,7 +315,7 @@ enum ofd_code report_write(const char *reports_dir, const struct report *r, ofd_
     }
     sb_printf(&path, "%s/%s.json", reports_dir, r->server);
     if (path.oom || !(text = report_to_json(r))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     if ((rc = ofd_make_dir(reports_dir, e)) != OFD_OK)
@@ -369,7 +369,7 @@ static int get_str(const cJSON *o, const char *name, int opt, char **out, ofd_er
         return -1;
     }
     if (!(*out = ofd_strdup(v->valuestring))) {
-        ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        ofd_err_nomem(e);
         return -1;
     }
     return 0;
@@ -587,7 +587,7 @@ enum ofd_code report_fleet_load(const char *reports_dir, long long now, long lon
     if ((rc = ofd_list_dir(reports_dir, REPORT_MAX_FILES, &names, &nnames, e)) != OFD_OK)
         goto out;
     if (nnames && !(f.v = calloc(nnames, sizeof(*f.v)))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     for (i = 0; i < nnames; i++) {
@@ -600,7 +600,7 @@ enum ofd_code report_fleet_load(const char *reports_dir, long long now, long lon
         sb_printf(&path, "%s/%s", reports_dir, row->file);
         ofd_err_clear(&re);
         if (path.oom) {
-            rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            rc = ofd_err_nomem(e);
             goto out;
         }
         rc = report_read_file(sb_str(&path), &row->rep, &re);
@@ -619,7 +619,7 @@ enum ofd_code report_fleet_load(const char *reports_dir, long long now, long lon
         if (rc != OFD_OK) {
             row->status = REPORT_UNREADABLE;
             if (!(row->problem = ofd_strdup(re.msg))) {
-                rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+                rc = ofd_err_nomem(e);
                 goto out;
             }
         } else {

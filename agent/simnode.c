@@ -106,60 +106,6 @@ static const char *ptr2(char *buf, size_t len, const char *a, const char *b)
     return buf;
 }
 
-static int b64val(int c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-/* Decodes base64 (whitespace ignored). Returns 0 and a malloc'ed buffer, or -1. */
-static int b64decode(const char *s, unsigned char **out, size_t *len)
-{
-    size_t n = strlen(s), o = 0;
-    unsigned char *buf = malloc(n / 4 * 3 + 3);
-    unsigned acc = 0;
-    int bits = 0, pad = 0;
-
-    if (!buf)
-        return -1;
-    for (; *s; s++) {
-        int v;
-        if (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t')
-            continue;
-        if (*s == '=') {
-            pad++;
-            continue;
-        }
-        if (pad || (v = b64val((unsigned char)*s)) < 0) {
-            free(buf);
-            return -1;
-        }
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            buf[o++] = (unsigned char)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    if (bits >= 6 || o == 0) {
-        free(buf);
-        return -1;
-    }
-    *out = buf;
-    *len = o;
-    return 0;
-}
-
 static enum ofd_code load_instance(struct sload *l, const cJSON *obj, const char *ptr,
                                    const char *cls, struct node_instance *out)
 {
@@ -195,7 +141,7 @@ static enum ofd_code load_instance(struct sload *l, const cJSON *obj, const char
         }
         ofd_err_clear(&e2);
         if ((rc = node_value_from_json(p, t, &v, &e2)) != OFD_OK) {
-            rc = rc == OFD_E_NOMEM ? ofd_err_set(l->e, rc, "out of memory")
+            rc = rc == OFD_E_NOMEM ? ofd_err_nomem(l->e)
                                    : bad(l, pp, "%s.%s: %s", cls, p->string, e2.msg);
             goto out;
         }
@@ -207,7 +153,7 @@ static enum ofd_code load_instance(struct sload *l, const cJSON *obj, const char
     rc = OFD_OK;
     goto out;
 oom:
-    rc = ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+    rc = ofd_err_nomem(l->e);
 out:
     node_instance_free(&inst);
     return rc;
@@ -222,7 +168,7 @@ static enum ofd_code load_ocs(struct sload *l, const cJSON *ocs, struct sim *s)
     if (!cJSON_IsObject(ocs))
         return bad(l, "/ocs", "expected an object keyed by WMI class name");
     if (!(s->classes = calloc((size_t)cJSON_GetArraySize(ocs) + 1, sizeof(*s->classes))))
-        return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(l->e);
     cJSON_ArrayForEach(c, ocs) {
         struct sim_class *sc = &s->classes[s->nclasses];
         size_t i = 0;
@@ -232,7 +178,7 @@ static enum ofd_code load_ocs(struct sload *l, const cJSON *ocs, struct sim *s)
             /* ConvertTo-Json writes a class with one instance as that object */
             if (!(sc->name = ofd_strdup(c->string))
                 || !(sc->inst.v = calloc(1, sizeof(*sc->inst.v))))
-                return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+                return ofd_err_nomem(l->e);
             s->nclasses++;
             if ((rc = load_instance(l, c, p, c->string, &sc->inst.v[0])) != OFD_OK)
                 return rc;
@@ -242,11 +188,11 @@ static enum ofd_code load_ocs(struct sload *l, const cJSON *ocs, struct sim *s)
         if (!cJSON_IsArray(c))
             return bad(l, p, "expected an array of instances of %s", c->string);
         if (!(sc->name = ofd_strdup(c->string)))
-            return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+            return ofd_err_nomem(l->e);
         s->nclasses++;
         if (cJSON_GetArraySize(c)
             && !(sc->inst.v = calloc((size_t)cJSON_GetArraySize(c), sizeof(*sc->inst.v))))
-            return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+            return ofd_err_nomem(l->e);
         cJSON_ArrayForEach(it, c) {
             snprintf(q, sizeof(q), "%s/%zu", p, i++);
             if ((rc = load_instance(l, it, q, c->string, &sc->inst.v[sc->inst.n])) != OFD_OK)
@@ -275,7 +221,7 @@ static enum ofd_code load_certs(struct sload *l, const cJSON *certs, struct sim 
         total += (size_t)cJSON_GetArraySize(st);
     }
     if (total && !(s->certs.v = calloc(total, sizeof(*s->certs.v))))
-        return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(l->e);
     cJSON_ArrayForEach(st, certs) {
         size_t i = 0;
         ptr2(p, sizeof(p), "/certificates", st->string);
@@ -292,7 +238,7 @@ static enum ofd_code load_certs(struct sload *l, const cJSON *certs, struct sim 
             snprintf(c->store, sizeof(c->store), "%s", st->string);
             s->certs.n++;
             if (der) {
-                if (!cJSON_IsString(der) || b64decode(der->valuestring, &c->der, &c->der_len))
+                if (!cJSON_IsString(der) || cs_base64_decode(der->valuestring, &c->der, &c->der_len))
                     return bad(l, q, "'der' is not base64");
                 ofd_err_clear(&e2);
                 if (cs_x509_thumbprint(c->der, c->der_len, c->tp, &e2) != OFD_OK)
@@ -346,7 +292,7 @@ static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
             if (!cJSON_IsString(v))
                 return bad(l, ptr2(p, sizeof(p), "/node", nk[k]), "expected a string");
             if (!(*dst[k] = ofd_strdup(v->valuestring)))
-                return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+                return ofd_err_nomem(l->e);
         }
     }
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "ocs")) && (rc = load_ocs(l, j, s)) != OFD_OK)
@@ -365,7 +311,7 @@ static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
             return bad(l, "/services", "expected an object {\"NAME\": \"running\"}");
         if (cJSON_GetArraySize(j)
             && !(s->svcs = calloc((size_t)cJSON_GetArraySize(j), sizeof(*s->svcs))))
-            return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+            return ofd_err_nomem(l->e);
         cJSON_ArrayForEach(it, j) {
             if (!cJSON_IsString(it))
                 return bad(l, ptr2(p, sizeof(p), "/services", it->string),
@@ -374,7 +320,7 @@ static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
             s->svcs[s->nsvcs].state = ofd_strdup(it->valuestring);
             s->nsvcs++;
             if (!s->svcs[s->nsvcs - 1].name || !s->svcs[s->nsvcs - 1].state)
-                return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+                return ofd_err_nomem(l->e);
         }
     }
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "dns"))) {
@@ -383,7 +329,7 @@ static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
         s->has_dns = 1;
         if (cJSON_GetArraySize(j)
             && !(s->dns = calloc((size_t)cJSON_GetArraySize(j), sizeof(*s->dns))))
-            return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+            return ofd_err_nomem(l->e);
         cJSON_ArrayForEach(it, j) {
             if (!cJSON_IsString(it))
                 return bad(l, ptr2(p, sizeof(p), "/dns", it->string), "expected an IPv4 address");
@@ -391,7 +337,7 @@ static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
             s->dns[s->ndns].state = ofd_strdup(it->valuestring);
             s->ndns++;
             if (!s->dns[s->ndns - 1].name || !s->dns[s->ndns - 1].state)
-                return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+                return ofd_err_nomem(l->e);
         }
     }
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "ocsfed"))) {
@@ -405,7 +351,7 @@ static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
         s->owned.restart_pending = cJSON_IsTrue(rp);
         if (own && cJSON_GetArraySize(own)
             && !(s->owned.v = calloc((size_t)cJSON_GetArraySize(own), sizeof(*s->owned.v))))
-            return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+            return ofd_err_nomem(l->e);
         cJSON_ArrayForEach(it, own) {
             const cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "class");
             const cJSON *kk = cJSON_GetObjectItemCaseSensitive(it, "key");
@@ -416,7 +362,7 @@ static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
             s->owned.v[s->owned.n].key = ofd_strdup(kk->valuestring);
             s->owned.n++;
             if (!s->owned.v[s->owned.n - 1].cls || !s->owned.v[s->owned.n - 1].key)
-                return ofd_err_set(l->e, OFD_E_NOMEM, "out of memory");
+                return ofd_err_nomem(l->e);
         }
     }
     return OFD_OK;
@@ -434,7 +380,7 @@ static enum ofd_code sim_identity(void *ctx, struct node_identity *out, ofd_err 
         || (s->id.pool_fqdn && !(id.pool_fqdn = ofd_strdup(s->id.pool_fqdn)))
         || (s->id.backend && !(id.backend = ofd_strdup(s->id.backend)))) {
         node_identity_free(&id);
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     }
     *out = id;
     return OFD_OK;
@@ -453,11 +399,11 @@ static enum ofd_code sim_instances(void *ctx, const char *cls, struct node_insta
         if (ofd_strcasecmp(s->classes[i].name, cls) != 0 || !src->n)
             continue;
         if (!(l.v = calloc(src->n, sizeof(*l.v))))
-            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            return ofd_err_nomem(e);
         for (k = 0; k < src->n; k++, l.n++) {
             if (node_instance_copy(&l.v[k], &src->v[k]) != OFD_OK) {
                 node_instances_free(&l);
-                return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+                return ofd_err_nomem(e);
             }
         }
         break;
@@ -475,7 +421,7 @@ static enum ofd_code sim_certificates(void *ctx, const char *store, struct node_
 
     memset(&l, 0, sizeof(l));
     if (s->certs.n && !(l.v = calloc(s->certs.n, sizeof(*l.v))))
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     for (i = 0; i < s->certs.n; i++) {
         const struct node_cert *c = &s->certs.v[i];
         struct node_cert *d = &l.v[l.n];
@@ -487,7 +433,7 @@ static enum ofd_code sim_certificates(void *ctx, const char *store, struct node_
         if (c->der) {
             if (!(d->der = malloc(c->der_len))) {
                 node_certs_free(&l);
-                return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+                return ofd_err_nomem(e);
             }
             memcpy(d->der, c->der, c->der_len);
         }
@@ -511,7 +457,7 @@ static enum ofd_code sim_service_state(void *ctx, const char *name, char **state
     for (i = 0; i < s->nsvcs; i++) {
         if (ofd_strcasecmp(s->svcs[i].name, name) == 0) {
             if (!(*state = ofd_strdup(s->svcs[i].state)))
-                return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+                return ofd_err_nomem(e);
             return OFD_OK;
         }
     }
@@ -527,13 +473,13 @@ static enum ofd_code sim_owned(void *ctx, struct node_owned *out, ofd_err *e)
 
     memset(&o, 0, sizeof(o));
     if (s->owned.n && !(o.v = calloc(s->owned.n, sizeof(*o.v))))
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     for (i = 0; i < s->owned.n; i++, o.n++) {
         if (!(o.v[i].cls = ofd_strdup(s->owned.v[i].cls))
             || !(o.v[i].key = ofd_strdup(s->owned.v[i].key))) {
             o.n++;
             node_owned_free(&o);
-            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            return ofd_err_nomem(e);
         }
     }
     o.restart_pending = s->owned.restart_pending;
@@ -551,7 +497,7 @@ static enum ofd_code sim_resolve(void *ctx, const char *fqdn, char **ip, ofd_err
     *ip = NULL;
     for (i = 0; i < s->ndns; i++)
         if (ofd_strcasecmp(s->dns[i].name, fqdn) == 0 && !(*ip = ofd_strdup(s->dns[i].state)))
-            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            return ofd_err_nomem(e);
     return OFD_OK;
 }
 
@@ -563,26 +509,6 @@ static void sim_close(void *ctx)
 /* ---- the write interface: each write changes the model, then saves the whole file
  * atomically (fsutil: temp file, flush, rename), so a crash leaves the old file or
  * the new one, never a torn one. ---- */
-
-static char *b64encode(const unsigned char *p, size_t n)
-{
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *out, *o;
-    size_t i;
-
-    if (!(out = malloc((n + 2) / 3 * 4 + 1)))
-        return NULL;
-    for (i = 0, o = out; i < n; i += 3) {
-        unsigned long v = (unsigned long)p[i] << 16 | (i + 1 < n ? (unsigned long)p[i + 1] << 8 : 0)
-                          | (i + 2 < n ? p[i + 2] : 0);
-        *o++ = tab[v >> 18 & 63];
-        *o++ = tab[v >> 12 & 63];
-        *o++ = i + 1 < n ? tab[v >> 6 & 63] : '=';
-        *o++ = i + 2 < n ? tab[v & 63] : '=';
-    }
-    *o = '\0';
-    return out;
-}
 
 /* The model as the file format simnode_open reads. NULL on oom. */
 static int by_instance_id(const void *a, const void *b)
@@ -641,7 +567,7 @@ static cJSON *sim_to_json(struct sim *s)
                 || !cJSON_AddStringToObject(obj, "thumbprint", hex))
                 goto oom;
             if (c->der) {
-                if (!(b64 = b64encode(c->der, c->der_len)))
+                if (!(b64 = cs_base64_encode(c->der, c->der_len)))
                     goto oom;
                 y = cJSON_AddStringToObject(obj, "der", b64);
                 free(b64);
@@ -691,7 +617,7 @@ static enum ofd_code sim_save(struct sim *s, ofd_err *e)
         goto out;
     }
     if (!(root = sim_to_json(s)) || !(text = cJSON_Print(root))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     rc = ofd_write_file_atomic(s->path, text, strlen(text), e);
@@ -776,7 +702,7 @@ static enum ofd_code sim_create_instance(void *ctx, const struct node_instance *
         || !(v = realloc(c->inst.v, (c->inst.n + 1) * sizeof(*v)))) {
         node_instance_free(&copy);
         free(ret);
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     }
     c->inst.v = v;
     v[c->inst.n++] = copy;
@@ -818,12 +744,12 @@ static enum ofd_code sim_update_instance(void *ctx, const char *cls, const char 
             continue;
         }
         if (node_value_copy(&v, &props->props[i].v) != OFD_OK)
-            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            return ofd_err_nomem(e);
         if (k < in->nprops) {
             node_value_free(&in->props[k].v);
             in->props[k].v = v;
         } else if (node_instance_add(in, props->props[i].name, &v) != OFD_OK) {
-            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            return ofd_err_nomem(e);
         }
     }
     return sim_save(s, e);
@@ -867,7 +793,7 @@ static enum ofd_code sim_add_certificate(void *ctx, const char *store, const uns
     snprintf(nc.store, sizeof(nc.store), "%s", store);
     if (!(nc.der = malloc(len)) || !(v = realloc(s->certs.v, (s->certs.n + 1) * sizeof(*v)))) {
         free(nc.der);
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     }
     memcpy(nc.der, der, len);
     nc.der_len = len;
@@ -919,7 +845,7 @@ static enum ofd_code sim_restart_service(void *ctx, const char *name, ofd_err *e
         if (ofd_strcasecmp(s->svcs[i].name, name) == 0) {
             /* A simulated restart leaves the service running, as a real one must. */
             if (!(running = ofd_strdup("running")))
-                return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+                return ofd_err_nomem(e);
             free(s->svcs[i].state);
             s->svcs[i].state = running;
             return sim_save(s, e);
@@ -939,12 +865,12 @@ static enum ofd_code sim_set_owned(void *ctx, const struct node_owned *owned, of
         return rc;
     memset(&o, 0, sizeof(o));
     if (owned->n && !(o.v = calloc(owned->n, sizeof(*o.v))))
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     for (i = 0; i < owned->n; i++, o.n++) {
         if (!(o.v[i].cls = ofd_strdup(owned->v[i].cls)) || !(o.v[i].key = ofd_strdup(owned->v[i].key))) {
             o.n++;
             node_owned_free(&o);
-            return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            return ofd_err_nomem(e);
         }
     }
     o.restart_pending = owned->restart_pending;
@@ -961,7 +887,7 @@ static enum ofd_code sim_get_instance(void *ctx, const char *cls, const char *in
 
     *found = in != NULL;
     if (in && node_instance_copy(out, in) != OFD_OK)
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     return OFD_OK;
 }
 
@@ -1006,7 +932,7 @@ static enum ofd_code sim_cert_usable(void *ctx, const unsigned char tp[20], ofd_
         goto out;
     }
     if (s->certs.n && (!(roots = calloc(s->certs.n, sizeof(*roots))) || !(inter = calloc(s->certs.n, sizeof(*inter))))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     for (i = 0; i < s->certs.n; i++) {
@@ -1071,7 +997,7 @@ enum ofd_code simnode_open_buffer(const char *text, size_t len, const char *name
 
     memset(&l, 0, sizeof(l));
     if (!(s = calloc(1, sizeof(*s)))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     if (len > SIMNODE_MAX_BYTES) {
@@ -1123,7 +1049,7 @@ enum ofd_code simnode_open(const char *path, struct node *out, ofd_err *e)
     free(text);
     if (rc == OFD_OK && !(((struct sim *)out->ctx)->path = ofd_strdup(path))) {
         node_close(out);
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
     }
     return rc;
 }
@@ -1185,7 +1111,7 @@ enum ofd_code simnode_init_file(const char *path, const char *fqdn, const char *
     rc = OFD_OK;
     goto out;
 oom:
-    rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    rc = ofd_err_nomem(e);
 out:
     if (f)
         fclose(f);

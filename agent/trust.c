@@ -134,7 +134,7 @@ enum ofd_code trust_verify(const unsigned char *data, size_t len, const unsigned
      * unknown digest (found by fuzz_cms). */
     if (!(sigbio = BIO_new_mem_buf(sig, (int)sig_len)) || !(content = BIO_new(BIO_f_buffer()))
         || !(mem = BIO_new_mem_buf(len ? (const void *)data : "", (int)len))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     content = BIO_push(content, mem);
@@ -175,7 +175,7 @@ enum ofd_code trust_verify(const unsigned char *data, size_t len, const unsigned
      * certificate given in the configuration. */
     certs = CMS_get1_certs(cms);
     if (!certs && !(certs = sk_X509_new_null())) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     if (anchor->cert_der) {
@@ -194,7 +194,7 @@ enum ofd_code trust_verify(const unsigned char *data, size_t len, const unsigned
             goto out;
         }
         if (!sk_X509_push(certs, pub)) {
-            rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            rc = ofd_err_nomem(e);
             goto out;
         }
         pub = NULL; /* owned by certs */
@@ -237,7 +237,7 @@ enum ofd_code trust_verify(const unsigned char *data, size_t len, const unsigned
     /* Only the pinned certificate may be the signer (CMS_NOINTERN), and it is not
      * chain-verified: the pin is the trust. */
     if (!(one = sk_X509_new_null()) || !sk_X509_push(one, signer)) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     if (CMS_verify(cms, one, NULL, content, NULL,
@@ -297,7 +297,7 @@ enum ofd_code trust_sign(const unsigned char *data, size_t len, EVP_PKEY *key, X
         goto out;
     }
     if (!(content = BIO_new_mem_buf(len ? (const void *)data : "", (int)len))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     if (!(cms = CMS_sign(cert, key, NULL, content, CMS_BINARY | CMS_DETACHED))) {
@@ -311,7 +311,7 @@ enum ofd_code trust_sign(const unsigned char *data, size_t len, EVP_PKEY *key, X
     }
     /* OpenSSL's allocator may not be malloc: hand the caller a malloc'ed copy. */
     if (!(*sig = malloc((size_t)n))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     memcpy(*sig, buf, (size_t)n);
@@ -337,7 +337,7 @@ static enum ofd_code file_bio(const char *path, size_t max, BIO **out, ofd_err *
         goto out;
     if (!(b = BIO_new(BIO_s_mem())) || BIO_write(b, buf, (int)len) != (int)len) {
         BIO_free(b);
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     *out = b;
@@ -432,7 +432,7 @@ enum ofd_code trust_read_cert(const char *path, unsigned char **der, size_t *len
         goto out;
     }
     if (!(buf = malloc((size_t)n))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     p = buf;

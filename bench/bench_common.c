@@ -73,7 +73,7 @@ enum ofd_code bench_manifest(size_t ndomains, size_t nnodes, struct manifest **o
     }
     sb_append(&t, "]}, \"ocs\": {\"edition\": \"standard\", \"servers\": [\"" BENCH_SERVER "\"]}}");
     if (t.oom) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     rc = manifest_parse(t.s, t.len, ".", NULL, MANIFEST_NO_FILES, out, &d, e);

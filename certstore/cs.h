@@ -33,6 +33,14 @@ void cs_sha256_hex(const unsigned char d[CS_SHA256_LEN], char out[2 * CS_SHA256_
 /* Parses exactly 64 hex digits (either case). Returns 0, or -1 (out untouched). */
 int cs_sha256_parse(const char *hex, unsigned char out[CS_SHA256_LEN]);
 
+/* DER as base64 (the simulated node's "der", a server dump's RawData): OpenSSL's
+ * encoder, no line breaks; malloc'ed, NULL on out of memory. */
+char *cs_base64_encode(const unsigned char *der, size_t len);
+
+/* base64 (whitespace anywhere ignored, '=' padding only at the end) to bytes: 0 and a
+ * malloc'ed *out (caller frees), or -1 when it is not base64 or empty. */
+int cs_base64_decode(const char *text, unsigned char **out, size_t *len);
+
 /* The chain findings, worded alike by the OpenSSL check (cs_verify_chain, the
  * simulated node) and the CryptoAPI one (cs_store_verify_chain, a server); one %s, the
  * thumbprint. */

@@ -285,7 +285,7 @@ enum ofd_code cs_verify_chain(const unsigned char *leaf, size_t leaf_len, const 
     }
     cs_thumbprint_hex(tp, hex);
     if (!(store = X509_STORE_new()) || !(untrusted = sk_X509_new_null()) || !(ctx = X509_STORE_CTX_new())) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     /* A certificate of a store that does not parse is skipped, as CryptoAPI skips it. */
@@ -298,7 +298,7 @@ enum ofd_code cs_verify_chain(const unsigned char *leaf, size_t leaf_len, const 
         if ((c = x509_from(&intermediates[i])) && !sk_X509_push(untrusted, c))
             X509_free(c);
     if (!X509_STORE_CTX_init(ctx, store, x, untrusted)) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)now);

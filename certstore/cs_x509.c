@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <string.h>
 
@@ -38,47 +39,32 @@ out:
 
 void cs_thumbprint_hex(const unsigned char tp[CS_SHA1_LEN], char out[2 * CS_SHA1_LEN + 1])
 {
-    int i;
+    size_t n = 0;
 
-    for (i = 0; i < CS_SHA1_LEN; i++)
-        snprintf(out + 2 * i, 3, "%02X", tp[i]);
-}
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
+    /* Upper case, as the certificate snap-in shows it. */
+    if (!OPENSSL_buf2hexstr_ex(out, 2 * CS_SHA1_LEN + 1, &n, tp, CS_SHA1_LEN, '\0'))
+        out[0] = '\0';
 }
 
 enum ofd_code cs_thumbprint_parse(const char *hex, unsigned char out[CS_SHA1_LEN], ofd_err *e)
 {
+    char digits[2 * CS_SHA1_LEN + 1];
     unsigned char tmp[CS_SHA1_LEN];
-    int n = 0, hi = -1;
+    size_t n = 0, k = 0;
     const char *s;
+    int ok;
 
-    for (s = hex; *s; s++) {
-        int v;
-
-        if (*s == ' ' || *s == ':')
-            continue;
-        if ((v = hexval((unsigned char)*s)) < 0 || n == CS_SHA1_LEN)
-            return ofd_err_set(e, OFD_E_INVALID,
-                               "thumbprint '%s' is not 40 hexadecimal digits", hex);
-        if (hi < 0) {
-            hi = v;
-        } else {
-            tmp[n++] = (unsigned char)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    if (n != CS_SHA1_LEN || hi >= 0)
+    /* Spaces and colons, as the snap-in and openssl print a thumbprint, are ignored. */
+    for (s = hex; *s && k < sizeof(digits); s++)
+        if (*s != ' ' && *s != ':')
+            digits[k++] = *s;
+    ok = k == 2 * CS_SHA1_LEN && !*s;
+    digits[ok ? k : 0] = '\0';
+    ok = ok && OPENSSL_hexstr2buf_ex(tmp, sizeof(tmp), &n, digits, '\0') && n == CS_SHA1_LEN;
+    ERR_clear_error();
+    if (!ok)
         return ofd_err_set(e, OFD_E_INVALID, "thumbprint '%s' is not 40 hexadecimal digits", hex);
-    for (n = 0; n < CS_SHA1_LEN; n++)
-        out[n] = tmp[n];
+    memcpy(out, tmp, sizeof(tmp));
     return OFD_OK;
 }
 
@@ -113,4 +99,44 @@ int cs_sha256_parse(const char *hex, unsigned char out[CS_SHA256_LEN])
         return -1;
     memcpy(out, tmp, sizeof(tmp));
     return 0;
+}
+
+char *cs_base64_encode(const unsigned char *der, size_t len)
+{
+    char *out = len <= 0x3fffffff ? malloc(4 * ((len + 2) / 3) + 1) : NULL;
+
+    if (out)
+        EVP_EncodeBlock((unsigned char *)out, der, (int)len);
+    return out;
+}
+
+int cs_base64_decode(const char *text, unsigned char **out, size_t *len)
+{
+    size_t n = strlen(text), k = 0, pad = 0, i;
+    char *clean = malloc(n + 1);
+    unsigned char *buf = NULL;
+    int got;
+
+    if (!clean || n > 0x3fffffff)
+        goto fail;
+    for (i = 0; i < n; i++)
+        if (!isspace((unsigned char)text[i]))
+            clean[k++] = text[i];
+    clean[k] = '\0';
+    while (pad < k && pad < 2 && clean[k - 1 - pad] == '=')
+        pad++;
+    /* EVP_DecodeBlock wants whole groups of four and counts padding as bytes. */
+    if (k == 0 || k % 4 || (strchr(clean, '=') && strchr(clean, '=') != clean + k - pad)
+        || !(buf = malloc(k / 4 * 3 + 1))
+        || (got = EVP_DecodeBlock(buf, (const unsigned char *)clean, (int)k)) < 0 || (size_t)got < pad
+        || (size_t)got - pad == 0)
+        goto fail;
+    free(clean);
+    *out = buf;
+    *len = (size_t)got - pad;
+    return 0;
+fail:
+    free(clean);
+    free(buf);
+    return -1;
 }

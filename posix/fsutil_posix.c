@@ -64,7 +64,7 @@ enum ofd_code ofd_lock_acquire(const char *path, unsigned wait_ms, struct ofd_lo
         waited += 50;
     }
     if (!(l = malloc(sizeof(*l)))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     l->fd = fd;
@@ -153,7 +153,7 @@ enum ofd_code ofd_list_dir(const char *dir, size_t max, char ***names, size_t *n
         sb_truncate(&path, 0);
         sb_printf(&path, "%s/%s", dir, de->d_name);
         if (path.oom) {
-            rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            rc = ofd_err_nomem(e);
             goto out;
         }
         if (stat(sb_str(&path), &st) != 0 || !S_ISREG(st.st_mode))
@@ -165,13 +165,13 @@ enum ofd_code ofd_list_dir(const char *dir, size_t max, char ***names, size_t *n
         if (cnt == cap) {
             cap = cap ? cap * 2 : 16;
             if (!(nv = realloc(v, cap * sizeof(*v)))) {
-                rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+                rc = ofd_err_nomem(e);
                 goto out;
             }
             v = nv;
         }
         if (!(v[cnt] = ofd_strdup(de->d_name))) {
-            rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            rc = ofd_err_nomem(e);
             goto out;
         }
         cnt++;

@@ -122,7 +122,7 @@ static enum ofd_code f_get_instance(void *c, const char *cls, const char *id, st
         const struct node_value *v = node_instance_get(&l.v[i], "InstanceID");
         if (v && v->s && ofd_strcasecmp(v->s, id) == 0) {
             *found = 1;
-            rc = node_instance_copy(o, &l.v[i]) == OFD_OK ? OFD_OK : ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+            rc = node_instance_copy(o, &l.v[i]) == OFD_OK ? OFD_OK : ofd_err_nomem(e);
         }
     }
     node_instances_free(&l);

@@ -1,5 +1,7 @@
 #include "testcert.h"
 
+#include "cs.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,11 +196,7 @@ int testcert_der(const struct testcert *c, unsigned char **der, size_t *len)
 
 char *testcert_base64(const unsigned char *der, size_t len)
 {
-    char *out = malloc(4 * ((len + 2) / 3) + 1);
-
-    if (out)
-        EVP_EncodeBlock((unsigned char *)out, der, (int)len);
-    return out;
+    return cs_base64_encode(der, len);
 }
 
 int testcert_pfx(const struct testcert *c, const char *password, unsigned char **der, size_t *len)

@@ -43,7 +43,7 @@ static enum ofd_code state_path(char *out, size_t size, const char *name, ofd_er
     if ((rc = statedir_ensure(&statedir_api_win, dir, e)) != OFD_OK)
         goto out;
     if (!(u = ofd_wide_to_utf8(dir))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     rc = snprintf(out, size, "%s\\%s", u, name) < (int)size ? OFD_OK

@@ -1,5 +1,5 @@
 /* fsutil for Windows: wide-character Win32 calls (and _wfopen), UTF-8 paths converted
- * at the call. */
+ * at the call with the one conversion (error_win.h). */
 #include "fsutil.h"
 
 #include <errno.h>
@@ -11,41 +11,13 @@
 #include <string.h>
 #include <windows.h>
 
+#include "error_win.h"
 #include "strbuf.h"
 
 
-/* malloc'ed UTF-16 copy of s (NULL on failure); caller frees. */
-static wchar_t *wide(const char *s)
-{
-    wchar_t *w;
-    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
-
-    if (n <= 0 || !(w = malloc((size_t)n * sizeof(*w))))
-        return NULL;
-    if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) != n) {
-        free(w);
-        return NULL;
-    }
-    return w;
-}
-
-static char *narrow(const wchar_t *w)
-{
-    char *s;
-    int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
-
-    if (n <= 0 || !(s = malloc((size_t)n)))
-        return NULL;
-    if (WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL) != n) {
-        free(s);
-        return NULL;
-    }
-    return s;
-}
-
 enum ofd_code ofd_replace_file(const char *tmp, const char *final, ofd_err *e)
 {
-    wchar_t *wt = wide(tmp), *wf = wide(final);
+    wchar_t *wt = ofd_utf8_to_wide(tmp), *wf = ofd_utf8_to_wide(final);
     enum ofd_code rc = OFD_OK;
 
     if (!wt || !wf) {
@@ -66,7 +38,7 @@ out:
 
 enum ofd_code ofd_make_dir(const char *dir, ofd_err *e)
 {
-    wchar_t *w = wide(dir);
+    wchar_t *w = ofd_utf8_to_wide(dir);
     DWORD err;
     enum ofd_code rc = OFD_OK;
 
@@ -101,7 +73,7 @@ enum ofd_code ofd_list_dir(const char *dir, size_t max, char ***names, size_t *n
     DWORD err;
 
     sb_printf(&pattern, "%s\\*", dir);
-    if (pattern.oom || !(w = wide(sb_str(&pattern)))) {
+    if (pattern.oom || !(w = ofd_utf8_to_wide(sb_str(&pattern)))) {
         rc = ofd_err_set(e, OFD_E_NOMEM, "cannot convert '%s' to UTF-16", dir);
         goto out;
     }
@@ -127,13 +99,13 @@ enum ofd_code ofd_list_dir(const char *dir, size_t max, char ***names, size_t *n
         if (cnt == cap) {
             cap = cap ? cap * 2 : 16;
             if (!(nv = realloc(v, cap * sizeof(*v)))) {
-                rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+                rc = ofd_err_nomem(e);
                 goto out;
             }
             v = nv;
         }
-        if (!(v[cnt] = narrow(fd.cFileName))) {
-            rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        if (!(v[cnt] = ofd_wide_to_utf8(fd.cFileName))) {
+            rc = ofd_err_nomem(e);
             goto out;
         }
         cnt++;
@@ -160,12 +132,12 @@ out:
 
 enum ofd_code ofd_remove_file(const char *path, ofd_err *e)
 {
-    wchar_t *wp = wide(path);
+    wchar_t *wp = ofd_utf8_to_wide(path);
     DWORD err;
     enum ofd_code rc = OFD_OK;
 
     if (!wp)
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     if (!DeleteFileW(wp) && (err = GetLastError()) != ERROR_FILE_NOT_FOUND && err != ERROR_PATH_NOT_FOUND)
         rc = ofd_err_set(e, OFD_E_IO, "cannot remove '%s' (Windows error %lu)", path, (unsigned long)err);
     free(wp);
@@ -174,7 +146,7 @@ enum ofd_code ofd_remove_file(const char *path, ofd_err *e)
 
 FILE *ofd_fopen(const char *path, const char *mode)
 {
-    wchar_t *wp = wide(path), *wm = wide(mode);
+    wchar_t *wp = ofd_utf8_to_wide(path), *wm = ofd_utf8_to_wide(mode);
     FILE *f = NULL;
 
     if (wp && wm)
@@ -188,7 +160,7 @@ FILE *ofd_fopen(const char *path, const char *mode)
 
 FILE *ofd_create_new(const char *path)
 {
-    wchar_t *wp = wide(path);
+    wchar_t *wp = ofd_utf8_to_wide(path);
     HANDLE h = INVALID_HANDLE_VALUE;
     FILE *f = NULL;
     int fd = -1;
@@ -223,7 +195,7 @@ struct ofd_lock {
 
 enum ofd_code ofd_lock_acquire(const char *path, unsigned wait_ms, struct ofd_lock **lock, ofd_err *e)
 {
-    wchar_t *wp = wide(path);
+    wchar_t *wp = ofd_utf8_to_wide(path);
     HANDLE h = INVALID_HANDLE_VALUE;
     struct ofd_lock *l;
     unsigned waited = 0;
@@ -252,7 +224,7 @@ enum ofd_code ofd_lock_acquire(const char *path, unsigned wait_ms, struct ofd_lo
         waited += 50;
     }
     if (!(l = malloc(sizeof(*l)))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     l->h = h;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "cli_win.h"
+#include "error_win.h"
 
 int wmain(int argc, wchar_t **wargv)
 {
@@ -18,12 +19,10 @@ int wmain(int argc, wchar_t **wargv)
         goto out;
     }
     for (n = 0; n < argc; n++) {
-        int len = WideCharToMultiByte(CP_UTF8, 0, wargv[n], -1, NULL, 0, NULL, NULL);
-        if (len <= 0 || !(argv[n] = malloc((size_t)len))) {
+        if (!(argv[n] = ofd_wide_to_utf8(wargv[n]))) {
             fprintf(stderr, "ocsfed: cannot convert argument %d to UTF-8\n", n);
             goto out;
         }
-        WideCharToMultiByte(CP_UTF8, 0, wargv[n], -1, argv[n], len, NULL, NULL);
     }
     nodespec_set_platform(&cli_win_platform);
     rc = cli_main_ex(argc, argv, stdout, stderr, cli_win_commands, cli_win_ncommands);

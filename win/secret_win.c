@@ -42,7 +42,7 @@ enum ofd_code secret_set(const char *name, const char *value, ofd_err *e)
         goto out;
     }
     if (!(wname = ofd_utf8_to_wide(name))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(SECRET_SDDL, SDDL_REVISION_1, &sd, NULL)) {
@@ -102,7 +102,7 @@ enum ofd_code secret_get(const char *name, char **value, ofd_err *e)
     memset(&out, 0, sizeof(out));
     *value = NULL;
     if (!(wname = ofd_utf8_to_wide(name))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     if ((err = RegOpenKeyExW(HKEY_LOCAL_MACHINE, SECRET_KEY, 0, KEY_QUERY_VALUE, &key)) == ERROR_FILE_NOT_FOUND) {
@@ -131,7 +131,7 @@ enum ofd_code secret_get(const char *name, char **value, ofd_err *e)
         goto out;
     }
     if (!(v = malloc(out.cbData + 1))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     memcpy(v, out.pbData, out.cbData);
@@ -158,7 +158,7 @@ enum ofd_code secret_clear(const char *name, ofd_err *e)
     enum ofd_code rc = OFD_OK;
 
     if (!wname)
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     if ((err = RegOpenKeyExW(HKEY_LOCAL_MACHINE, SECRET_KEY, 0, KEY_SET_VALUE, &key)) == ERROR_SUCCESS) {
         if ((err = RegDeleteValueW(key, wname)) != ERROR_SUCCESS && err != ERROR_FILE_NOT_FOUND)
             rc = ofd_err_win32(e, (DWORD)err, "cannot remove the secret %s", name);

@@ -142,7 +142,7 @@ enum ofd_code statedir_ensure(const struct statedir_api *api, const wchar_t *dir
     enum ofd_code rc;
 
     if (!name) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     if (!api->sddl_to_sd(STATEDIR_SDDL, SDDL_REVISION_1, &want, NULL)) {

@@ -94,7 +94,7 @@ static enum ofd_code reg_string(HKEY key, const wchar_t *name, char *out, size_t
         return ofd_err_set(e, OFD_E_INVALID, "HKLM\\SOFTWARE\\ocsfed\\%ls is not a string", name);
     buf[cb / sizeof(wchar_t)] = 0;
     if (!(u = ofd_wide_to_utf8(buf)))
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     if (strlen(u) >= size) {
         free(u);
         return ofd_err_set(e, OFD_E_INVALID, "HKLM\\SOFTWARE\\ocsfed\\%ls is too long", name);

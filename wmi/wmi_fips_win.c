@@ -61,7 +61,7 @@ enum ofd_code wmi_fips_get(const struct wmi_os *os, int *enabled, ofd_err *e)
 
     wmi_fips_location(os, &subkey, &value);
     if (!(wkey = ofd_utf8_to_wide(subkey)) || !(wval = ofd_utf8_to_wide(value))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     /* Read with the registry API: Wine's StdRegProv has no GetDWORDValue. */

@@ -25,11 +25,6 @@ struct wnode {
     uint32_t restart_timeout_ms;
 };
 
-static enum ofd_code oom(ofd_err *e)
-{
-    return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
-}
-
 enum ofd_code wmi_node_read_value(IWbemClassObject *o, const char *cls, const struct ocs_prop_def *pd,
                                   struct node_value *out, int *present, ofd_err *e)
 {
@@ -60,7 +55,7 @@ static enum ofd_code read_instance(const struct ocs_class_def *def, IWbemClassOb
 
     memset(&inst, 0, sizeof(inst));
     if (!(inst.cls = ofd_strdup(def->name))) {
-        rc = oom(e);
+        rc = ofd_err_nomem(e);
         goto out;
     }
     for (i = 0; i < def->nprops; i++) {
@@ -70,7 +65,7 @@ static enum ofd_code read_instance(const struct ocs_class_def *def, IWbemClassOb
         if ((rc = wmi_node_read_value(o, def->name, &def->props[i], &v, &present, e)) != OFD_OK)
             goto out;
         if (present && (rc = node_instance_add(&inst, def->props[i].name, &v)) != OFD_OK) {
-            rc = oom(e);
+            rc = ofd_err_nomem(e);
             goto out;
         }
     }
@@ -96,7 +91,7 @@ static enum ofd_code add_row(void *ctx, IWbemClassObject *row, ofd_err *e)
         struct node_instance *nv = realloc(r->l->v, cap * sizeof(*nv));
 
         if (!nv) {
-            rc = oom(e);
+            rc = ofd_err_nomem(e);
             goto out;
         }
         r->l->v = nv;
@@ -141,7 +136,7 @@ static enum ofd_code wn_instances(void *ctx, const char *cls, struct node_instan
     /* A pool-scoped class holds every pool's rows of the back end: take this pool's. */
     if (def->pool_scoped && n->id.backend) {
         if (!(quoted = wql_quote(n->id.backend)))
-            return oom(e);
+            return ofd_err_nomem(e);
         snprintf(wql, sizeof(wql), "SELECT * FROM %s WHERE Backend = %s", def->name, quoted);
     } else {
         snprintf(wql, sizeof(wql), "SELECT * FROM %s", def->name);
@@ -170,7 +165,7 @@ static enum ofd_code add_cert(void *ctx, const unsigned char *der, size_t len, o
     struct node_cert *nc, *v;
 
     if (!(v = realloc(c->l->v, (c->l->n + 1) * sizeof(*v))))
-        return oom(e);
+        return ofd_err_nomem(e);
     c->l->v = v;
     nc = &v[c->l->n];
     memset(nc, 0, sizeof(*nc));
@@ -178,7 +173,7 @@ static enum ofd_code add_cert(void *ctx, const unsigned char *der, size_t len, o
     if (cs_x509_thumbprint(der, len, nc->tp, e) != OFD_OK)
         return OFD_OK; /* not a certificate OpenSSL reads: not one ocsfed manages */
     if (!(nc->der = malloc(len)))
-        return oom(e);
+        return ofd_err_nomem(e);
     memcpy(nc->der, der, len);
     nc->der_len = len;
     c->l->n++;
@@ -229,7 +224,7 @@ static enum ofd_code wn_service_state(void *ctx, const char *name, char **state,
         return rc;
     text = st == SCM_SVC_RUNNING ? "running" : st == SCM_SVC_STOPPED ? "stopped" : scm_service_state_name(st);
     if (!(s = ofd_strlower(ofd_strdup(text))))
-        return oom(e);
+        return ofd_err_nomem(e);
     *state = s;
     return OFD_OK;
 }
@@ -244,7 +239,7 @@ static enum ofd_code wn_identity(void *ctx, struct node_identity *out, ofd_err *
         || (n->id.pool_fqdn && !(id.pool_fqdn = ofd_strdup(n->id.pool_fqdn)))
         || (n->id.backend && !(id.backend = ofd_strdup(n->id.backend)))) {
         node_identity_free(&id);
-        return oom(e);
+        return ofd_err_nomem(e);
     }
     *out = id;
     return OFD_OK;
@@ -277,7 +272,7 @@ static enum ofd_code wn_owned(void *ctx, struct node_owned *out, ofd_err *e)
         goto out;
     }
     if (cJSON_GetArraySize(arr) && !(o.v = calloc((size_t)cJSON_GetArraySize(arr), sizeof(*o.v)))) {
-        rc = oom(e);
+        rc = ofd_err_nomem(e);
         goto out;
     }
     o.restart_pending = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "restart_pending"));
@@ -290,7 +285,7 @@ static enum ofd_code wn_owned(void *ctx, struct node_owned *out, ofd_err *e)
         }
         if (!(o.v[o.n].cls = ofd_strdup(c->valuestring)) || !(o.v[o.n].key = ofd_strdup(k->valuestring))) {
             o.n++;
-            rc = oom(e);
+            rc = ofd_err_nomem(e);
             goto out;
         }
         o.n++;
@@ -364,7 +359,7 @@ static enum ofd_code put_value(IWbemClassObject *o, const struct ocs_class_def *
         case OCS_UINT8_ARRAY:
             if (!(sa = SafeArrayCreateVector(VT_UI1, 0, (ULONG)v->nbytes))
                 || (v->nbytes && FAILED(SafeArrayAccessData(sa, &data)))) {
-                rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+                rc = ofd_err_nomem(e);
                 goto out;
             }
             if (v->nbytes) {
@@ -377,7 +372,7 @@ static enum ofd_code put_value(IWbemClassObject *o, const struct ocs_class_def *
             break;
         case OCS_STRING_ARRAY:
             if (!(sa = SafeArrayCreateVector(VT_BSTR, 0, (ULONG)v->nstrs))) {
-                rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+                rc = ofd_err_nomem(e);
                 goto out;
             }
             for (i = 0; i < (LONG)v->nstrs; i++) {
@@ -436,7 +431,7 @@ static char *instance_path(const struct wnode *n, const struct ocs_class_def *de
     keys[k] = "InstanceID";
     values[k++] = id;
     if (!(path = wmi_object_path(def->name, keys, values, k)))
-        oom(e);
+        ofd_err_nomem(e);
     return path;
 }
 
@@ -451,7 +446,7 @@ static enum ofd_code new_instance_id(char out[40], ofd_err *e)
     if (FAILED(hr = CoCreateGuid(&g)))
         return ofd_err_hresult(e, hr, "CoCreateGuid");
     if (!StringFromGUID2(&g, w, 40) || !(u = ofd_wide_to_utf8(w)))
-        return oom(e);
+        return ofd_err_nomem(e);
     snprintf(out, 40, "%s", u);
     free(u);
     return OFD_OK;
@@ -505,7 +500,7 @@ static enum ofd_code wn_create_instance(void *ctx, const struct node_instance *i
     if ((rc = put_value(o, def, "InstanceID", &idv, e)) != OFD_OK)
         goto out;
     if (!(what = instance_path(n, def, id, e)) || !(ret = ofd_strdup(id))) {
-        rc = what ? oom(e) : e->code;
+        rc = what ? ofd_err_nomem(e) : e->code;
         goto out;
     }
     if ((rc = wmi_put_instance(n->s, o, WBEM_FLAG_CREATE_ONLY, what, e)) != OFD_OK)
@@ -658,18 +653,18 @@ static enum ofd_code wn_set_owned(void *ctx, const struct node_owned *owned, ofd
     }
     if (!(root = cJSON_CreateObject()) || !(arr = cJSON_AddArrayToObject(root, "owned"))
         || (owned->restart_pending && !cJSON_AddTrueToObject(root, "restart_pending"))) {
-        rc = oom(e);
+        rc = ofd_err_nomem(e);
         goto out;
     }
     for (i = 0; i < owned->n; i++) {
         if (!(x = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, x)
             || !cJSON_AddStringToObject(x, "class", owned->v[i].cls) || !cJSON_AddStringToObject(x, "key", owned->v[i].key)) {
-            rc = oom(e);
+            rc = ofd_err_nomem(e);
             goto out;
         }
     }
     if (!(text = cJSON_Print(root))) {
-        rc = oom(e);
+        rc = ofd_err_nomem(e);
         goto out;
     }
     rc = ofd_write_file_atomic(n->owned_path, text, strlen(text), e);
@@ -728,13 +723,13 @@ static enum ofd_code pool_row(void *ctx, IWbemClassObject *row, ofd_err *e)
             continue;
         p->found = 1;
         if (!(p->n->id.pool_fqdn = ofd_strlower(ofd_strdup(fqdn.s)))) {
-            rc = oom(e);
+            rc = ofd_err_nomem(e);
             goto out;
         }
         /* Standard Edition keeps its pool in the local SQL Express instance. */
         if (!(p->n->id.backend = ofd_strdup(ofd_strcasecmp(fqdn.s, p->n->id.fqdn) == 0 || !have_db
                                                 ? ocs_lit.se_backend : db.s))) {
-            rc = oom(e);
+            rc = ofd_err_nomem(e);
             goto out;
         }
     }
@@ -755,7 +750,7 @@ enum ofd_code wmi_node_open(const struct wmi_node_config *cfg, struct node *out,
     enum ofd_code rc;
 
     if (!(n = calloc(1, sizeof(*n)))) {
-        rc = oom(e);
+        rc = ofd_err_nomem(e);
         goto out;
     }
     /* The Front End takes a while to stop and start on a busy pool. */
@@ -774,7 +769,7 @@ enum ofd_code wmi_node_open(const struct wmi_node_config *cfg, struct node *out,
         goto out;
     }
     if (!n->id.fqdn || !ofd_strlower(n->id.fqdn) || (cfg->owned_path && !(n->owned_path = ofd_strdup(cfg->owned_path)))) {
-        rc = oom(e);
+        rc = ofd_err_nomem(e);
         goto out;
     }
     pc.n = n;

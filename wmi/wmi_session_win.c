@@ -46,7 +46,6 @@ enum ofd_code wmi_open(const char *ns, wmi_session **out, ofd_err *e)
     IWbemLocator *loc = NULL;
     IWbemServices *svc = NULL;
     BSTR bns = NULL;
-    wchar_t *wns = NULL;
     wmi_session *s = NULL;
     int inited = 0;
     HRESULT hr;
@@ -54,7 +53,7 @@ enum ofd_code wmi_open(const char *ns, wmi_session **out, ofd_err *e)
 
     if ((rc = com_init(&inited, e)) != OFD_OK)
         goto out;
-    if (!(wns = ofd_utf8_to_wide(ns)) || !(bns = SysAllocString(wns))) {
+    if (!(bns = wmi_bstr(ns))) {
         rc = ofd_err_set(e, OFD_E_INVALID, "WMI namespace '%s' is not valid UTF-8", ns);
         goto out;
     }
@@ -76,7 +75,7 @@ enum ofd_code wmi_open(const char *ns, wmi_session **out, ofd_err *e)
         goto out;
     }
     if (!(s = calloc(1, sizeof(*s)))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     s->svc = svc;
@@ -91,7 +90,6 @@ out:
     if (loc)
         IWbemLocator_Release(loc);
     SysFreeString(bns);
-    free(wns);
     if (inited)
         CoUninitialize();
     return rc;
@@ -104,7 +102,7 @@ enum ofd_code wmi_open_services(IWbemServices *svc, wmi_session **out, ofd_err *
     if (!svc)
         return ofd_err_set(e, OFD_E_INVALID, "no IWbemServices given");
     if (!(s = calloc(1, sizeof(*s))))
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     IWbemServices_AddRef(svc);
     s->svc = svc;
     *out = s;
@@ -256,18 +254,18 @@ enum ofd_code wmi_get_value(IWbemClassObject *o, const char *prop, enum ocs_type
         if (type == OCS_UINT8_ARRAY) {
             nv.nbytes = (size_t)(hi - lo + 1);
             if (nv.nbytes && !(nv.bytes = malloc(nv.nbytes)))
-                rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+                rc = ofd_err_nomem(e);
             else if (nv.nbytes)
                 memcpy(nv.bytes, data, nv.nbytes);
         } else {
             size_t n = (size_t)(hi - lo + 1);
 
             if (n && !(nv.strs = calloc(n, sizeof(*nv.strs))))
-                rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+                rc = ofd_err_nomem(e);
             for (i = 0; rc == OFD_OK && i < (LONG)n; i++, nv.nstrs++) {
                 BSTR b = ((BSTR *)data)[i];
                 if (!(nv.strs[i] = ofd_wide_to_utf8(b ? b : L"")))
-                    rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+                    rc = ofd_err_nomem(e);
             }
         }
         SafeArrayUnaccessData(sa);
@@ -365,20 +363,16 @@ out:
 enum ofd_code wmi_put_string(IWbemClassObject *o, const char *prop, const char *v, ofd_err *e)
 {
     VARIANT var;
-    wchar_t *wp = NULL, *wv = NULL;
+    wchar_t *wp = NULL;
     HRESULT hr;
     enum ofd_code rc;
 
     VariantInit(&var);
-    if (!(wp = ofd_utf8_to_wide(prop)) || !(wv = ofd_utf8_to_wide(v))) {
-        rc = ofd_err_set(e, OFD_E_INVALID, "property %s or its value is not valid UTF-8", prop);
+    if (!(wp = ofd_utf8_to_wide(prop)) || !(V_BSTR(&var) = wmi_bstr(v))) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "property %s or its value is not valid UTF-8 (or out of memory)", prop);
         goto out;
     }
     V_VT(&var) = VT_BSTR;
-    if (!(V_BSTR(&var) = SysAllocString(wv))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
-        goto out;
-    }
     hr = IWbemClassObject_Put(o, wp, 0, &var, 0);
     if (FAILED(hr)) {
         rc = ofd_err_hresult(e, hr, "setting WMI property %s to \"%s\"", prop, v);
@@ -388,7 +382,6 @@ enum ofd_code wmi_put_string(IWbemClassObject *o, const char *prop, const char *
 out:
     VariantClear(&var);
     free(wp);
-    free(wv);
     return rc;
 }
 
@@ -411,7 +404,7 @@ enum ofd_code wmi_call(wmi_session *s, const char *path, const char *method, con
     if ((dot = wcschr(wpath, L'.')))
         *dot = 0;
     if (!(bclass = SysAllocString(wpath))) {
-        rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        rc = ofd_err_nomem(e);
         goto out;
     }
     s->calls++;

@@ -62,9 +62,43 @@ static void thumbprint_text_round_trips(void **state)
     assert_int_equal(cs_thumbprint_parse("zz", tp, &e), OFD_E_INVALID);
 }
 
+/* base64 through OpenSSL's coder: round trips, line breaks and spaces ignored, the
+ * padding counted right, anything else refused. */
+static void base64_round_trips_and_refuses_what_is_not(void **state)
+{
+    static const unsigned char bytes[] = {0x30, 0x82, 0x01, 0x0a, 0xff};
+    unsigned char *out = NULL;
+    size_t n, len = 0;
+    char *b;
+
+    (void)state;
+    for (n = 0; n <= sizeof(bytes); n++) {
+        assert_non_null(b = cs_base64_encode(bytes, n));
+        if (n == 0) {
+            assert_string_equal(b, "");
+            assert_int_equal(cs_base64_decode(b, &out, &len), -1);
+        } else {
+            assert_int_equal(cs_base64_decode(b, &out, &len), 0);
+            assert_int_equal(len, n);
+            assert_memory_equal(out, bytes, n);
+            free(out);
+        }
+        free(b);
+    }
+    assert_int_equal(cs_base64_decode("MIIB\r\nCg==\n", &out, &len), 0);
+    assert_int_equal(len, 4);
+    assert_memory_equal(out, "\x30\x82\x01\x0a", 4);
+    free(out);
+    assert_int_equal(cs_base64_decode("MII*Cg==", &out, &len), -1);
+    assert_int_equal(cs_base64_decode("MI=BCg==", &out, &len), -1);
+    assert_int_equal(cs_base64_decode("MIIBC", &out, &len), -1);
+    assert_int_equal(cs_base64_decode("====", &out, &len), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(base64_round_trips_and_refuses_what_is_not),
         cmocka_unit_test(thumbprint_is_sha1_of_der),
         cmocka_unit_test(garbage_and_trailing_bytes_are_rejected),
         cmocka_unit_test(thumbprint_text_round_trips),

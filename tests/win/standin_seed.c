@@ -197,7 +197,7 @@ static enum ofd_code collect_tp(void *ctx, const unsigned char *der, size_t len,
     void *grown = realloc(t->v, (t->n + 1) * sizeof(*t->v));
 
     if (!grown)
-        return ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+        return ofd_err_nomem(e);
     t->v = grown;
     return cs_x509_thumbprint(der, len, t->v[t->n++], e);
 }
@@ -260,7 +260,7 @@ enum ofd_code standin_seed_keyed(struct ocs_standin *st, const char *sim_src, co
     ocs_standin_reset_counts(st);
     goto out;
 nomem:
-    rc = ofd_err_set(e, OFD_E_NOMEM, "out of memory");
+    rc = ofd_err_nomem(e);
 out:
     free(b64);
     free(out);
