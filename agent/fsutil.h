@@ -65,10 +65,14 @@ void ofd_lock_release(struct ofd_lock *lock);
  * exist yet, not even as a link (NULL with errno EEXIST when it does), push a flushed
  * FILE's data to the disk (0 or -1), and make the folder entry of a file just created
  * or renamed durable (0 or -1; POSIX needs an fsync of the folder, NTFS journals its
- * metadata and MoveFileEx writes through). */
+ * metadata and MoveFileEx writes through). ofd_lock_try takes the lock once: OFD_OK
+ * with *lock, OFD_E_CONFLICT when another holder has it, OFD_E_IO / OFD_E_NOMEM;
+ * ofd_sleep_ms pauses between tries. */
 FILE *ofd_fopen(const char *path, const char *mode);
 FILE *ofd_create_new(const char *path);
 int ofd_sync_file(FILE *f);
 int ofd_sync_parent_dir(const char *path);
+enum ofd_code ofd_lock_try(const char *path, struct ofd_lock **lock, ofd_err *e);
+void ofd_sleep_ms(unsigned ms);
 
 #endif

@@ -121,3 +121,17 @@ enum ofd_code ofd_reader_read(const struct ofd_reader *rd, const char *path, siz
         return rd->read(rd->ctx, path, max, out, len, e);
     return ofd_read_file(path, max, out, len, e);
 }
+
+enum ofd_code ofd_lock_acquire(const char *path, unsigned wait_ms, struct ofd_lock **lock, ofd_err *e)
+{
+    unsigned waited = 0;
+    enum ofd_code rc;
+
+    while ((rc = ofd_lock_try(path, lock, e)) == OFD_E_CONFLICT && waited < wait_ms) {
+        ofd_sleep_ms(50);
+        waited += 50;
+    }
+    if (rc == OFD_E_CONFLICT)
+        ofd_err_set(e, OFD_E_CONFLICT, "another process holds '%s' (waited %u s)", path, wait_ms / 1000);
+    return rc;
+}

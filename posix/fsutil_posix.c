@@ -37,44 +37,37 @@ struct ofd_lock {
     int fd;
 };
 
-enum ofd_code ofd_lock_acquire(const char *path, unsigned wait_ms, struct ofd_lock **lock, ofd_err *e)
+/* flock, not fcntl: its lock belongs to this open file, so it conflicts within one
+ * process too, and closing another descriptor of the file does not drop it. */
+enum ofd_code ofd_lock_try(const char *path, struct ofd_lock **lock, ofd_err *e)
 {
-    const struct timespec pause = {0, 50 * 1000000L};
     struct ofd_lock *l = NULL;
-    unsigned waited = 0;
-    int fd = -1;
+    int fd;
     enum ofd_code rc;
 
-    /* flock, not fcntl: its lock belongs to this open file, so it conflicts within one
-     * process too, and closing another descriptor of the file does not drop it. */
-    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
-        rc = ofd_err_set(e, OFD_E_IO, "cannot open the lock file '%s': %s", path, strerror(errno));
-        goto out;
-    }
-    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        if (errno != EWOULDBLOCK && errno != EINTR) {
-            rc = ofd_err_set(e, OFD_E_IO, "cannot lock '%s': %s", path, strerror(errno));
-            goto out;
-        }
-        if (waited >= wait_ms) {
-            rc = ofd_err_set(e, OFD_E_CONFLICT, "another apply holds '%s' (waited %u s)", path, wait_ms / 1000);
-            goto out;
-        }
-        nanosleep(&pause, NULL);
-        waited += 50;
+    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+        return ofd_err_set(e, OFD_E_IO, "cannot open the lock file '%s': %s", path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        rc = errno == EWOULDBLOCK || errno == EINTR
+                 ? OFD_E_CONFLICT
+                 : ofd_err_set(e, OFD_E_IO, "cannot lock '%s': %s", path, strerror(errno));
+        close(fd);
+        return rc;
     }
     if (!(l = malloc(sizeof(*l)))) {
-        rc = ofd_err_nomem(e);
-        goto out;
+        close(fd);
+        return ofd_err_nomem(e);
     }
     l->fd = fd;
-    fd = -1;
     *lock = l;
-    rc = OFD_OK;
-out:
-    if (fd >= 0)
-        close(fd);
-    return rc;
+    return OFD_OK;
+}
+
+void ofd_sleep_ms(unsigned ms)
+{
+    const struct timespec pause = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+
+    nanosleep(&pause, NULL);
 }
 
 void ofd_lock_release(struct ofd_lock *lock)

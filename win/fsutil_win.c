@@ -193,49 +193,40 @@ struct ofd_lock {
     HANDLE h;
 };
 
-enum ofd_code ofd_lock_acquire(const char *path, unsigned wait_ms, struct ofd_lock **lock, ofd_err *e)
+/* The file opened with no sharing is the lock: a second open fails with a sharing
+ * violation until the first handle is closed, also when the holder dies. A file in the
+ * agent's own protected folder, rather than a named mutex, which any user could create
+ * first in the Global namespace and so hold the agent off. */
+enum ofd_code ofd_lock_try(const char *path, struct ofd_lock **lock, ofd_err *e)
 {
     wchar_t *wp = ofd_utf8_to_wide(path);
     HANDLE h = INVALID_HANDLE_VALUE;
     struct ofd_lock *l;
-    unsigned waited = 0;
     DWORD err;
-    enum ofd_code rc;
 
-    if (!wp) {
-        rc = ofd_err_set(e, OFD_E_INVALID, "cannot convert '%s' to UTF-16", path);
-        goto out;
-    }
-    /* The file opened with no sharing is the lock: a second open fails with a sharing
-     * violation until the first handle is closed, also when the holder dies. A file in
-     * the agent's own protected folder, rather than a named mutex, which any user could
-     * create first in the Global namespace and so hold the agent off. */
-    while ((h = CreateFileW(wp, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL))
-           == INVALID_HANDLE_VALUE) {
-        if ((err = GetLastError()) != ERROR_SHARING_VIOLATION) {
-            rc = ofd_err_set(e, OFD_E_IO, "cannot open the lock file '%s' (Win32 error %lu)", path, (unsigned long)err);
-            goto out;
-        }
-        if (waited >= wait_ms) {
-            rc = ofd_err_set(e, OFD_E_CONFLICT, "another apply holds '%s' (waited %u s)", path, wait_ms / 1000);
-            goto out;
-        }
-        Sleep(50);
-        waited += 50;
+    if (!wp)
+        return ofd_err_set(e, OFD_E_INVALID, "cannot convert '%s' to UTF-16", path);
+    h = CreateFileW(wp, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    free(wp);
+    if (h == INVALID_HANDLE_VALUE) {
+        err = GetLastError();
+        return err == ERROR_SHARING_VIOLATION
+                   ? OFD_E_CONFLICT
+                   : ofd_err_set(e, OFD_E_IO, "cannot open the lock file '%s' (Win32 error %lu)", path,
+                                 (unsigned long)err);
     }
     if (!(l = malloc(sizeof(*l)))) {
-        rc = ofd_err_nomem(e);
-        goto out;
+        CloseHandle(h);
+        return ofd_err_nomem(e);
     }
     l->h = h;
-    h = INVALID_HANDLE_VALUE;
     *lock = l;
-    rc = OFD_OK;
-out:
-    if (h != INVALID_HANDLE_VALUE)
-        CloseHandle(h);
-    free(wp);
-    return rc;
+    return OFD_OK;
+}
+
+void ofd_sleep_ms(unsigned ms)
+{
+    Sleep(ms);
 }
 
 void ofd_lock_release(struct ofd_lock *lock)
