@@ -1,31 +1,62 @@
 #include "rules.h"
 
-#include <stddef.h>
-
 #include "strbuf.h"
 
+/* Where each rule is enforced is kept here and checked by the test rules_index: each
+ * file named must cite the rule. */
 static const struct rules_info table[] = {
-    {"R1", "pool", RULES_CHECK, "IM&P domains and OCS SIP domains match"},
-    {"R2", "server", RULES_ACT, "TCP: OCS listens on 5060, IP address All"},
-    {"R3", "server", RULES_ACT, "TLS: OCS listens on 5061, IP address All, transport MTLS"},
-    {"R4", "pool", RULES_ACT, "one static route per IM&P domain, to an IM&P node"},
-    {"R5", "pool", RULES_ACT, "TCP route: next hop TCP 5060, the node's IP address"},
-    {"R6", "pool", RULES_ACT, "TLS route: next hop TLS on the peer-auth port, the node's FQDN"},
-    {"R7", "pool", RULES_ACT, "routes: Phone URI off, Replace host in request URI off"},
-    {"R8", "imp", RULES_CHECK, "IM&P peer-auth listener on 5061, server-auth elsewhere"},
-    {"R9", "pool", RULES_ACT, "TCP: one authorized host per IM&P node, its IP address"},
-    {"R10", "pool", RULES_ACT, "TLS: two authorized hosts per IM&P node, FQDN and IP"},
-    {"R11", "pool", RULES_ACT, "authorized hosts: not outbound only, throttle as server, "
-                               "treat as authenticated"},
-    {"R12", "server", RULES_ACT, "TLS: FIPS algorithm policy enabled"},
-    {"R13", "server", RULES_ACT, "TLS: the IM&P CA's root certificate in Trusted Root"},
-    {"R14", "server", RULES_CHECK, "TLS: server certificate with Server and Client Authentication"},
-    {"R15", "server", RULES_CHECK, "TLS: certificate CN is the SE server's or the EE pool's FQDN"},
-    {"R16", "server", RULES_ACT, "TLS: the server certificate in the Personal (My) store"},
-    {"R17", "server", RULES_ACT, "TLS: OCS uses that certificate for TLS negotiation"},
-    {"R18", "imp", RULES_REPORT, "IM&P: OCS CA root and TLS peer subjects to add"},
-    {"R19", "server", RULES_ACT, "restart the Front End service, in the maintenance window"},
+    {.id = "R1", .scope = "pool", .kind = RULES_CHECKS, .title = "IM&P domains and OCS SIP domains match",
+     .enforced = "agent/manifest.c agent/plan.c"},
+    {.id = "R2", .scope = "server", .kind = RULES_SETS, .title = "TCP: OCS listens on 5060, IP address All",
+     .enforced = "agent/desired.c agent/ocs_model.c"},
+    {.id = "R3", .scope = "server", .kind = RULES_SETS,
+     .title = "TLS: OCS listens on 5061, IP address All, transport MTLS",
+     .enforced = "agent/desired.c agent/manifest.c agent/ocs_model.c"},
+    {.id = "R4", .scope = "pool", .kind = RULES_SETS, .title = "one static route per IM&P domain, to an IM&P node",
+     .enforced = "agent/manifest.c agent/desired.c"},
+    {.id = "R5", .scope = "pool", .kind = RULES_SETS, .title = "TCP route: next hop TCP 5060, the node's IP address",
+     .enforced = "agent/manifest.c agent/desired.c"},
+    {.id = "R6", .scope = "pool", .kind = RULES_SETS | RULES_CHECKS,
+     .title = "TLS route: next hop TLS on the peer-auth port, the node's FQDN",
+     .enforced = "agent/manifest.c agent/desired.c agent/plan.c"},
+    {.id = "R7", .scope = "pool", .kind = RULES_SETS,
+     .title = "routes: Phone URI off, Replace host in request URI off", .enforced = "agent/desired.c"},
+    {.id = "R8", .scope = "IM&P", .kind = RULES_CHECKS,
+     .title = "IM&P peer-auth listener on 5061, server-auth elsewhere", .enforced = "agent/manifest.c"},
+    {.id = "R9", .scope = "pool", .kind = RULES_SETS,
+     .title = "TCP: one authorized host per IM&P node, its IP address", .enforced = "agent/desired.c agent/manifest.c"},
+    {.id = "R10", .scope = "pool", .kind = RULES_SETS,
+     .title = "TLS: two authorized hosts per IM&P node, FQDN and IP", .enforced = "agent/desired.c agent/manifest.c"},
+    {.id = "R11", .scope = "pool", .kind = RULES_SETS,
+     .title = "authorized hosts: not outbound only, throttle as server, treat as authenticated",
+     .enforced = "agent/desired.c"},
+    {.id = "R12", .scope = "server", .kind = RULES_SETS, .title = "TLS: FIPS algorithm policy enabled",
+     .enforced = "agent/desired.c agent/apply.c wmi/wmi_fips_win.c"},
+    {.id = "R13", .scope = "server", .kind = RULES_SETS | RULES_CHECKS,
+     .title = "TLS: the IM&P CA's root certificate in Trusted Root",
+     .enforced = "agent/manifest.c agent/desired.c agent/apply.c certstore/cs_inspect.c win/cs_store_win.c"},
+    {.id = "R14", .scope = "server", .kind = RULES_CHECKS,
+     .title = "TLS: server certificate with Server and Client Authentication",
+     .enforced = "certstore/cs_inspect.c agent/plan.c agent/apply.c win/cs_store_win.c"},
+    {.id = "R15", .scope = "server", .kind = RULES_CHECKS,
+     .title = "TLS: certificate CN is the SE server's or the EE pool's FQDN",
+     .enforced = "certstore/cs_inspect.c agent/plan.c agent/manifest.c"},
+    {.id = "R16", .scope = "server", .kind = RULES_SETS, .title = "TLS: the server certificate in the Personal (My) store",
+     .enforced = "agent/manifest.c agent/plan.c agent/apply.c win/cs_store_win.c"},
+    {.id = "R17", .scope = "server", .kind = RULES_SETS, .title = "TLS: OCS uses that certificate for TLS negotiation",
+     .enforced = "agent/desired.c agent/plan.c"},
+    {.id = "R18", .scope = "IM&P", .kind = RULES_REPORTS, .title = "IM&P: OCS CA root and TLS peer subjects to add",
+     .enforced = "agent/manifest.c agent/plan.c"},
+    {.id = "R19", .scope = "server", .kind = RULES_SETS,
+     .title = "restart the Front End service, in the maintenance window",
+     .enforced = "agent/desired.c agent/plan.c agent/apply.c win/scm_win.c"},
 };
+
+const struct rules_info *rules_all(size_t *n)
+{
+    *n = sizeof(table) / sizeof(table[0]);
+    return table;
+}
 
 const struct rules_info *rules_find(const char *id)
 {
@@ -42,4 +73,15 @@ const char *rules_title(const char *id)
     const struct rules_info *r = rules_find(id);
 
     return r ? r->title : "";
+}
+
+const char *rules_kind_text(unsigned kind)
+{
+    switch (kind) {
+    case RULES_SETS: return "sets";
+    case RULES_CHECKS: return "checks";
+    case RULES_SETS | RULES_CHECKS: return "sets and checks";
+    case RULES_REPORTS: return "reports";
+    }
+    return "?";
 }

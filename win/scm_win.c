@@ -116,6 +116,7 @@ out:
     return rc;
 }
 
+/* R19: the Front End restart, stop then start, each wait bounded. */
 enum ofd_code scm_service_restart(const char *name, uint32_t timeout_ms, uint32_t *new_pid, ofd_err *e)
 {
     SC_HANDLE scm = NULL, svc = NULL;
