@@ -236,7 +236,7 @@ static long find_by_id(const struct node_instances *l, const char *id)
     size_t i;
 
     for (i = 0; i < l->n; i++) {
-        const struct node_value *v = node_instance_get(&l->v[i], "InstanceID");
+        const struct node_value *v = node_instance_get(&l->v[i], OCS_P_INSTANCE_ID);
         if (v && v->type == OCS_STRING && v->s && ofd_strcasecmp(v->s, id) == 0)
             return (long)i;
     }
@@ -304,7 +304,7 @@ static enum ofd_code undo_entry(struct node *n, const cJSON *j, ofd_err *e)
         if (!jstr(j, "match") || !jstr(j, "key"))
             rc = ofd_err_set(e, OFD_E_INVALID, "journal: a create entry without match and key");
         else if ((at = find_by_key(&l, jstr(j, "match"), jstr(j, "key"))) >= 0) {
-            const struct node_value *v = node_instance_get(&l.v[at], "InstanceID");
+            const struct node_value *v = node_instance_get(&l.v[at], OCS_P_INSTANCE_ID);
             rc = v && v->s ? o->delete_instance(n->ctx, cls, v->s, e)
                            : ofd_err_set(e, OFD_E_INVALID, "%s %s has no InstanceID", cls, jstr(j, "key"));
         }
@@ -324,7 +324,7 @@ static enum ofd_code undo_entry(struct node *n, const cJSON *j, ofd_err *e)
     } else if (!strcmp(op, "delete")) {
         /* Re-create what was deleted, with its InstanceID, unless it is still there. */
         if ((rc = inst_from_json(cJSON_GetObjectItemCaseSensitive(j, "old"), cls, &inst, e)) == OFD_OK) {
-            const struct node_value *v = node_instance_get(&inst, "InstanceID");
+            const struct node_value *v = node_instance_get(&inst, OCS_P_INSTANCE_ID);
             if (!v || v->type != OCS_STRING || !v->s)
                 rc = ofd_err_set(e, OFD_E_INVALID, "journal: a deleted %s without InstanceID", cls);
             else if (find_by_id(&l, v->s) < 0)
@@ -362,7 +362,7 @@ static enum ofd_code verify_instance(struct node *n, const char *cls, const char
         if ((rc = n->ops->instances(n->ctx, cls, &l, e)) != OFD_OK)
             return rc;
         for (i = 0; i < l.n && !got; i++) {
-            const struct node_value *v = node_instance_get(&l.v[i], "InstanceID");
+            const struct node_value *v = node_instance_get(&l.v[i], OCS_P_INSTANCE_ID);
             if (v && v->s && ofd_strcasecmp(v->s, id) == 0)
                 got = &l.v[i];
         }
@@ -374,7 +374,7 @@ static enum ofd_code verify_instance(struct node *n, const char *cls, const char
         rc = ofd_err_set(e, OFD_E_PLATFORM, "%s %s is not there after it was written", cls, id);
     for (i = 0; !gone && got && want && i < want->nprops && rc == OFD_OK; i++) {
         const struct node_value *v = node_instance_get(got, want->props[i].name);
-        if (ofd_strcasecmp(want->props[i].name, "InstanceID") != 0 && (!v || !node_value_equal(v, &want->props[i].v)))
+        if (ofd_strcasecmp(want->props[i].name, OCS_P_INSTANCE_ID) != 0 && (!v || !node_value_equal(v, &want->props[i].v)))
             rc = ofd_err_set(e, OFD_E_PLATFORM, "%s %s: %s reads back different from what was written", cls, id,
                              want->props[i].name);
     }
@@ -426,7 +426,7 @@ static enum ofd_code without_id(const char *cls, const struct node_instance *ins
         return OFD_E_NOMEM;
     for (i = 0; i < inst->nprops; i++) {
         struct node_value v;
-        if (ofd_strcasecmp(inst->props[i].name, "InstanceID") == 0)
+        if (ofd_strcasecmp(inst->props[i].name, OCS_P_INSTANCE_ID) == 0)
             continue;
         if (node_value_copy(&v, &inst->props[i].v) != OFD_OK || node_instance_add(out, inst->props[i].name, &v) != OFD_OK)
             return OFD_E_NOMEM;
@@ -527,8 +527,8 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
         goto out;
     }
     if (strcmp(c->cls, OCS_CLASS_FIPS) == 0) {
-        const struct node_value *want = node_instance_get(&c->props, "Enabled");
-        const struct node_value *was = node_instance_get(&c->current, "Enabled");
+        const struct node_value *want = node_instance_get(&c->props, OCS_P_ENABLED);
+        const struct node_value *was = node_instance_get(&c->current, OCS_P_ENABLED);
         int w = want && want->u != 0;
 
         if (!(j = entry_new("fips", NULL)) || !cJSON_AddBoolToObject(j, "old", was && was->u != 0)) {
@@ -665,7 +665,7 @@ static enum ofd_code check_selected_cert(const struct plan *p, struct node *n, o
         return OFD_OK;
     for (i = 0; i < p->n && !selects; i++)
         selects = phase(&p->v[i]) == 4 && (p->v[i].action == PLAN_CREATE || p->v[i].action == PLAN_UPDATE)
-                  && node_instance_get(&p->v[i].props, "TLSCertSN") != NULL;
+                  && node_instance_get(&p->v[i].props, OCS_P_TLS_CERT_SN) != NULL;
     return selects ? n->ops->cert_usable(n->ctx, p->cert_tp, e) : OFD_OK;
 }
 

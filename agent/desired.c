@@ -73,12 +73,12 @@ static void serial(struct ex *x, struct desired_item *it, const unsigned char *l
     size_t i;
 
     if (ocs_lit.cert_serial_little_endian || n > sizeof(buf)) {
-        bytes(x, it, "TLSCertSN", le, n);
+        bytes(x, it, OCS_P_TLS_CERT_SN, le, n);
         return;
     }
     for (i = 0; i < n; i++)
         buf[i] = le[n - 1 - i];
-    bytes(x, it, "TLSCertSN", buf, n);
+    bytes(x, it, OCS_P_TLS_CERT_SN, buf, n);
 }
 
 /* R13: a CA certificate into Root or CA. */
@@ -99,10 +99,10 @@ static void cacert(struct ex *x, const struct manifest_cacert *c, const char *st
     it->der = c->der;
     it->der_len = c->der_len;
     it->source = c->f.file;
-    s(x, it, "Store", store);
-    s(x, it, "Thumbprint", tp);
-    s(x, it, "Subject", c->subject);
-    s(x, it, "Source", c->f.file);
+    s(x, it, OCS_P_STORE, store);
+    s(x, it, OCS_P_THUMBPRINT, tp);
+    s(x, it, OCS_P_SUBJECT, c->subject);
+    s(x, it, OCS_P_SOURCE, c->f.file);
 }
 
 /* R16: the server certificate in My. */
@@ -129,13 +129,13 @@ static void server_cert(struct ex *x, const struct desired_cert *c)
         it->pfx = c->pfx->data;
         it->pfx_len = c->pfx->len;
     }
-    s(x, it, "Store", ocs_lit.store_my);
+    s(x, it, OCS_P_STORE, ocs_lit.store_my);
     if (c->tp_known)
-        s(x, it, "Thumbprint", tp);
+        s(x, it, OCS_P_THUMBPRINT, tp);
     if (c->subject)
-        s(x, it, "Subject", c->subject);
+        s(x, it, OCS_P_SUBJECT, c->subject);
     if (c->kind == MANIFEST_CERT_PFX)
-        s(x, it, "Source", c->pfx->file);
+        s(x, it, OCS_P_SOURCE, c->pfx->file);
 }
 
 const char *desired_expected_cn(const struct manifest *m, const char *server)
@@ -184,18 +184,18 @@ enum ofd_code desired_expand(const struct manifest *m, const char *fqdn,
             server_cert(&x, cert);
         /* R12 */
         it = add(&x, OCS_CLASS_FIPS, "FipsAlgorithmPolicy", "R12");
-        u(&x, it, "Enabled", 1);
+        u(&x, it, OCS_P_ENABLED, 1);
     }
 
     /* R2 / R3 (+ R17): server-scoped listening address. */
     snprintf(key, sizeof(key), "%u", tls ? ocs_lit.tls_port : ocs_lit.tcp_port);
     it = add(&x, OCS_CLASS_LISTENING, key, tls ? "R3" : "R2");
-    s(&x, it, "IPAddress", ocs_lit.ip_all);
-    u(&x, it, "Port", tls ? ocs_lit.tls_port : ocs_lit.tcp_port);
-    s(&x, it, "TransportType", tls ? ocs_lit.listen_mtls : ocs_lit.listen_tcp);
-    b(&x, it, "Enabled", 1);
+    s(&x, it, OCS_P_IP_ADDRESS, ocs_lit.ip_all);
+    u(&x, it, OCS_P_PORT, tls ? ocs_lit.tls_port : ocs_lit.tcp_port);
+    s(&x, it, OCS_P_TRANSPORT_TYPE, tls ? ocs_lit.listen_mtls : ocs_lit.listen_tcp);
+    b(&x, it, OCS_P_ENABLED, 1);
     if (tls && cert && cert->known) {
-        bytes(&x, it, "TLSCertIssuer", cert->issuer_der, cert->issuer_len);
+        bytes(&x, it, OCS_P_TLS_CERT_ISSUER, cert->issuer_der, cert->issuer_len);
         serial(&x, it, cert->serial_le, cert->serial_len);
     }
 
@@ -205,12 +205,12 @@ enum ofd_code desired_expand(const struct manifest *m, const char *fqdn,
         snprintf(key, sizeof(key), "%s%s%s", ocs_lit.match_uri_prefix, m->domains[i],
                  ocs_lit.match_uri_suffix);
         it = add(&x, OCS_CLASS_ROUTE, key, tls ? "R6" : "R5");
-        s(&x, it, "MatchURI", key);
-        s(&x, it, "NextHop", tls ? hop->fqdn : hop->ip);
-        u(&x, it, "NextHopPort", m->route_port);
-        s(&x, it, "NextHopTransport", tls ? ocs_lit.route_tls : ocs_lit.route_tcp);
-        b(&x, it, "Enabled", 1);
-        b(&x, it, "ReplaceHostInRequestURI", 0); /* R7 */
+        s(&x, it, OCS_P_MATCH_URI, key);
+        s(&x, it, OCS_P_NEXT_HOP, tls ? hop->fqdn : hop->ip);
+        u(&x, it, OCS_P_NEXT_HOP_PORT, m->route_port);
+        s(&x, it, OCS_P_NEXT_HOP_TRANSPORT, tls ? ocs_lit.route_tls : ocs_lit.route_tcp);
+        b(&x, it, OCS_P_ENABLED, 1);
+        b(&x, it, OCS_P_REPLACE_HOST_IN_REQUEST_URI, 0); /* R7 */
     }
 
     /* R9-R11: authorized hosts. */
@@ -219,17 +219,17 @@ enum ofd_code desired_expand(const struct manifest *m, const char *fqdn,
         for (k = tls ? 0 : 1; k < 2; k++) {
             const char *server = k == 0 ? m->nodes[i].fqdn : m->nodes[i].ip;
             it = add(&x, OCS_CLASS_HOST, server, tls ? "R10" : "R9");
-            s(&x, it, "Server", server);
-            b(&x, it, "OutboundOnly", 0);          /* R11 */
-            b(&x, it, "ThrottleAsServer", 1);      /* R11 */
-            b(&x, it, "TreatAsAuthenticated", 1);  /* R11 */
+            s(&x, it, OCS_P_SERVER, server);
+            b(&x, it, OCS_P_OUTBOUND_ONLY, 0);          /* R11 */
+            b(&x, it, OCS_P_THROTTLE_AS_SERVER, 1);      /* R11 */
+            b(&x, it, OCS_P_TREAT_AS_AUTHENTICATED, 1);  /* R11 */
         }
     }
 
     /* R19 */
     it = add(&x, OCS_CLASS_SERVICE, ocs_lit.service, "R19");
-    s(&x, it, "Name", ocs_lit.service);
-    s(&x, it, "State", "Running");
+    s(&x, it, OCS_P_NAME, ocs_lit.service);
+    s(&x, it, OCS_P_STATE, "Running");
 
     if (x.oom)
         goto oom;

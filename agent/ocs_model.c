@@ -20,7 +20,7 @@ const struct ocs_literals ocs_lit = {
     .fips_value = "Enabled",
     .fips_key_2003 = "SYSTEM\\CurrentControlSet\\Control\\Lsa",
     .fips_value_2003 = "FIPSAlgorithmPolicy",
-    .domain_prop = "Address",     /* UNCONFIRMED property name of MSFT_SIPDomainData */
+    .domain_prop = OCS_P_ADDRESS, /* UNCONFIRMED property name of MSFT_SIPDomainData */
     .store_root = "Root",
     .store_ca = "CA",
     .store_my = "My",
@@ -33,75 +33,75 @@ const struct ocs_literals ocs_lit = {
 /* R2, R3, R17. Server-scoped. TLSCertIssuer: DER of the issuer Name (UNCONFIRMED);
  * TLSCertSN: serial number bytes, little-endian (UNCONFIRMED). */
 static const struct ocs_prop_def listening_props[] = {
-    {"InstanceID", OCS_STRING},
-    {"IPAddress", OCS_STRING},
-    {"Port", OCS_UINT32},
-    {"TransportType", OCS_STRING},
-    {"Enabled", OCS_BOOLEAN},
-    {"TLSCertIssuer", OCS_UINT8_ARRAY},
-    {"TLSCertSN", OCS_UINT8_ARRAY},
+    {.name = OCS_P_INSTANCE_ID, .type = OCS_STRING},
+    {.name = OCS_P_IP_ADDRESS, .type = OCS_STRING},
+    {.name = OCS_P_PORT, .type = OCS_UINT32},
+    {.name = OCS_P_TRANSPORT_TYPE, .type = OCS_STRING},
+    {.name = OCS_P_ENABLED, .type = OCS_BOOLEAN},
+    {.name = OCS_P_TLS_CERT_ISSUER, .type = OCS_UINT8_ARRAY},
+    {.name = OCS_P_TLS_CERT_SN, .type = OCS_UINT8_ARRAY},
 };
 
 /* R4-R7. Pool-scoped (Backend). No phone-URI property exists in R2 (R7: a plain
  * domain in MatchURI means "Phone URI" off). */
 static const struct ocs_prop_def route_props[] = {
-    {"Backend", OCS_STRING},
-    {"InstanceID", OCS_STRING},
-    {"MatchURI", OCS_STRING},
-    {"NextHop", OCS_STRING},
-    {"NextHopPort", OCS_UINT32},
-    {"NextHopTransport", OCS_STRING},
-    {"Enabled", OCS_BOOLEAN},
-    {"ReplaceHostInRequestURI", OCS_BOOLEAN},
-    {"TLSCertIssuer", OCS_UINT8_ARRAY},
-    {"TLSCertSN", OCS_UINT8_ARRAY},
+    {.name = OCS_P_BACKEND, .type = OCS_STRING},
+    {.name = OCS_P_INSTANCE_ID, .type = OCS_STRING},
+    {.name = OCS_P_MATCH_URI, .type = OCS_STRING},
+    {.name = OCS_P_NEXT_HOP, .type = OCS_STRING},
+    {.name = OCS_P_NEXT_HOP_PORT, .type = OCS_UINT32},
+    {.name = OCS_P_NEXT_HOP_TRANSPORT, .type = OCS_STRING},
+    {.name = OCS_P_ENABLED, .type = OCS_BOOLEAN},
+    {.name = OCS_P_REPLACE_HOST_IN_REQUEST_URI, .type = OCS_BOOLEAN},
+    {.name = OCS_P_TLS_CERT_ISSUER, .type = OCS_UINT8_ARRAY},
+    {.name = OCS_P_TLS_CERT_SN, .type = OCS_UINT8_ARRAY},
 };
 
 /* R9-R11. Pool-scoped. */
 static const struct ocs_prop_def host_props[] = {
-    {"Backend", OCS_STRING},
-    {"InstanceID", OCS_STRING},
-    {"Server", OCS_STRING},
-    {"OutboundOnly", OCS_BOOLEAN},
-    {"ThrottleAsServer", OCS_BOOLEAN},
-    {"TreatAsAuthenticated", OCS_BOOLEAN},
+    {.name = OCS_P_BACKEND, .type = OCS_STRING},
+    {.name = OCS_P_INSTANCE_ID, .type = OCS_STRING},
+    {.name = OCS_P_SERVER, .type = OCS_STRING},
+    {.name = OCS_P_OUTBOUND_ONLY, .type = OCS_BOOLEAN},
+    {.name = OCS_P_THROTTLE_AS_SERVER, .type = OCS_BOOLEAN},
+    {.name = OCS_P_TREAT_AS_AUTHENTICATED, .type = OCS_BOOLEAN},
 };
 
 /* R1 (read only). Forest-level: keyed by InstanceID alone, no Backend (Microsoft's R2
  * reference, dd146629; docs/ocs-wmi-notes.md). */
 static const struct ocs_prop_def domain_props[] = {
-    {"InstanceID", OCS_STRING},
-    {"Address", OCS_STRING},
-    {"Authoritative", OCS_BOOLEAN},
-    {"DefaultDomain", OCS_BOOLEAN},
+    {.name = OCS_P_INSTANCE_ID, .type = OCS_STRING},
+    {.name = OCS_P_ADDRESS, .type = OCS_STRING},
+    {.name = OCS_P_AUTHORITATIVE, .type = OCS_BOOLEAN},
+    {.name = OCS_P_DEFAULT_DOMAIN, .type = OCS_BOOLEAN},
 };
 
 /* Pool discovery (read only). Names, types and the InstanceID key confirmed by the R2
  * reference (dd129963); PoolType is a string whose values are UNCONFIRMED. */
 static const struct ocs_prop_def pool_props[] = {
-    {"InstanceID", OCS_STRING},
-    {"PoolFQDN", OCS_STRING},
-    {"PoolType", OCS_STRING},
-    {"PoolMemberList", OCS_STRING_ARRAY},
-    {"BackEndDBPath", OCS_STRING},
-    {"MajorVersion", OCS_UINT32},
+    {.name = OCS_P_INSTANCE_ID, .type = OCS_STRING},
+    {.name = OCS_P_POOL_FQDN, .type = OCS_STRING},
+    {.name = OCS_P_POOL_TYPE, .type = OCS_STRING},
+    {.name = OCS_P_POOL_MEMBER_LIST, .type = OCS_STRING_ARRAY},
+    {.name = OCS_P_BACK_END_DB_PATH, .type = OCS_STRING},
+    {.name = OCS_P_MAJOR_VERSION, .type = OCS_UINT32},
 };
 
 /* Non-WMI items, described with the same table so the plan treats them alike. */
 static const struct ocs_prop_def cert_props[] = {
-    {"Store", OCS_STRING},
-    {"Thumbprint", OCS_STRING},
-    {"Subject", OCS_STRING},
-    {"Source", OCS_STRING},
+    {.name = OCS_P_STORE, .type = OCS_STRING},
+    {.name = OCS_P_THUMBPRINT, .type = OCS_STRING},
+    {.name = OCS_P_SUBJECT, .type = OCS_STRING},
+    {.name = OCS_P_SOURCE, .type = OCS_STRING},
 };
 
 static const struct ocs_prop_def fips_props[] = {
-    {"Enabled", OCS_UINT32},
+    {.name = OCS_P_ENABLED, .type = OCS_UINT32},
 };
 
 static const struct ocs_prop_def service_props[] = {
-    {"Name", OCS_STRING},
-    {"State", OCS_STRING},
+    {.name = OCS_P_NAME, .type = OCS_STRING},
+    {.name = OCS_P_STATE, .type = OCS_STRING},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -109,17 +109,24 @@ static const struct ocs_prop_def service_props[] = {
 /* may_delete: listening addresses are never deleted (OCS uses 5061 MTLS for its own
  * traffic too); certificates and the FIPS policy are never taken back.
  * needs_restart for routes and host authorization is UNCONFIRMED; assumed yes. */
-/* Columns: name, wmi, pool_scoped (Backend key), WMI keys, natural key, may_delete,
- * needs_restart, properties. */
 static const struct ocs_class_def classes[] = {
-    {OCS_CLASS_LISTENING, 1, 0, "InstanceID", "Port", 0, 1, listening_props, N(listening_props)},
-    {OCS_CLASS_ROUTE, 1, 1, "Backend,InstanceID", "MatchURI", 1, 1, route_props, N(route_props)},
-    {OCS_CLASS_HOST, 1, 1, "Backend,InstanceID", "Server", 1, 1, host_props, N(host_props)},
-    {OCS_CLASS_DOMAIN, 1, 0, "InstanceID", "Address", 0, 0, domain_props, N(domain_props)},
-    {OCS_CLASS_POOL, 1, 0, "InstanceID", "PoolFQDN", 0, 0, pool_props, N(pool_props)},
-    {OCS_CLASS_CERT, 0, 0, "", "Thumbprint", 0, 1, cert_props, N(cert_props)},
-    {OCS_CLASS_FIPS, 0, 0, "", "Enabled", 0, 1, fips_props, N(fips_props)},
-    {OCS_CLASS_SERVICE, 0, 0, "", "Name", 0, 0, service_props, N(service_props)},
+    {.name = OCS_CLASS_LISTENING, .wmi = 1, .wmi_keys = OCS_P_INSTANCE_ID, .match_prop = OCS_P_PORT,
+     .needs_restart = 1, .props = listening_props, .nprops = N(listening_props)},
+    {.name = OCS_CLASS_ROUTE, .wmi = 1, .pool_scoped = 1, .wmi_keys = OCS_P_BACKEND "," OCS_P_INSTANCE_ID,
+     .match_prop = OCS_P_MATCH_URI, .may_delete = 1, .needs_restart = 1, .props = route_props,
+     .nprops = N(route_props)},
+    {.name = OCS_CLASS_HOST, .wmi = 1, .pool_scoped = 1, .wmi_keys = OCS_P_BACKEND "," OCS_P_INSTANCE_ID,
+     .match_prop = OCS_P_SERVER, .may_delete = 1, .needs_restart = 1, .props = host_props, .nprops = N(host_props)},
+    {.name = OCS_CLASS_DOMAIN, .wmi = 1, .wmi_keys = OCS_P_INSTANCE_ID, .match_prop = OCS_P_ADDRESS,
+     .props = domain_props, .nprops = N(domain_props)},
+    {.name = OCS_CLASS_POOL, .wmi = 1, .wmi_keys = OCS_P_INSTANCE_ID, .match_prop = OCS_P_POOL_FQDN,
+     .props = pool_props, .nprops = N(pool_props)},
+    {.name = OCS_CLASS_CERT, .wmi_keys = "", .match_prop = OCS_P_THUMBPRINT, .needs_restart = 1, .props = cert_props,
+     .nprops = N(cert_props)},
+    {.name = OCS_CLASS_FIPS, .wmi_keys = "", .match_prop = OCS_P_ENABLED, .needs_restart = 1, .props = fips_props,
+     .nprops = N(fips_props)},
+    {.name = OCS_CLASS_SERVICE, .wmi_keys = "", .match_prop = OCS_P_NAME, .props = service_props,
+     .nprops = N(service_props)},
 };
 
 const struct ocs_class_def *ocs_class_find(const char *name)

@@ -60,6 +60,44 @@ struct ocs_literals {
 
 extern const struct ocs_literals ocs_lit;
 
+/* Property names: the one spelling of each, used by the class map below and by the
+ * desired state, the plan, apply, the simulated node and the WMI node. The non-WMI
+ * items (certificate, fips_policy, service) and the restart's description use the
+ * last ones. */
+#define OCS_P_INSTANCE_ID "InstanceID"
+#define OCS_P_IP_ADDRESS "IPAddress"
+#define OCS_P_PORT "Port"
+#define OCS_P_TRANSPORT_TYPE "TransportType"
+#define OCS_P_ENABLED "Enabled"
+#define OCS_P_TLS_CERT_ISSUER "TLSCertIssuer"
+#define OCS_P_TLS_CERT_SN "TLSCertSN"
+#define OCS_P_BACKEND "Backend"
+#define OCS_P_MATCH_URI "MatchURI"
+#define OCS_P_NEXT_HOP "NextHop"
+#define OCS_P_NEXT_HOP_PORT "NextHopPort"
+#define OCS_P_NEXT_HOP_TRANSPORT "NextHopTransport"
+#define OCS_P_REPLACE_HOST_IN_REQUEST_URI "ReplaceHostInRequestURI"
+#define OCS_P_SERVER "Server"
+#define OCS_P_OUTBOUND_ONLY "OutboundOnly"
+#define OCS_P_THROTTLE_AS_SERVER "ThrottleAsServer"
+#define OCS_P_TREAT_AS_AUTHENTICATED "TreatAsAuthenticated"
+#define OCS_P_ADDRESS "Address"
+#define OCS_P_AUTHORITATIVE "Authoritative"
+#define OCS_P_DEFAULT_DOMAIN "DefaultDomain"
+#define OCS_P_POOL_FQDN "PoolFQDN"
+#define OCS_P_POOL_TYPE "PoolType"
+#define OCS_P_POOL_MEMBER_LIST "PoolMemberList"
+#define OCS_P_BACK_END_DB_PATH "BackEndDBPath"
+#define OCS_P_MAJOR_VERSION "MajorVersion"
+#define OCS_P_STORE "Store"
+#define OCS_P_THUMBPRINT "Thumbprint"
+#define OCS_P_SUBJECT "Subject"
+#define OCS_P_SOURCE "Source"
+#define OCS_P_NAME "Name"
+#define OCS_P_STATE "State"
+#define OCS_P_MAINTENANCE_WINDOW "MaintenanceWindow"
+#define OCS_P_REASON "Reason"
+
 #define OCS_CLASS_LISTENING "MSFT_SIPListeningAddressData"
 #define OCS_CLASS_ROUTE "MSFT_SIPRoutingTableData"
 #define OCS_CLASS_HOST "MSFT_SIPRemoteAddressData"

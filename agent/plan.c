@@ -101,13 +101,13 @@ static enum ofd_code load_owned(struct pctx *c, ofd_err *e)
 
 static int is_cert_prop(const char *name)
 {
-    return ofd_strcasecmp(name, "TLSCertIssuer") == 0 || ofd_strcasecmp(name, "TLSCertSN") == 0;
+    return ofd_strcasecmp(name, OCS_P_TLS_CERT_ISSUER) == 0 || ofd_strcasecmp(name, OCS_P_TLS_CERT_SN) == 0;
 }
 
 /* Compares item with the current instance cur and records unchanged or update. */
 static void compare(struct pctx *c, const struct desired_item *it, const struct node_instance *cur)
 {
-    const struct node_value *id = node_instance_get(cur, "InstanceID");
+    const struct node_value *id = node_instance_get(cur, OCS_P_INSTANCE_ID);
     struct plan_change *ch;
     struct node_instance want, now;
     size_t i, ndiff = 0, ncert = 0;
@@ -135,7 +135,7 @@ static void compare(struct pctx *c, const struct desired_item *it, const struct 
         if (id && id->type == OCS_STRING) {
             struct node_value b;
             if (!(ch->instance_id = ofd_strdup(id->s)) || node_value_copy(&b, id) != OFD_OK
-                || node_instance_add(&now, "InstanceID", &b) != OFD_OK)
+                || node_instance_add(&now, OCS_P_INSTANCE_ID, &b) != OFD_OK)
                 c->oom = 1;
         }
         ch->props = want;
@@ -172,14 +172,14 @@ static void learn_serial_order(struct pctx *c, const struct node_instances *cur)
     int big = 0, little = 0;
 
     for (i = 0; i < d->n && !want_sn; i++) {
-        want_issuer = node_instance_get(&d->v[i].inst, "TLSCertIssuer");
-        want_sn = want_issuer ? node_instance_get(&d->v[i].inst, "TLSCertSN") : NULL;
+        want_issuer = node_instance_get(&d->v[i].inst, OCS_P_TLS_CERT_ISSUER);
+        want_sn = want_issuer ? node_instance_get(&d->v[i].inst, OCS_P_TLS_CERT_SN) : NULL;
     }
     if (!want_sn || want_sn->nbytes < 2)
         return;
     for (i = 0; i < cur->n; i++) {
-        const struct node_value *is = node_instance_get(&cur->v[i], "TLSCertIssuer");
-        const struct node_value *sn = node_instance_get(&cur->v[i], "TLSCertSN");
+        const struct node_value *is = node_instance_get(&cur->v[i], OCS_P_TLS_CERT_ISSUER);
+        const struct node_value *sn = node_instance_get(&cur->v[i], OCS_P_TLS_CERT_SN);
         int same = 1, reversed = 1;
 
         if (!is || !sn || !node_value_equal(is, want_issuer) || sn->nbytes != want_sn->nbytes)
@@ -196,7 +196,7 @@ static void learn_serial_order(struct pctx *c, const struct node_instances *cur)
     for (i = 0; i < d->n; i++) {
         struct node_value *v = NULL;
         for (k = 0; k < d->v[i].inst.nprops; k++)
-            if (!ofd_strcasecmp(d->v[i].inst.props[k].name, "TLSCertSN"))
+            if (!ofd_strcasecmp(d->v[i].inst.props[k].name, OCS_P_TLS_CERT_SN))
                 v = &d->v[i].inst.props[k].v;
         for (k = 0; v && k < v->nbytes / 2; k++) {
             unsigned char t = v->bytes[k];
@@ -248,8 +248,8 @@ static enum ofd_code plan_class(struct pctx *c, const char *cls, ofd_err *e)
          * different IP addresses): prefer the one that already has the wanted
          * IPAddress, else the first that is not taken. */
         for (hit = strmap_get(&idx, it->key); hit; hit = strmap_next(&idx, hit)) {
-            const struct node_value *ip = node_instance_get(&cur.v[hit - 1], "IPAddress");
-            const struct node_value *want = node_instance_get(&it->inst, "IPAddress");
+            const struct node_value *ip = node_instance_get(&cur.v[hit - 1], OCS_P_IP_ADDRESS);
+            const struct node_value *want = node_instance_get(&it->inst, OCS_P_IP_ADDRESS);
             if (used[hit - 1])
                 continue;
             if (!best)
@@ -280,7 +280,7 @@ static enum ofd_code plan_class(struct pctx *c, const char *cls, ofd_err *e)
                                                             : (c->p->tls ? "R10" : "R9"))))
             break;
         ch->owned = 1;
-        id = node_instance_get(&cur.v[i], "InstanceID");
+        id = node_instance_get(&cur.v[i], OCS_P_INSTANCE_ID);
         if ((id && id->type == OCS_STRING && !(ch->instance_id = ofd_strdup(id->s)))
             || node_instance_copy(&ch->current, &cur.v[i]) != OFD_OK)
             c->oom = 1;
@@ -344,7 +344,7 @@ static enum ofd_code plan_fips(struct pctx *c, ofd_err *e)
     if ((rc = c->node->ops->fips(c->node->ctx, &on, e)) != OFD_OK)
         return rc;
     memset(&cur, 0, sizeof(cur));
-    if (node_instance_add_uint32(&cur, "Enabled", on ? 1 : 0) != OFD_OK)
+    if (node_instance_add_uint32(&cur, OCS_P_ENABLED, on ? 1 : 0) != OFD_OK)
         return ofd_err_nomem(e);
     compare(c, it, &cur);
     node_instance_free(&cur);
@@ -381,13 +381,13 @@ static enum ofd_code plan_restart(struct pctx *c, ofd_err *e)
         goto out;
     ch->item = it;
     if (why) {
-        if (node_instance_add_string(&ch->props, "Name", ocs_lit.service) != OFD_OK
-            || node_instance_add_string(&ch->props, "Reason", why) != OFD_OK
+        if (node_instance_add_string(&ch->props, OCS_P_NAME, ocs_lit.service) != OFD_OK
+            || node_instance_add_string(&ch->props, OCS_P_REASON, why) != OFD_OK
             || (c->p->window
-                && node_instance_add_string(&ch->props, "MaintenanceWindow", c->p->window) != OFD_OK))
+                && node_instance_add_string(&ch->props, OCS_P_MAINTENANCE_WINDOW, c->p->window) != OFD_OK))
             c->oom = 1;
     }
-    if (state && node_instance_add_string(&ch->current, "State", state) != OFD_OK)
+    if (state && node_instance_add_string(&ch->current, OCS_P_STATE, state) != OFD_OK)
         c->oom = 1;
 out:
     free(state);
@@ -790,7 +790,7 @@ void plan_print_text(const struct plan *p, FILE *f)
             }
         } else if (ch->action == PLAN_DELETE) {
             for (k = 0; k < ch->current.nprops; k++) {
-                if (!ofd_strcasecmp(ch->current.props[k].name, "InstanceID"))
+                if (!ofd_strcasecmp(ch->current.props[k].name, OCS_P_INSTANCE_ID))
                     continue;
                 fprintf(f, "      %-24s ", ch->current.props[k].name);
                 print_value(f, &ch->current.props[k].v);

@@ -301,7 +301,7 @@ static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
         && (rc = load_certs(l, j, s)) != OFD_OK)
         return rc;
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "fips"))) {
-        const cJSON *en = cJSON_GetObjectItemCaseSensitive(j, "Enabled");
+        const cJSON *en = cJSON_GetObjectItemCaseSensitive(j, OCS_P_ENABLED);
         if (!cJSON_IsNumber(en) || (en->valuedouble != 0 && en->valuedouble != 1))
             return bad(l, "/fips", "expected {\"Enabled\": 0 or 1} (the registry DWORD)");
         s->fips = en->valuedouble == 1;
@@ -513,7 +513,7 @@ static void sim_close(void *ctx)
 /* The model as the file format simnode_open reads. NULL on oom. */
 static int by_instance_id(const void *a, const void *b)
 {
-    const struct node_value *x = node_instance_get(a, "InstanceID"), *y = node_instance_get(b, "InstanceID");
+    const struct node_value *x = node_instance_get(a, OCS_P_INSTANCE_ID), *y = node_instance_get(b, OCS_P_INSTANCE_ID);
     const char *xs = x && x->type == OCS_STRING && x->s ? x->s : "", *ys = y && y->type == OCS_STRING && y->s ? y->s : "";
 
     return ofd_strcasecmp(xs, ys);
@@ -576,7 +576,7 @@ static cJSON *sim_to_json(struct sim *s)
             }
         }
     }
-    if (!(x = cJSON_AddObjectToObject(root, "fips")) || !cJSON_AddNumberToObject(x, "Enabled", s->fips)
+    if (!(x = cJSON_AddObjectToObject(root, "fips")) || !cJSON_AddNumberToObject(x, OCS_P_ENABLED, s->fips)
         || !(x = cJSON_AddObjectToObject(root, "services")))
         goto oom;
     for (i = 0; i < s->nsvcs; i++)
@@ -660,7 +660,7 @@ static struct node_instance *find_instance(struct sim *s, const char *cls, const
     size_t i;
 
     for (i = 0; c && i < c->inst.n; i++) {
-        const struct node_value *v = node_instance_get(&c->inst.v[i], "InstanceID");
+        const struct node_value *v = node_instance_get(&c->inst.v[i], OCS_P_INSTANCE_ID);
         if (v && v->type == OCS_STRING && v->s && ofd_strcasecmp(v->s, id) == 0) {
             if (index)
                 *index = i;
@@ -683,7 +683,7 @@ static enum ofd_code sim_create_instance(void *ctx, const struct node_instance *
     memset(&copy, 0, sizeof(copy));
     if ((rc = writable(s, e)) != OFD_OK)
         return rc;
-    if ((given = node_instance_get(inst, "InstanceID"))) {
+    if ((given = node_instance_get(inst, OCS_P_INSTANCE_ID))) {
         /* An undo re-creating what it deleted keeps the id, as a WMI client may. */
         if (given->type != OCS_STRING || !given->s || !given->s[0] || strlen(given->s) >= sizeof(id))
             return ofd_err_set(e, OFD_E_INVALID, "%s: InstanceID must be a non-empty string", inst->cls);
@@ -698,7 +698,7 @@ static enum ofd_code sim_create_instance(void *ctx, const struct node_instance *
         } while (find_instance(s, inst->cls, id, NULL));
     }
     if (!(c = find_class(s, inst->cls, 1)) || node_instance_copy(&copy, inst) != OFD_OK
-        || (!given && node_instance_add_string(&copy, "InstanceID", id) != OFD_OK) || !(ret = ofd_strdup(id))
+        || (!given && node_instance_add_string(&copy, OCS_P_INSTANCE_ID, id) != OFD_OK) || !(ret = ofd_strdup(id))
         || !(v = realloc(c->inst.v, (c->inst.n + 1) * sizeof(*v)))) {
         node_instance_free(&copy);
         free(ret);
@@ -729,7 +729,7 @@ static enum ofd_code sim_update_instance(void *ctx, const char *cls, const char 
     for (i = 0; i < props->nprops; i++) {
         struct node_value v;
 
-        if (ofd_strcasecmp(props->props[i].name, "InstanceID") == 0)
+        if (ofd_strcasecmp(props->props[i].name, OCS_P_INSTANCE_ID) == 0)
             return ofd_err_set(e, OFD_E_INVALID, "%s.InstanceID is read-only", cls);
         for (k = 0; k < in->nprops && ofd_strcasecmp(in->props[k].name, props->props[i].name); k++)
             ;
@@ -1091,7 +1091,7 @@ enum ofd_code simnode_init_file(const char *path, const char *fqdn, const char *
         || !cJSON_AddArrayToObject(certs, "Root") || !cJSON_AddArrayToObject(certs, "CA")
         || !cJSON_AddArrayToObject(certs, "My")
         || !(x = cJSON_AddObjectToObject(root, "fips"))
-        || !cJSON_AddNumberToObject(x, "Enabled", 0)
+        || !cJSON_AddNumberToObject(x, OCS_P_ENABLED, 0)
         || !(x = cJSON_AddObjectToObject(root, "services"))
         || !cJSON_AddStringToObject(x, ocs_lit.service, "running")
         || !(x = cJSON_AddObjectToObject(root, "ocsfed")) || !cJSON_AddArrayToObject(x, "owned")

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 
 #include "error_win.h"
+#include "ocs_model.h"
 #include "wmi_fips.h"
 
 #define HKLM_WMI 0x80000002u  /* StdRegProv's hDefKey for HKEY_LOCAL_MACHINE */
-#define LSA_KEY "SYSTEM\\CurrentControlSet\\Control\\Lsa"
 
 enum ofd_code wmi_os_version(struct wmi_os *out, ofd_err *e)
 {
@@ -41,12 +41,13 @@ const char *wmi_os_name(const struct wmi_os *os)
 
 void wmi_fips_location(const struct wmi_os *os, const char **subkey, const char **value)
 {
+    /* Where R12 lives on each system: the one table of OCS facts (ocs_model.c). */
     if (os->major >= 6) {
-        *subkey = LSA_KEY "\\FipsAlgorithmPolicy";
-        *value = "Enabled";
+        *subkey = ocs_lit.fips_key;
+        *value = ocs_lit.fips_value;
     } else {
-        *subkey = LSA_KEY;
-        *value = "FIPSAlgorithmPolicy";
+        *subkey = ocs_lit.fips_key_2003;
+        *value = ocs_lit.fips_value_2003;
     }
 }
 

@@ -425,10 +425,10 @@ static char *instance_path(const struct wnode *n, const struct ocs_class_def *de
                         def->name);
             return NULL;
         }
-        keys[k] = "Backend";
+        keys[k] = OCS_P_BACKEND;
         values[k++] = n->id.backend;
     }
-    keys[k] = "InstanceID";
+    keys[k] = OCS_P_INSTANCE_ID;
     values[k++] = id;
     if (!(path = wmi_object_path(def->name, keys, values, k)))
         ofd_err_nomem(e);
@@ -459,7 +459,7 @@ static enum ofd_code wn_create_instance(void *ctx, const struct node_instance *i
 {
     struct wnode *n = ctx;
     const struct ocs_class_def *def;
-    const struct node_value *given = node_instance_get(inst, "InstanceID");
+    const struct node_value *given = node_instance_get(inst, OCS_P_INSTANCE_ID);
     IWbemClassObject *o = NULL;
     struct node_value idv;
     char id[40], *what = NULL, *ret = NULL;
@@ -482,22 +482,22 @@ static enum ofd_code wn_create_instance(void *ctx, const struct node_instance *i
     if ((rc = wmi_spawn(n->s, def->name, &o, e)) != OFD_OK)
         goto out;
     for (i = 0; i < inst->nprops; i++) {
-        if (!ofd_strcasecmp(inst->props[i].name, "InstanceID"))
+        if (!ofd_strcasecmp(inst->props[i].name, OCS_P_INSTANCE_ID))
             continue;
         if ((rc = put_value(o, def, inst->props[i].name, &inst->props[i].v, e)) != OFD_OK)
             goto out;
     }
-    if (def->pool_scoped && !node_instance_get(inst, "Backend")) {
+    if (def->pool_scoped && !node_instance_get(inst, OCS_P_BACKEND)) {
         if (!n->id.backend) {
             rc = ofd_err_set(e, OFD_E_NOTFOUND, "%s is kept per pool, and this server's pool was not found", def->name);
             goto out;
         }
-        if ((rc = wmi_put_string(o, "Backend", n->id.backend, e)) != OFD_OK)
+        if ((rc = wmi_put_string(o, OCS_P_BACKEND, n->id.backend, e)) != OFD_OK)
             goto out;
     }
     idv.type = OCS_STRING;
     idv.s = id;
-    if ((rc = put_value(o, def, "InstanceID", &idv, e)) != OFD_OK)
+    if ((rc = put_value(o, def, OCS_P_INSTANCE_ID, &idv, e)) != OFD_OK)
         goto out;
     if (!(what = instance_path(n, def, id, e)) || !(ret = ofd_strdup(id))) {
         rc = what ? ofd_err_nomem(e) : e->code;
@@ -532,7 +532,7 @@ static enum ofd_code wn_update_instance(void *ctx, const char *cls, const char *
     if ((rc = wmi_get_object(n->s, path, &o, e)) != OFD_OK)
         goto out;
     for (i = 0; i < props->nprops; i++) {
-        if (!ofd_strcasecmp(props->props[i].name, "InstanceID") || !ofd_strcasecmp(props->props[i].name, "Backend")) {
+        if (!ofd_strcasecmp(props->props[i].name, OCS_P_INSTANCE_ID) || !ofd_strcasecmp(props->props[i].name, OCS_P_BACKEND)) {
             rc = ofd_err_set(e, OFD_E_INVALID, "%s.%s is a key: it cannot be updated", cls, props->props[i].name);
             goto out;
         }
@@ -712,10 +712,10 @@ static enum ofd_code pool_row(void *ctx, IWbemClassObject *row, ofd_err *e)
     size_t i;
     enum ofd_code rc;
 
-    if ((rc = wmi_node_read_value(row, def->name, ocs_prop_find(def, "PoolFQDN"), &fqdn, &have_fqdn, e)) != OFD_OK
-        || (rc = wmi_node_read_value(row, def->name, ocs_prop_find(def, "PoolMemberList"), &members, &have_members,
+    if ((rc = wmi_node_read_value(row, def->name, ocs_prop_find(def, OCS_P_POOL_FQDN), &fqdn, &have_fqdn, e)) != OFD_OK
+        || (rc = wmi_node_read_value(row, def->name, ocs_prop_find(def, OCS_P_POOL_MEMBER_LIST), &members, &have_members,
                                      e)) != OFD_OK
-        || (rc = wmi_node_read_value(row, def->name, ocs_prop_find(def, "BackEndDBPath"), &db, &have_db, e))
+        || (rc = wmi_node_read_value(row, def->name, ocs_prop_find(def, OCS_P_BACK_END_DB_PATH), &db, &have_db, e))
                != OFD_OK)
         goto out;
     for (i = 0; have_fqdn && have_members && !p->found && i < members.nstrs; i++) {
