@@ -10,6 +10,7 @@
 #include "diag.h"
 #include "intake.h"
 #include "manifest.h"
+#include "nodespec.h"
 #include "plan.h"
 #include "report.h"
 #include "strbuf.h"
@@ -102,7 +103,7 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
     }
 
     /* Who we are, first: every report, even a refusal, names this server. */
-    if ((rc = env->open_node(env->ctx, cfg->node_spec, &node, e)) != OFD_OK
+    if ((rc = nodespec_open(cfg->node_spec, &node, &journal, e)) != OFD_OK
         || (rc = node.ops->identity(node.ctx, &id, e)) != OFD_OK)
         goto failed;
     if (!id.fqdn) {
@@ -132,12 +133,7 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
     }
     if ((rc = cs_thumbprint_parse(cfg->trusted_signer, anchor.tp, e)) != OFD_OK)
         goto failed;
-    if (!cfg->journal_path && cfg->node_spec && !strncmp(cfg->node_spec, "sim:", 4)
-        && !(journal = apply_journal_for(cfg->node_spec + 4))) {
-        rc = ofd_err_nomem(e);
-        goto failed;
-    }
-    jpath = cfg->journal_path ? cfg->journal_path : journal;
+    jpath = journal && journal[0] ? journal : NULL;
     if (jpath && cfg->monitor && apply_journal_exists(jpath)) {
         /* Monitor mode changes nothing, not even to undo an interrupted apply. */
         rc = ofd_err_set(e, OFD_E_CONFLICT, "the journal %s of an interrupted apply is there, and monitor mode "

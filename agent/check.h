@@ -2,6 +2,9 @@
  * and `ocsfed service run` call it; the platform hands in how to open its node and
  * where events go, so the same steps run natively against a simulated node.
  *
+ * The node and its apply journal come from nodespec_open, the one place that decides
+ * them for the command line and the service alike.
+ *
  * Steps: in apply mode, take the apply lock and undo an apply cut short (its journal);
  * take the manifest from the manifest folder through intake (signature pinned to the
  * trusted publisher, torn files, validation, the files it names against their pins,
@@ -31,8 +34,6 @@ enum check_event {
 };
 
 struct check_env {
-    /* Opens the node named by spec ("sim:PATH", or NULL for the platform's own). */
-    enum ofd_code (*open_node)(void *ctx, const char *spec, struct node *out, ofd_err *e);
     /* One event with its text (UTF-8). */
     void (*event)(void *ctx, enum check_event ev, const char *text);
     /* Seconds since 1970 (injected so tests are deterministic). */
@@ -62,11 +63,10 @@ struct check_config {
                                  * reports go to its reports/ subfolder */
     const char *trusted_signer; /* publisher certificate thumbprint (hex) */
     const char *state_path;     /* state file (last accepted serial); NULL: none */
-    const char *node_spec;      /* NULL: the platform's node */
+    const char *node_spec;      /* "sim:PATH", or NULL: the platform's node; opened, with
+                                 * its apply journal (JOURNAL.lock beside it keeps one
+                                 * apply at a time), by nodespec_open */
     int monitor;                /* 1: report drift, change nothing */
-    const char *journal_path;   /* the apply journal (apply.h); NULL: SIMFILE.journal for
-                                 * a "sim:" node, none otherwise. JOURNAL.lock beside it is
-                                 * the lock that keeps one apply at a time */
     const char *reports_dir;    /* where the report goes; NULL: MANIFEST_DIR/reports */
     const char *pfx_password;   /* R16: opens the manifest's PKCS#12 (from the platform's
                                  * protected store), or NULL */

@@ -93,17 +93,6 @@ static char *stored_pfx_password(void)
 const struct node_platform cli_win_platform = {
     .open = open_this_server, .journal = this_server_journal, .pfx_password = stored_pfx_password};
 
-static enum ofd_code open_node(void *ctx, const char *spec, struct node *out, ofd_err *e)
-{
-    char *journal = NULL;
-    enum ofd_code rc;
-
-    (void)ctx;
-    rc = nodespec_open(spec, out, &journal, e);
-    free(journal);
-    return rc;
-}
-
 static void event(void *ctx, enum check_event ev, const char *text)
 {
     (void)ctx;
@@ -143,10 +132,10 @@ static enum ofd_code service_check(void *ctx, const struct svc_config *cfg, cons
 {
     /* The service's memory of what it reported, across its checks. */
     static struct check_memory memory;
-    const struct check_env env = {.open_node = open_node, .event = event, .now = now,
+    const struct check_env env = {.event = event, .now = now,
                                   .stop_requested = stop_requested, .memory = &memory};
     struct check_config cc;
-    char state[MAX_PATH * 3], journal[MAX_PATH * 3], *password = NULL;
+    char state[MAX_PATH * 3], *password = NULL;
     ofd_err why;
 
     (void)ctx;
@@ -160,8 +149,7 @@ static enum ofd_code service_check(void *ctx, const struct svc_config *cfg, cons
     cc.monitor = cfg->monitor;
     /* The state folder is checked before every check: a folder others can write is
      * refused, and so is everything in it. */
-    if (state_path(state, sizeof(state), "state.json", &why) != OFD_OK
-        || state_path(journal, sizeof(journal), "journal.jsonl", &why) != OFD_OK) {
+    if (state_path(state, sizeof(state), "state.json", &why) != OFD_OK) {
         cc.blocked = why.msg;
     } else if (password_in_environment()) {
         cc.blocked = "OCSFED_PFX_PASSWORD is set in the service's environment (the Environment value of "
@@ -172,8 +160,6 @@ static enum ofd_code service_check(void *ctx, const struct svc_config *cfg, cons
         cc.blocked = why.msg;
     }
     cc.state_path = state;
-    /* A simulated node keeps its journal beside its file; the server's is here. */
-    cc.journal_path = cc.node_spec ? NULL : journal;
     cc.pfx_password = password;
     /* check_run reports its own outcome; an error here is already in the log. */
     check_run(&cc, &env, NULL, e);

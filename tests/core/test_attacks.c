@@ -33,12 +33,6 @@ static const char *examples;
 static enum check_event last_event;
 static char last_text[2048];
 
-static enum ofd_code open_node(void *ctx, const char *spec, struct node *out, ofd_err *e)
-{
-    (void)ctx;
-    return simnode_open(spec + 4, out, e);
-}
-
 static void on_event(void *ctx, enum check_event ev, const char *text)
 {
     (void)ctx;
@@ -53,7 +47,7 @@ static long long fixed_now(void *ctx)
     return 1796227200LL;
 }
 
-static const struct check_env env = {.open_node = open_node, .event = on_event, .now = fixed_now};
+static const struct check_env env = {.event = on_event, .now = fixed_now};
 
 /* The publisher: one key for the whole run. */
 static struct testcert pub_ca, pub;
@@ -397,7 +391,7 @@ static enum ofd_code counting_read(void *ctx, const char *path, size_t max, char
 static void nothing_is_read_again_after_verification(void **state)
 {
     const struct ofd_reader reader = {counting_read, NULL};
-    const struct check_env counted = {.open_node = open_node, .event = on_event, .now = fixed_now, .reader = &reader};
+    const struct check_env counted = {.event = on_event, .now = fixed_now, .reader = &reader};
     struct check_config cfg = {.manifest_dir = SHARE, .trusted_signer = pub_tp, .state_path = STATE,
                                .node_spec = "sim:" NODE};
     struct check_result res;

@@ -27,14 +27,6 @@ static enum check_event last_event;
 static char last_text[2048];
 static int events;
 
-static enum ofd_code open_node(void *ctx, const char *spec, struct node *out, ofd_err *e)
-{
-    (void)ctx;
-    assert_non_null(spec);
-    assert_memory_equal(spec, "sim:", 4);
-    return simnode_open(spec + 4, out, e);
-}
-
 static void on_event(void *ctx, enum check_event ev, const char *text)
 {
     (void)ctx;
@@ -52,7 +44,7 @@ static long long fixed_now(void *ctx)
     return now_value;
 }
 
-static const struct check_env env = {.open_node = open_node, .event = on_event, .now = fixed_now};
+static const struct check_env env = {.event = on_event, .now = fixed_now};
 
 /* Copies the example manifest into share/ and signs it with a new publisher; writes the
  * publisher's thumbprint into tp_hex. */
@@ -147,7 +139,7 @@ static void signed_manifest_on_a_drifting_node_is_reported(void **state)
 static void converged_node_is_reported_converged(void **state)
 {
     struct check_memory mem = {0, CHECK_EV_APPLIED, 0UL};
-    const struct check_env remembering = {.open_node = open_node, .event = on_event, .now = fixed_now, .memory = &mem};
+    const struct check_env remembering = {.event = on_event, .now = fixed_now, .memory = &mem};
     int n;
     char tp[41];
     struct check_config cfg = {.manifest_dir = "check_share", .trusted_signer = tp, .state_path = "check_state.json", .node_spec = "sim:check_node.json", .monitor = 1};
@@ -326,7 +318,7 @@ static void a_stop_in_the_middle_of_an_apply_undoes_it(void **state)
 {
     char tp[41];
     struct check_config cfg = {.manifest_dir = "check_share", .trusted_signer = tp, .state_path = "check_state.json", .node_spec = "sim:check_node.json"};
-    const struct check_env stopping = {.open_node = open_node, .event = on_event, .now = fixed_now, .stop_requested = stop_after};
+    const struct check_env stopping = {.event = on_event, .now = fixed_now, .stop_requested = stop_after};
     struct node n = {0};
     struct node_owned o = {0};
     struct check_result res;

@@ -32,12 +32,6 @@
 
 static const char *examples;
 
-static enum ofd_code open_node(void *ctx, const char *spec, struct node *out, ofd_err *e)
-{
-    (void)ctx;
-    return simnode_open(spec + 4, out, e);
-}
-
 static long long fixed_now(void *ctx)
 {
     (void)ctx;
@@ -70,7 +64,7 @@ static void a_manifest_swapped_after_verification_never_reaches_the_node(void **
 {
     struct check_config cfg = {.manifest_dir = SHARE, .trusted_signer = NULL, .state_path = "race_state.json",
                                .node_spec = "sim:" NODE};
-    struct check_env env = {.open_node = open_node, .now = fixed_now};
+    struct check_env env = {.now = fixed_now};
     struct testcert ca, pub;
     struct strbuf evil = {0};
     unsigned char *der = NULL, *sig = NULL, tp[CS_SHA1_LEN];
