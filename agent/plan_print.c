@@ -1,0 +1,180 @@
+/* The plan's two outputs: the reviewable text diff (plan_print_text) and the JSON
+ * (plan_to_json) that `ocsfed plan --json`, `apply --json` and the reports carry. */
+#include "plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "rules.h"
+#include "strbuf.h"
+
+static void print_value(FILE *f, const struct node_value *v)
+{
+    char *t;
+
+    if (!v) {
+        fputs("(not set)", f);
+        return;
+    }
+    t = node_value_text(v);
+    if (v->type == OCS_STRING)
+        fprintf(f, "\"%s\"", t ? t : "");
+    else if (v->type == OCS_UINT8_ARRAY)
+        fprintf(f, "0x%s", t ? t : "");
+    else if (v->type == OCS_STRING_ARRAY)
+        fprintf(f, "[%s]", t ? t : "");
+    else
+        fputs(t ? t : "", f);
+    free(t);
+}
+
+void plan_print_text(const struct plan *p, FILE *f)
+{
+    static const char sign[PLAN_NACTIONS] = {'+', '~', '-', '=', '!'};
+    size_t i, k;
+
+    fprintf(f, "ocsfed plan for %s (%s%s), manifest serial %lld, transport %s\n", p->server,
+            p->enterprise ? "Enterprise Edition, pool " : "Standard Edition",
+            p->pool ? p->pool : "", p->serial, p->tls ? "tls" : "tcp");
+    for (i = 0; i < p->n; i++) {
+        const struct plan_change *ch = &p->v[i];
+        if (ch->action == PLAN_UNCHANGED)
+            continue;
+        fprintf(f, "\n%c %-7s %s %s  [%s %s]", sign[ch->action], plan_action_name(ch->action),
+                ch->cls, ch->key, ch->rule, rules_title(ch->rule));
+        if (ch->instance_id)
+            fprintf(f, "\n      InstanceID %s%s", ch->instance_id,
+                    ch->owned ? "" : " (not created by ocsfed; the manifest names it)");
+        fputc('\n', f);
+        if (ch->action == PLAN_CREATE || ch->action == PLAN_RESTART) {
+            for (k = 0; k < ch->props.nprops; k++) {
+                fprintf(f, "      %-24s ", ch->props.props[k].name);
+                print_value(f, &ch->props.props[k].v);
+                fputc('\n', f);
+            }
+        } else if (ch->action == PLAN_UPDATE) {
+            for (k = 0; k < ch->props.nprops; k++) {
+                const char *name = ch->props.props[k].name;
+                fprintf(f, "      %-24s ", name);
+                print_value(f, node_instance_get(&ch->current, name));
+                fputs(" -> ", f);
+                print_value(f, &ch->props.props[k].v);
+                fputc('\n', f);
+            }
+        } else if (ch->action == PLAN_DELETE) {
+            for (k = 0; k < ch->current.nprops; k++) {
+                if (!ofd_strcasecmp(ch->current.props[k].name, OCS_P_INSTANCE_ID))
+                    continue;
+                fprintf(f, "      %-24s ", ch->current.props[k].name);
+                print_value(f, &ch->current.props[k].v);
+                fputc('\n', f);
+            }
+        }
+    }
+    if (!plan_has_changes(p)) {
+        fprintf(f, "\nNo changes: %s matches the manifest (%zu items checked).\n", p->server,
+                p->counts[PLAN_UNCHANGED]);
+    } else if (!plan_has_setting_changes(p)) {
+        /* Settings converged; an earlier apply outside the window left the restart. */
+        fprintf(f, "\nNo changes: %s matches the manifest (%zu items checked); the Front End service %s restart "
+                "(R19) is still to do, %s%s.\n", p->server, p->counts[PLAN_UNCHANGED], ocs_lit.service,
+                p->window ? "in the maintenance window " : "by the next apply (no maintenance window set)",
+                p->window ? p->window : "");
+    } else {
+        fprintf(f, "\nPlan: %zu to create, %zu to update, %zu to delete, %zu unchanged",
+                p->counts[PLAN_CREATE], p->counts[PLAN_UPDATE], p->counts[PLAN_DELETE],
+                p->counts[PLAN_UNCHANGED]);
+        if (p->counts[PLAN_RESTART])
+            fprintf(f, "; the Front End service %s restarts%s%s", ocs_lit.service,
+                    p->window ? " in the maintenance window " : " (no maintenance window set)",
+                    p->window ? p->window : "");
+        fputs(".\n", f);
+    }
+    if (p->foreign)
+        fprintf(f, "%zu existing entr%s that ocsfed did not create and the manifest does not "
+                "name left alone.\n", p->foreign, p->foreign == 1 ? "y" : "ies");
+}
+
+static cJSON *instance_json(const struct node_instance *inst)
+{
+    cJSON *o = cJSON_CreateObject(), *v;
+    size_t i;
+
+    for (i = 0; o && i < inst->nprops; i++) {
+        if (!(v = node_value_to_json(&inst->props[i].v))
+            || !cJSON_AddItemToObject(o, inst->props[i].name, v)) {
+            cJSON_Delete(v);
+            cJSON_Delete(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+char *plan_to_json(const struct plan *p)
+{
+    static const char *const sevs[3] = {"error", "warning", "note"};
+    cJSON *root = cJSON_CreateObject(), *arr, *o, *x, *sum;
+    char *text = NULL;
+    size_t i;
+
+    if (!root || !cJSON_AddStringToObject(root, "server", p->server)
+        || !(p->pool ? cJSON_AddStringToObject(root, "pool", p->pool)
+                     : cJSON_AddNullToObject(root, "pool"))
+        || !cJSON_AddStringToObject(root, "edition", p->enterprise ? "enterprise" : "standard")
+        || !cJSON_AddStringToObject(root, "transport", p->tls ? "tls" : "tcp")
+        || !cJSON_AddNumberToObject(root, "serial", (double)p->serial)
+        || !(arr = cJSON_AddArrayToObject(root, "changes")))
+        goto out;
+    for (i = 0; i < p->n; i++) {
+        const struct plan_change *ch = &p->v[i];
+        if (!(o = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            goto out;
+        }
+        if (!cJSON_AddStringToObject(o, "action", plan_action_name(ch->action))
+            || !cJSON_AddStringToObject(o, "class", ch->cls)
+            || !cJSON_AddStringToObject(o, "key", ch->key)
+            || !cJSON_AddStringToObject(o, "rule", ch->rule)
+            || !cJSON_AddBoolToObject(o, "owned", ch->owned)
+            || !(ch->instance_id ? cJSON_AddStringToObject(o, "instance_id", ch->instance_id)
+                                 : cJSON_AddNullToObject(o, "instance_id")))
+            goto out;
+        if (!(x = instance_json(&ch->props)) || !cJSON_AddItemToObject(o, "properties", x)) {
+            cJSON_Delete(x);
+            goto out;
+        }
+        if (!(x = instance_json(&ch->current)) || !cJSON_AddItemToObject(o, "current", x)) {
+            cJSON_Delete(x);
+            goto out;
+        }
+    }
+    if (!(sum = cJSON_AddObjectToObject(root, "summary")))
+        goto out;
+    for (i = 0; i < PLAN_NACTIONS; i++)
+        if (i != PLAN_RESTART
+            && !cJSON_AddNumberToObject(sum, plan_action_name((enum plan_action)i),
+                                        (double)p->counts[i]))
+            goto out;
+    if (!cJSON_AddBoolToObject(sum, "restart", p->counts[PLAN_RESTART] != 0)
+        || !cJSON_AddNumberToObject(sum, "left_alone", (double)p->foreign)
+        || !(arr = cJSON_AddArrayToObject(root, "diagnostics")))
+        goto out;
+    for (i = 0; i < p->notes.n; i++) {
+        if (!(o = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            goto out;
+        }
+        if (!cJSON_AddStringToObject(o, "severity", sevs[p->notes.v[i].sev])
+            || !cJSON_AddStringToObject(o, "rule", p->notes.v[i].rule)
+            || !cJSON_AddStringToObject(o, "message", p->notes.v[i].msg))
+            goto out;
+    }
+    text = cJSON_Print(root);
+out:
+    cJSON_Delete(root);
+    return text;
+}

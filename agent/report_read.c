@@ -1,0 +1,236 @@
+/* Reports as `ocsfed status` reads them from the share: strictly (sizes, nesting,
+ * every field's type), since any server, or anyone who can write the reports folder,
+ * wrote them. */
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "fsutil.h"
+#include "strbuf.h"
+
+/* Nesting depth of JSON text, strings skipped; cJSON would recurse up to its own
+ * limit before we could check. */
+static int too_deep(const char *s, size_t n, int max)
+{
+    size_t i;
+    int depth = 0, in_str = 0;
+
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '{' || c == '[') {
+            if (++depth > max)
+                return 1;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return 0;
+}
+
+/* A string member (required unless opt), at most REPORT_MAX_STRING bytes; *out is a
+ * malloc'ed copy, NULL for an absent or null optional member. */
+static int get_str(const cJSON *o, const char *name, int opt, char **out, ofd_err *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+    *out = NULL;
+    if (opt && (!v || cJSON_IsNull(v)))
+        return 0;
+    if (!cJSON_IsString(v) || strlen(v->valuestring) > REPORT_MAX_STRING) {
+        ofd_err_set(e, OFD_E_INVALID, "'%s' is missing, not a string or too long", name);
+        return -1;
+    }
+    if (!(*out = ofd_strdup(v->valuestring))) {
+        ofd_err_nomem(e);
+        return -1;
+    }
+    return 0;
+}
+
+/* A whole number in [0, 2^53). */
+static int get_count(const cJSON *o, const char *name, long long *out, ofd_err *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble < 9007199254740992.0)
+        || v->valuedouble != (double)(long long)v->valuedouble) {
+        ofd_err_set(e, OFD_E_INVALID, "'%s' is missing or not a whole number >= 0", name);
+        return -1;
+    }
+    *out = (long long)v->valuedouble;
+    return 0;
+}
+
+static int get_bool(const cJSON *o, const char *name, int *out, ofd_err *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+    if (!cJSON_IsBool(v)) {
+        ofd_err_set(e, OFD_E_INVALID, "'%s' is missing or not true/false", name);
+        return -1;
+    }
+    *out = cJSON_IsTrue(v);
+    return 0;
+}
+
+static const cJSON *get_typed(const cJSON *o, const char *name, int array, ofd_err *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+    if (array ? !cJSON_IsArray(v) : !cJSON_IsObject(v)) {
+        ofd_err_set(e, OFD_E_INVALID, "'%s' is missing or not an %s", name,
+                    array ? "array" : "object");
+        return NULL;
+    }
+    return v;
+}
+
+enum ofd_code report_parse(const char *text, size_t len, struct report *out, ofd_err *e)
+{
+    cJSON *root = NULL;
+    const cJSON *o, *a, *it;
+    struct report r;
+    char *s = NULL, *act = NULL, *cls = NULL, *key = NULL, *rule = NULL;
+    long long n;
+    int st, b;
+    size_t cnt;
+    enum ofd_code rc = OFD_E_INVALID;
+
+    memset(&r, 0, sizeof(r));
+    if (len > REPORT_MAX_BYTES) {
+        ofd_err_set(e, OFD_E_INVALID, "larger than the limit of %u bytes", REPORT_MAX_BYTES);
+        goto out;
+    }
+    if (too_deep(text, len, REPORT_MAX_DEPTH)) {
+        ofd_err_set(e, OFD_E_INVALID, "nested deeper than %d levels", REPORT_MAX_DEPTH);
+        goto out;
+    }
+    if (!(root = cJSON_ParseWithLength(text, len)) || !cJSON_IsObject(root)) {
+        ofd_err_set(e, OFD_E_INVALID, "not a JSON object");
+        goto out;
+    }
+    if (get_count(root, "format", &n, e) || n != 1) {
+        ofd_err_set(e, OFD_E_INVALID, "'format' is not 1");
+        goto out;
+    }
+    if (get_str(root, "server", 0, &r.server, e) || get_str(root, "agent_version", 0, &r.agent_version, e))
+        goto out;
+    if (get_str(root, "time", 0, &s, e))
+        goto out;
+    if ((r.time = report_parse_time(s)) < 0) {
+        ofd_err_set(e, OFD_E_INVALID, "'time' is not YYYY-MM-DDTHH:MM:SSZ");
+        goto out;
+    }
+    free(s);
+    s = NULL;
+    if (get_str(root, "mode", 0, &s, e))
+        goto out;
+    if (strcmp(s, "apply") != 0 && strcmp(s, "monitor") != 0) {
+        ofd_err_set(e, OFD_E_INVALID, "'mode' is neither apply nor monitor");
+        goto out;
+    }
+    r.monitor = strcmp(s, "monitor") == 0;
+    free(s);
+    s = NULL;
+    if (get_str(root, "status", 0, &s, e))
+        goto out;
+    if ((st = report_status_parse(s)) < 0) {
+        ofd_err_set(e, OFD_E_INVALID, "unknown 'status'");
+        goto out;
+    }
+    r.status = (enum report_status)st;
+    free(s);
+    s = NULL;
+    if (!(o = get_typed(root, "manifest", 0, e)) || get_count(o, "serial", &r.serial, e)
+        || get_str(o, "sha256", 1, &r.sha256, e))
+        goto out;
+    if (!(o = get_typed(root, "summary", 0, e)) || get_count(o, "planned", &n, e))
+        goto out;
+    r.planned = (size_t)n;
+    if (get_count(o, "applied", &n, e))
+        goto out;
+    r.applied = (size_t)n;
+    if (get_count(o, "drift", &n, e))
+        goto out;
+    r.drift = (size_t)n;
+    if (!(a = get_typed(root, "changes", 1, e)))
+        goto out;
+    if ((cnt = (size_t)cJSON_GetArraySize(a)) > REPORT_MAX_ITEMS) {
+        ofd_err_set(e, OFD_E_INVALID, "more than %u changes", REPORT_MAX_ITEMS);
+        goto out;
+    }
+    cJSON_ArrayForEach(it, a) {
+        if (!cJSON_IsObject(it)) {
+            ofd_err_set(e, OFD_E_INVALID, "a change is not an object");
+            goto out;
+        }
+        if (get_str(it, "action", 0, &act, e) || get_str(it, "class", 0, &cls, e)
+            || get_str(it, "key", 0, &key, e) || get_str(it, "rule", 0, &rule, e)
+            || get_bool(it, "applied", &b, e) || report_add_change(&r, act, cls, key, rule, b, e))
+            goto out;
+        free(act), free(cls), free(key), free(rule);
+        act = cls = key = rule = NULL;
+    }
+    if (!(a = get_typed(root, "errors", 1, e)))
+        goto out;
+    if ((cnt = (size_t)cJSON_GetArraySize(a)) > REPORT_MAX_ITEMS) {
+        ofd_err_set(e, OFD_E_INVALID, "more than %u errors", REPORT_MAX_ITEMS);
+        goto out;
+    }
+    cJSON_ArrayForEach(it, a) {
+        if (!cJSON_IsObject(it)) {
+            ofd_err_set(e, OFD_E_INVALID, "an error is not an object");
+            goto out;
+        }
+        if (get_str(it, "message", 0, &act, e) || get_str(it, "rule", 0, &rule, e)
+            || report_add_error(&r, act, rule, e))
+            goto out;
+        free(act), free(rule);
+        act = rule = NULL;
+    }
+    if (get_bool(root, "restart_pending", &r.restart_pending, e))
+        goto out;
+    o = cJSON_GetObjectItemCaseSensitive(root, "refusal");
+    if (o && !cJSON_IsNull(o)) {
+        if (!cJSON_IsObject(o)) {
+            ofd_err_set(e, OFD_E_INVALID, "'refusal' is neither null nor an object");
+            goto out;
+        }
+        if (get_str(o, "reason", 0, &r.refusal_reason, e)
+            || get_str(o, "message", 0, &r.refusal_message, e))
+            goto out;
+    }
+    *out = r;
+    memset(&r, 0, sizeof(r));
+    rc = OFD_OK;
+out:
+    if (rc != OFD_OK && e && e->code == OFD_E_NOMEM)
+        rc = OFD_E_NOMEM;
+    free(s);
+    free(act), free(cls), free(key), free(rule);
+    report_free(&r);
+    cJSON_Delete(root);
+    return rc;
+}
+
+enum ofd_code report_read_file(const char *path, struct report *out, ofd_err *e)
+{
+    char *text = NULL;
+    size_t len = 0;
+    enum ofd_code rc;
+
+    if ((rc = ofd_read_file(path, REPORT_MAX_BYTES, &text, &len, e)) == OFD_OK)
+        rc = report_parse(text, len, out, e);
+    free(text);
+    return rc;
+}
