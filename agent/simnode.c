@@ -3,7 +3,6 @@
 #include "simnode.h"
 #include "simnode_model.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
