@@ -18,7 +18,7 @@
  * cannot tell whether the last journaled write was made. */
 struct entry {
     cJSON *j;
-    int done;   /* the write returned OK */
+    int done; /* the write returned OK */
 };
 
 struct run {
@@ -66,21 +66,9 @@ static int phase(const struct plan_change *c)
     return 4; /* listening addresses: after the certificate they select (R17) */
 }
 
-
-
-
-
-
-
-
-
-
-
-
-
 /* Reads instance id of cls back and checks each property of want. */
-static enum ofd_code verify_instance(struct node *n, const char *cls, const char *id,
-                                     const struct node_instance *want, int gone, ofd_err *e)
+static enum ofd_code verify_instance(struct node *n, const char *cls, const char *id, const struct node_instance *want,
+                                     int gone, ofd_err *e)
 {
     struct node_instances l = {0};
     struct node_instance one;
@@ -111,7 +99,8 @@ static enum ofd_code verify_instance(struct node *n, const char *cls, const char
         rc = ofd_err_set(e, OFD_E_PLATFORM, "%s %s is not there after it was written", cls, id);
     for (i = 0; !gone && got && want && i < want->nprops && rc == OFD_OK; i++) {
         const struct node_value *v = node_instance_get(got, want->props[i].name);
-        if (ofd_strcasecmp(want->props[i].name, OCS_P_INSTANCE_ID) != 0 && (!v || !node_value_equal(v, &want->props[i].v)))
+        if (ofd_strcasecmp(want->props[i].name, OCS_P_INSTANCE_ID) != 0
+            && (!v || !node_value_equal(v, &want->props[i].v)))
             rc = ofd_err_set(e, OFD_E_PLATFORM, "%s %s: %s reads back different from what was written", cls, id,
                              want->props[i].name);
     }
@@ -120,8 +109,8 @@ static enum ofd_code verify_instance(struct node *n, const char *cls, const char
     return rc;
 }
 
-static enum ofd_code verify_cert(struct node *n, const char *store, const unsigned char tp[CS_SHA1_LEN],
-                                 int present, ofd_err *e)
+static enum ofd_code verify_cert(struct node *n, const char *store, const unsigned char tp[CS_SHA1_LEN], int present,
+                                 ofd_err *e)
 {
     struct node_certs l = {0};
     char hex[2 * CS_SHA1_LEN + 1];
@@ -148,13 +137,10 @@ static enum ofd_code verify_fips(struct node *n, int want, ofd_err *e)
 
     if ((rc = n->ops->fips(n->ctx, &v, e)) != OFD_OK)
         return rc;
-    return v == want ? OFD_OK
-                     : ofd_err_rule(e, OFD_E_PLATFORM, "R12", "the FIPS policy reads back %d after writing %d", v,
-                                    want);
+    return v == want
+               ? OFD_OK
+               : ofd_err_rule(e, OFD_E_PLATFORM, "R12", "the FIPS policy reads back %d after writing %d", v, want);
 }
-
-
-
 
 static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_err *e)
 {
@@ -172,8 +158,7 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
         unsigned char got[CS_SHA1_LEN];
 
         if (!it || (!it->der && !(it->pfx && it->tp_known && o->import_pfx))) {
-            rc = ofd_err_rule(e, OFD_E_INVALID, c->rule,
-                              "certificate %s: %s", c->key,
+            rc = ofd_err_rule(e, OFD_E_INVALID, c->rule, "certificate %s: %s", c->key,
                               it && it->pfx && !it->tp_known
                                   ? "the PKCS#12 file could not be opened when the plan was made (no password, "
                                     "or the wrong one): nothing is imported"
@@ -240,7 +225,8 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
         const struct node_value *mv = def ? node_instance_get(&c->props, def->match_prop) : NULL;
 
         if (!mv || !(key = node_value_text(mv))) {
-            rc = mv ? ofd_err_nomem(e) : ofd_err_set(e, OFD_E_INVALID, "%s %s: no natural key to create it by", c->cls, c->key);
+            rc = mv ? ofd_err_nomem(e)
+                    : ofd_err_set(e, OFD_E_INVALID, "%s %s: no natural key to create it by", c->cls, c->key);
             goto out;
         }
         if (!(j = journal_record("create", c->cls)) || !cJSON_AddStringToObject(j, "match", def->match_prop)
@@ -281,7 +267,8 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
         rc = verify_instance(n, c->cls, c->instance_id, &c->props, 0, e);
         goto out;
     case PLAN_DELETE:
-        if (!(j = journal_record("delete", c->cls)) || !(x = journal_instance(&c->current)) || !cJSON_AddItemToObject(j, "old", x)) {
+        if (!(j = journal_record("delete", c->cls)) || !(x = journal_instance(&c->current))
+            || !cJSON_AddItemToObject(j, "old", x)) {
             rc = ofd_err_nomem(e);
             goto out;
         }
@@ -293,8 +280,7 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
         r->res->writes++;
         rc = verify_instance(n, c->cls, c->instance_id, NULL, 1, e);
         goto out;
-    default:
-        rc = OFD_OK;
+    default: rc = OFD_OK;
     }
 out:
     cJSON_Delete(j);
@@ -360,8 +346,8 @@ static enum ofd_code check_selected_cert(const struct plan *p, struct node *n, o
     return selects ? n->ops->cert_usable(n->ctx, p->cert_tp, e) : OFD_OK;
 }
 
-enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply_options *opt,
-                        struct apply_result *res, ofd_err *e)
+enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply_options *opt, struct apply_result *res,
+                        ofd_err *e)
 {
     struct run r;
     struct node_owned owned = {0}, next = {0};
@@ -443,8 +429,10 @@ enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply
         } else if (r.jl.f) {
             /* Kept: the next run (apply_recover) completes the rollback. */
             journal_keep(&r.jl);
-            snprintf(res->rollback_msg, sizeof(res->rollback_msg), "%.600s; the journal %.300s is kept and the "
-                     "next run completes the rollback", rb.msg, r.jl.path);
+            snprintf(res->rollback_msg, sizeof(res->rollback_msg),
+                     "%.600s; the journal %.300s is kept and the "
+                     "next run completes the rollback",
+                     rb.msg, r.jl.path);
         }
         goto out;
     }
@@ -479,10 +467,6 @@ out:
     node_owned_free(&owned);
     return rc;
 }
-
-
-
-
 
 int apply_in_window(const struct manifest_window *w, long long now, long local_offset)
 {

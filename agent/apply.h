@@ -18,8 +18,8 @@
 #include "plan.h"
 
 struct apply_options {
-    int restart_allowed;   /* 1: inside the maintenance window (R19) */
-    const char *journal;   /* journal file; NULL: none (tests of the rollback alone) */
+    int restart_allowed;      /* 1: inside the maintenance window (R19) */
+    const char *journal;      /* journal file; NULL: none (tests of the rollback alone) */
     const char *pfx_password; /* R16: opens the manifest's PKCS#12, or NULL */
     /* Asked before each write; 1 stops the apply (the write in flight has finished)
      * and undoes what it did: a service stopping mid-apply leaves the node as it was.
@@ -32,17 +32,17 @@ struct apply_options {
 #define APPLY_JOURNAL_MAX_BYTES (256u * 1024u * 1024u)
 
 struct apply_recovery {
-    int found;             /* there was a journal */
-    int torn;              /* its last entry was cut short (its write never started) */
-    size_t undone;         /* entries taken back */
+    int found;     /* there was a journal */
+    int torn;      /* its last entry was cut short (its write never started) */
+    size_t undone; /* entries taken back */
 };
 
 struct apply_result {
-    size_t writes;         /* node writes made (0 when nothing had to change) */
-    size_t applied;        /* plan changes carried out */
+    size_t writes;  /* node writes made (0 when nothing had to change) */
+    size_t applied; /* plan changes carried out */
     int restart_done;
-    int restart_pending;   /* a restart is needed but waits for the window */
-    int rolled_back;       /* a failure was undone */
+    int restart_pending;       /* a restart is needed but waits for the window */
+    int rolled_back;           /* a failure was undone */
     enum ofd_code rollback_rc; /* OFD_OK when the rollback itself succeeded */
     char rollback_msg[OFD_ERR_MSG_MAX];
 };
@@ -50,8 +50,8 @@ struct apply_result {
 /* Applies p to n (which must have the write interface). Returns OFD_OK when every
  * change was made and verified; otherwise the first error (rule and message in e),
  * after undoing what was done (outcome in res). res is always filled. */
-enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply_options *opt,
-                        struct apply_result *res, ofd_err *e);
+enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply_options *opt, struct apply_result *res,
+                        ofd_err *e);
 
 /* If journal exists, undoes the apply it records on n (newest entry first) and
  * removes it. Returns OFD_OK (res->found says whether there was one), or an error with

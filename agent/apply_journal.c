@@ -37,10 +37,12 @@ enum ofd_code journal_append(struct journal *jl, const cJSON *record, ofd_err *e
         /* Created new: an existing journal is an interrupted apply that must be
          * recovered first, and anything else by that name is not ours to write. */
         if (!(f = ofd_create_new(jl->path)))
-            return errno == EEXIST ? ofd_err_set(e, OFD_E_CONFLICT, "the journal '%s' of an interrupted apply is "
-                                                 "there: it must be recovered first", jl->path)
-                                   : ofd_err_set(e, OFD_E_IO, "cannot create the journal '%s': %s", jl->path,
-                                                 strerror(errno));
+            return errno == EEXIST
+                       ? ofd_err_set(e, OFD_E_CONFLICT,
+                                     "the journal '%s' of an interrupted apply is "
+                                     "there: it must be recovered first",
+                                     jl->path)
+                       : ofd_err_set(e, OFD_E_IO, "cannot create the journal '%s': %s", jl->path, strerror(errno));
         jl->f = f;
         /* The journal's own folder entry must be durable before the first write. */
         if (ofd_sync_parent_dir(jl->path) != 0)
@@ -121,12 +123,13 @@ static enum ofd_code inst_from_json(const cJSON *arr, const char *cls, struct no
         return ofd_err_set(e, OFD_E_INVALID, "journal: an instance of %s is not a property list", cls);
     if (!(out->cls = ofd_strdup(cls)))
         return ofd_err_nomem(e);
-    cJSON_ArrayForEach(it, arr) {
+    cJSON_ArrayForEach(it, arr)
+    {
         const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "n"), *ty = cJSON_GetObjectItemCaseSensitive(it, "t");
         struct node_value v;
 
-        for (t = OCS_STRING; t <= OCS_STRING_ARRAY && !(cJSON_IsString(ty) && !strcmp(ocs_type_name(t), ty->valuestring));
-             t++)
+        for (t = OCS_STRING;
+             t <= OCS_STRING_ARRAY && !(cJSON_IsString(ty) && !strcmp(ocs_type_name(t), ty->valuestring)); t++)
             ;
         if (!cJSON_IsString(n) || t > OCS_STRING_ARRAY) {
             rc = ofd_err_set(e, OFD_E_INVALID, "journal: a property of %s has no name or type", cls);
@@ -150,11 +153,12 @@ cJSON *journal_owned(const struct node_owned *o)
     cJSON *j = cJSON_CreateObject(), *arr, *x;
     size_t i;
 
-    if (!j || !(arr = cJSON_AddArrayToObject(j, "owned")) || !cJSON_AddBoolToObject(j, "restart_pending", o->restart_pending))
+    if (!j || !(arr = cJSON_AddArrayToObject(j, "owned"))
+        || !cJSON_AddBoolToObject(j, "restart_pending", o->restart_pending))
         goto fail;
     for (i = 0; i < o->n; i++)
-        if (!(x = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, x) || !cJSON_AddStringToObject(x, "class", o->v[i].cls)
-            || !cJSON_AddStringToObject(x, "key", o->v[i].key))
+        if (!(x = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, x)
+            || !cJSON_AddStringToObject(x, "class", o->v[i].cls) || !cJSON_AddStringToObject(x, "key", o->v[i].key))
             goto fail;
     return j;
 fail:
@@ -172,8 +176,10 @@ static enum ofd_code owned_from_json(const cJSON *j, struct node_owned *o, ofd_e
     if (cJSON_GetArraySize(arr) && !(o->v = calloc((size_t)cJSON_GetArraySize(arr), sizeof(*o->v))))
         return ofd_err_nomem(e);
     o->restart_pending = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "restart_pending"));
-    cJSON_ArrayForEach(it, arr) {
-        const cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "class"), *k = cJSON_GetObjectItemCaseSensitive(it, "key");
+    cJSON_ArrayForEach(it, arr)
+    {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "class"),
+                    *k = cJSON_GetObjectItemCaseSensitive(it, "key");
         if (!cJSON_IsString(c) || !cJSON_IsString(k)) {
             node_owned_free(o);
             return ofd_err_set(e, OFD_E_INVALID, "journal: an ownership entry without class and key");
@@ -235,7 +241,8 @@ static enum ofd_code without_id(const char *cls, const struct node_instance *ins
         struct node_value v;
         if (ofd_strcasecmp(inst->props[i].name, OCS_P_INSTANCE_ID) == 0)
             continue;
-        if (node_value_copy(&v, &inst->props[i].v) != OFD_OK || node_instance_add(out, inst->props[i].name, &v) != OFD_OK)
+        if (node_value_copy(&v, &inst->props[i].v) != OFD_OK
+            || node_instance_add(out, inst->props[i].name, &v) != OFD_OK)
             return OFD_E_NOMEM;
     }
     return OFD_OK;
@@ -247,7 +254,8 @@ static enum ofd_code unset_added_names(const cJSON *names, struct node_instance 
 {
     const cJSON *it;
 
-    cJSON_ArrayForEach(it, names) {
+    cJSON_ArrayForEach(it, names)
+    {
         struct node_value null_value;
 
         if (!cJSON_IsString(it) || node_instance_get(out, it->valuestring))
@@ -358,8 +366,8 @@ enum ofd_code apply_recover(const char *journal, struct node *n, struct apply_re
         goto out;
     res->found = 1;
     if (!n->ops->set_owned) {
-        rc = ofd_err_set(e, OFD_E_INVALID, "%s: an interrupted apply, and this node (%s) cannot be written",
-                         journal, n->ops->kind);
+        rc = ofd_err_set(e, OFD_E_INVALID, "%s: an interrupted apply, and this node (%s) cannot be written", journal,
+                         n->ops->kind);
         goto out;
     }
     /* One slot per line (a torn last line included). */
@@ -380,8 +388,10 @@ enum ofd_code apply_recover(const char *journal, struct node *n, struct apply_re
         *nl = '\0';
         if (!(j = cJSON_Parse(line)) || !cJSON_IsObject(j)) {
             cJSON_Delete(j);
-            rc = ofd_err_set(e, OFD_E_INVALID, "%s:%zu: not a journal entry: the journal is damaged; restore the "
-                             "node from a backup and delete it", journal, nv + 1);
+            rc = ofd_err_set(e, OFD_E_INVALID,
+                             "%s:%zu: not a journal entry: the journal is damaged; restore the "
+                             "node from a backup and delete it",
+                             journal, nv + 1);
             goto out;
         }
         v[nv++] = j;
@@ -392,8 +402,7 @@ enum ofd_code apply_recover(const char *journal, struct node *n, struct apply_re
         goto out;
     }
     head = v[0];
-    if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(head, "ocsfed_journal"))
-        || !(fqdn = jstr(head, "node"))) {
+    if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(head, "ocsfed_journal")) || !(fqdn = jstr(head, "node"))) {
         rc = ofd_err_set(e, OFD_E_INVALID, "%s:1: not an ocsfed journal", journal);
         goto out;
     }
@@ -402,9 +411,10 @@ enum ofd_code apply_recover(const char *journal, struct node *n, struct apply_re
     /* Only this node's own journal is undone: one naming no node, or another, was not
      * written by an apply to this node, and is kept for the operator. */
     if (!fqdn[0] || !id.fqdn || ofd_strcasecmp(fqdn, id.fqdn) != 0) {
-        rc = ofd_err_set(e, OFD_E_CONFLICT, "%s: the journal of an apply to %s, but this node is %s: it is not "
-                         "undone here and is kept; look at it, then remove it", journal, fqdn[0] ? fqdn : "no node",
-                         id.fqdn ? id.fqdn : "unnamed");
+        rc = ofd_err_set(e, OFD_E_CONFLICT,
+                         "%s: the journal of an apply to %s, but this node is %s: it is not "
+                         "undone here and is kept; look at it, then remove it",
+                         journal, fqdn[0] ? fqdn : "no node", id.fqdn ? id.fqdn : "unnamed");
         goto out;
     }
     for (i = nv; i-- > 1;) {
@@ -441,8 +451,10 @@ enum ofd_code apply_lock(const char *journal, unsigned wait_ms, struct ofd_lock 
     if (path.oom)
         rc = ofd_err_nomem(e);
     else if ((rc = ofd_lock_acquire(sb_str(&path), wait_ms, lock, e)) == OFD_E_CONFLICT)
-        ofd_err_set(e, OFD_E_CONFLICT, "another apply is running on this node (it holds %s; waited %u s): "
-                    "nothing done, try again when it has finished", sb_str(&path), wait_ms / 1000);
+        ofd_err_set(e, OFD_E_CONFLICT,
+                    "another apply is running on this node (it holds %s; waited %u s): "
+                    "nothing done, try again when it has finished",
+                    sb_str(&path), wait_ms / 1000);
     sb_free(&path);
     return rc;
 }

@@ -14,9 +14,9 @@
 #include "node.h"
 
 struct journal {
-    const char *path;   /* the journal file, or NULL: none (the rollback alone) */
-    FILE *f;            /* open once the first record is written */
-    const char *fqdn;   /* the node it is for, in its header */
+    const char *path; /* the journal file, or NULL: none (the rollback alone) */
+    FILE *f;          /* open once the first record is written */
+    const char *fqdn; /* the node it is for, in its header */
 };
 
 /* Appends record (a JSON object) as one line, flushed to the disk; the first one

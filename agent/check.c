@@ -127,8 +127,9 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
     }
 
     if (!cfg->trusted_signer || !cfg->trusted_signer[0]) {
-        rc = ofd_err_set(e, OFD_E_INVALID, "no trusted publisher is configured (TrustedSigner): no manifest can "
-                                           "be accepted");
+        rc = ofd_err_set(e, OFD_E_INVALID,
+                         "no trusted publisher is configured (TrustedSigner): no manifest can "
+                         "be accepted");
         goto failed;
     }
     if ((rc = cs_thumbprint_parse(cfg->trusted_signer, anchor.tp, e)) != OFD_OK)
@@ -136,9 +137,11 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
     jpath = journal && journal[0] ? journal : NULL;
     if (jpath && cfg->monitor && apply_journal_exists(jpath)) {
         /* Monitor mode changes nothing, not even to undo an interrupted apply. */
-        rc = ofd_err_set(e, OFD_E_CONFLICT, "the journal %s of an interrupted apply is there, and monitor mode "
+        rc = ofd_err_set(e, OFD_E_CONFLICT,
+                         "the journal %s of an interrupted apply is there, and monitor mode "
                          "changes nothing: %s may be half-configured; run 'ocsfed apply', or switch the agent to "
-                         "apply mode, to undo that apply", jpath, id.fqdn);
+                         "apply mode, to undo that apply",
+                         jpath, id.fqdn);
         goto failed;
     }
     if (jpath && !cfg->monitor) {
@@ -146,15 +149,16 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
 
         /* One apply at a time, held across the recovery and the apply: another one's
          * live journal is never taken for a crashed apply. */
-        if ((rc = apply_lock(jpath, cfg->lock_wait_ms ? cfg->lock_wait_ms : CHECK_LOCK_WAIT_MS, &lock, e))
-            != OFD_OK)
+        if ((rc = apply_lock(jpath, cfg->lock_wait_ms ? cfg->lock_wait_ms : CHECK_LOCK_WAIT_MS, &lock, e)) != OFD_OK)
             goto failed;
         /* An apply cut short (crash, power, kill) is undone before anything else. */
         if ((rc = apply_recover(jpath, &node, &rec, e)) != OFD_OK)
             goto failed;
         if (rec.found)
-            emit(env, CHECK_EV_RECOVERED, "an interrupted apply was undone from its journal %s (%zu write%s taken "
-                 "back); %s is as it was before that apply", jpath, rec.undone, rec.undone == 1 ? "" : "s", id.fqdn);
+            emit(env, CHECK_EV_RECOVERED,
+                 "an interrupted apply was undone from its journal %s (%zu write%s taken "
+                 "back); %s is as it was before that apply",
+                 jpath, rec.undone, rec.undone == 1 ? "" : "s", id.fqdn);
     }
     if (cfg->state_path && (rc = intake_state_load(cfg->state_path, &st, e)) != OFD_OK)
         goto failed;
@@ -227,7 +231,7 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
             ofd_err_prefix(e, "apply of manifest serial %lld %s %s", m->serial,
                            rc == OFD_E_CANCELLED ? "stopped (the agent is stopping)" : "failed",
                            !ar.rolled_back || ar.rollback_rc == OFD_OK ? "and was rolled back"
-                                                                        : "AND ITS ROLLBACK FAILED");
+                                                                       : "AND ITS ROLLBACK FAILED");
             goto failed;
         }
         report_free(&rep);
@@ -248,8 +252,10 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         if (ar.writes || ar.restart_done || in.decision == INTAKE_ACCEPT)
             emit(env, r.outcome, "manifest serial %lld: %zu change%s applied to %s (%zu writes, each read back)%s",
                  m->serial, ar.applied, ar.applied == 1 ? "" : "s", p.server, ar.writes,
-                 ar.restart_done ? "; Front End restarted" : ar.restart_pending ? "; restart pending until the "
-                                                                                   "maintenance window" : "");
+                 ar.restart_done      ? "; Front End restarted"
+                 : ar.restart_pending ? "; restart pending until the "
+                                        "maintenance window"
+                                      : "");
     }
     rc = OFD_OK;
     goto done;

@@ -28,8 +28,8 @@ enum check_event {
     CHECK_EV_REFUSED,
     CHECK_EV_RESTART_PENDING,
     CHECK_EV_FAILED,
-    CHECK_EV_RECOVERED,     /* an interrupted apply undone from its journal */
-    CHECK_EV_BLOCKED        /* the agent's own set-up is refused (its state folder, where
+    CHECK_EV_RECOVERED, /* an interrupted apply undone from its journal */
+    CHECK_EV_BLOCKED    /* the agent's own set-up is refused (its state folder, where
                              * its secret is kept): nothing is checked or changed */
 };
 
@@ -80,8 +80,8 @@ struct check_config {
 
 struct check_result {
     enum check_event outcome;
-    long long serial;           /* of the manifest checked, 0 when none was read */
-    size_t changes;             /* planned changes (drift) */
+    long long serial; /* of the manifest checked, 0 when none was read */
+    size_t changes;   /* planned changes (drift) */
 };
 
 /* Runs one check. The outcome is also reported through env->event. Returns OFD_OK

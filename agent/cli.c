@@ -61,8 +61,7 @@ int cli_main(int argc, char **argv, FILE *out, FILE *err)
     return cli_main_ex(argc, argv, out, err, NULL, 0);
 }
 
-int cli_main_ex(int argc, char **argv, FILE *out, FILE *err, const struct cli_command *extra,
-                size_t nextra)
+int cli_main_ex(int argc, char **argv, FILE *out, FILE *err, const struct cli_command *extra, size_t nextra)
 {
     size_t i;
 
@@ -72,8 +71,7 @@ int cli_main_ex(int argc, char **argv, FILE *out, FILE *err, const struct cli_co
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
         return cmd_version(1, argv + 1, out, err);
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
-        || strcmp(argv[1], "help") == 0) {
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         usage(out, extra, nextra);
         return 0;
     }

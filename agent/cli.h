@@ -9,7 +9,7 @@
  * returns the process exit status. */
 struct cli_command {
     const char *name;
-    const char *usage;     /* one line, after "ocsfed " */
+    const char *usage; /* one line, after "ocsfed " */
     int (*run)(int argc, char **argv, FILE *out, FILE *err);
 };
 
@@ -19,7 +19,6 @@ int cli_main(int argc, char **argv, FILE *out, FILE *err);
 
 /* The same with commands that only one platform has (the Windows service commands),
  * handed in by that platform's entry point so the core needs no #ifdef. */
-int cli_main_ex(int argc, char **argv, FILE *out, FILE *err, const struct cli_command *extra,
-                size_t nextra);
+int cli_main_ex(int argc, char **argv, FILE *out, FILE *err, const struct cli_command *extra, size_t nextra);
 
 #endif

@@ -50,8 +50,10 @@ static void print_json(FILE *out, const struct plan *p, const struct manifest *m
     }
     cJSON_AddNumberToObject(o, "applied", res ? (double)res->applied : 0);
     cJSON_AddNumberToObject(o, "writes", res ? (double)res->writes : 0);
-    cJSON_AddStringToObject(o, "restart", res && res->restart_done ? "done" : res && res->restart_pending ? "pending"
-                                                                                                         : "none");
+    cJSON_AddStringToObject(o, "restart",
+                            res && res->restart_done      ? "done"
+                            : res && res->restart_pending ? "pending"
+                                                          : "none");
     if (failed && (x = cJSON_AddObjectToObject(o, "error"))) {
         if (e->rule[0])
             cJSON_AddStringToObject(x, "rule", e->rule);
@@ -63,8 +65,9 @@ static void print_json(FILE *out, const struct plan *p, const struct manifest *m
     }
     if (failed && res && res->rolled_back && (x = cJSON_AddObjectToObject(o, "rollback"))) {
         cJSON_AddBoolToObject(x, "ok", res->rollback_rc == OFD_OK);
-        cJSON_AddStringToObject(x, "message", res->rollback_rc == OFD_OK ? "every change undone; the node is as it was"
-                                                                          : res->rollback_msg);
+        cJSON_AddStringToObject(x, "message",
+                                res->rollback_rc == OFD_OK ? "every change undone; the node is as it was"
+                                                           : res->rollback_msg);
     } else {
         cJSON_AddNullToObject(o, "rollback");
     }
@@ -143,8 +146,7 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
     po.now = now;
     po.pfx_password = password = nodespec_pfx_password();
     if (plan_make(m, &node, &po, &p, &e) != OFD_OK) {
-        fprintf(err, "ocsfed: %s%s%s%s; nothing applied\n", e.rule[0] ? "[" : "", e.rule, e.rule[0] ? "] " : "",
-                e.msg);
+        fprintf(err, "ocsfed: %s%s%s%s; nothing applied\n", e.rule[0] ? "[" : "", e.rule, e.rule[0] ? "] " : "", e.msg);
         goto out;
     }
     planned = 1;

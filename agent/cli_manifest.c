@@ -34,12 +34,12 @@ int cmd_validate(int argc, char **argv, FILE *out, FILE *err)
     }
     if (manifest_load(argv[1], 0, &m, &d, &e) == OFD_OK) {
         diags_print(&d, argv[1], err);
-        fprintf(out, "%s: valid manifest, serial %lld: %s, %s Edition, %zu server%s, "
-                "%zu domain%s, %zu IM&P node%s\n", argv[1], m->serial,
-                m->transport == MANIFEST_TLS ? "tls" : "tcp",
-                m->edition == MANIFEST_ENTERPRISE ? "Enterprise" : "Standard", m->nservers,
-                m->nservers == 1 ? "" : "s", m->ndomains, m->ndomains == 1 ? "" : "s",
-                m->nnodes, m->nnodes == 1 ? "" : "s");
+        fprintf(out,
+                "%s: valid manifest, serial %lld: %s, %s Edition, %zu server%s, "
+                "%zu domain%s, %zu IM&P node%s\n",
+                argv[1], m->serial, m->transport == MANIFEST_TLS ? "tls" : "tcp",
+                m->edition == MANIFEST_ENTERPRISE ? "Enterprise" : "Standard", m->nservers, m->nservers == 1 ? "" : "s",
+                m->ndomains, m->ndomains == 1 ? "" : "s", m->nnodes, m->nnodes == 1 ? "" : "s");
         status = 0;
     } else if (d.n) {
         size_t i, k = 0;
@@ -52,8 +52,8 @@ int cmd_validate(int argc, char **argv, FILE *out, FILE *err)
             }
         d.n = k;
         diags_print(&d, argv[1], err);
-        fprintf(err, "%s: %zu error%s, %zu warning%s; nothing applied\n", argv[1], d.nerrors,
-                d.nerrors == 1 ? "" : "s", d.nwarnings, d.nwarnings == 1 ? "" : "s");
+        fprintf(err, "%s: %zu error%s, %zu warning%s; nothing applied\n", argv[1], d.nerrors, d.nerrors == 1 ? "" : "s",
+                d.nwarnings, d.nwarnings == 1 ? "" : "s");
     } else {
         fprintf(err, "ocsfed: %s\n", e.msg);
     }
@@ -136,8 +136,7 @@ int cmd_plan(int argc, char **argv, FILE *out, FILE *err)
     if (manifest_load(mpath, 0, &m, &d, &e) != OFD_OK) {
         if (d.n) {
             diags_print(&d, mpath, err);
-            fprintf(err, "%s: %zu error%s; nothing planned\n", mpath, d.nerrors,
-                    d.nerrors == 1 ? "" : "s");
+            fprintf(err, "%s: %zu error%s; nothing planned\n", mpath, d.nerrors, d.nerrors == 1 ? "" : "s");
         } else {
             fprintf(err, "ocsfed: %s\n", e.msg);
         }
@@ -156,8 +155,10 @@ int cmd_plan(int argc, char **argv, FILE *out, FILE *err)
         goto out;
     }
     if (apply_journal_exists(journal))
-        fprintf(err, "ocsfed: warning: %s: an apply was cut short here; the next apply undoes it first, and this "
-                "plan shows the node as that apply left it\n", journal);
+        fprintf(err,
+                "ocsfed: warning: %s: an apply was cut short here; the next apply undoes it first, and this "
+                "plan shows the node as that apply left it\n",
+                journal);
     po.now = (long long)time(NULL);
     po.pfx_password = password = nodespec_pfx_password();
     if (plan_make(m, &node, &po, &p, &e) != OFD_OK) {

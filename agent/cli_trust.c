@@ -157,8 +157,10 @@ int cmd_sign(int argc, char **argv, FILE *out, FILE *err)
     /* Only what an agent would accept is signed: these bytes valid, and every file they
      * name there and matching its pin. */
     if (!valid_manifest(manifest, text, len, err)) {
-        fprintf(err, "ocsfed: %s: not signed: fix the errors above (a file not pinned, or changed since it was "
-                     "pinned: 'ocsfed pin %s')\n", manifest, manifest);
+        fprintf(err,
+                "ocsfed: %s: not signed: fix the errors above (a file not pinned, or changed since it was "
+                "pinned: 'ocsfed pin %s')\n",
+                manifest, manifest);
         goto out;
     }
     if (trust_load_signer(key_path, cert_path, pfx, password, &key, &cert, &e) != OFD_OK
@@ -168,8 +170,10 @@ int cmd_sign(int argc, char **argv, FILE *out, FILE *err)
         goto out;
     }
     if (!X509_digest(cert, EVP_sha1(), tp, &tpn)) {
-        fprintf(err, "ocsfed: signed into %s, but the certificate's thumbprint cannot be "
-                     "computed\n", outp);
+        fprintf(err,
+                "ocsfed: signed into %s, but the certificate's thumbprint cannot be "
+                "computed\n",
+                outp);
         goto out;
     }
     cs_thumbprint_hex(tp, hex);

@@ -59,8 +59,7 @@ static void b(struct ex *x, struct desired_item *it, const char *name, int v)
         x->oom = 1;
 }
 
-static void bytes(struct ex *x, struct desired_item *it, const char *name,
-                  const unsigned char *p, size_t n)
+static void bytes(struct ex *x, struct desired_item *it, const char *name, const unsigned char *p, size_t n)
 {
     if (it && node_instance_add_bytes(&it->inst, name, p, n) != OFD_OK)
         x->oom = 1;
@@ -143,8 +142,8 @@ const char *desired_expected_cn(const struct manifest *m, const char *server)
     return m->edition == MANIFEST_ENTERPRISE && m->pool_fqdn ? m->pool_fqdn : server;
 }
 
-enum ofd_code desired_expand(const struct manifest *m, const char *fqdn,
-                             const struct desired_cert *cert, struct desired *out, ofd_err *e)
+enum ofd_code desired_expand(const struct manifest *m, const char *fqdn, const struct desired_cert *cert,
+                             struct desired *out, ofd_err *e)
 {
     struct desired d;
     struct ex x;
@@ -165,14 +164,15 @@ enum ofd_code desired_expand(const struct manifest *m, const char *fqdn,
             sb_printf(&names, "%s%s", i ? ", " : "", m->servers[i].fqdn);
         if (m->nservers > 5)
             sb_printf(&names, ", ... (%zu in all)", m->nservers);
-        rc = ofd_err_set(e, OFD_E_NOTFOUND, "server '%s' is not governed by this manifest "
-                         "(/ocs/servers names: %s)", fqdn, sb_str(&names));
+        rc = ofd_err_set(e, OFD_E_NOTFOUND,
+                         "server '%s' is not governed by this manifest "
+                         "(/ocs/servers names: %s)",
+                         fqdn, sb_str(&names));
         sb_free(&names);
         goto out;
     }
     d.enterprise = m->edition == MANIFEST_ENTERPRISE;
-    if (!(d.server = ofd_strdup(sv->fqdn))
-        || !(d.expected_cn = ofd_strdup(desired_expected_cn(m, sv->fqdn))))
+    if (!(d.server = ofd_strdup(sv->fqdn)) || !(d.expected_cn = ofd_strdup(desired_expected_cn(m, sv->fqdn))))
         goto oom;
 
     if (tls) {
@@ -202,8 +202,7 @@ enum ofd_code desired_expand(const struct manifest *m, const char *fqdn,
     /* R4-R7: one static route per domain, to the next hop node. */
     hop = &m->nodes[m->next_hop];
     for (i = 0; i < m->ndomains; i++) {
-        snprintf(key, sizeof(key), "%s%s%s", ocs_lit.match_uri_prefix, m->domains[i],
-                 ocs_lit.match_uri_suffix);
+        snprintf(key, sizeof(key), "%s%s%s", ocs_lit.match_uri_prefix, m->domains[i], ocs_lit.match_uri_suffix);
         it = add(&x, OCS_CLASS_ROUTE, key, tls ? "R6" : "R5");
         s(&x, it, OCS_P_MATCH_URI, key);
         s(&x, it, OCS_P_NEXT_HOP, tls ? hop->fqdn : hop->ip);
@@ -221,8 +220,8 @@ enum ofd_code desired_expand(const struct manifest *m, const char *fqdn,
             it = add(&x, OCS_CLASS_HOST, server, tls ? "R10" : "R9");
             s(&x, it, OCS_P_SERVER, server);
             b(&x, it, OCS_P_OUTBOUND_ONLY, 0);          /* R11 */
-            b(&x, it, OCS_P_THROTTLE_AS_SERVER, 1);      /* R11 */
-            b(&x, it, OCS_P_TREAT_AS_AUTHENTICATED, 1);  /* R11 */
+            b(&x, it, OCS_P_THROTTLE_AS_SERVER, 1);     /* R11 */
+            b(&x, it, OCS_P_TREAT_AS_AUTHENTICATED, 1); /* R11 */
         }
     }
 
@@ -260,8 +259,7 @@ void desired_free(struct desired *d)
     memset(d, 0, sizeof(*d));
 }
 
-const struct desired_item *desired_find(const struct desired *d, const char *cls,
-                                        const char *key)
+const struct desired_item *desired_find(const struct desired *d, const char *cls, const char *key)
 {
     size_t i;
 

@@ -6,8 +6,8 @@
 
 #include "strbuf.h"
 
-void diags_add(struct diags *d, enum diag_sev sev, const char *rule, int line, int col,
-               const char *ptr, const char *fmt, ...)
+void diags_add(struct diags *d, enum diag_sev sev, const char *rule, int line, int col, const char *ptr,
+               const char *fmt, ...)
 {
     struct diag *n, *x;
     char msg[1024];
@@ -73,8 +73,8 @@ void diags_format(const struct diags *d, size_t i, const char *file, char *buf, 
 {
     const struct diag *x = &d->v[i];
 
-    snprintf(buf, len, "%s:%d:%d: %s: [%s] %s%s%s", file, x->line, x->col, sev_name(x->sev),
-             x->rule, x->ptr, x->ptr[0] ? ": " : "", x->msg);
+    snprintf(buf, len, "%s:%d:%d: %s: [%s] %s%s%s", file, x->line, x->col, sev_name(x->sev), x->rule, x->ptr,
+             x->ptr[0] ? ": " : "", x->msg);
 }
 
 void diags_print(const struct diags *d, const char *file, FILE *f)

@@ -14,25 +14,25 @@ enum diag_sev { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE };
 
 struct diag {
     enum diag_sev sev;
-    char rule[8];   /* "R6", "syntax", "schema" */
-    int line, col;  /* 1-based; 0 when unknown */
-    char *ptr;      /* JSON pointer of the value, "" for the whole document; owned */
-    char *msg;      /* owned */
-    size_t seq;     /* order of addition, for a stable sort */
+    char rule[8];  /* "R6", "syntax", "schema" */
+    int line, col; /* 1-based; 0 when unknown */
+    char *ptr;     /* JSON pointer of the value, "" for the whole document; owned */
+    char *msg;     /* owned */
+    size_t seq;    /* order of addition, for a stable sort */
 };
 
 struct diags {
     struct diag *v;
     size_t n, cap;
     size_t nerrors, nwarnings;
-    size_t nfile_errors;  /* errors about files the input names (missing, unreadable,
+    size_t nfile_errors; /* errors about files the input names (missing, unreadable,
                            * not matching their pins), counted by the caller */
     int oom;
 };
 
 /* Adds one diagnostic (message printf-style). Allocation failures set d->oom. */
-void diags_add(struct diags *d, enum diag_sev sev, const char *rule, int line, int col,
-               const char *ptr, const char *fmt, ...) OFD_PRINTF(7, 8);
+void diags_add(struct diags *d, enum diag_sev sev, const char *rule, int line, int col, const char *ptr,
+               const char *fmt, ...) OFD_PRINTF(7, 8);
 /* Sorts by line, column, then order of addition. */
 void diags_sort(struct diags *d);
 /* Prints every diagnostic as FILE:LINE:COL: SEVERITY: [RULE] PTR: MSG. */

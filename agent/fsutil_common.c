@@ -76,8 +76,7 @@ enum ofd_code ofd_read_file(const char *path, size_t max, char **out, size_t *le
     enum ofd_code rc = OFD_E_IO;
 
     if (!(f = ofd_fopen(path, "rb"))) {
-        rc = ofd_err_set(e, errno == ENOENT ? OFD_E_NOTFOUND : OFD_E_IO, "cannot open '%s': %s", path,
-                         strerror(errno));
+        rc = ofd_err_set(e, errno == ENOENT ? OFD_E_NOTFOUND : OFD_E_IO, "cannot open '%s': %s", path, strerror(errno));
         goto out;
     }
     for (;;) {

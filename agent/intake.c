@@ -44,8 +44,7 @@ void intake_result_free(struct intake_result *res)
     memset(res, 0, sizeof(*res));
 }
 
-static void refuse(struct intake_result *r, enum intake_reason why, const char *fmt, ...)
-    OFD_PRINTF(3, 4);
+static void refuse(struct intake_result *r, enum intake_reason why, const char *fmt, ...) OFD_PRINTF(3, 4);
 static void refuse(struct intake_result *r, enum intake_reason why, const char *fmt, ...)
 {
     va_list ap;
@@ -85,11 +84,9 @@ static int complete_json(const char *text, size_t len)
     return end == text + len;
 }
 
-enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *sig,
-                            size_t sig_len, const struct trust_anchor *anchor,
-                            const struct intake_state *state, const char *base_dir,
-                            const struct ofd_reader *rd, unsigned flags, struct intake_result *res,
-                            ofd_err *e)
+enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *sig, size_t sig_len,
+                            const struct trust_anchor *anchor, const struct intake_state *state, const char *base_dir,
+                            const struct ofd_reader *rd, unsigned flags, struct intake_result *res, ofd_err *e)
 {
     struct intake_result r;
     struct diags d = {0};
@@ -110,12 +107,12 @@ enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *s
         goto done;
     }
     if (len > TRUST_MAX_CONTENT) {
-        refuse(&r, INTAKE_R_INVALID, "the manifest is larger than the limit of %u bytes",
-               TRUST_MAX_CONTENT);
+        refuse(&r, INTAKE_R_INVALID, "the manifest is larger than the limit of %u bytes", TRUST_MAX_CONTENT);
         goto done;
     }
     if (!complete_json(text, len)) {
-        refuse(&r, INTAKE_R_TORN, "the manifest is not a complete JSON document (cut short, or "
+        refuse(&r, INTAKE_R_TORN,
+               "the manifest is not a complete JSON document (cut short, or "
                "still being copied); it is read again at the next check");
         goto done;
     }
@@ -142,11 +139,13 @@ enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *s
         diags_format(&d, i, "manifest.json", diag, sizeof(diag));
         snprintf(r.rule, sizeof(r.rule), "%s", d.v[i].rule);
         if (d.nfile_errors == d.nerrors)
-            refuse(&r, INTAKE_R_FILE_MISMATCH, "a file the signed manifest names is missing or not the one it "
-                   "pins; nothing is applied (%zu error%s), first: %s", d.nerrors, d.nerrors == 1 ? "" : "s", diag);
-        else
-            refuse(&r, INTAKE_R_INVALID, "the manifest is signed but not valid (%zu error%s), first: %s",
+            refuse(&r, INTAKE_R_FILE_MISMATCH,
+                   "a file the signed manifest names is missing or not the one it "
+                   "pins; nothing is applied (%zu error%s), first: %s",
                    d.nerrors, d.nerrors == 1 ? "" : "s", diag);
+        else
+            refuse(&r, INTAKE_R_INVALID, "the manifest is signed but not valid (%zu error%s), first: %s", d.nerrors,
+                   d.nerrors == 1 ? "" : "s", diag);
         goto done;
     }
     if (rc != OFD_OK) {
@@ -156,8 +155,10 @@ enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *s
     r.serial = m->serial;
     if (state && state->present) {
         if (m->serial < state->last_serial) {
-            refuse(&r, INTAKE_R_OLDER_SERIAL, "the manifest's serial %lld is older than the last "
-                   "accepted serial %lld (an old copy put back?)", m->serial, state->last_serial);
+            refuse(&r, INTAKE_R_OLDER_SERIAL,
+                   "the manifest's serial %lld is older than the last "
+                   "accepted serial %lld (an old copy put back?)",
+                   m->serial, state->last_serial);
             goto done;
         }
         if (m->serial == state->last_serial) {
@@ -169,7 +170,8 @@ enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *s
             } else {
                 refuse(&r, INTAKE_R_SAME_SERIAL_DIFFERENT_CONTENT,
                        "the manifest has the serial %lld of the last accepted one but different "
-                       "content; raise the serial when changing the manifest", m->serial);
+                       "content; raise the serial when changing the manifest",
+                       m->serial);
             }
             goto done;
         }
@@ -204,10 +206,9 @@ static enum ofd_code read_all(const struct ofd_reader *rd, const char *path, siz
     return rc == OFD_E_NOTFOUND ? OFD_E_IO : rc;
 }
 
-enum ofd_code intake_check_files(const char *manifest_path, const char *sig_path,
-                                 const struct trust_anchor *anchor,
-                                 const struct intake_state *state, const struct ofd_reader *rd,
-                                 unsigned flags, struct intake_result *res, ofd_err *e)
+enum ofd_code intake_check_files(const char *manifest_path, const char *sig_path, const struct trust_anchor *anchor,
+                                 const struct intake_state *state, const struct ofd_reader *rd, unsigned flags,
+                                 struct intake_result *res, ofd_err *e)
 {
     char *m1 = NULL, *m2 = NULL, *s1 = NULL, *s2 = NULL, *base = NULL, *slash;
     size_t m1n = 0, m2n = 0, s1n = 0, s2n = 0;
@@ -230,9 +231,9 @@ enum ofd_code intake_check_files(const char *manifest_path, const char *sig_path
         sig_too_large = 1;
         goto failed;
     }
-    if (m1n != m2n || memcmp(m1, m2, m1n) != 0 || sp1 != sp2 || s1n != s2n
-        || (s1n && memcmp(s1, s2, s1n) != 0)) {
-        refuse(&r, INTAKE_R_TORN, "the manifest or its signature changed while it was read "
+    if (m1n != m2n || memcmp(m1, m2, m1n) != 0 || sp1 != sp2 || s1n != s2n || (s1n && memcmp(s1, s2, s1n) != 0)) {
+        refuse(&r, INTAKE_R_TORN,
+               "the manifest or its signature changed while it was read "
                "(still being copied?); it is read again at the next check");
         *res = r;
         rc = OFD_OK;
@@ -249,8 +250,7 @@ enum ofd_code intake_check_files(const char *manifest_path, const char *sig_path
         slash[1] = '\0';
     else
         strcpy(base, ".");
-    rc = intake_decide(m1, m1n, sp1 ? (const unsigned char *)s1 : NULL, s1n, anchor, state, base,
-                       rd, flags, res, e);
+    rc = intake_decide(m1, m1n, sp1 ? (const unsigned char *)s1 : NULL, s1n, anchor, state, base, rd, flags, res, e);
     goto out;
 failed:
     if (rc != OFD_E_INVALID)
@@ -300,12 +300,14 @@ enum ofd_code intake_state_load(const char *path, struct intake_state *st, ofd_e
     fmt = cJSON_GetObjectItemCaseSensitive(j, "format");
     ser = cJSON_GetObjectItemCaseSensitive(j, "last_serial");
     sha = cJSON_GetObjectItemCaseSensitive(j, "last_sha256");
-    if (!cJSON_IsObject(j) || !cJSON_IsNumber(fmt) || fmt->valuedouble != 1
-        || !cJSON_IsNumber(ser) || ser->valuedouble < 0 || ser->valuedouble > 9007199254740991.0
+    if (!cJSON_IsObject(j) || !cJSON_IsNumber(fmt) || fmt->valuedouble != 1 || !cJSON_IsNumber(ser)
+        || ser->valuedouble < 0 || ser->valuedouble > 9007199254740991.0
         || ser->valuedouble != (double)(long long)ser->valuedouble || !cJSON_IsString(sha)
         || cs_sha256_parse(sha->valuestring, s.last_sha256) != 0) {
-        rc = ofd_err_set(e, OFD_E_INVALID, "the state file '%s' is damaged; remove it only if "
-                         "the manifest on the share is the one to apply", path);
+        rc = ofd_err_set(e, OFD_E_INVALID,
+                         "the state file '%s' is damaged; remove it only if "
+                         "the manifest on the share is the one to apply",
+                         path);
         goto out;
     }
     s.present = 1;
@@ -333,4 +335,3 @@ enum ofd_code intake_state_save(const char *path, const struct intake_state *st,
     sb_free(&sb);
     return rc;
 }
-

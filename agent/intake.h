@@ -24,32 +24,32 @@ enum intake_decision { INTAKE_ACCEPT, INTAKE_UNCHANGED, INTAKE_REFUSE };
 
 enum intake_reason {
     INTAKE_R_NONE = 0,
-    INTAKE_R_UNSIGNED,           /* no .p7s */
-    INTAKE_R_BAD_SIGNATURE,      /* malformed, damaged, or more than one signer */
-    INTAKE_R_UNTRUSTED_SIGNER,   /* signed by someone other than the pinned publisher */
-    INTAKE_R_TORN,               /* incomplete JSON, bytes not matching the signature, or a
+    INTAKE_R_UNSIGNED,         /* no .p7s */
+    INTAKE_R_BAD_SIGNATURE,    /* malformed, damaged, or more than one signer */
+    INTAKE_R_UNTRUSTED_SIGNER, /* signed by someone other than the pinned publisher */
+    INTAKE_R_TORN,             /* incomplete JSON, bytes not matching the signature, or a
                                   * file changing while read: try again later */
-    INTAKE_R_OLDER_SERIAL,       /* serial below the last applied one */
+    INTAKE_R_OLDER_SERIAL,     /* serial below the last applied one */
     INTAKE_R_SAME_SERIAL_DIFFERENT_CONTENT,
-    INTAKE_R_INVALID,            /* signed, but fails manifest validation */
-    INTAKE_R_FILE_MISMATCH       /* signed and valid, but a file it names is missing or does
+    INTAKE_R_INVALID,      /* signed, but fails manifest validation */
+    INTAKE_R_FILE_MISMATCH /* signed and valid, but a file it names is missing or does
                                   * not match its pin (changed on the share after signing) */
 };
 
 struct intake_state {
-    int present;                             /* 0: nothing applied yet */
+    int present; /* 0: nothing applied yet */
     long long last_serial;
     unsigned char last_sha256[INTAKE_SHA256_LEN];
 };
 
 struct intake_result {
     enum intake_decision decision;
-    enum intake_reason reason;              /* INTAKE_R_NONE unless REFUSE */
-    long long serial;                       /* the manifest's, 0 when it was not parsed */
+    enum intake_reason reason;               /* INTAKE_R_NONE unless REFUSE */
+    long long serial;                        /* the manifest's, 0 when it was not parsed */
     unsigned char sha256[INTAKE_SHA256_LEN]; /* of the manifest bytes */
-    char msg[OFD_ERR_MSG_MAX];              /* operator message (also for ACCEPT) */
-    char rule[8];                           /* INVALID: the first error's rule */
-    struct manifest *manifest;              /* ACCEPT and UNCHANGED: parsed from the very
+    char msg[OFD_ERR_MSG_MAX];               /* operator message (also for ACCEPT) */
+    char rule[8];                            /* INVALID: the first error's rule */
+    struct manifest *manifest;               /* ACCEPT and UNCHANGED: parsed from the very
                                              * bytes verified (and the files checked
                                              * against their pins); freed by
                                              * intake_result_free */
@@ -63,21 +63,18 @@ struct intake_result {
  * validation (then the named files), serial.
  * Returns OFD_OK with *res filled (free with intake_result_free) whatever the
  * decision; OFD_E_NOMEM or another error when no decision could be made. */
-enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *sig,
-                            size_t sig_len, const struct trust_anchor *anchor,
-                            const struct intake_state *state, const char *base_dir,
-                            const struct ofd_reader *rd, unsigned flags, struct intake_result *res,
-                            ofd_err *e);
+enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *sig, size_t sig_len,
+                            const struct trust_anchor *anchor, const struct intake_state *state, const char *base_dir,
+                            const struct ofd_reader *rd, unsigned flags, struct intake_result *res, ofd_err *e);
 
 /* Reads manifest_path and sig_path twice through rd (NULL: from disk) and decides as
  * intake_decide on the first read. A file that differs between the reads is still being
  * written: REFUSE/TORN. A missing sig_path is UNSIGNED; a missing manifest is OFD_E_IO
  * (nothing to decide on). Neither is read again afterwards: res->manifest is all the
  * caller may act on. */
-enum ofd_code intake_check_files(const char *manifest_path, const char *sig_path,
-                                 const struct trust_anchor *anchor,
-                                 const struct intake_state *state, const struct ofd_reader *rd,
-                                 unsigned flags, struct intake_result *res, ofd_err *e);
+enum ofd_code intake_check_files(const char *manifest_path, const char *sig_path, const struct trust_anchor *anchor,
+                                 const struct intake_state *state, const struct ofd_reader *rd, unsigned flags,
+                                 struct intake_result *res, ofd_err *e);
 
 /* Frees what res owns (the manifest) and clears it. */
 void intake_result_free(struct intake_result *res);

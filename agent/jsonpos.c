@@ -8,7 +8,7 @@
 struct jp_entry {
     char *ptr;
     int line, col;
-    int kline, kcol; /* the member name, for object members; else the value */
+    int kline, kcol;   /* the member name, for object members; else the value */
     size_t start, end; /* the value's bytes in the text: [start, end) */
 };
 
@@ -26,7 +26,7 @@ struct scan {
     struct strbuf path;
     struct jsonpos *pos;
     struct diags *d;
-    int failed;      /* syntax error reported */
+    int failed; /* syntax error reported */
     int oom;
 };
 
@@ -99,14 +99,12 @@ static void fail(struct scan *sc, const char *what)
         return;
     sc->failed = 1;
     if (c < 0)
-        diags_add(sc->d, DIAG_ERROR, "syntax", sc->line, sc->col, "",
-                  "unexpected end of input, expected %s", what);
+        diags_add(sc->d, DIAG_ERROR, "syntax", sc->line, sc->col, "", "unexpected end of input, expected %s", what);
     else if (c >= 0x20 && c < 0x7f)
-        diags_add(sc->d, DIAG_ERROR, "syntax", sc->line, sc->col, "",
-                  "unexpected '%c', expected %s", c, what);
+        diags_add(sc->d, DIAG_ERROR, "syntax", sc->line, sc->col, "", "unexpected '%c', expected %s", c, what);
     else
-        diags_add(sc->d, DIAG_ERROR, "syntax", sc->line, sc->col, "",
-                  "unexpected byte 0x%02X, expected %s", (unsigned)c, what);
+        diags_add(sc->d, DIAG_ERROR, "syntax", sc->line, sc->col, "", "unexpected byte 0x%02X, expected %s",
+                  (unsigned)c, what);
 }
 
 static void ws(struct scan *sc)
@@ -180,11 +178,17 @@ static int utf8_seq(struct scan *sc, struct strbuf *out)
     unsigned cp, min;
 
     if (u[0] >= 0xC2 && u[0] <= 0xDF) {
-        need = 2; cp = u[0] & 0x1F; min = 0x80;
+        need = 2;
+        cp = u[0] & 0x1F;
+        min = 0x80;
     } else if (u[0] >= 0xE0 && u[0] <= 0xEF) {
-        need = 3; cp = u[0] & 0x0F; min = 0x800;
+        need = 3;
+        cp = u[0] & 0x0F;
+        min = 0x800;
     } else if (u[0] >= 0xF0 && u[0] <= 0xF4) {
-        need = 4; cp = u[0] & 0x07; min = 0x10000;
+        need = 4;
+        cp = u[0] & 0x07;
+        min = 0x10000;
     } else {
         fail(sc, "valid UTF-8");
         return -1;
@@ -239,9 +243,8 @@ static int string(struct scan *sc, struct strbuf *out)
         if (c != '\\') {
             /* a run of plain ASCII: one column each, no newline possible */
             size_t start = sc->i;
-            while (sc->i < sc->n && (unsigned char)sc->s[sc->i] >= 0x20
-                   && (unsigned char)sc->s[sc->i] < 0x80 && sc->s[sc->i] != '"'
-                   && sc->s[sc->i] != '\\')
+            while (sc->i < sc->n && (unsigned char)sc->s[sc->i] >= 0x20 && (unsigned char)sc->s[sc->i] < 0x80
+                   && sc->s[sc->i] != '"' && sc->s[sc->i] != '\\')
                 sc->i++;
             sc->col += (int)(sc->i - start);
             if (out)
@@ -251,15 +254,20 @@ static int string(struct scan *sc, struct strbuf *out)
         adv(sc);
         c = peek(sc);
         switch (c) {
-        case '"': case '\\': case '/':
+        case '"':
+        case '\\':
+        case '/':
             if (out)
                 sb_appendc(out, (char)c);
             adv(sc);
             break;
-        case 'b': case 'f': case 'n': case 'r': case 't':
+        case 'b':
+        case 'f':
+        case 'n':
+        case 'r':
+        case 't':
             if (out)
-                sb_appendc(out, c == 'b' ? '\b' : c == 'f' ? '\f' : c == 'n' ? '\n'
-                                : c == 'r' ? '\r' : '\t');
+                sb_appendc(out, c == 'b' ? '\b' : c == 'f' ? '\f' : c == 'n' ? '\n' : c == 'r' ? '\r' : '\t');
             adv(sc);
             break;
         case 'u': {
@@ -296,9 +304,7 @@ static int string(struct scan *sc, struct strbuf *out)
             put_utf8(out, cp);
             break;
         }
-        default:
-            fail(sc, "an escape: \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX");
-            return -1;
+        default: fail(sc, "an escape: \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX"); return -1;
         }
     }
 }
@@ -484,8 +490,8 @@ static int value(struct scan *sc)
     case '[':
         if (sc->depth >= JSONPOS_MAX_DEPTH) {
             if (!sc->failed)
-                diags_add(sc->d, DIAG_ERROR, "syntax", sc->line, sc->col, "",
-                          "nesting deeper than %d levels", JSONPOS_MAX_DEPTH);
+                diags_add(sc->d, DIAG_ERROR, "syntax", sc->line, sc->col, "", "nesting deeper than %d levels",
+                          JSONPOS_MAX_DEPTH);
             sc->failed = 1;
             return -1;
         }
@@ -493,14 +499,10 @@ static int value(struct scan *sc)
         rc = c == '{' ? object(sc) : array(sc);
         sc->depth--;
         return rc;
-    case '"':
-        return string(sc, NULL);
-    case 't':
-        return literal(sc, "true");
-    case 'f':
-        return literal(sc, "false");
-    case 'n':
-        return literal(sc, "null");
+    case '"': return string(sc, NULL);
+    case 't': return literal(sc, "true");
+    case 'f': return literal(sc, "false");
+    case 'n': return literal(sc, "null");
     default:
         if (c == '-' || (c >= '0' && c <= '9'))
             return number(sc);
@@ -512,11 +514,12 @@ static int value(struct scan *sc)
 size_t jsonpos_skip_bom(const char *text, size_t len)
 {
     return (len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB
-            && (unsigned char)text[2] == 0xBF) ? 3 : 0;
+            && (unsigned char)text[2] == 0xBF)
+               ? 3
+               : 0;
 }
 
-enum ofd_code jsonpos_scan(const char *text, size_t len, struct jsonpos **out,
-                           struct diags *d, ofd_err *e)
+enum ofd_code jsonpos_scan(const char *text, size_t len, struct jsonpos **out, struct diags *d, ofd_err *e)
 {
     struct scan sc;
     enum ofd_code rc = OFD_E_INVALID;

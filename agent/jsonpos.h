@@ -22,8 +22,7 @@ struct jsonpos;
  * Returns OFD_OK with *out set (the caller frees it with jsonpos_free) when the text is
  * well-formed JSON, even if d got errors for duplicates; OFD_E_INVALID on a syntax
  * error (*out untouched); OFD_E_NOMEM. */
-enum ofd_code jsonpos_scan(const char *text, size_t len, struct jsonpos **out,
-                           struct diags *d, ofd_err *e);
+enum ofd_code jsonpos_scan(const char *text, size_t len, struct jsonpos **out, struct diags *d, ofd_err *e);
 
 /* Looks up a JSON pointer ("" is the document). Returns 1 and sets line/col when the
  * value exists, else 0 (line/col untouched). */

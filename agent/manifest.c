@@ -44,11 +44,10 @@ static void locate(const struct mctx *mc, const char *ptr, int *line, int *col)
     }
 }
 
-static void report(struct mctx *mc, enum diag_sev sev, const char *rule, const char *ptr,
-                   const char *fmt, ...) OFD_PRINTF(5, 6);
+static void report(struct mctx *mc, enum diag_sev sev, const char *rule, const char *ptr, const char *fmt, ...)
+    OFD_PRINTF(5, 6);
 
-static void report(struct mctx *mc, enum diag_sev sev, const char *rule, const char *ptr,
-                   const char *fmt, ...)
+static void report(struct mctx *mc, enum diag_sev sev, const char *rule, const char *ptr, const char *fmt, ...)
 {
     char msg[900];
     va_list ap;
@@ -110,14 +109,14 @@ static char *dup_lower(struct mctx *mc, const char *s)
 }
 
 /* Reports every key of obj not in allowed (NULL-terminated), with a suggestion. */
-static void check_keys(struct mctx *mc, const cJSON *obj, const char *ptr,
-                       const char *const *allowed)
+static void check_keys(struct mctx *mc, const cJSON *obj, const char *ptr, const char *const *allowed)
 {
     const cJSON *it;
     char p[1024];
     int line, col;
 
-    cJSON_ArrayForEach(it, obj) {
+    cJSON_ArrayForEach(it, obj)
+    {
         const char *best = NULL;
         int bestd = 100, k, found = 0;
         for (k = 0; allowed[k]; k++) {
@@ -138,10 +137,9 @@ static void check_keys(struct mctx *mc, const cJSON *obj, const char *ptr,
         if (!jsonpos_find_key(mc->pos, p, &line, &col))
             locate(mc, p, &line, &col);
         /* close enough to be a typo: 2 edits in a name of 4 or more, or a third of it */
-        if (best && ((bestd <= 2 && strlen(it->string) >= 4)
-                     || (size_t)bestd * 3 <= strlen(it->string)))
-            diags_add(mc->d, DIAG_ERROR, "schema", line, col, p,
-                      "unknown key '%s'; did you mean '%s'?", it->string, best);
+        if (best && ((bestd <= 2 && strlen(it->string) >= 4) || (size_t)bestd * 3 <= strlen(it->string)))
+            diags_add(mc->d, DIAG_ERROR, "schema", line, col, p, "unknown key '%s'; did you mean '%s'?", it->string,
+                      best);
         else
             diags_add(mc->d, DIAG_ERROR, "schema", line, col, p, "unknown key '%s'", it->string);
     }
@@ -153,8 +151,8 @@ static const cJSON *get(const cJSON *obj, const char *key)
 }
 
 /* Integer in [lo, hi]; returns 1 and sets *out, or reports and returns 0. */
-static int want_int(struct mctx *mc, const cJSON *j, const char *ptr, const char *rule,
-                    double lo, double hi, long long *out)
+static int want_int(struct mctx *mc, const cJSON *j, const char *ptr, const char *rule, double lo, double hi,
+                    long long *out)
 {
     double v;
 
@@ -195,8 +193,7 @@ static int want_object(struct mctx *mc, const cJSON *j, const char *ptr)
     return 1;
 }
 
-static int want_array(struct mctx *mc, const cJSON *j, const char *ptr, int nonempty,
-                      const char *what)
+static int want_array(struct mctx *mc, const cJSON *j, const char *ptr, int nonempty, const char *what)
 {
     int n;
 
@@ -302,8 +299,7 @@ int manifest_is_fqdn(const char *s, const char **why)
             alldigits_last = 1;
             continue;
         }
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-              || c == '-')) {
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) {
             *why = "has a character other than letters, digits, '-' and '.'";
             return 0;
         }
@@ -331,8 +327,7 @@ int manifest_is_fqdn(const char *s, const char **why)
 
 /* ---- parts ---- */
 
-static char *fqdn_at(struct mctx *mc, const cJSON *j, const char *ptr, const char *rule,
-                     const char *what)
+static char *fqdn_at(struct mctx *mc, const cJSON *j, const char *ptr, const char *rule, const char *what)
 {
     const char *s, *why;
 
@@ -357,8 +352,8 @@ static size_t seen_before(struct mctx *mc, struct strmap *seen, const char *key,
 }
 
 /* A list of domain names; duplicates reported. */
-static void domain_list(struct mctx *mc, const cJSON *arr, const char *ptr, const char *rule,
-                        int nonempty, const char *what, char ***out, size_t *nout)
+static void domain_list(struct mctx *mc, const cJSON *arr, const char *ptr, const char *rule, int nonempty,
+                        const char *what, char ***out, size_t *nout)
 {
     struct strmap seen = {0};
     const cJSON *it;
@@ -375,7 +370,8 @@ static void domain_list(struct mctx *mc, const cJSON *arr, const char *ptr, cons
         goto out;
     }
     *out = v;
-    cJSON_ArrayForEach(it, arr) {
+    cJSON_ArrayForEach(it, arr)
+    {
         char *dn;
         size_t me = i;
         elem(p, sizeof(p), ptr, i++);
@@ -384,7 +380,8 @@ static void domain_list(struct mctx *mc, const cJSON *arr, const char *ptr, cons
         if ((prev = seen_before(mc, &seen, dn, me)) != 0) {
             ERR(mc, rule, p, "duplicate domain '%s' (also %s/%zu)%s", dn, ptr, prev - 1,
                 strcmp(rule, "R4") == 0 ? ": one static route per domain, and two routes "
-                                          "may not share a MatchURI" : "");
+                                          "may not share a MatchURI"
+                                        : "");
             free(dn);
             continue;
         }
@@ -425,7 +422,8 @@ static void parse_nodes(struct mctx *mc, const cJSON *arr, const char *ptr)
         mc->oom = 1;
         goto out;
     }
-    cJSON_ArrayForEach(it, arr) {
+    cJSON_ArrayForEach(it, arr)
+    {
         const cJSON *f, *ip;
         char *fq = NULL, *addr = NULL;
         const char *s, *why;
@@ -456,13 +454,13 @@ static void parse_nodes(struct mctx *mc, const cJSON *arr, const char *ptr)
             continue;
         }
         if ((prev = seen_before(mc, &names, fq, me)) != 0) {
-            ERR(mc, "R10", child(q, sizeof(q), p, "fqdn"),
-                "duplicate IM&P node '%s' (also /imp/nodes/%zu)", fq, prev - 1);
+            ERR(mc, "R10", child(q, sizeof(q), p, "fqdn"), "duplicate IM&P node '%s' (also /imp/nodes/%zu)", fq,
+                prev - 1);
             ok = 0;
         }
         if ((prev = seen_before(mc, &ips, addr, me)) != 0) {
-            ERR(mc, "R9", child(q, sizeof(q), p, "ip"),
-                "duplicate IM&P node address '%s' (also /imp/nodes/%zu)", addr, prev - 1);
+            ERR(mc, "R9", child(q, sizeof(q), p, "ip"), "duplicate IM&P node address '%s' (also /imp/nodes/%zu)", addr,
+                prev - 1);
             ok = 0;
         }
         m->nodes[m->nnodes].fqdn = fq;
@@ -475,8 +473,8 @@ out:
     strmap_free(&ips);
 }
 
-static void port_at(struct mctx *mc, const cJSON *parent, const char *base, const char *key,
-                    const char *rule, unsigned *out, int *ok)
+static void port_at(struct mctx *mc, const cJSON *parent, const char *base, const char *key, const char *rule,
+                    unsigned *out, int *ok)
 {
     const cJSON *j = get(parent, key);
     long long v;
@@ -492,9 +490,8 @@ static void port_at(struct mctx *mc, const cJSON *parent, const char *base, cons
 
 static void parse_imp(struct mctx *mc, const cJSON *imp)
 {
-    static const char *const keys[] = {"transport", "peer_auth_port", "server_auth_port",
-                                       "route_port", "domains", "nodes", "route_next_hop",
-                                       NULL};
+    static const char *const keys[] = {"transport", "peer_auth_port", "server_auth_port", "route_port",
+                                       "domains",   "nodes",          "route_next_hop",   NULL};
     struct manifest *m = mc->m;
     const cJSON *j;
     const char *s, *why;
@@ -512,16 +509,15 @@ static void parse_imp(struct mctx *mc, const cJSON *imp)
         else if (strcmp(s, "tcp") == 0)
             m->transport = MANIFEST_TCP;
         else
-            ERR(mc, "schema", "/imp/transport", "'%s' is not a transport: use \"tls\" or \"tcp\"%s",
-                s, ofd_strcasecmp(s, "mtls") == 0 ? " (MTLS is what OCS's listener uses, R3)" : "");
+            ERR(mc, "schema", "/imp/transport", "'%s' is not a transport: use \"tls\" or \"tcp\"%s", s,
+                ofd_strcasecmp(s, "mtls") == 0 ? " (MTLS is what OCS's listener uses, R3)" : "");
         mc->transport_ok = strcmp(s, "tls") == 0 || strcmp(s, "tcp") == 0;
     }
     m->peer_auth_port = 5061;
     port_at(mc, imp, "/imp", "peer_auth_port", "R8", &m->peer_auth_port, &ports_ok);
     port_at(mc, imp, "/imp", "server_auth_port", "R8", &m->server_auth_port, &ports_ok);
     m->route_port = 0;
-    port_at(mc, imp, "/imp", "route_port", m->transport == MANIFEST_TCP ? "R5" : "R6",
-            &m->route_port, &ports_ok);
+    port_at(mc, imp, "/imp", "route_port", m->transport == MANIFEST_TCP ? "R5" : "R6", &m->route_port, &ports_ok);
     mc->ports_ok = ports_ok;
 
     if (!(j = get(imp, "domains")))
@@ -535,22 +531,19 @@ static void parse_imp(struct mctx *mc, const cJSON *imp)
         parse_nodes(mc, j, "/imp/nodes");
 
     m->next_hop = 0;
-    if ((j = get(imp, "route_next_hop")) && want_string(mc, j, "/imp/route_next_hop", &s)
-        && mc->nodes_ok) {
+    if ((j = get(imp, "route_next_hop")) && want_string(mc, j, "/imp/route_next_hop", &s) && mc->nodes_ok) {
         int is_ip = manifest_is_ipv4(s, &why);
         for (i = 0; i < m->nnodes; i++) {
-            if (ofd_strcasecmp(m->nodes[i].fqdn, s) == 0
-                || (is_ip && strcmp(m->nodes[i].ip, s) == 0))
+            if (ofd_strcasecmp(m->nodes[i].fqdn, s) == 0 || (is_ip && strcmp(m->nodes[i].ip, s) == 0))
                 break;
         }
         if (is_ip && mc->transport_ok && m->transport == MANIFEST_TLS)
             ERR(mc, "R6", "/imp/route_next_hop",
                 "a TLS static route must point at the IM&P node's FQDN, never an IP "
-                "address ('%s')%s%s", s, i < m->nnodes ? "; use " : "",
-                i < m->nnodes ? m->nodes[i].fqdn : "");
+                "address ('%s')%s%s",
+                s, i < m->nnodes ? "; use " : "", i < m->nnodes ? m->nodes[i].fqdn : "");
         else if (i == m->nnodes)
-            ERR(mc, "R4", "/imp/route_next_hop",
-                "'%s' is not one of the IM&P nodes in /imp/nodes", s);
+            ERR(mc, "R4", "/imp/route_next_hop", "'%s' is not one of the IM&P nodes in /imp/nodes", s);
         else
             m->next_hop = i;
     }
@@ -564,33 +557,38 @@ static void imp_rules(struct mctx *mc)
     if (!mc->transport_ok || !mc->ports_ok)
         return;
     if (m->peer_auth_port != 5061)
-        WARN(mc, "R8", "/imp/peer_auth_port", "the guide puts the IM&P peer-authentication "
-             "listener on 5061, not %u", m->peer_auth_port);
+        WARN(mc, "R8", "/imp/peer_auth_port",
+             "the guide puts the IM&P peer-authentication "
+             "listener on 5061, not %u",
+             m->peer_auth_port);
     if (m->server_auth_port && m->server_auth_port == m->peer_auth_port)
         ERR(mc, "R8", "/imp/server_auth_port",
             "the IM&P server-authentication listener must not use the peer-authentication "
-            "port %u: move it (e.g. to 5063)", m->peer_auth_port);
+            "port %u: move it (e.g. to 5063)",
+            m->peer_auth_port);
     if (m->transport == MANIFEST_TLS) {
         if (!m->route_port)
             m->route_port = m->peer_auth_port;
         else if (m->route_port != m->peer_auth_port)
             ERR(mc, "R6", "/imp/route_port",
                 "the TLS static route port %u must equal the IM&P peer-authentication "
-                "listener port %u", m->route_port, m->peer_auth_port);
+                "listener port %u",
+                m->route_port, m->peer_auth_port);
         if (!m->server_auth_port)
-            WARN(mc, "R8", "/imp", "server_auth_port not given: make sure the IM&P "
-                 "server-authentication listener is not on %u (e.g. 5063)", m->peer_auth_port);
+            WARN(mc, "R8", "/imp",
+                 "server_auth_port not given: make sure the IM&P "
+                 "server-authentication listener is not on %u (e.g. 5063)",
+                 m->peer_auth_port);
     } else {
         if (!m->route_port)
             m->route_port = ocs_lit.tcp_port;
         else if (m->route_port != ocs_lit.tcp_port)
-            ERR(mc, "R5", "/imp/route_port", "a TCP static route uses next hop port %u, not %u",
-                ocs_lit.tcp_port, m->route_port);
+            ERR(mc, "R5", "/imp/route_port", "a TCP static route uses next hop port %u, not %u", ocs_lit.tcp_port,
+                m->route_port);
     }
 }
 
-static int server_cert_at(struct mctx *mc, const cJSON *j, const char *ptr,
-                          struct manifest_server_cert *out);
+static int server_cert_at(struct mctx *mc, const cJSON *j, const char *ptr, struct manifest_server_cert *out);
 
 static void parse_servers(struct mctx *mc, const cJSON *arr, const char *ptr)
 {
@@ -608,7 +606,8 @@ static void parse_servers(struct mctx *mc, const cJSON *arr, const char *ptr)
         mc->oom = 1;
         goto out;
     }
-    cJSON_ArrayForEach(it, arr) {
+    cJSON_ArrayForEach(it, arr)
+    {
         struct manifest_server *sv = &m->servers[m->nservers];
         const cJSON *f = it, *c = NULL;
         const char *fp;
@@ -625,15 +624,16 @@ static void parse_servers(struct mctx *mc, const cJSON *arr, const char *ptr)
             fp = child(q, sizeof(q), p, "fqdn");
             c = get(it, "certificate");
         } else if (!cJSON_IsString(it)) {
-            ERR(mc, "schema", p, "expected a server FQDN or an object {\"fqdn\", "
-                "\"certificate\"}, got %s", jtype(it));
+            ERR(mc, "schema", p,
+                "expected a server FQDN or an object {\"fqdn\", "
+                "\"certificate\"}, got %s",
+                jtype(it));
             continue;
         }
         if (!(sv->fqdn = fqdn_at(mc, f, fp, "schema", "OCS server FQDN")))
             continue;
         if ((prev = seen_before(mc, &seen, sv->fqdn, me)) != 0) {
-            ERR(mc, "schema", fp, "duplicate OCS server '%s' (also /ocs/servers/%zu)",
-                sv->fqdn, prev - 1);
+            ERR(mc, "schema", fp, "duplicate OCS server '%s' (also /ocs/servers/%zu)", sv->fqdn, prev - 1);
             free(sv->fqdn);
             sv->fqdn = NULL;
             continue;
@@ -665,19 +665,23 @@ static void parse_ocs(struct mctx *mc, const cJSON *ocs)
         else if (strcmp(s, "enterprise") == 0)
             m->edition = MANIFEST_ENTERPRISE;
         else
-            ERR(mc, "schema", "/ocs/edition", "'%s' is not an edition: use \"standard\" or "
-                "\"enterprise\"", s);
+            ERR(mc, "schema", "/ocs/edition",
+                "'%s' is not an edition: use \"standard\" or "
+                "\"enterprise\"",
+                s);
         mc->edition_ok = strcmp(s, "standard") == 0 || strcmp(s, "enterprise") == 0;
     }
     j = get(ocs, "pool_fqdn");
     if (mc->edition_ok && m->edition == MANIFEST_ENTERPRISE) {
         if (!j)
-            ERR(mc, "R15", "/ocs", "an Enterprise Edition manifest needs 'pool_fqdn' (the "
+            ERR(mc, "R15", "/ocs",
+                "an Enterprise Edition manifest needs 'pool_fqdn' (the "
                 "front ends' certificate carries the pool's FQDN)");
         else
             m->pool_fqdn = fqdn_at(mc, j, "/ocs/pool_fqdn", "R15", "pool FQDN");
     } else if (mc->edition_ok && j) {
-        ERR(mc, "schema", "/ocs/pool_fqdn", "'pool_fqdn' applies to Enterprise Edition only: "
+        ERR(mc, "schema", "/ocs/pool_fqdn",
+            "'pool_fqdn' applies to Enterprise Edition only: "
             "each Standard Edition server is its own pool");
     }
     if (!(j = get(ocs, "servers")))
@@ -687,12 +691,13 @@ static void parse_ocs(struct mctx *mc, const cJSON *ocs)
     if (m->pool_fqdn) {
         for (i = 0; i < m->nservers; i++)
             if (strcmp(m->servers[i].fqdn, m->pool_fqdn) == 0)
-                WARN(mc, "R15", "/ocs/pool_fqdn", "the pool FQDN '%s' is also listed as a "
-                     "front-end server", m->pool_fqdn);
+                WARN(mc, "R15", "/ocs/pool_fqdn",
+                     "the pool FQDN '%s' is also listed as a "
+                     "front-end server",
+                     m->pool_fqdn);
     }
     if ((j = get(ocs, "sip_domains"))) {
-        domain_list(mc, j, "/ocs/sip_domains", "R1", 0, "ocs.sip_domains", &m->sip_domains,
-                    &m->nsip_domains);
+        domain_list(mc, j, "/ocs/sip_domains", "R1", 0, "ocs.sip_domains", &m->sip_domains, &m->nsip_domains);
         /* R1: the IM&P and OCS domains must match. */
         struct strmap imp = {0}, sip = {0};
         if (set_of(&imp, m->domains, m->ndomains) != 0 || set_of(&sip, m->sip_domains, m->nsip_domains) != 0) {
@@ -704,15 +709,19 @@ static void parse_ocs(struct mctx *mc, const cJSON *ocs)
         for (i = 0; i < m->ndomains; i++) {
             if (!strmap_get(&sip, m->domains[i])) {
                 char p[64];
-                WARN(mc, "R1", elem(p, sizeof(p), "/imp/domains", i), "IM&P domain '%s' is "
-                     "not among the OCS SIP domains (/ocs/sip_domains)", m->domains[i]);
+                WARN(mc, "R1", elem(p, sizeof(p), "/imp/domains", i),
+                     "IM&P domain '%s' is "
+                     "not among the OCS SIP domains (/ocs/sip_domains)",
+                     m->domains[i]);
             }
         }
         for (k = 0; k < m->nsip_domains; k++) {
             if (!strmap_get(&imp, m->sip_domains[k])) {
                 char p[64];
-                WARN(mc, "R1", elem(p, sizeof(p), "/ocs/sip_domains", k), "OCS SIP domain "
-                     "'%s' is not among the IM&P domains (/imp/domains)", m->sip_domains[k]);
+                WARN(mc, "R1", elem(p, sizeof(p), "/ocs/sip_domains", k),
+                     "OCS SIP domain "
+                     "'%s' is not among the IM&P domains (/imp/domains)",
+                     m->sip_domains[k]);
             }
         }
         strmap_free(&imp);
@@ -734,17 +743,20 @@ static char *resolve(struct mctx *mc, const char *rel, const char *ptr, const ch
         ERR(mc, rule, ptr, "empty path");
         return NULL;
     }
-    if (rel[0] == '/' || rel[0] == '\\'
-        || (((rel[0] | 0x20) >= 'a' && (rel[0] | 0x20) <= 'z') && rel[1] == ':')) {
-        ERR(mc, rule, ptr, "'%s' is absolute: give a path relative to the manifest's "
-            "directory", rel);
+    if (rel[0] == '/' || rel[0] == '\\' || (((rel[0] | 0x20) >= 'a' && (rel[0] | 0x20) <= 'z') && rel[1] == ':')) {
+        ERR(mc, rule, ptr,
+            "'%s' is absolute: give a path relative to the manifest's "
+            "directory",
+            rel);
         return NULL;
     }
     for (seg = p = rel;; p++) {
         if (*p == '/' || *p == '\\' || *p == '\0') {
             if (p - seg == 2 && seg[0] == '.' && seg[1] == '.') {
-                ERR(mc, rule, ptr, "'%s' leaves the manifest's directory ('..' is not "
-                    "allowed)", rel);
+                ERR(mc, rule, ptr,
+                    "'%s' leaves the manifest's directory ('..' is not "
+                    "allowed)",
+                    rel);
                 return NULL;
             }
             if (!*p)
@@ -763,10 +775,10 @@ static char *resolve(struct mctx *mc, const char *rel, const char *ptr, const ch
 
 /* An error about a file the manifest names: counted apart, so that the agent can tell
  * a file swapped on the share from a manifest written wrong. */
-#define FILE_ERR(mc, rule, ptr, ...)                                                                               \
-    do {                                                                                                           \
-        ERR(mc, rule, ptr, __VA_ARGS__);                                                                           \
-        (mc)->d->nfile_errors++;                                                                                   \
+#define FILE_ERR(mc, rule, ptr, ...)     \
+    do {                                 \
+        ERR(mc, rule, ptr, __VA_ARGS__); \
+        (mc)->d->nfile_errors++;         \
     } while (0)
 
 /* Reads f once, checks the bytes against its pin, and keeps them (nothing is read a
@@ -806,9 +818,11 @@ static int read_pinned(struct mctx *mc, struct manifest_file *f, const char *ptr
     if (memcmp(got, f->sha256, sizeof(got)) != 0) {
         cs_sha256_hex(f->sha256, want_hex);
         cs_sha256_hex(got, got_hex);
-        FILE_ERR(mc, rule, child(p, sizeof(p), ptr, "sha256"), "'%s' does not match its pin: its SHA-256 is %s, the "
+        FILE_ERR(mc, rule, child(p, sizeof(p), ptr, "sha256"),
+                 "'%s' does not match its pin: its SHA-256 is %s, the "
                  "manifest pins %s (changed after the manifest was written; if that change is meant, run 'ocsfed "
-                 "pin' and sign again)", f->file, got_hex, want_hex);
+                 "pin' and sign again)",
+                 f->file, got_hex, want_hex);
         free(data);
         return 0;
     }
@@ -818,7 +832,8 @@ static int read_pinned(struct mctx *mc, struct manifest_file *f, const char *ptr
 }
 
 /* The pin of a file reference: 64 hex digits. */
-static int want_pin(struct mctx *mc, const cJSON *j, const char *ptr, const char *rule, unsigned char out[MANIFEST_SHA256_LEN])
+static int want_pin(struct mctx *mc, const cJSON *j, const char *ptr, const char *rule,
+                    unsigned char out[MANIFEST_SHA256_LEN])
 {
     const char *s;
 
@@ -854,8 +869,10 @@ static int file_ref(struct mctx *mc, const cJSON *j, const char *ptr, const char
         return 0;
     }
     if (!pin) {
-        ERR(mc, rule, ptr, "missing required key 'sha256': the SHA-256 of '%s', which pins the file to the signed "
-            "manifest ('ocsfed pin' fills it in)", s);
+        ERR(mc, rule, ptr,
+            "missing required key 'sha256': the SHA-256 of '%s', which pins the file to the signed "
+            "manifest ('ocsfed pin' fills it in)",
+            s);
         return 0;
     }
     ok = want_pin(mc, pin, child(p, sizeof(p), ptr, "sha256"), rule, f->sha256);
@@ -870,8 +887,8 @@ static void file_free(struct manifest_file *f)
     memset(f, 0, sizeof(*f));
 }
 
-static void cacert_list(struct mctx *mc, const cJSON *arr, const char *ptr, int roots,
-                        struct manifest_cacert **out, size_t *nout)
+static void cacert_list(struct mctx *mc, const cJSON *arr, const char *ptr, int roots, struct manifest_cacert **out,
+                        size_t *nout)
 {
     static const char *const keys[] = {"file", "sha256", NULL};
     const cJSON *it;
@@ -886,15 +903,18 @@ static void cacert_list(struct mctx *mc, const cJSON *arr, const char *ptr, int 
         return;
     }
     *out = v;
-    cJSON_ArrayForEach(it, arr) {
+    cJSON_ArrayForEach(it, arr)
+    {
         struct manifest_cacert *c = &v[*nout];
         struct cs_cert_info ci;
         ofd_err e;
 
         elem(p, sizeof(p), ptr, i++);
         if (cJSON_IsString(it)) {
-            ERR(mc, "R13", p, "'%s' is not pinned: write {\"file\": \"%s\", \"sha256\": \"<its SHA-256>\"} ('ocsfed "
-                "pin' fills it in), so that a file changed on the share is refused", it->valuestring, it->valuestring);
+            ERR(mc, "R13", p,
+                "'%s' is not pinned: write {\"file\": \"%s\", \"sha256\": \"<its SHA-256>\"} ('ocsfed "
+                "pin' fills it in), so that a file changed on the share is refused",
+                it->valuestring, it->valuestring);
             continue;
         }
         if (!want_object(mc, it, p))
@@ -919,14 +939,15 @@ static void cacert_list(struct mctx *mc, const cJSON *arr, const char *ptr, int 
         memcpy(c->tp, ci.tp, sizeof(c->tp));
         snprintf(c->subject, sizeof(c->subject), "%s", ci.subject);
         if (roots && !ci.self_signed)
-            WARN(mc, "R13", p, "'%s' (%s) is not self-signed: is it the root CA's "
-                 "certificate? Put intermediates in /certificates/intermediates", c->f.file, ci.subject);
+            WARN(mc, "R13", p,
+                 "'%s' (%s) is not self-signed: is it the root CA's "
+                 "certificate? Put intermediates in /certificates/intermediates",
+                 c->f.file, ci.subject);
         else if (!roots && !ci.is_ca)
             WARN(mc, "R13", p, "'%s' (%s) is not a CA certificate", c->f.file, ci.subject);
         for (k = 0; k + 1 < *nout; k++) {
             if (v[k].der && memcmp(v[k].tp, c->tp, sizeof(c->tp)) == 0) {
-                ERR(mc, "R13", p, "duplicate certificate: '%s' is the same as '%s'", c->f.file,
-                    v[k].f.file);
+                ERR(mc, "R13", p, "duplicate certificate: '%s' is the same as '%s'", c->f.file, v[k].f.file);
                 break;
             }
         }
@@ -934,8 +955,7 @@ static void cacert_list(struct mctx *mc, const cJSON *arr, const char *ptr, int 
     }
 }
 
-static int server_cert_at(struct mctx *mc, const cJSON *j, const char *ptr,
-                          struct manifest_server_cert *out)
+static int server_cert_at(struct mctx *mc, const cJSON *j, const char *ptr, struct manifest_server_cert *out)
 {
     static const char *const keys[] = {"pfx", "sha256", "thumbprint", NULL};
     const cJSON *pfx, *tp;
@@ -953,7 +973,8 @@ static int server_cert_at(struct mctx *mc, const cJSON *j, const char *ptr,
         return 0;
     }
     if (!pfx && !tp) {
-        ERR(mc, "R16", ptr, "give 'pfx' (a PKCS#12 file to import into My) or 'thumbprint' "
+        ERR(mc, "R16", ptr,
+            "give 'pfx' (a PKCS#12 file to import into My) or 'thumbprint' "
             "(a certificate already installed); omit the object to let the agent pick one");
         return 0;
     }
@@ -966,7 +987,8 @@ static int server_cert_at(struct mctx *mc, const cJSON *j, const char *ptr,
         return 1;
     }
     if (get(j, "sha256"))
-        ERR(mc, "R16", child(p, sizeof(p), ptr, "sha256"), "'sha256' pins a 'pfx' file; a 'thumbprint' names an "
+        ERR(mc, "R16", child(p, sizeof(p), ptr, "sha256"),
+            "'sha256' pins a 'pfx' file; a 'thumbprint' names an "
             "installed certificate and needs none");
     child(p, sizeof(p), ptr, "thumbprint");
     if (!want_string(mc, tp, p, &s))
@@ -993,15 +1015,15 @@ static void parse_certificates(struct mctx *mc, const cJSON *c)
     if ((j = get(c, "trusted_roots")))
         cacert_list(mc, j, "/certificates/trusted_roots", 1, &m->roots, &m->nroots);
     if ((j = get(c, "intermediates")))
-        cacert_list(mc, j, "/certificates/intermediates", 0, &m->intermediates,
-                    &m->nintermediates);
-    if ((j = get(c, "server")) && server_cert_at(mc, j, "/certificates/server", &m->server_cert)
-        && mc->edition_ok && m->edition == MANIFEST_STANDARD) {
+        cacert_list(mc, j, "/certificates/intermediates", 0, &m->intermediates, &m->nintermediates);
+    if ((j = get(c, "server")) && server_cert_at(mc, j, "/certificates/server", &m->server_cert) && mc->edition_ok
+        && m->edition == MANIFEST_STANDARD) {
         size_t auto_servers = 0;
         for (i = 0; i < m->nservers; i++)
             auto_servers += m->servers[i].cert.kind == MANIFEST_CERT_AUTO;
         if (auto_servers > 1)
-            ERR(mc, "R15", "/certificates/server", "one certificate cannot carry the subject "
+            ERR(mc, "R15", "/certificates/server",
+                "one certificate cannot carry the subject "
                 "of %zu Standard Edition servers (CN is each server's FQDN): give each its "
                 "own in /ocs/servers/N/certificate, or omit this to let the agent pick",
                 auto_servers);
@@ -1012,8 +1034,8 @@ static const char *const day_names[7] = {"mon", "tue", "wed", "thu", "fri", "sat
 
 static int hhmm(const char *s, int *min)
 {
-    if (strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '2' || s[1] < '0' || s[1] > '9'
-        || s[3] < '0' || s[3] > '5' || s[4] < '0' || s[4] > '9')
+    if (strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '2' || s[1] < '0' || s[1] > '9' || s[3] < '0'
+        || s[3] > '5' || s[4] < '0' || s[4] > '9')
         return 0;
     *min = ((s[0] - '0') * 10 + (s[1] - '0')) * 60 + (s[3] - '0') * 10 + (s[4] - '0');
     return *min < 24 * 60;
@@ -1036,7 +1058,8 @@ static void parse_window(struct mctx *mc, const cJSON *w)
         missing(mc, "/maintenance_window", "days", "R19");
         ok = 0;
     } else if (want_array(mc, j, "/maintenance_window/days", 1, "maintenance_window.days")) {
-        cJSON_ArrayForEach(it, j) {
+        cJSON_ArrayForEach(it, j)
+        {
             elem(p, sizeof(p), "/maintenance_window/days", i++);
             if (!want_string(mc, it, p, &s)) {
                 ok = 0;
@@ -1075,8 +1098,10 @@ static void parse_window(struct mctx *mc, const cJSON *w)
         if (strcmp(s, "utc") == 0)
             mw->utc = 1;
         else if (strcmp(s, "local") != 0)
-            ERR(mc, "R19", "/maintenance_window/timezone", "'%s' is not a time zone: use "
-                "\"local\" (the server's) or \"utc\"", s);
+            ERR(mc, "R19", "/maintenance_window/timezone",
+                "'%s' is not a time zone: use "
+                "\"local\" (the server's) or \"utc\"",
+                s);
     }
     if (ok && mw->start_min == mw->end_min)
         ERR(mc, "R19", "/maintenance_window/end", "the window is empty (start equals end)");
@@ -1094,14 +1119,13 @@ static size_t long_strings(struct mctx *mc, const cJSON *j, struct strbuf *ptr)
     size_t n = 0, base = ptr->len, i = 0, len;
 
     if (cJSON_IsString(j) && (len = strlen(j->valuestring)) > MANIFEST_MAX_STRING) {
-        ERR(mc, "schema", sb_str(ptr), "a string of %zu bytes: the limit is %u", len,
-            MANIFEST_MAX_STRING);
+        ERR(mc, "schema", sb_str(ptr), "a string of %zu bytes: the limit is %u", len, MANIFEST_MAX_STRING);
         return 1;
     }
-    cJSON_ArrayForEach(it, j) {
+    cJSON_ArrayForEach(it, j)
+    {
         if (it->string && (len = strlen(it->string)) > MANIFEST_MAX_STRING) {
-            ERR(mc, "schema", sb_str(ptr), "a member name of %zu bytes: the limit is %u",
-                len, MANIFEST_MAX_STRING);
+            ERR(mc, "schema", sb_str(ptr), "a member name of %zu bytes: the limit is %u", len, MANIFEST_MAX_STRING);
             n++;
             i++;
             continue;
@@ -1121,9 +1145,8 @@ static size_t long_strings(struct mctx *mc, const cJSON *j, struct strbuf *ptr)
 
 static void parse_root(struct mctx *mc, const cJSON *root)
 {
-    static const char *const keys[] = {"$schema", "manifest_version", "serial", "description",
-                                       "imp", "ocs", "certificates", "maintenance_window",
-                                       NULL};
+    static const char *const keys[] = {"$schema",      "manifest_version",   "serial", "description", "imp", "ocs",
+                                       "certificates", "maintenance_window", NULL};
     struct manifest *m = mc->m;
     const cJSON *j;
     const char *s;
@@ -1138,16 +1161,17 @@ static void parse_root(struct mctx *mc, const cJSON *root)
         missing(mc, "", "manifest_version", "schema");
     else if (want_int(mc, j, "/manifest_version", "schema", 0, 1e9, &v)) {
         if (v != 1)
-            ERR(mc, "schema", "/manifest_version", "this ocsfed reads manifest version 1, "
-                "not %lld", v);
+            ERR(mc, "schema", "/manifest_version",
+                "this ocsfed reads manifest version 1, "
+                "not %lld",
+                v);
         m->version = (int)v;
     }
     if (!(j = get(root, "serial")))
         missing(mc, "", "serial", "schema");
     else if (want_int(mc, j, "/serial", "schema", 0, 9007199254740991.0, &v))
         m->serial = v;
-    if ((j = get(root, "description")) && want_string(mc, j, "/description", &s)
-        && !(m->description = ofd_strdup(s)))
+    if ((j = get(root, "description")) && want_string(mc, j, "/description", &s) && !(m->description = ofd_strdup(s)))
         mc->oom = 1;
     if (!(j = get(root, "imp")))
         missing(mc, "", "imp", "schema");
@@ -1160,11 +1184,13 @@ static void parse_root(struct mctx *mc, const cJSON *root)
         parse_ocs(mc, j);
     if ((j = get(root, "certificates"))) {
         if (mc->transport_ok && m->transport == MANIFEST_TCP)
-            WARN(mc, "R13", "/certificates", "certificates apply to TLS only (R12-R17): "
+            WARN(mc, "R13", "/certificates",
+                 "certificates apply to TLS only (R12-R17): "
                  "ignored with transport \"tcp\"");
         parse_certificates(mc, j);
     } else if (mc->transport_ok && m->transport == MANIFEST_TLS) {
-        NOTE(mc, "R13", "", "no /certificates/trusted_roots: ocsfed will not check that the "
+        NOTE(mc, "R13", "",
+             "no /certificates/trusted_roots: ocsfed will not check that the "
              "root CA of the IM&P certificate is in the Trusted Root store");
     }
     if ((j = get(root, "maintenance_window")))
@@ -1172,13 +1198,17 @@ static void parse_root(struct mctx *mc, const cJSON *root)
     /* R18: what the IM&P side needs, reported once. */
     if (mc->transport_ok && m->transport == MANIFEST_TLS && mc->edition_ok && m->nservers) {
         if (m->edition == MANIFEST_ENTERPRISE && m->pool_fqdn)
-            NOTE(mc, "R18", "/ocs", "on IM&P, add TLS peer subject '%s' and upload the OCS "
-                 "CA's root certificate", m->pool_fqdn);
+            NOTE(mc, "R18", "/ocs",
+                 "on IM&P, add TLS peer subject '%s' and upload the OCS "
+                 "CA's root certificate",
+                 m->pool_fqdn);
         else if (m->edition == MANIFEST_STANDARD) {
             size_t i;
             for (i = 0; i < m->nservers; i++)
-                NOTE(mc, "R18", "/ocs", "on IM&P, add TLS peer subject '%s' and upload the "
-                     "OCS CA's root certificate", m->servers[i].fqdn);
+                NOTE(mc, "R18", "/ocs",
+                     "on IM&P, add TLS peer subject '%s' and upload the "
+                     "OCS CA's root certificate",
+                     m->servers[i].fqdn);
         }
     }
 }
@@ -1194,9 +1224,8 @@ char *manifest_dir_of(const char *path)
     return ofd_strndup(path, (size_t)(s - path));
 }
 
-enum ofd_code manifest_parse(const char *text, size_t len, const char *base_dir,
-                             const struct ofd_reader *rd, unsigned flags, struct manifest **out,
-                             struct diags *d, ofd_err *e)
+enum ofd_code manifest_parse(const char *text, size_t len, const char *base_dir, const struct ofd_reader *rd,
+                             unsigned flags, struct manifest **out, struct diags *d, ofd_err *e)
 {
     struct jsonpos *pos = NULL;
     struct manifest *m = NULL;
@@ -1208,8 +1237,7 @@ enum ofd_code manifest_parse(const char *text, size_t len, const char *base_dir,
 
     memset(&mc, 0, sizeof(mc));
     if (len > MANIFEST_MAX_BYTES) {
-        diags_add(d, DIAG_ERROR, "schema", 1, 1, "", "the manifest is larger than %u bytes",
-                  MANIFEST_MAX_BYTES);
+        diags_add(d, DIAG_ERROR, "schema", 1, 1, "", "the manifest is larger than %u bytes", MANIFEST_MAX_BYTES);
         rc = ofd_err_set(e, OFD_E_INVALID, "manifest too large");
         goto out;
     }
@@ -1241,8 +1269,7 @@ enum ofd_code manifest_parse(const char *text, size_t len, const char *base_dir,
         goto out;
     }
     if (d->nerrors) {
-        rc = ofd_err_set(e, OFD_E_INVALID, "%zu error%s in the manifest", d->nerrors,
-                         d->nerrors == 1 ? "" : "s");
+        rc = ofd_err_set(e, OFD_E_INVALID, "%zu error%s in the manifest", d->nerrors, d->nerrors == 1 ? "" : "s");
         goto out;
     }
     *out = m;
@@ -1256,8 +1283,7 @@ out:
     return rc;
 }
 
-enum ofd_code manifest_load(const char *path, unsigned flags, struct manifest **out,
-                            struct diags *d, ofd_err *e)
+enum ofd_code manifest_load(const char *path, unsigned flags, struct manifest **out, struct diags *d, ofd_err *e)
 {
     char *text = NULL, *dir = NULL;
     size_t len = 0;
@@ -1466,7 +1492,8 @@ enum ofd_code manifest_pin(const char *text, size_t len, const char *base_dir, c
     for (k = 0; k < 2; k++) {
         const cJSON *list = cJSON_IsObject(certs) && cJSON_IsArray(get(certs, lists[k])) ? get(certs, lists[k]) : NULL;
         i = 0;
-        cJSON_ArrayForEach(it, list) {
+        cJSON_ArrayForEach(it, list)
+        {
             sb_truncate(&ptr, 0);
             sb_printf(&ptr, "/certificates/%s/%zu", lists[k], i++);
             pin_ref(&pn, it, sb_str(&ptr), "file", 1, "R13");
@@ -1477,7 +1504,8 @@ enum ofd_code manifest_pin(const char *text, size_t len, const char *base_dir, c
     if (!cJSON_IsArray(servers = get(get(root, "ocs"), "servers")))
         servers = NULL;
     i = 0;
-    cJSON_ArrayForEach(it, servers) {
+    cJSON_ArrayForEach(it, servers)
+    {
         if (cJSON_IsObject(it) && cJSON_IsObject(get(it, "certificate"))) {
             sb_truncate(&ptr, 0);
             sb_printf(&ptr, "/ocs/servers/%zu/certificate", i);

@@ -20,8 +20,8 @@ enum manifest_transport { MANIFEST_TLS, MANIFEST_TCP };
 enum manifest_edition { MANIFEST_STANDARD, MANIFEST_ENTERPRISE };
 
 struct manifest_node {
-    char *fqdn;   /* lower case */
-    char *ip;     /* dotted IPv4 */
+    char *fqdn; /* lower case */
+    char *ip;   /* dotted IPv4 */
 };
 
 enum manifest_cert_kind { MANIFEST_CERT_AUTO, MANIFEST_CERT_PFX, MANIFEST_CERT_THUMBPRINT };
@@ -33,10 +33,10 @@ enum manifest_cert_kind { MANIFEST_CERT_AUTO, MANIFEST_CERT_PFX, MANIFEST_CERT_T
  * is. It is read once, its pin checked on the bytes read, and only those bytes are used
  * afterwards (parsed, added to a store, imported). */
 struct manifest_file {
-    char *file;                               /* as written in the manifest */
-    char *path;                               /* resolved against the manifest's folder */
+    char *file;                                /* as written in the manifest */
+    char *path;                                /* resolved against the manifest's folder */
     unsigned char sha256[MANIFEST_SHA256_LEN]; /* the pin */
-    unsigned char *data;                      /* the checked bytes; NULL with MANIFEST_NO_FILES */
+    unsigned char *data;                       /* the checked bytes; NULL with MANIFEST_NO_FILES */
     size_t len;
 };
 
@@ -44,8 +44,8 @@ struct manifest_file {
  * thumbprint, or (AUTO) picked by the agent among the installed ones. */
 struct manifest_server_cert {
     enum manifest_cert_kind kind;
-    struct manifest_file pfx;          /* PFX */
-    unsigned char tp[CS_SHA1_LEN];     /* THUMBPRINT */
+    struct manifest_file pfx;      /* PFX */
+    unsigned char tp[CS_SHA1_LEN]; /* THUMBPRINT */
 };
 
 struct manifest_server {
@@ -76,17 +76,17 @@ struct manifest {
     /* imp */
     enum manifest_transport transport;
     unsigned peer_auth_port;
-    unsigned server_auth_port;    /* 0 when not given */
-    unsigned route_port;          /* next hop port of the static routes */
-    char **domains;               /* lower case */
+    unsigned server_auth_port; /* 0 when not given */
+    unsigned route_port;       /* next hop port of the static routes */
+    char **domains;            /* lower case */
     size_t ndomains;
     struct manifest_node *nodes;
     size_t nnodes;
-    size_t next_hop;              /* index into nodes */
+    size_t next_hop; /* index into nodes */
     /* ocs */
     enum manifest_edition edition;
-    char *pool_fqdn;              /* enterprise only, lower case */
-    char **sip_domains;           /* optional, for the R1 check */
+    char *pool_fqdn;    /* enterprise only, lower case */
+    char **sip_domains; /* optional, for the R1 check */
     size_t nsip_domains;
     struct manifest_server *servers;
     size_t nservers;
@@ -97,11 +97,12 @@ struct manifest {
     size_t nintermediates;
     struct manifest_server_cert server_cert;
     struct manifest_window window;
-    char *base_dir;               /* directory the certificate paths are relative to */
+    char *base_dir; /* directory the certificate paths are relative to */
 };
 
 /* Flags of manifest_parse / manifest_load. */
-#define MANIFEST_NO_FILES 1u /* do not read certificate files (fuzzing, tests); pins are
+#define MANIFEST_NO_FILES \
+    1u /* do not read certificate files (fuzzing, tests); pins are
                               * still checked for their form */
 
 /* Parses and validates text (len bytes, a UTF-8 BOM allowed). base_dir: directory of
@@ -111,15 +112,13 @@ struct manifest {
  * about named files (missing, unreadable, or not matching their pins).
  * Returns OFD_OK with *out set (caller frees with manifest_free) when d holds no error;
  * OFD_E_INVALID when it does (*out untouched); OFD_E_NOMEM. */
-enum ofd_code manifest_parse(const char *text, size_t len, const char *base_dir,
-                             const struct ofd_reader *rd, unsigned flags, struct manifest **out,
-                             struct diags *d, ofd_err *e);
+enum ofd_code manifest_parse(const char *text, size_t len, const char *base_dir, const struct ofd_reader *rd,
+                             unsigned flags, struct manifest **out, struct diags *d, ofd_err *e);
 
 /* Reads path (at most MANIFEST_MAX_BYTES) and parses it with its directory as base.
  * OFD_E_IO / OFD_E_INVALID in e when the file cannot be read; otherwise as
  * manifest_parse. */
-enum ofd_code manifest_load(const char *path, unsigned flags, struct manifest **out,
-                            struct diags *d, ofd_err *e);
+enum ofd_code manifest_load(const char *path, unsigned flags, struct manifest **out, struct diags *d, ofd_err *e);
 
 void manifest_free(struct manifest *m);
 

@@ -155,8 +155,7 @@ enum ofd_code node_instance_add_bool(struct node_instance *inst, const char *nam
     return node_instance_add(inst, name, &v);
 }
 
-enum ofd_code node_instance_add_bytes(struct node_instance *inst, const char *name,
-                                      const unsigned char *p, size_t n)
+enum ofd_code node_instance_add_bytes(struct node_instance *inst, const char *name, const unsigned char *p, size_t n)
 {
     struct node_value v;
 
@@ -212,8 +211,7 @@ enum ofd_code node_instance_copy(struct node_instance *dst, const struct node_in
         goto oom;
     for (i = 0; i < src->nprops; i++) {
         struct node_value v;
-        if (node_value_copy(&v, &src->props[i].v) != OFD_OK
-            || node_instance_add(&n, src->props[i].name, &v) != OFD_OK)
+        if (node_value_copy(&v, &src->props[i].v) != OFD_OK || node_instance_add(&n, src->props[i].name, &v) != OFD_OK)
             goto oom;
     }
     *dst = n;
@@ -230,14 +228,10 @@ int node_value_equal(const struct node_value *a, const struct node_value *b)
     if (a->type != b->type)
         return 0;
     switch (a->type) {
-    case OCS_STRING:
-        return ofd_strcasecmp(a->s ? a->s : "", b->s ? b->s : "") == 0;
-    case OCS_UINT32:
-        return a->u == b->u;
-    case OCS_BOOLEAN:
-        return !a->b == !b->b;
-    case OCS_UINT8_ARRAY:
-        return a->nbytes == b->nbytes && (!a->nbytes || memcmp(a->bytes, b->bytes, a->nbytes) == 0);
+    case OCS_STRING: return ofd_strcasecmp(a->s ? a->s : "", b->s ? b->s : "") == 0;
+    case OCS_UINT32: return a->u == b->u;
+    case OCS_BOOLEAN: return !a->b == !b->b;
+    case OCS_UINT8_ARRAY: return a->nbytes == b->nbytes && (!a->nbytes || memcmp(a->bytes, b->bytes, a->nbytes) == 0);
     case OCS_STRING_ARRAY:
         if (a->nstrs != b->nstrs)
             return 0;
@@ -255,15 +249,9 @@ char *node_value_text(const struct node_value *v)
     size_t i;
 
     switch (v->type) {
-    case OCS_STRING:
-        sb_append(&sb, v->s ? v->s : "");
-        break;
-    case OCS_UINT32:
-        sb_printf(&sb, "%lu", (unsigned long)v->u);
-        break;
-    case OCS_BOOLEAN:
-        sb_append(&sb, v->b ? "true" : "false");
-        break;
+    case OCS_STRING: sb_append(&sb, v->s ? v->s : ""); break;
+    case OCS_UINT32: sb_printf(&sb, "%lu", (unsigned long)v->u); break;
+    case OCS_BOOLEAN: sb_append(&sb, v->b ? "true" : "false"); break;
     case OCS_UINT8_ARRAY:
         if (v->nbytes) {
             size_t n = 2 * v->nbytes + 1;
@@ -289,12 +277,9 @@ cJSON *node_value_to_json(const struct node_value *v)
     size_t i;
 
     switch (v->type) {
-    case OCS_STRING:
-        return cJSON_CreateString(v->s ? v->s : "");
-    case OCS_UINT32:
-        return cJSON_CreateNumber((double)v->u);
-    case OCS_BOOLEAN:
-        return cJSON_CreateBool(v->b);
+    case OCS_STRING: return cJSON_CreateString(v->s ? v->s : "");
+    case OCS_UINT32: return cJSON_CreateNumber((double)v->u);
+    case OCS_BOOLEAN: return cJSON_CreateBool(v->b);
     case OCS_UINT8_ARRAY:
         if (!(a = cJSON_CreateArray()))
             return NULL;
@@ -343,7 +328,8 @@ int node_value_guess_type(const cJSON *j, enum ocs_type *t)
     else if (is_u32(j))
         *t = OCS_UINT32;
     else if (cJSON_IsArray(j)) {
-        cJSON_ArrayForEach(x, j) {
+        cJSON_ArrayForEach(x, j)
+        {
             n++;
             strs += cJSON_IsString(x);
             nums += is_u32(x) && x->valuedouble <= 255;
@@ -360,8 +346,7 @@ int node_value_guess_type(const cJSON *j, enum ocs_type *t)
     return 0;
 }
 
-enum ofd_code node_value_from_json(const cJSON *j, enum ocs_type t, struct node_value *out,
-                                   ofd_err *e)
+enum ofd_code node_value_from_json(const cJSON *j, enum ocs_type t, struct node_value *out, ofd_err *e)
 {
     struct node_value v;
     const cJSON *x;
@@ -392,11 +377,11 @@ enum ofd_code node_value_from_json(const cJSON *j, enum ocs_type t, struct node_
         n = (size_t)cJSON_GetArraySize(j);
         if (n && !(v.bytes = malloc(n)))
             return ofd_err_nomem(e);
-        cJSON_ArrayForEach(x, j) {
+        cJSON_ArrayForEach(x, j)
+        {
             if (!is_u32(x) || x->valuedouble > 255) {
                 node_value_free(&v);
-                return ofd_err_set(e, OFD_E_INVALID,
-                                   "expected an array of integers 0..255 (CIM uint8[])");
+                return ofd_err_set(e, OFD_E_INVALID, "expected an array of integers 0..255 (CIM uint8[])");
             }
             v.bytes[i++] = (unsigned char)x->valuedouble;
         }
@@ -408,7 +393,8 @@ enum ofd_code node_value_from_json(const cJSON *j, enum ocs_type t, struct node_
         n = (size_t)cJSON_GetArraySize(j);
         if (n && !(v.strs = calloc(n, sizeof(char *))))
             return ofd_err_nomem(e);
-        cJSON_ArrayForEach(x, j) {
+        cJSON_ArrayForEach(x, j)
+        {
             if (!cJSON_IsString(x)) {
                 node_value_free(&v);
                 return ofd_err_set(e, OFD_E_INVALID, "expected an array of strings (CIM string[])");

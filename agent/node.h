@@ -20,12 +20,12 @@ struct cJSON;
 
 struct node_value {
     enum ocs_type type;
-    char *s;                 /* OCS_STRING */
-    uint32_t u;              /* OCS_UINT32 */
-    int b;                   /* OCS_BOOLEAN: 0 or 1 */
-    unsigned char *bytes;    /* OCS_UINT8_ARRAY */
+    char *s;              /* OCS_STRING */
+    uint32_t u;           /* OCS_UINT32 */
+    int b;                /* OCS_BOOLEAN: 0 or 1 */
+    unsigned char *bytes; /* OCS_UINT8_ARRAY */
     size_t nbytes;
-    char **strs;             /* OCS_STRING_ARRAY */
+    char **strs; /* OCS_STRING_ARRAY */
     size_t nstrs;
 };
 
@@ -46,9 +46,9 @@ struct node_instances {
 };
 
 struct node_cert {
-    char store[8];                 /* "Root", "CA", "My" */
-    unsigned char tp[20];          /* SHA-1 thumbprint */
-    unsigned char *der;            /* NULL when only the thumbprint is known */
+    char store[8];        /* "Root", "CA", "My" */
+    unsigned char tp[20]; /* SHA-1 thumbprint */
+    unsigned char *der;   /* NULL when only the thumbprint is known */
     size_t der_len;
 };
 
@@ -58,9 +58,9 @@ struct node_certs {
 };
 
 struct node_identity {
-    char *fqdn;        /* this server's FQDN */
-    char *pool_fqdn;   /* its pool; NULL or equal to fqdn on Standard Edition */
-    char *backend;     /* the pool's Backend key value (SQL instance), NULL if unknown */
+    char *fqdn;      /* this server's FQDN */
+    char *pool_fqdn; /* its pool; NULL or equal to fqdn on Standard Edition */
+    char *backend;   /* the pool's Backend key value (SQL instance), NULL if unknown */
 };
 
 /* What ocsfed created on this node (the apply step records it): class and natural key. */
@@ -83,16 +83,14 @@ struct node_owned {
  * service, record ownership) will be added at the end of this struct by the apply
  * step; implementations that cannot write leave them NULL. */
 struct node_ops {
-    const char *kind;  /* "sim", "wmi" */
+    const char *kind; /* "sim", "wmi" */
     /* The server's identity. */
     enum ofd_code (*identity)(void *ctx, struct node_identity *out, ofd_err *e);
     /* All instances of a WMI class (ocs_model.h names); an unknown or empty class gives
      * an empty list. */
-    enum ofd_code (*instances)(void *ctx, const char *cls, struct node_instances *out,
-                               ofd_err *e);
+    enum ofd_code (*instances)(void *ctx, const char *cls, struct node_instances *out, ofd_err *e);
     /* The certificates in a local-machine system store ("Root", "CA", "My"). */
-    enum ofd_code (*certificates)(void *ctx, const char *store, struct node_certs *out,
-                                  ofd_err *e);
+    enum ofd_code (*certificates)(void *ctx, const char *store, struct node_certs *out, ofd_err *e);
     /* R12: *enabled = 1 when the FIPS algorithm policy is on, 0 when off or absent. */
     enum ofd_code (*fips)(void *ctx, int *enabled, ofd_err *e);
     /* A service's state: *state = malloc'ed "running", "stopped", ... (caller frees);
@@ -115,8 +113,7 @@ struct node_ops {
      * (malloc'ed, caller frees). Without an InstanceID in inst the node makes a new one
      * (a GUID, as OCS's scripts do); with one (an undo re-creating a deleted instance)
      * it is kept, and an instance with that id already there is OFD_E_CONFLICT. */
-    enum ofd_code (*create_instance)(void *ctx, const struct node_instance *inst, char **instance_id,
-                                     ofd_err *e);
+    enum ofd_code (*create_instance)(void *ctx, const struct node_instance *inst, char **instance_id, ofd_err *e);
     /* Sets the properties in props on the instance of cls with instance_id. A property
      * given as OCS_STRING with s == NULL is set to NULL (not set), as WMI's VT_NULL:
      * that is how an undo takes back a property the update added. */
@@ -125,8 +122,7 @@ struct node_ops {
     /* Deletes the instance of cls with instance_id. */
     enum ofd_code (*delete_instance)(void *ctx, const char *cls, const char *instance_id, ofd_err *e);
     /* Adds a DER certificate to a store ("Root", "CA", "My"); present already: OK. */
-    enum ofd_code (*add_certificate)(void *ctx, const char *store, const unsigned char *der, size_t len,
-                                     ofd_err *e);
+    enum ofd_code (*add_certificate)(void *ctx, const char *store, const unsigned char *der, size_t len, ofd_err *e);
     /* Removes a certificate by SHA-1 thumbprint; absent: OK. */
     enum ofd_code (*remove_certificate)(void *ctx, const char *store, const unsigned char tp[20], ofd_err *e);
     /* R12: sets the FIPS algorithm policy. */
@@ -179,8 +175,7 @@ enum ofd_code node_instance_add(struct node_instance *i, const char *name, struc
 enum ofd_code node_instance_add_string(struct node_instance *i, const char *name, const char *s);
 enum ofd_code node_instance_add_uint32(struct node_instance *i, const char *name, uint32_t u);
 enum ofd_code node_instance_add_bool(struct node_instance *i, const char *name, int b);
-enum ofd_code node_instance_add_bytes(struct node_instance *i, const char *name,
-                                      const unsigned char *p, size_t n);
+enum ofd_code node_instance_add_bytes(struct node_instance *i, const char *name, const unsigned char *p, size_t n);
 /* Deep copy into *dst. Returns OFD_OK or OFD_E_NOMEM. */
 enum ofd_code node_value_copy(struct node_value *dst, const struct node_value *src);
 enum ofd_code node_instance_copy(struct node_instance *dst, const struct node_instance *src);
@@ -195,8 +190,7 @@ char *node_value_text(const struct node_value *v);
 struct cJSON *node_value_to_json(const struct node_value *v);
 /* The value from JSON for a CIM type. Returns OFD_OK or OFD_E_INVALID with e saying
  * what was expected. */
-enum ofd_code node_value_from_json(const struct cJSON *j, enum ocs_type t,
-                                   struct node_value *out, ofd_err *e);
+enum ofd_code node_value_from_json(const struct cJSON *j, enum ocs_type t, struct node_value *out, ofd_err *e);
 /* The CIM type a JSON value suggests when the table does not know the property:
  * string, boolean, integer (uint32), array of strings, array of integers (uint8[]).
  * Returns 0 and sets *t, or -1. */

@@ -41,7 +41,8 @@ enum ofd_code nodespec_open(const char *spec, struct node *out, char **journal, 
     *journal = NULL;
     if (!spec) {
         if (!platform)
-            return ofd_err_set(e, OFD_E_INVALID, "this build has no server of its own to work on: give --node sim:FILE");
+            return ofd_err_set(e, OFD_E_INVALID,
+                               "this build has no server of its own to work on: give --node sim:FILE");
         if (!(*journal = platform->journal()))
             return ofd_err_nomem(e);
         if ((rc = platform->open(out, e)) != OFD_OK) {

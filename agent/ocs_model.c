@@ -6,16 +6,16 @@
 #include "strbuf.h"
 
 const struct ocs_literals ocs_lit = {
-    .listen_tcp = "TCP",          /* UNCONFIRMED literal (guide: TCP / TLS / MTLS) */
-    .listen_tls = "TLS",          /* UNCONFIRMED literal */
-    .listen_mtls = "MTLS",        /* UNCONFIRMED literal */
-    .route_tcp = "TCP",           /* UNCONFIRMED literal */
-    .route_tls = "TLS",           /* UNCONFIRMED literal */
-    .ip_all = "*",                /* UNCONFIRMED: "*" or "0.0.0.0" */
-    .match_uri_prefix = "",       /* UNCONFIRMED: "foo.com" or "sip:*@foo.com" */
+    .listen_tcp = "TCP",    /* UNCONFIRMED literal (guide: TCP / TLS / MTLS) */
+    .listen_tls = "TLS",    /* UNCONFIRMED literal */
+    .listen_mtls = "MTLS",  /* UNCONFIRMED literal */
+    .route_tcp = "TCP",     /* UNCONFIRMED literal */
+    .route_tls = "TLS",     /* UNCONFIRMED literal */
+    .ip_all = "*",          /* UNCONFIRMED: "*" or "0.0.0.0" */
+    .match_uri_prefix = "", /* UNCONFIRMED: "foo.com" or "sip:*@foo.com" */
     .match_uri_suffix = "",
     .se_backend = "(local)\\rtc",
-    .service = "RTCSRV",          /* service key RtcSrv; SCM names are case-insensitive */
+    .service = "RTCSRV", /* service key RtcSrv; SCM names are case-insensitive */
     .fips_key = "SYSTEM\\CurrentControlSet\\Control\\Lsa\\FipsAlgorithmPolicy",
     .fips_value = "Enabled",
     .fips_key_2003 = "SYSTEM\\CurrentControlSet\\Control\\Lsa",
@@ -30,6 +30,8 @@ const struct ocs_literals ocs_lit = {
     .tls_port = 5061,
 };
 
+/* One entry a line: these tables are read as lists. */
+/* clang-format off */
 /* R2, R3, R17. Server-scoped. TLSCertIssuer: DER of the issuer Name (UNCONFIRMED);
  * TLSCertSN: serial number bytes, little-endian (UNCONFIRMED). */
 static const struct ocs_prop_def listening_props[] = {
@@ -103,6 +105,7 @@ static const struct ocs_prop_def service_props[] = {
     {.name = OCS_P_NAME, .type = OCS_STRING},
     {.name = OCS_P_STATE, .type = OCS_STRING},
 };
+/* clang-format on */
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -110,22 +113,59 @@ static const struct ocs_prop_def service_props[] = {
  * traffic too); certificates and the FIPS policy are never taken back.
  * needs_restart for routes and host authorization is UNCONFIRMED; assumed yes. */
 static const struct ocs_class_def classes[] = {
-    {.name = OCS_CLASS_LISTENING, .wmi = 1, .wmi_keys = OCS_P_INSTANCE_ID, .match_prop = OCS_P_PORT,
-     .needs_restart = 1, .props = listening_props, .nprops = N(listening_props)},
-    {.name = OCS_CLASS_ROUTE, .wmi = 1, .pool_scoped = 1, .wmi_keys = OCS_P_BACKEND "," OCS_P_INSTANCE_ID,
-     .match_prop = OCS_P_MATCH_URI, .may_delete = 1, .needs_restart = 1, .props = route_props,
+    {.name = OCS_CLASS_LISTENING,
+     .wmi = 1,
+     .wmi_keys = OCS_P_INSTANCE_ID,
+     .match_prop = OCS_P_PORT,
+     .needs_restart = 1,
+     .props = listening_props,
+     .nprops = N(listening_props)},
+    {.name = OCS_CLASS_ROUTE,
+     .wmi = 1,
+     .pool_scoped = 1,
+     .wmi_keys = OCS_P_BACKEND "," OCS_P_INSTANCE_ID,
+     .match_prop = OCS_P_MATCH_URI,
+     .may_delete = 1,
+     .needs_restart = 1,
+     .props = route_props,
      .nprops = N(route_props)},
-    {.name = OCS_CLASS_HOST, .wmi = 1, .pool_scoped = 1, .wmi_keys = OCS_P_BACKEND "," OCS_P_INSTANCE_ID,
-     .match_prop = OCS_P_SERVER, .may_delete = 1, .needs_restart = 1, .props = host_props, .nprops = N(host_props)},
-    {.name = OCS_CLASS_DOMAIN, .wmi = 1, .wmi_keys = OCS_P_INSTANCE_ID, .match_prop = OCS_P_ADDRESS,
-     .props = domain_props, .nprops = N(domain_props)},
-    {.name = OCS_CLASS_POOL, .wmi = 1, .wmi_keys = OCS_P_INSTANCE_ID, .match_prop = OCS_P_POOL_FQDN,
-     .props = pool_props, .nprops = N(pool_props)},
-    {.name = OCS_CLASS_CERT, .wmi_keys = "", .match_prop = OCS_P_THUMBPRINT, .needs_restart = 1, .props = cert_props,
+    {.name = OCS_CLASS_HOST,
+     .wmi = 1,
+     .pool_scoped = 1,
+     .wmi_keys = OCS_P_BACKEND "," OCS_P_INSTANCE_ID,
+     .match_prop = OCS_P_SERVER,
+     .may_delete = 1,
+     .needs_restart = 1,
+     .props = host_props,
+     .nprops = N(host_props)},
+    {.name = OCS_CLASS_DOMAIN,
+     .wmi = 1,
+     .wmi_keys = OCS_P_INSTANCE_ID,
+     .match_prop = OCS_P_ADDRESS,
+     .props = domain_props,
+     .nprops = N(domain_props)},
+    {.name = OCS_CLASS_POOL,
+     .wmi = 1,
+     .wmi_keys = OCS_P_INSTANCE_ID,
+     .match_prop = OCS_P_POOL_FQDN,
+     .props = pool_props,
+     .nprops = N(pool_props)},
+    {.name = OCS_CLASS_CERT,
+     .wmi_keys = "",
+     .match_prop = OCS_P_THUMBPRINT,
+     .needs_restart = 1,
+     .props = cert_props,
      .nprops = N(cert_props)},
-    {.name = OCS_CLASS_FIPS, .wmi_keys = "", .match_prop = OCS_P_ENABLED, .needs_restart = 1, .props = fips_props,
+    {.name = OCS_CLASS_FIPS,
+     .wmi_keys = "",
+     .match_prop = OCS_P_ENABLED,
+     .needs_restart = 1,
+     .props = fips_props,
      .nprops = N(fips_props)},
-    {.name = OCS_CLASS_SERVICE, .wmi_keys = "", .match_prop = OCS_P_NAME, .props = service_props,
+    {.name = OCS_CLASS_SERVICE,
+     .wmi_keys = "",
+     .match_prop = OCS_P_NAME,
+     .props = service_props,
      .nprops = N(service_props)},
 };
 

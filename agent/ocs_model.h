@@ -9,13 +9,7 @@
 #include <stddef.h>
 
 /* CIM types of the properties the agent reads or writes. */
-enum ocs_type {
-    OCS_STRING,
-    OCS_UINT32,
-    OCS_BOOLEAN,
-    OCS_UINT8_ARRAY,
-    OCS_STRING_ARRAY
-};
+enum ocs_type { OCS_STRING, OCS_UINT32, OCS_BOOLEAN, OCS_UINT8_ARRAY, OCS_STRING_ARRAY };
 
 struct ocs_prop_def {
     const char *name;
@@ -26,36 +20,36 @@ struct ocs_prop_def {
  * "fips_policy" and "service". */
 struct ocs_class_def {
     const char *name;
-    int wmi;                 /* 1: a WMI class in root\cimv2 */
-    int pool_scoped;         /* 1: carries the Backend key, shared by a pool's servers */
-    const char *wmi_keys;    /* the WMI key properties, comma-separated ("" for non-WMI) */
-    const char *match_prop;  /* natural key the plan matches instances on */
-    int may_delete;          /* 1: the plan may delete instances ocsfed owns */
-    int needs_restart;       /* 1: a change takes effect after a Front End restart (R19) */
+    int wmi;                /* 1: a WMI class in root\cimv2 */
+    int pool_scoped;        /* 1: carries the Backend key, shared by a pool's servers */
+    const char *wmi_keys;   /* the WMI key properties, comma-separated ("" for non-WMI) */
+    const char *match_prop; /* natural key the plan matches instances on */
+    int may_delete;         /* 1: the plan may delete instances ocsfed owns */
+    int needs_restart;      /* 1: a change takes effect after a Front End restart (R19) */
     const struct ocs_prop_def *props;
     size_t nprops;
 };
 
 /* The literal values OCS stores; see ocs_model.c for which are unconfirmed. */
 struct ocs_literals {
-    const char *listen_tcp;        /* TransportType of the R2 TCP listener */
-    const char *listen_tls;        /* TransportType of a plain TLS listener (R3 changes it) */
-    const char *listen_mtls;       /* TransportType required by R3 */
-    const char *route_tcp;         /* NextHopTransport, R5 */
-    const char *route_tls;         /* NextHopTransport, R6 */
-    const char *ip_all;            /* IPAddress meaning "All" (R2, R3) */
-    const char *match_uri_prefix;  /* MatchURI = prefix + domain + suffix */
+    const char *listen_tcp;       /* TransportType of the R2 TCP listener */
+    const char *listen_tls;       /* TransportType of a plain TLS listener (R3 changes it) */
+    const char *listen_mtls;      /* TransportType required by R3 */
+    const char *route_tcp;        /* NextHopTransport, R5 */
+    const char *route_tls;        /* NextHopTransport, R6 */
+    const char *ip_all;           /* IPAddress meaning "All" (R2, R3) */
+    const char *match_uri_prefix; /* MatchURI = prefix + domain + suffix */
     const char *match_uri_suffix;
-    const char *se_backend;        /* Backend key on Standard Edition */
-    const char *service;           /* Front End service name (R19) */
-    const char *fips_key;          /* registry key of R12 (Windows Server 2008) */
-    const char *fips_value;        /* its DWORD value name */
-    const char *fips_key_2003;     /* Windows Server 2003: key ... */
-    const char *fips_value_2003;   /* ... and value */
-    const char *domain_prop;       /* property of MSFT_SIPDomainData holding the domain (R1) */
+    const char *se_backend;                       /* Backend key on Standard Edition */
+    const char *service;                          /* Front End service name (R19) */
+    const char *fips_key;                         /* registry key of R12 (Windows Server 2008) */
+    const char *fips_value;                       /* its DWORD value name */
+    const char *fips_key_2003;                    /* Windows Server 2003: key ... */
+    const char *fips_value_2003;                  /* ... and value */
+    const char *domain_prop;                      /* property of MSFT_SIPDomainData holding the domain (R1) */
     const char *store_root, *store_ca, *store_my; /* CryptoAPI system stores */
-    int cert_serial_little_endian; /* TLSCertSN byte order (CryptoAPI keeps it reversed) */
-    unsigned tcp_port, tls_port;   /* R2, R3 */
+    int cert_serial_little_endian;                /* TLSCertSN byte order (CryptoAPI keeps it reversed) */
+    unsigned tcp_port, tls_port;                  /* R2, R3 */
 };
 
 extern const struct ocs_literals ocs_lit;

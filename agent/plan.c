@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "cs_inspect.h"
 #include "strbuf.h"
 #include "strmap.h"
@@ -16,13 +15,13 @@ struct pctx {
     size_t cap;
     int oom;
     struct strmap owned;
-    char **owned_keys;   /* "class\nkey" strings */
+    char **owned_keys; /* "class\nkey" strings */
     size_t nowned;
     int restart_pending; /* R19: left by an apply outside the maintenance window */
 };
 
-static struct plan_change *add_change(struct pctx *c, enum plan_action a, const char *cls,
-                                      const char *key, const char *rule)
+static struct plan_change *add_change(struct pctx *c, enum plan_action a, const char *cls, const char *key,
+                                      const char *rule)
 {
     struct plan_change *ch, *n;
 
@@ -202,8 +201,10 @@ static void learn_serial_order(struct pctx *c, const struct node_instances *cur)
             v->bytes[v->nbytes - 1 - k] = t;
         }
     }
-    diags_add(&c->p->notes, DIAG_NOTE, "R17", 0, 0, "", "TLSCertSN is written most significant byte first, the "
-              "order OCS used for this certificate on %s", c->p->server);
+    diags_add(&c->p->notes, DIAG_NOTE, "R17", 0, 0, "",
+              "TLSCertSN is written most significant byte first, the "
+              "order OCS used for this certificate on %s",
+              c->p->server);
 }
 
 static enum ofd_code plan_class(struct pctx *c, const char *cls, ofd_err *e)
@@ -274,8 +275,7 @@ static enum ofd_code plan_class(struct pctx *c, const char *cls, ofd_err *e)
             continue;
         }
         if (!(ch = add_change(c, PLAN_DELETE, def->name, keys[i],
-                              !strcmp(cls, OCS_CLASS_ROUTE) ? (c->p->tls ? "R6" : "R5")
-                                                            : (c->p->tls ? "R10" : "R9"))))
+                              !strcmp(cls, OCS_CLASS_ROUTE) ? (c->p->tls ? "R6" : "R5") : (c->p->tls ? "R10" : "R9"))))
             break;
         ch->owned = 1;
         id = node_instance_get(&cur.v[i], OCS_P_INSTANCE_ID);
@@ -331,8 +331,7 @@ out:
 
 static enum ofd_code plan_fips(struct pctx *c, ofd_err *e)
 {
-    const struct desired_item *it = desired_find(&c->p->desired, OCS_CLASS_FIPS,
-                                                 "FipsAlgorithmPolicy");
+    const struct desired_item *it = desired_find(&c->p->desired, OCS_CLASS_FIPS, "FipsAlgorithmPolicy");
     struct node_instance cur;
     int on = 0;
     enum ofd_code rc;
@@ -372,17 +371,17 @@ static enum ofd_code plan_restart(struct pctx *c, ofd_err *e)
     if (!why && c->restart_pending)
         why = "pending from an earlier apply outside the maintenance window";
     if (!state)
-        diags_add(&c->p->notes, DIAG_WARNING, "R19", 0, 0, "", "service %s not found on %s: "
-                  "is OCS 2007 R2 installed?", ocs_lit.service, c->p->server);
-    if (!(ch = add_change(c, why ? PLAN_RESTART : PLAN_UNCHANGED, OCS_CLASS_SERVICE,
-                          ocs_lit.service, "R19")))
+        diags_add(&c->p->notes, DIAG_WARNING, "R19", 0, 0, "",
+                  "service %s not found on %s: "
+                  "is OCS 2007 R2 installed?",
+                  ocs_lit.service, c->p->server);
+    if (!(ch = add_change(c, why ? PLAN_RESTART : PLAN_UNCHANGED, OCS_CLASS_SERVICE, ocs_lit.service, "R19")))
         goto out;
     ch->item = it;
     if (why) {
         if (node_instance_add_string(&ch->props, OCS_P_NAME, ocs_lit.service) != OFD_OK
             || node_instance_add_string(&ch->props, OCS_P_REASON, why) != OFD_OK
-            || (c->p->window
-                && node_instance_add_string(&ch->props, OCS_P_MAINTENANCE_WINDOW, c->p->window) != OFD_OK))
+            || (c->p->window && node_instance_add_string(&ch->props, OCS_P_MAINTENANCE_WINDOW, c->p->window) != OFD_OK))
             c->oom = 1;
     }
     if (state && node_instance_add_string(&ch->current, OCS_P_STATE, state) != OFD_OK)
@@ -420,9 +419,10 @@ static enum ofd_code check_domains(struct pctx *c, const struct manifest *m, ofd
     }
     for (i = 0; i < m->ndomains; i++)
         if (!strmap_get(&idx, m->domains[i]))
-            diags_add(&c->p->notes, DIAG_WARNING, "R1", 0, 0, "", "IM&P domain '%s' is not "
-                      "among the SIP domains of %s (%s)", m->domains[i], c->p->server,
-                      OCS_CLASS_DOMAIN);
+            diags_add(&c->p->notes, DIAG_WARNING, "R1", 0, 0, "",
+                      "IM&P domain '%s' is not "
+                      "among the SIP domains of %s (%s)",
+                      m->domains[i], c->p->server, OCS_CLASS_DOMAIN);
 out:
     for (i = 0; keys && i < dom.n; i++)
         free(keys[i]);
@@ -447,12 +447,15 @@ static enum ofd_code check_resolution(struct pctx *c, const struct manifest *m, 
         if ((rc = c->node->ops->resolve(c->node->ctx, m->nodes[i].fqdn, &ip, e)) != OFD_OK)
             return rc;
         if (!ip)
-            diags_add(&c->p->notes, DIAG_WARNING, "R6", 0, 0, "", "IM&P node %s does not "
-                      "resolve from %s: TLS routes use its FQDN", m->nodes[i].fqdn, c->p->server);
+            diags_add(&c->p->notes, DIAG_WARNING, "R6", 0, 0, "",
+                      "IM&P node %s does not "
+                      "resolve from %s: TLS routes use its FQDN",
+                      m->nodes[i].fqdn, c->p->server);
         else if (strcmp(ip, m->nodes[i].ip) != 0)
-            diags_add(&c->p->notes, DIAG_WARNING, "R6", 0, 0, "", "IM&P node %s resolves to %s "
-                      "from %s, not to %s as the manifest says", m->nodes[i].fqdn, ip,
-                      c->p->server, m->nodes[i].ip);
+            diags_add(&c->p->notes, DIAG_WARNING, "R6", 0, 0, "",
+                      "IM&P node %s resolves to %s "
+                      "from %s, not to %s as the manifest says",
+                      m->nodes[i].fqdn, ip, c->p->server, m->nodes[i].ip);
         free(ip);
     }
     return OFD_OK;
@@ -460,14 +463,12 @@ static enum ofd_code check_resolution(struct pctx *c, const struct manifest *m, 
 
 /* R14-R17: which certificate the server will use. Fills dc; the buffers it points at
  * are kept in *info (caller frees). */
-static enum ofd_code resolve_cert(struct pctx *c, const struct manifest *m,
-                                  const struct manifest_server *sv, const struct plan_options *opt,
-                                  struct desired_cert *dc, struct cs_cert_info *info, ofd_err *e)
+static enum ofd_code resolve_cert(struct pctx *c, const struct manifest *m, const struct manifest_server *sv,
+                                  const struct plan_options *opt, struct desired_cert *dc, struct cs_cert_info *info,
+                                  ofd_err *e)
 {
-    const struct manifest_server_cert *want =
-        sv->cert.kind != MANIFEST_CERT_AUTO ? &sv->cert : &m->server_cert;
-    const char *cn = c->p->desired.expected_cn ? c->p->desired.expected_cn
-                                               : desired_expected_cn(m, sv->fqdn);
+    const struct manifest_server_cert *want = sv->cert.kind != MANIFEST_CERT_AUTO ? &sv->cert : &m->server_cert;
+    const char *cn = c->p->desired.expected_cn ? c->p->desired.expected_cn : desired_expected_cn(m, sv->fqdn);
     struct node_certs my;
     unsigned char *der = NULL;
     size_t len = 0, i;
@@ -484,15 +485,19 @@ static enum ofd_code resolve_cert(struct pctx *c, const struct manifest *m,
         dc->pfx = &want->pfx;
         ofd_err_clear(&e2);
         if (!want->pfx.data) { /* MANIFEST_NO_FILES */
-            diags_add(&c->p->notes, DIAG_NOTE, "R16", 0, 0, "", "%s was not read with the manifest: its "
-                      "certificate is not checked", want->pfx.file);
+            diags_add(&c->p->notes, DIAG_NOTE, "R16", 0, 0, "",
+                      "%s was not read with the manifest: its "
+                      "certificate is not checked",
+                      want->pfx.file);
             goto ok;
         }
         if (cs_pkcs12_cert(want->pfx.data, want->pfx.len, want->pfx.file, opt->pfx_password, &der, &len, &e2)
             != OFD_OK) {
-            diags_add(&c->p->notes, DIAG_NOTE, "R16", 0, 0, "", "%s; its certificate is "
+            diags_add(&c->p->notes, DIAG_NOTE, "R16", 0, 0, "",
+                      "%s; its certificate is "
                       "checked (R14, R15) and selected (R17) when it is imported. Give its "
-                      "password to check it now", e2.msg);
+                      "password to check it now",
+                      e2.msg);
             goto ok;
         }
         if ((rc = cs_inspect_der(der, len, info, e)) != OFD_OK)
@@ -508,15 +513,19 @@ static enum ofd_code resolve_cert(struct pctx *c, const struct manifest *m,
             if (memcmp(my.v[i].tp, want->tp, CS_SHA1_LEN) == 0)
                 hit = &my.v[i];
         if (!hit) {
-            rc = ofd_err_rule(e, OFD_E_INVALID, "R16", "certificate %s is not in the Personal "
-                              "(My) store of %s", tp, c->p->server);
+            rc = ofd_err_rule(e, OFD_E_INVALID, "R16",
+                              "certificate %s is not in the Personal "
+                              "(My) store of %s",
+                              tp, c->p->server);
             goto out;
         }
         memcpy(dc->tp, want->tp, CS_SHA1_LEN);
         dc->tp_known = 1;
         if (!hit->der) {
-            diags_add(&c->p->notes, DIAG_WARNING, "R14", 0, 0, "", "certificate %s: only its "
-                      "thumbprint is known, its purposes and subject were not checked", tp);
+            diags_add(&c->p->notes, DIAG_WARNING, "R14", 0, 0, "",
+                      "certificate %s: only its "
+                      "thumbprint is known, its purposes and subject were not checked",
+                      tp);
             goto ok;
         }
         if ((rc = cs_inspect_der(hit->der, hit->der_len, info, e)) != OFD_OK)
@@ -545,10 +554,11 @@ static enum ofd_code resolve_cert(struct pctx *c, const struct manifest *m,
             cs_cert_info_free(&ci);
         }
         if (!best) {
-            rc = ofd_err_rule(e, OFD_E_INVALID, "R14", "no certificate in the Personal (My) "
+            rc = ofd_err_rule(e, OFD_E_INVALID, "R14",
+                              "no certificate in the Personal (My) "
                               "store of %s has Server and Client Authentication and CN=%s; "
-                              "import one (/certificates/server/pfx)%s", c->p->server, cn,
-                              sb_str(&why));
+                              "import one (/certificates/server/pfx)%s",
+                              c->p->server, cn, sb_str(&why));
             sb_free(&why);
             goto out;
         }
@@ -584,8 +594,8 @@ static char *window_text(const struct manifest_window *w)
             first = 0;
         }
     }
-    sb_printf(&sb, " %02d:%02d-%02d:%02d %s", w->start_min / 60, w->start_min % 60,
-              w->end_min / 60, w->end_min % 60, w->utc ? "utc" : "local");
+    sb_printf(&sb, " %02d:%02d-%02d:%02d %s", w->start_min / 60, w->start_min % 60, w->end_min / 60, w->end_min % 60,
+              w->utc ? "utc" : "local");
     return sb_take(&sb);
 }
 
@@ -614,7 +624,8 @@ enum ofd_code plan_make(const struct manifest *m, const struct node *node, const
     if ((rc = node->ops->identity(node->ctx, &id, e)) != OFD_OK)
         goto out;
     if (!id.fqdn) {
-        rc = ofd_err_set(e, OFD_E_INVALID, "the node has no FQDN (create a simulated node "
+        rc = ofd_err_set(e, OFD_E_INVALID,
+                         "the node has no FQDN (create a simulated node "
                          "with 'ocsfed sim init FILE --fqdn FQDN')");
         goto out;
     }
@@ -627,23 +638,27 @@ enum ofd_code plan_make(const struct manifest *m, const struct node *node, const
     /* Edition and pool: the node says what it is; the manifest must agree (R15). */
     node_ee = id.pool_fqdn && ofd_strcasecmp(id.pool_fqdn, id.fqdn) != 0;
     if (p.enterprise && !node_ee) {
-        rc = ofd_err_rule(e, OFD_E_INVALID, "R15", "%s is a Standard Edition server, but the "
-                          "manifest is for Enterprise Edition pool %s", id.fqdn, m->pool_fqdn);
+        rc = ofd_err_rule(e, OFD_E_INVALID, "R15",
+                          "%s is a Standard Edition server, but the "
+                          "manifest is for Enterprise Edition pool %s",
+                          id.fqdn, m->pool_fqdn);
         goto out;
     }
     if (!p.enterprise && node_ee) {
-        rc = ofd_err_rule(e, OFD_E_INVALID, "R15", "%s is a front end of Enterprise Edition "
-                          "pool %s, but the manifest is for Standard Edition", id.fqdn,
-                          id.pool_fqdn);
+        rc = ofd_err_rule(e, OFD_E_INVALID, "R15",
+                          "%s is a front end of Enterprise Edition "
+                          "pool %s, but the manifest is for Standard Edition",
+                          id.fqdn, id.pool_fqdn);
         goto out;
     }
     if (p.enterprise && ofd_strcasecmp(id.pool_fqdn, m->pool_fqdn) != 0) {
-        rc = ofd_err_rule(e, OFD_E_INVALID, "R15", "%s belongs to pool %s, but the manifest "
-                          "governs pool %s", id.fqdn, id.pool_fqdn, m->pool_fqdn);
+        rc = ofd_err_rule(e, OFD_E_INVALID, "R15",
+                          "%s belongs to pool %s, but the manifest "
+                          "governs pool %s",
+                          id.fqdn, id.pool_fqdn, m->pool_fqdn);
         goto out;
     }
-    if (!(p.server = ofd_strlower(ofd_strdup(sv->fqdn)))
-        || (p.enterprise && !(p.pool = ofd_strdup(m->pool_fqdn)))) {
+    if (!(p.server = ofd_strlower(ofd_strdup(sv->fqdn))) || (p.enterprise && !(p.pool = ofd_strdup(m->pool_fqdn)))) {
         rc = ofd_err_nomem(e);
         goto out;
     }
@@ -660,15 +675,15 @@ enum ofd_code plan_make(const struct manifest *m, const struct node *node, const
         goto out;
     if ((rc = plan_certs(&c, e)) != OFD_OK || (rc = plan_fips(&c, e)) != OFD_OK
         || (rc = plan_class(&c, OCS_CLASS_LISTENING, e)) != OFD_OK
-        || (rc = plan_class(&c, OCS_CLASS_ROUTE, e)) != OFD_OK
-        || (rc = plan_class(&c, OCS_CLASS_HOST, e)) != OFD_OK
-        || (rc = plan_restart(&c, e)) != OFD_OK
-        || (rc = check_domains(&c, m, e)) != OFD_OK
+        || (rc = plan_class(&c, OCS_CLASS_ROUTE, e)) != OFD_OK || (rc = plan_class(&c, OCS_CLASS_HOST, e)) != OFD_OK
+        || (rc = plan_restart(&c, e)) != OFD_OK || (rc = check_domains(&c, m, e)) != OFD_OK
         || (rc = check_resolution(&c, m, e)) != OFD_OK)
         goto out;
     if (p.tls)
-        diags_add(&p.notes, DIAG_NOTE, "R18", 0, 0, "", "on IM&P, add TLS peer subject '%s' "
-                  "and upload the OCS CA's root certificate", p.desired.expected_cn);
+        diags_add(&p.notes, DIAG_NOTE, "R18", 0, 0, "",
+                  "on IM&P, add TLS peer subject '%s' "
+                  "and upload the OCS CA's root certificate",
+                  p.desired.expected_cn);
     if (c.oom || p.notes.oom) {
         rc = ofd_err_nomem(e);
         goto out;
@@ -689,8 +704,7 @@ out:
 
 int plan_has_changes(const struct plan *p)
 {
-    return p->counts[PLAN_CREATE] || p->counts[PLAN_UPDATE] || p->counts[PLAN_DELETE]
-           || p->counts[PLAN_RESTART];
+    return p->counts[PLAN_CREATE] || p->counts[PLAN_UPDATE] || p->counts[PLAN_DELETE] || p->counts[PLAN_RESTART];
 }
 
 int plan_has_setting_changes(const struct plan *p)

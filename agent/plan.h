@@ -25,32 +25,32 @@ enum plan_action { PLAN_CREATE, PLAN_UPDATE, PLAN_DELETE, PLAN_UNCHANGED, PLAN_R
 
 struct plan_change {
     enum plan_action action;
-    const char *cls;              /* WMI class, or "certificate", "fips_policy", "service" */
-    char *key;                    /* natural key */
-    const char *rule;             /* "R6" (static) */
-    int owned;                    /* the current instance is in ocsfed's ownership record */
-    struct node_instance props;   /* create: all wanted; update: the wanted values that
+    const char *cls;                 /* WMI class, or "certificate", "fips_policy", "service" */
+    char *key;                       /* natural key */
+    const char *rule;                /* "R6" (static) */
+    int owned;                       /* the current instance is in ocsfed's ownership record */
+    struct node_instance props;      /* create: all wanted; update: the wanted values that
                                    * differ; restart: Name, MaintenanceWindow */
-    struct node_instance current; /* update: current values of those (and InstanceID);
+    struct node_instance current;    /* update: current values of those (and InstanceID);
                                    * delete: the whole instance; unchanged: InstanceID */
-    char *instance_id;            /* InstanceID of the current instance, or NULL */
+    char *instance_id;               /* InstanceID of the current instance, or NULL */
     const struct desired_item *item; /* into plan.desired; NULL for deletes */
 };
 
 struct plan {
     char *server;
-    char *pool;           /* NULL on Standard Edition */
+    char *pool; /* NULL on Standard Edition */
     int enterprise;
     int tls;
     long long serial;
-    char *window;         /* "sat,sun 02:00-04:00 local", or NULL */
+    char *window; /* "sat,sun 02:00-04:00 local", or NULL */
     struct desired desired;
     struct plan_change *v;
     size_t n;
     size_t counts[PLAN_NACTIONS];
-    size_t foreign;       /* current instances left alone (not wanted, not owned) */
-    struct diags notes;   /* warnings and notes found on the node (R1, R16, R18, R19) */
-    int cert_selected;    /* TLS: cert_tp is the server certificate R17 selects */
+    size_t foreign;     /* current instances left alone (not wanted, not owned) */
+    struct diags notes; /* warnings and notes found on the node (R1, R16, R18, R19) */
+    int cert_selected;  /* TLS: cert_tp is the server certificate R17 selects */
     unsigned char cert_tp[20];
 };
 

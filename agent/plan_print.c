@@ -37,14 +37,14 @@ void plan_print_text(const struct plan *p, FILE *f)
     size_t i, k;
 
     fprintf(f, "ocsfed plan for %s (%s%s), manifest serial %lld, transport %s\n", p->server,
-            p->enterprise ? "Enterprise Edition, pool " : "Standard Edition",
-            p->pool ? p->pool : "", p->serial, p->tls ? "tls" : "tcp");
+            p->enterprise ? "Enterprise Edition, pool " : "Standard Edition", p->pool ? p->pool : "", p->serial,
+            p->tls ? "tls" : "tcp");
     for (i = 0; i < p->n; i++) {
         const struct plan_change *ch = &p->v[i];
         if (ch->action == PLAN_UNCHANGED)
             continue;
-        fprintf(f, "\n%c %-7s %s %s  [%s %s]", sign[ch->action], plan_action_name(ch->action),
-                ch->cls, ch->key, ch->rule, rules_title(ch->rule));
+        fprintf(f, "\n%c %-7s %s %s  [%s %s]", sign[ch->action], plan_action_name(ch->action), ch->cls, ch->key,
+                ch->rule, rules_title(ch->rule));
         if (ch->instance_id)
             fprintf(f, "\n      InstanceID %s%s", ch->instance_id,
                     ch->owned ? "" : " (not created by ocsfed; the manifest names it)");
@@ -79,14 +79,15 @@ void plan_print_text(const struct plan *p, FILE *f)
                 p->counts[PLAN_UNCHANGED]);
     } else if (!plan_has_setting_changes(p)) {
         /* Settings converged; an earlier apply outside the window left the restart. */
-        fprintf(f, "\nNo changes: %s matches the manifest (%zu items checked); the Front End service %s restart "
-                "(R19) is still to do, %s%s.\n", p->server, p->counts[PLAN_UNCHANGED], ocs_lit.service,
+        fprintf(f,
+                "\nNo changes: %s matches the manifest (%zu items checked); the Front End service %s restart "
+                "(R19) is still to do, %s%s.\n",
+                p->server, p->counts[PLAN_UNCHANGED], ocs_lit.service,
                 p->window ? "in the maintenance window " : "by the next apply (no maintenance window set)",
                 p->window ? p->window : "");
     } else {
-        fprintf(f, "\nPlan: %zu to create, %zu to update, %zu to delete, %zu unchanged",
-                p->counts[PLAN_CREATE], p->counts[PLAN_UPDATE], p->counts[PLAN_DELETE],
-                p->counts[PLAN_UNCHANGED]);
+        fprintf(f, "\nPlan: %zu to create, %zu to update, %zu to delete, %zu unchanged", p->counts[PLAN_CREATE],
+                p->counts[PLAN_UPDATE], p->counts[PLAN_DELETE], p->counts[PLAN_UNCHANGED]);
         if (p->counts[PLAN_RESTART])
             fprintf(f, "; the Front End service %s restarts%s%s", ocs_lit.service,
                     p->window ? " in the maintenance window " : " (no maintenance window set)",
@@ -94,8 +95,10 @@ void plan_print_text(const struct plan *p, FILE *f)
         fputs(".\n", f);
     }
     if (p->foreign)
-        fprintf(f, "%zu existing entr%s that ocsfed did not create and the manifest does not "
-                "name left alone.\n", p->foreign, p->foreign == 1 ? "y" : "ies");
+        fprintf(f,
+                "%zu existing entr%s that ocsfed did not create and the manifest does not "
+                "name left alone.\n",
+                p->foreign, p->foreign == 1 ? "y" : "ies");
 }
 
 static cJSON *instance_json(const struct node_instance *inst)
@@ -104,8 +107,7 @@ static cJSON *instance_json(const struct node_instance *inst)
     size_t i;
 
     for (i = 0; o && i < inst->nprops; i++) {
-        if (!(v = node_value_to_json(&inst->props[i].v))
-            || !cJSON_AddItemToObject(o, inst->props[i].name, v)) {
+        if (!(v = node_value_to_json(&inst->props[i].v)) || !cJSON_AddItemToObject(o, inst->props[i].name, v)) {
             cJSON_Delete(v);
             cJSON_Delete(o);
             return NULL;
@@ -122,8 +124,7 @@ char *plan_to_json(const struct plan *p)
     size_t i;
 
     if (!root || !cJSON_AddStringToObject(root, "server", p->server)
-        || !(p->pool ? cJSON_AddStringToObject(root, "pool", p->pool)
-                     : cJSON_AddNullToObject(root, "pool"))
+        || !(p->pool ? cJSON_AddStringToObject(root, "pool", p->pool) : cJSON_AddNullToObject(root, "pool"))
         || !cJSON_AddStringToObject(root, "edition", p->enterprise ? "enterprise" : "standard")
         || !cJSON_AddStringToObject(root, "transport", p->tls ? "tls" : "tcp")
         || !cJSON_AddNumberToObject(root, "serial", (double)p->serial)
@@ -136,10 +137,8 @@ char *plan_to_json(const struct plan *p)
             goto out;
         }
         if (!cJSON_AddStringToObject(o, "action", plan_action_name(ch->action))
-            || !cJSON_AddStringToObject(o, "class", ch->cls)
-            || !cJSON_AddStringToObject(o, "key", ch->key)
-            || !cJSON_AddStringToObject(o, "rule", ch->rule)
-            || !cJSON_AddBoolToObject(o, "owned", ch->owned)
+            || !cJSON_AddStringToObject(o, "class", ch->cls) || !cJSON_AddStringToObject(o, "key", ch->key)
+            || !cJSON_AddStringToObject(o, "rule", ch->rule) || !cJSON_AddBoolToObject(o, "owned", ch->owned)
             || !(ch->instance_id ? cJSON_AddStringToObject(o, "instance_id", ch->instance_id)
                                  : cJSON_AddNullToObject(o, "instance_id")))
             goto out;
@@ -156,8 +155,7 @@ char *plan_to_json(const struct plan *p)
         goto out;
     for (i = 0; i < PLAN_NACTIONS; i++)
         if (i != PLAN_RESTART
-            && !cJSON_AddNumberToObject(sum, plan_action_name((enum plan_action)i),
-                                        (double)p->counts[i]))
+            && !cJSON_AddNumberToObject(sum, plan_action_name((enum plan_action)i), (double)p->counts[i]))
             goto out;
     if (!cJSON_AddBoolToObject(sum, "restart", p->counts[PLAN_RESTART] != 0)
         || !cJSON_AddNumberToObject(sum, "left_alone", (double)p->foreign)

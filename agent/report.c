@@ -11,9 +11,8 @@
 #include "strbuf.h"
 #include "version.h"
 
-static const char *const status_names[REPORT_NSTATUS] = {
-    "converged", "drifting", "pending_restart", "failing", "refused", "silent", "unreadable"
-};
+static const char *const status_names[REPORT_NSTATUS] = {"converged", "drifting", "pending_restart", "failing",
+                                                         "refused",   "silent",   "unreadable"};
 
 const char *report_status_name(enum report_status s)
 {
@@ -94,10 +93,9 @@ long long report_parse_time(const char *s)
     int y, mo, d, h, mi, se;
     static const unsigned char mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
-    if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':'
-        || s[16] != ':' || s[19] != 'Z' || digits(s, 4, &y) || digits(s + 5, 2, &mo)
-        || digits(s + 8, 2, &d) || digits(s + 11, 2, &h) || digits(s + 14, 2, &mi)
-        || digits(s + 17, 2, &se))
+    if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z'
+        || digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) || digits(s + 11, 2, &h)
+        || digits(s + 14, 2, &mi) || digits(s + 17, 2, &se))
         return -1;
     if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 59)
         return -1;
@@ -113,8 +111,7 @@ static char *dup_or_empty(const char *s)
     return ofd_strdup(s ? s : "");
 }
 
-enum ofd_code report_init(struct report *r, const char *server, long long now, int monitor,
-                          ofd_err *e)
+enum ofd_code report_init(struct report *r, const char *server, long long now, int monitor, ofd_err *e)
 {
     memset(r, 0, sizeof(*r));
     r->time = now;
@@ -128,8 +125,8 @@ enum ofd_code report_init(struct report *r, const char *server, long long now, i
     return OFD_OK;
 }
 
-enum ofd_code report_add_change(struct report *r, const char *action, const char *cls,
-                                const char *key, const char *rule, int applied, ofd_err *e)
+enum ofd_code report_add_change(struct report *r, const char *action, const char *cls, const char *key,
+                                const char *rule, int applied, ofd_err *e)
 {
     struct report_change *nv, *c;
 
@@ -139,8 +136,8 @@ enum ofd_code report_add_change(struct report *r, const char *action, const char
     c = &nv[r->nchanges];
     memset(c, 0, sizeof(*c));
     c->applied = applied;
-    if (!(c->action = dup_or_empty(action)) || !(c->cls = dup_or_empty(cls))
-        || !(c->key = dup_or_empty(key)) || !(c->rule = dup_or_empty(rule))) {
+    if (!(c->action = dup_or_empty(action)) || !(c->cls = dup_or_empty(cls)) || !(c->key = dup_or_empty(key))
+        || !(c->rule = dup_or_empty(rule))) {
         free(c->action);
         free(c->cls);
         free(c->key);
@@ -151,8 +148,7 @@ enum ofd_code report_add_change(struct report *r, const char *action, const char
     return OFD_OK;
 }
 
-enum ofd_code report_add_error(struct report *r, const char *message, const char *rule,
-                               ofd_err *e)
+enum ofd_code report_add_error(struct report *r, const char *message, const char *rule, ofd_err *e)
 {
     struct report_error *nv, *x;
 
@@ -177,8 +173,7 @@ enum ofd_code report_add_plan(struct report *r, const struct plan *p, int applie
         const struct plan_change *c = &p->v[i];
         if (c->action == PLAN_UNCHANGED)
             continue;
-        if ((rc = report_add_change(r, plan_action_name(c->action), c->cls, c->key, c->rule,
-                                    applied, e)) != OFD_OK)
+        if ((rc = report_add_change(r, plan_action_name(c->action), c->cls, c->key, c->rule, applied, e)) != OFD_OK)
             return rc;
         n++;
     }
@@ -187,8 +182,7 @@ enum ofd_code report_add_plan(struct report *r, const struct plan *p, int applie
     return OFD_OK;
 }
 
-enum ofd_code report_set_refusal(struct report *r, const char *reason, const char *message,
-                                 ofd_err *e)
+enum ofd_code report_set_refusal(struct report *r, const char *reason, const char *message, ofd_err *e)
 {
     char *a = ofd_strdup(reason), *b = dup_or_empty(message);
 
@@ -252,8 +246,8 @@ char *report_to_json(const struct report *r)
     ok &= (o = cJSON_AddObjectToObject(root, "manifest")) != NULL;
     if (o) {
         ok &= cJSON_AddNumberToObject(o, "serial", (double)r->serial) != NULL;
-        ok &= (r->sha256 ? cJSON_AddStringToObject(o, "sha256", r->sha256)
-                         : cJSON_AddNullToObject(o, "sha256")) != NULL;
+        ok &=
+            (r->sha256 ? cJSON_AddStringToObject(o, "sha256", r->sha256) : cJSON_AddNullToObject(o, "sha256")) != NULL;
     }
     ok &= (o = cJSON_AddObjectToObject(root, "summary")) != NULL;
     if (o) {
@@ -309,8 +303,8 @@ enum ofd_code report_write(const char *reports_dir, const struct report *r, ofd_
     enum ofd_code rc;
 
     if (!r->server || !manifest_is_fqdn(r->server, &why)) {
-        rc = ofd_err_set(e, OFD_E_INVALID, "cannot name a report after '%s': %s",
-                         r->server ? r->server : "", why ? why : "no server name");
+        rc = ofd_err_set(e, OFD_E_INVALID, "cannot name a report after '%s': %s", r->server ? r->server : "",
+                         why ? why : "no server name");
         goto out;
     }
     sb_printf(&path, "%s/%s.json", reports_dir, r->server);

@@ -33,51 +33,48 @@ enum report_status {
     REPORT_PENDING_RESTART,
     REPORT_FAILING,
     REPORT_REFUSED,
-    REPORT_SILENT,       /* only in the fleet table: no recent report */
-    REPORT_UNREADABLE    /* only in the fleet table: the file is not a report */
+    REPORT_SILENT,    /* only in the fleet table: no recent report */
+    REPORT_UNREADABLE /* only in the fleet table: the file is not a report */
 };
 #define REPORT_NSTATUS 7
 
 struct report_change {
-    char *action;   /* "create", "update", "delete", "restart" */
-    char *cls;      /* WMI class or "certificate", "fips_policy", "service" */
+    char *action; /* "create", "update", "delete", "restart" */
+    char *cls;    /* WMI class or "certificate", "fips_policy", "service" */
     char *key;
-    char *rule;     /* "R6" or "" */
+    char *rule; /* "R6" or "" */
     int applied;
 };
 
 struct report_error {
     char *message;
-    char *rule;     /* "" when none */
+    char *rule; /* "" when none */
 };
 
 struct report {
-    char *server;           /* lower-case FQDN */
+    char *server; /* lower-case FQDN */
     char *agent_version;
-    long long time;         /* seconds since 1970, UTC */
-    int monitor;            /* mode: 1 monitor, 0 apply */
+    long long time; /* seconds since 1970, UTC */
+    int monitor;    /* mode: 1 monitor, 0 apply */
     enum report_status status;
-    long long serial;       /* 0: no manifest read */
-    char *sha256;           /* hex, or NULL */
+    long long serial; /* 0: no manifest read */
+    char *sha256;     /* hex, or NULL */
     size_t planned, applied, drift;
     struct report_change *changes;
     size_t nchanges;
     struct report_error *errors;
     size_t nerrors;
     int restart_pending;
-    char *refusal_reason;   /* intake_reason_name(), or NULL */
+    char *refusal_reason; /* intake_reason_name(), or NULL */
     char *refusal_message;
 };
 
 /* Builders: copy their strings into r. Return OFD_OK or OFD_E_NOMEM. */
-enum ofd_code report_init(struct report *r, const char *server, long long now, int monitor,
-                          ofd_err *e);
-enum ofd_code report_add_change(struct report *r, const char *action, const char *cls,
-                                const char *key, const char *rule, int applied, ofd_err *e);
-enum ofd_code report_add_error(struct report *r, const char *message, const char *rule,
-                               ofd_err *e);
-enum ofd_code report_set_refusal(struct report *r, const char *reason, const char *message,
-                                 ofd_err *e);
+enum ofd_code report_init(struct report *r, const char *server, long long now, int monitor, ofd_err *e);
+enum ofd_code report_add_change(struct report *r, const char *action, const char *cls, const char *key,
+                                const char *rule, int applied, ofd_err *e);
+enum ofd_code report_add_error(struct report *r, const char *message, const char *rule, ofd_err *e);
+enum ofd_code report_set_refusal(struct report *r, const char *reason, const char *message, ofd_err *e);
 struct plan;
 /* Adds every change of p except the unchanged ones (action, class, key, rule), marked
  * applied or not, and sets planned and drift to their number and applied to that
@@ -115,10 +112,10 @@ enum ofd_code report_read_file(const char *path, struct report *out, ofd_err *e)
 enum report_status report_classify(const struct report *r, long long now, long long stale_after);
 
 struct report_row {
-    char *file;             /* the file's name */
-    struct report rep;      /* filled unless status is UNREADABLE */
+    char *file;        /* the file's name */
+    struct report rep; /* filled unless status is UNREADABLE */
     enum report_status status;
-    char *problem;          /* UNREADABLE: why */
+    char *problem; /* UNREADABLE: why */
 };
 
 struct report_fleet {
@@ -130,8 +127,8 @@ struct report_fleet {
 
 /* Reads every *.json in reports_dir (SHARE/reports by default). Returns OFD_OK with
  * *out filled (free with report_fleet_free); OFD_E_IO when the folder cannot be read. */
-enum ofd_code report_fleet_load(const char *reports_dir, long long now, long long stale_after,
-                                struct report_fleet *out, ofd_err *e);
+enum ofd_code report_fleet_load(const char *reports_dir, long long now, long long stale_after, struct report_fleet *out,
+                                ofd_err *e);
 /* The fixed-width table and a closing line of counts. */
 void report_fleet_print(const struct report_fleet *f, FILE *out);
 /* 0 all converged; 2 some drifting or pending restart (nothing worse); 1 any failing,

@@ -24,8 +24,8 @@ static int ends_with(const char *s, const char *suffix)
     return a > b && strcmp(s + a - b, suffix) == 0;
 }
 
-enum ofd_code report_fleet_load(const char *reports_dir, long long now, long long stale_after,
-                                struct report_fleet *out, ofd_err *e)
+enum ofd_code report_fleet_load(const char *reports_dir, long long now, long long stale_after, struct report_fleet *out,
+                                ofd_err *e)
 {
     struct report_fleet f;
     struct strbuf path = {0};
@@ -62,11 +62,10 @@ enum ofd_code report_fleet_load(const char *reports_dir, long long now, long lon
             ofd_err_set(e, rc, "%s", re.msg);
             goto out;
         }
-        if (rc == OFD_OK && (strlen(row->file) != strlen(row->rep.server) + 5
-                             || ofd_strcasecmp(row->rep.server, "") == 0
-                             || strncmp(row->file, row->rep.server, strlen(row->rep.server)) != 0)) {
-            ofd_err_set(&re, OFD_E_INVALID, "the report is about '%s', not the file's server",
-                        row->rep.server);
+        if (rc == OFD_OK
+            && (strlen(row->file) != strlen(row->rep.server) + 5 || ofd_strcasecmp(row->rep.server, "") == 0
+                || strncmp(row->file, row->rep.server, strlen(row->rep.server)) != 0)) {
+            ofd_err_set(&re, OFD_E_INVALID, "the report is about '%s', not the file's server", row->rep.server);
             report_free(&row->rep);
             rc = OFD_E_INVALID;
         }
@@ -127,31 +126,24 @@ static void summary_of(const struct report_row *row, char *buf, size_t n)
     char *p;
 
     switch (row->status) {
-    case REPORT_UNREADABLE:
-        snprintf(buf, n, "unreadable: %s", row->problem ? row->problem : "");
-        break;
-    case REPORT_SILENT:
-        snprintf(buf, n, "no report for too long; last said %s", report_status_name(r->status));
-        break;
+    case REPORT_UNREADABLE: snprintf(buf, n, "unreadable: %s", row->problem ? row->problem : ""); break;
+    case REPORT_SILENT: snprintf(buf, n, "no report for too long; last said %s", report_status_name(r->status)); break;
     case REPORT_REFUSED:
         snprintf(buf, n, "manifest refused (%s): %s", r->refusal_reason ? r->refusal_reason : "?",
                  r->refusal_message ? r->refusal_message : "");
         break;
     case REPORT_FAILING:
-        snprintf(buf, n, "%zu error%s%s%s", r->nerrors, r->nerrors == 1 ? "" : "s",
-                 r->nerrors ? ", first: " : "", r->nerrors ? r->errors[0].message : "");
+        snprintf(buf, n, "%zu error%s%s%s", r->nerrors, r->nerrors == 1 ? "" : "s", r->nerrors ? ", first: " : "",
+                 r->nerrors ? r->errors[0].message : "");
         break;
     case REPORT_DRIFTING:
         snprintf(buf, n, "%zu change%s found (%s)", r->drift, r->drift == 1 ? "" : "s",
                  r->monitor ? "monitor mode" : "not applied");
         break;
     case REPORT_PENDING_RESTART:
-        snprintf(buf, n, "%zu applied; Front End restart waits for the maintenance window",
-                 r->applied);
+        snprintf(buf, n, "%zu applied; Front End restart waits for the maintenance window", r->applied);
         break;
-    default:
-        snprintf(buf, n, "%zu applied, %s", r->applied, r->monitor ? "monitor" : "apply");
-        break;
+    default: snprintf(buf, n, "%zu applied, %s", r->applied, r->monitor ? "monitor" : "apply"); break;
     }
     for (p = buf; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -168,8 +160,7 @@ void report_fleet_print(const struct report_fleet *f, FILE *out)
     fprintf(out, "%-40s %-15s %8s %7s  %s\n", "SERVER", "STATUS", "SERIAL", "AGE", "SUMMARY");
     for (i = 0; i < f->n; i++) {
         const struct report_row *row = &f->v[i];
-        snprintf(server, sizeof(server), "%s",
-                 row->status == REPORT_UNREADABLE ? row->file : row->rep.server);
+        snprintf(server, sizeof(server), "%s", row->status == REPORT_UNREADABLE ? row->file : row->rep.server);
         for (p = server; *p; p++)
             if ((unsigned char)*p < 0x20 || *p == 0x7f)
                 *p = '?';
@@ -184,8 +175,7 @@ void report_fleet_print(const struct report_fleet *f, FILE *out)
                 snprintf(serial, sizeof(serial), "-");
         }
         summary_of(row, summ, sizeof(summ));
-        fprintf(out, "%-40s %-15s %8s %7s  %s\n", server, report_status_name(row->status), serial,
-                age, summ);
+        fprintf(out, "%-40s %-15s %8s %7s  %s\n", server, report_status_name(row->status), serial, age, summ);
     }
     for (s = 0; s < REPORT_NSTATUS; s++)
         total += f->counts[s];
@@ -201,8 +191,8 @@ void report_fleet_print(const struct report_fleet *f, FILE *out)
 
 int report_fleet_exit(const struct report_fleet *f)
 {
-    if (f->n == 0 || f->counts[REPORT_FAILING] || f->counts[REPORT_REFUSED]
-        || f->counts[REPORT_SILENT] || f->counts[REPORT_UNREADABLE])
+    if (f->n == 0 || f->counts[REPORT_FAILING] || f->counts[REPORT_REFUSED] || f->counts[REPORT_SILENT]
+        || f->counts[REPORT_UNREADABLE])
         return 1;
     if (f->counts[REPORT_DRIFTING] || f->counts[REPORT_PENDING_RESTART])
         return 2;

@@ -88,8 +88,7 @@ static const cJSON *get_typed(const cJSON *o, const char *name, int array, ofd_e
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
 
     if (array ? !cJSON_IsArray(v) : !cJSON_IsObject(v)) {
-        ofd_err_set(e, OFD_E_INVALID, "'%s' is missing or not an %s", name,
-                    array ? "array" : "object");
+        ofd_err_set(e, OFD_E_INVALID, "'%s' is missing or not an %s", name, array ? "array" : "object");
         return NULL;
     }
     return v;
@@ -169,14 +168,15 @@ enum ofd_code report_parse(const char *text, size_t len, struct report *out, ofd
         ofd_err_set(e, OFD_E_INVALID, "more than %u changes", REPORT_MAX_ITEMS);
         goto out;
     }
-    cJSON_ArrayForEach(it, a) {
+    cJSON_ArrayForEach(it, a)
+    {
         if (!cJSON_IsObject(it)) {
             ofd_err_set(e, OFD_E_INVALID, "a change is not an object");
             goto out;
         }
-        if (get_str(it, "action", 0, &act, e) || get_str(it, "class", 0, &cls, e)
-            || get_str(it, "key", 0, &key, e) || get_str(it, "rule", 0, &rule, e)
-            || get_bool(it, "applied", &b, e) || report_add_change(&r, act, cls, key, rule, b, e))
+        if (get_str(it, "action", 0, &act, e) || get_str(it, "class", 0, &cls, e) || get_str(it, "key", 0, &key, e)
+            || get_str(it, "rule", 0, &rule, e) || get_bool(it, "applied", &b, e)
+            || report_add_change(&r, act, cls, key, rule, b, e))
             goto out;
         free(act), free(cls), free(key), free(rule);
         act = cls = key = rule = NULL;
@@ -187,7 +187,8 @@ enum ofd_code report_parse(const char *text, size_t len, struct report *out, ofd
         ofd_err_set(e, OFD_E_INVALID, "more than %u errors", REPORT_MAX_ITEMS);
         goto out;
     }
-    cJSON_ArrayForEach(it, a) {
+    cJSON_ArrayForEach(it, a)
+    {
         if (!cJSON_IsObject(it)) {
             ofd_err_set(e, OFD_E_INVALID, "an error is not an object");
             goto out;
@@ -206,8 +207,7 @@ enum ofd_code report_parse(const char *text, size_t len, struct report *out, ofd
             ofd_err_set(e, OFD_E_INVALID, "'refusal' is neither null nor an object");
             goto out;
         }
-        if (get_str(o, "reason", 0, &r.refusal_reason, e)
-            || get_str(o, "message", 0, &r.refusal_message, e))
+        if (get_str(o, "reason", 0, &r.refusal_reason, e) || get_str(o, "message", 0, &r.refusal_message, e))
             goto out;
     }
     *out = r;

@@ -10,17 +10,17 @@
 
 /* What ocsfed does about a rule (flags). */
 enum rules_kind {
-    RULES_SETS = 1,    /* makes the server so, and keeps it so */
-    RULES_CHECKS = 2,  /* verifies, refuses or warns */
-    RULES_REPORTS = 4  /* IM&P side: tells the operator */
+    RULES_SETS = 1,   /* makes the server so, and keeps it so */
+    RULES_CHECKS = 2, /* verifies, refuses or warns */
+    RULES_REPORTS = 4 /* IM&P side: tells the operator */
 };
 
 struct rules_info {
-    const char *id;        /* "R6" */
-    const char *scope;     /* "server", "pool" (the pool's shared store), "IM&P" (its side) */
-    unsigned kind;         /* enum rules_kind flags */
-    const char *title;     /* one line */
-    const char *enforced;  /* the files that set or check it, space-separated, from the
+    const char *id;       /* "R6" */
+    const char *scope;    /* "server", "pool" (the pool's shared store), "IM&P" (its side) */
+    unsigned kind;        /* enum rules_kind flags */
+    const char *title;    /* one line */
+    const char *enforced; /* the files that set or check it, space-separated, from the
                             * repository's root */
 };
 

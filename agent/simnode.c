@@ -59,8 +59,7 @@ static enum ofd_code sim_identity(void *ctx, struct node_identity *out, ofd_err 
     return OFD_OK;
 }
 
-static enum ofd_code sim_instances(void *ctx, const char *cls, struct node_instances *out,
-                                   ofd_err *e)
+static enum ofd_code sim_instances(void *ctx, const char *cls, struct node_instances *out, ofd_err *e)
 {
     struct sim *s = ctx;
     struct node_instances l;
@@ -85,8 +84,7 @@ static enum ofd_code sim_instances(void *ctx, const char *cls, struct node_insta
     return OFD_OK;
 }
 
-static enum ofd_code sim_certificates(void *ctx, const char *store, struct node_certs *out,
-                                      ofd_err *e)
+static enum ofd_code sim_certificates(void *ctx, const char *store, struct node_certs *out, ofd_err *e)
 {
     struct sim *s = ctx;
     struct node_certs l;
@@ -148,8 +146,7 @@ static enum ofd_code sim_owned(void *ctx, struct node_owned *out, ofd_err *e)
     if (s->owned.n && !(o.v = calloc(s->owned.n, sizeof(*o.v))))
         return ofd_err_nomem(e);
     for (i = 0; i < s->owned.n; i++, o.n++) {
-        if (!(o.v[i].cls = ofd_strdup(s->owned.v[i].cls))
-            || !(o.v[i].key = ofd_strdup(s->owned.v[i].key))) {
+        if (!(o.v[i].cls = ofd_strdup(s->owned.v[i].cls)) || !(o.v[i].key = ofd_strdup(s->owned.v[i].key))) {
             o.n++;
             node_owned_free(&o);
             return ofd_err_nomem(e);
@@ -224,8 +221,7 @@ static struct node_instance *find_instance(struct sim *s, const char *cls, const
     return NULL;
 }
 
-static enum ofd_code sim_create_instance(void *ctx, const struct node_instance *inst, char **instance_id,
-                                         ofd_err *e)
+static enum ofd_code sim_create_instance(void *ctx, const struct node_instance *inst, char **instance_id, ofd_err *e)
 {
     struct sim *s = ctx;
     struct sim_class *c;
@@ -326,8 +322,7 @@ static enum ofd_code sim_delete_instance(void *ctx, const char *cls, const char 
     return simnode_model_save(s, e);
 }
 
-static enum ofd_code sim_add_certificate(void *ctx, const char *store, const unsigned char *der, size_t len,
-                                         ofd_err *e)
+static enum ofd_code sim_add_certificate(void *ctx, const char *store, const unsigned char *der, size_t len, ofd_err *e)
 {
     struct sim *s = ctx;
     struct node_cert *v, nc;
@@ -485,7 +480,8 @@ static enum ofd_code sim_cert_usable(void *ctx, const unsigned char tp[20], ofd_
         rc = OFD_OK;
         goto out;
     }
-    if (s->certs.n && (!(roots = calloc(s->certs.n, sizeof(*roots))) || !(inter = calloc(s->certs.n, sizeof(*inter))))) {
+    if (s->certs.n
+        && (!(roots = calloc(s->certs.n, sizeof(*roots))) || !(inter = calloc(s->certs.n, sizeof(*inter))))) {
         rc = ofd_err_nomem(e);
         goto out;
     }
@@ -505,11 +501,12 @@ out:
     return rc;
 }
 
-#define SIM_WRITE_OPS                                                                               \
-    .create_instance = sim_create_instance, .update_instance = sim_update_instance,               \
-    .delete_instance = sim_delete_instance, .add_certificate = sim_add_certificate,               \
-    .remove_certificate = sim_remove_certificate, .set_fips = sim_set_fips,                        \
-    .restart_service = sim_restart_service, .set_owned = sim_set_owned, .get_instance = sim_get_instance, .import_pfx = sim_import_pfx, .cert_usable = sim_cert_usable
+#define SIM_WRITE_OPS                                                                                               \
+    .create_instance = sim_create_instance, .update_instance = sim_update_instance,                                 \
+    .delete_instance = sim_delete_instance, .add_certificate = sim_add_certificate,                                 \
+    .remove_certificate = sim_remove_certificate, .set_fips = sim_set_fips, .restart_service = sim_restart_service, \
+    .set_owned = sim_set_owned, .get_instance = sim_get_instance, .import_pfx = sim_import_pfx,                     \
+    .cert_usable = sim_cert_usable
 
 static const struct node_ops sim_ops = {
     .kind = "sim",
@@ -538,8 +535,7 @@ static const struct node_ops sim_ops_nodns = {
     SIM_WRITE_OPS,
 };
 
-enum ofd_code simnode_open_buffer(const char *text, size_t len, const char *name,
-                                  struct node *out, ofd_err *e)
+enum ofd_code simnode_open_buffer(const char *text, size_t len, const char *name, struct node *out, ofd_err *e)
 {
     struct sim *s = NULL;
     enum ofd_code rc;
@@ -572,4 +568,3 @@ enum ofd_code simnode_open(const char *path, struct node *out, ofd_err *e)
     }
     return rc;
 }
-

@@ -30,14 +30,12 @@
 enum ofd_code simnode_open(const char *path, struct node *out, ofd_err *e);
 
 /* Same from a buffer; name is used in messages. */
-enum ofd_code simnode_open_buffer(const char *text, size_t len, const char *name,
-                                  struct node *out, ofd_err *e);
+enum ofd_code simnode_open_buffer(const char *text, size_t len, const char *name, struct node *out, ofd_err *e);
 
 /* Writes a new, empty simulated node to path: identity fqdn (and pool for an
  * Enterprise Edition front end; Standard Edition otherwise, Backend "(local)\rtc"),
  * the classes empty, FIPS off, RTCSRV running. Refuses to overwrite (OFD_E_CONFLICT);
  * OFD_E_INVALID for a malformed FQDN; OFD_E_IO. */
-enum ofd_code simnode_init_file(const char *path, const char *fqdn, const char *pool,
-                                ofd_err *e);
+enum ofd_code simnode_init_file(const char *path, const char *fqdn, const char *pool, ofd_err *e);
 
 #endif

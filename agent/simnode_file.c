@@ -24,9 +24,7 @@ struct sload {
     ofd_err *e;
 };
 
-
 static enum ofd_code bad(struct sload *l, const char *ptr, const char *fmt, ...) OFD_PRINTF(3, 4);
-
 
 static enum ofd_code bad(struct sload *l, const char *ptr, const char *fmt, ...)
 {
@@ -40,8 +38,7 @@ static enum ofd_code bad(struct sload *l, const char *ptr, const char *fmt, ...)
     snprintf(buf, sizeof(buf), "%s", ptr);
     while (!jsonpos_find(l->pos, buf, &line, &col) && (slash = strrchr(buf, '/')))
         *slash = '\0';
-    return ofd_err_set(l->e, OFD_E_INVALID, "%s:%d:%d: %s%s%s", l->name, line, col, ptr,
-                       ptr[0] ? ": " : "", msg);
+    return ofd_err_set(l->e, OFD_E_INVALID, "%s:%d:%d: %s%s%s", l->name, line, col, ptr, ptr[0] ? ": " : "", msg);
 }
 
 static const char *ptr2(char *buf, size_t len, const char *a, const char *b)
@@ -55,8 +52,8 @@ static const char *ptr2(char *buf, size_t len, const char *a, const char *b)
     return buf;
 }
 
-static enum ofd_code load_instance(struct sload *l, const cJSON *obj, const char *ptr,
-                                   const char *cls, struct node_instance *out)
+static enum ofd_code load_instance(struct sload *l, const cJSON *obj, const char *ptr, const char *cls,
+                                   struct node_instance *out)
 {
     const struct ocs_class_def *def = ocs_class_find(cls);
     struct node_instance inst;
@@ -71,7 +68,8 @@ static enum ofd_code load_instance(struct sload *l, const cJSON *obj, const char
     }
     if (!(inst.cls = ofd_strdup(cls)))
         goto oom;
-    cJSON_ArrayForEach(p, obj) {
+    cJSON_ArrayForEach(p, obj)
+    {
         const struct ocs_prop_def *pd = ocs_prop_find(def, p->string);
         struct node_value v;
         enum ocs_type t;
@@ -90,8 +88,7 @@ static enum ofd_code load_instance(struct sload *l, const cJSON *obj, const char
         }
         ofd_err_clear(&e2);
         if ((rc = node_value_from_json(p, t, &v, &e2)) != OFD_OK) {
-            rc = rc == OFD_E_NOMEM ? ofd_err_nomem(l->e)
-                                   : bad(l, pp, "%s.%s: %s", cls, p->string, e2.msg);
+            rc = rc == OFD_E_NOMEM ? ofd_err_nomem(l->e) : bad(l, pp, "%s.%s: %s", cls, p->string, e2.msg);
             goto out;
         }
         if (node_instance_add(&inst, pd ? pd->name : p->string, &v) != OFD_OK)
@@ -118,15 +115,15 @@ static enum ofd_code load_ocs(struct sload *l, const cJSON *ocs, struct sim *s)
         return bad(l, "/ocs", "expected an object keyed by WMI class name");
     if (!(s->classes = calloc((size_t)cJSON_GetArraySize(ocs) + 1, sizeof(*s->classes))))
         return ofd_err_nomem(l->e);
-    cJSON_ArrayForEach(c, ocs) {
+    cJSON_ArrayForEach(c, ocs)
+    {
         struct sim_class *sc = &s->classes[s->nclasses];
         size_t i = 0;
 
         ptr2(p, sizeof(p), "/ocs", c->string);
         if (cJSON_IsObject(c)) {
             /* ConvertTo-Json writes a class with one instance as that object */
-            if (!(sc->name = ofd_strdup(c->string))
-                || !(sc->inst.v = calloc(1, sizeof(*sc->inst.v))))
+            if (!(sc->name = ofd_strdup(c->string)) || !(sc->inst.v = calloc(1, sizeof(*sc->inst.v))))
                 return ofd_err_nomem(l->e);
             s->nclasses++;
             if ((rc = load_instance(l, c, p, c->string, &sc->inst.v[0])) != OFD_OK)
@@ -139,10 +136,10 @@ static enum ofd_code load_ocs(struct sload *l, const cJSON *ocs, struct sim *s)
         if (!(sc->name = ofd_strdup(c->string)))
             return ofd_err_nomem(l->e);
         s->nclasses++;
-        if (cJSON_GetArraySize(c)
-            && !(sc->inst.v = calloc((size_t)cJSON_GetArraySize(c), sizeof(*sc->inst.v))))
+        if (cJSON_GetArraySize(c) && !(sc->inst.v = calloc((size_t)cJSON_GetArraySize(c), sizeof(*sc->inst.v))))
             return ofd_err_nomem(l->e);
-        cJSON_ArrayForEach(it, c) {
+        cJSON_ArrayForEach(it, c)
+        {
             snprintf(q, sizeof(q), "%s/%zu", p, i++);
             if ((rc = load_instance(l, it, q, c->string, &sc->inst.v[sc->inst.n])) != OFD_OK)
                 return rc;
@@ -160,21 +157,23 @@ static enum ofd_code load_certs(struct sload *l, const cJSON *certs, struct sim 
 
     if (!cJSON_IsObject(certs))
         return bad(l, "/certificates", "expected an object keyed by store (Root, CA, My)");
-    cJSON_ArrayForEach(st, certs) {
+    cJSON_ArrayForEach(st, certs)
+    {
         if (strcmp(st->string, "Root") && strcmp(st->string, "CA") && strcmp(st->string, "My"))
-            return bad(l, ptr2(p, sizeof(p), "/certificates", st->string),
-                       "unknown store '%s' (Root, CA, My)", st->string);
+            return bad(l, ptr2(p, sizeof(p), "/certificates", st->string), "unknown store '%s' (Root, CA, My)",
+                       st->string);
         if (!cJSON_IsArray(st))
-            return bad(l, ptr2(p, sizeof(p), "/certificates", st->string),
-                       "expected an array of certificates");
+            return bad(l, ptr2(p, sizeof(p), "/certificates", st->string), "expected an array of certificates");
         total += (size_t)cJSON_GetArraySize(st);
     }
     if (total && !(s->certs.v = calloc(total, sizeof(*s->certs.v))))
         return ofd_err_nomem(l->e);
-    cJSON_ArrayForEach(st, certs) {
+    cJSON_ArrayForEach(st, certs)
+    {
         size_t i = 0;
         ptr2(p, sizeof(p), "/certificates", st->string);
-        cJSON_ArrayForEach(it, st) {
+        cJSON_ArrayForEach(it, st)
+        {
             struct node_cert *c = &s->certs.v[s->certs.n];
             const cJSON *tp = cJSON_GetObjectItemCaseSensitive(it, "thumbprint");
             const cJSON *der = cJSON_GetObjectItemCaseSensitive(it, "der");
@@ -208,8 +207,8 @@ static enum ofd_code load_certs(struct sload *l, const cJSON *certs, struct sim 
 
 static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
 {
-    static const char *const keys[] = {"ocsfed_sim_node", "node", "ocs", "certificates",
-                                       "fips", "services", "dns", "ocsfed", NULL};
+    static const char *const keys[] = {"ocsfed_sim_node", "node", "ocs", "certificates", "fips", "services", "dns",
+                                       "ocsfed",          NULL};
     const cJSON *j, *it;
     char p[256];
     enum ofd_code rc;
@@ -217,14 +216,14 @@ static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
 
     if (!cJSON_IsObject(root))
         return bad(l, "", "expected an object");
-    cJSON_ArrayForEach(it, root) {
+    cJSON_ArrayForEach(it, root)
+    {
         for (k = 0; keys[k] && strcmp(keys[k], it->string); k++)
             ;
         if (!keys[k])
             return bad(l, ptr2(p, sizeof(p), "", it->string), "unknown key '%s'", it->string);
     }
-    if ((j = cJSON_GetObjectItemCaseSensitive(root, "ocsfed_sim_node"))
-        && !(cJSON_IsNumber(j) && j->valuedouble == 1))
+    if ((j = cJSON_GetObjectItemCaseSensitive(root, "ocsfed_sim_node")) && !(cJSON_IsNumber(j) && j->valuedouble == 1))
         return bad(l, "/ocsfed_sim_node", "this ocsfed reads simulated node format 1");
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "node"))) {
         static const char *const nk[] = {"fqdn", "pool", "backend"};
@@ -246,8 +245,7 @@ static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
     }
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "ocs")) && (rc = load_ocs(l, j, s)) != OFD_OK)
         return rc;
-    if ((j = cJSON_GetObjectItemCaseSensitive(root, "certificates"))
-        && (rc = load_certs(l, j, s)) != OFD_OK)
+    if ((j = cJSON_GetObjectItemCaseSensitive(root, "certificates")) && (rc = load_certs(l, j, s)) != OFD_OK)
         return rc;
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "fips"))) {
         const cJSON *en = cJSON_GetObjectItemCaseSensitive(j, OCS_P_ENABLED);
@@ -258,10 +256,10 @@ static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "services"))) {
         if (!cJSON_IsObject(j))
             return bad(l, "/services", "expected an object {\"NAME\": \"running\"}");
-        if (cJSON_GetArraySize(j)
-            && !(s->svcs = calloc((size_t)cJSON_GetArraySize(j), sizeof(*s->svcs))))
+        if (cJSON_GetArraySize(j) && !(s->svcs = calloc((size_t)cJSON_GetArraySize(j), sizeof(*s->svcs))))
             return ofd_err_nomem(l->e);
-        cJSON_ArrayForEach(it, j) {
+        cJSON_ArrayForEach(it, j)
+        {
             if (!cJSON_IsString(it))
                 return bad(l, ptr2(p, sizeof(p), "/services", it->string),
                            "expected a state string (running, stopped)");
@@ -276,10 +274,10 @@ static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
         if (!cJSON_IsObject(j))
             return bad(l, "/dns", "expected an object {\"FQDN\": \"IPv4 address\"}");
         s->has_dns = 1;
-        if (cJSON_GetArraySize(j)
-            && !(s->dns = calloc((size_t)cJSON_GetArraySize(j), sizeof(*s->dns))))
+        if (cJSON_GetArraySize(j) && !(s->dns = calloc((size_t)cJSON_GetArraySize(j), sizeof(*s->dns))))
             return ofd_err_nomem(l->e);
-        cJSON_ArrayForEach(it, j) {
+        cJSON_ArrayForEach(it, j)
+        {
             if (!cJSON_IsString(it))
                 return bad(l, ptr2(p, sizeof(p), "/dns", it->string), "expected an IPv4 address");
             s->dns[s->ndns].name = ofd_strdup(it->string);
@@ -301,7 +299,8 @@ static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
         if (own && cJSON_GetArraySize(own)
             && !(s->owned.v = calloc((size_t)cJSON_GetArraySize(own), sizeof(*s->owned.v))))
             return ofd_err_nomem(l->e);
-        cJSON_ArrayForEach(it, own) {
+        cJSON_ArrayForEach(it, own)
+        {
             const cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "class");
             const cJSON *kk = cJSON_GetObjectItemCaseSensitive(it, "key");
             snprintf(p, sizeof(p), "/ocsfed/owned/%zu", i++);
@@ -321,7 +320,8 @@ static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
 static int by_instance_id(const void *a, const void *b)
 {
     const struct node_value *x = node_instance_get(a, OCS_P_INSTANCE_ID), *y = node_instance_get(b, OCS_P_INSTANCE_ID);
-    const char *xs = x && x->type == OCS_STRING && x->s ? x->s : "", *ys = y && y->type == OCS_STRING && y->s ? y->s : "";
+    const char *xs = x && x->type == OCS_STRING && x->s ? x->s : "",
+               *ys = y && y->type == OCS_STRING && y->s ? y->s : "";
 
     return ofd_strcasecmp(xs, ys);
 }
@@ -434,11 +434,10 @@ out:
     return rc;
 }
 
-enum ofd_code simnode_init_file(const char *path, const char *fqdn, const char *pool,
-                                ofd_err *e)
+enum ofd_code simnode_init_file(const char *path, const char *fqdn, const char *pool, ofd_err *e)
 {
-    static const char *const classes[] = {OCS_CLASS_POOL, OCS_CLASS_DOMAIN, OCS_CLASS_LISTENING,
-                                          OCS_CLASS_ROUTE, OCS_CLASS_HOST};
+    static const char *const classes[] = {OCS_CLASS_POOL, OCS_CLASS_DOMAIN, OCS_CLASS_LISTENING, OCS_CLASS_ROUTE,
+                                          OCS_CLASS_HOST};
     cJSON *root = NULL, *node, *ocs, *certs, *x;
     char *text = NULL, *lfqdn = NULL, *lpool = NULL;
     const char *why;
@@ -454,12 +453,10 @@ enum ofd_code simnode_init_file(const char *path, const char *fqdn, const char *
         rc = ofd_err_set(e, OFD_E_INVALID, "--pool '%s' %s", pool, why);
         goto out;
     }
-    if (!(lfqdn = ofd_strlower(ofd_strdup(fqdn)))
-        || !(lpool = ofd_strlower(ofd_strdup(pool ? pool : fqdn))))
+    if (!(lfqdn = ofd_strlower(ofd_strdup(fqdn))) || !(lpool = ofd_strlower(ofd_strdup(pool ? pool : fqdn))))
         goto oom;
     if (!(root = cJSON_CreateObject()) || !cJSON_AddNumberToObject(root, "ocsfed_sim_node", 1)
-        || !(node = cJSON_AddObjectToObject(root, "node"))
-        || !cJSON_AddStringToObject(node, "fqdn", lfqdn)
+        || !(node = cJSON_AddObjectToObject(root, "node")) || !cJSON_AddStringToObject(node, "fqdn", lfqdn)
         || !cJSON_AddStringToObject(node, "pool", lpool)
         || (!pool && !cJSON_AddStringToObject(node, "backend", ocs_lit.se_backend))
         || !(ocs = cJSON_AddObjectToObject(root, "ocs")))
@@ -467,13 +464,10 @@ enum ofd_code simnode_init_file(const char *path, const char *fqdn, const char *
     for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
         if (!cJSON_AddArrayToObject(ocs, classes[i]))
             goto oom;
-    if (!(certs = cJSON_AddObjectToObject(root, "certificates"))
-        || !cJSON_AddArrayToObject(certs, "Root") || !cJSON_AddArrayToObject(certs, "CA")
-        || !cJSON_AddArrayToObject(certs, "My")
-        || !(x = cJSON_AddObjectToObject(root, "fips"))
-        || !cJSON_AddNumberToObject(x, OCS_P_ENABLED, 0)
-        || !(x = cJSON_AddObjectToObject(root, "services"))
-        || !cJSON_AddStringToObject(x, ocs_lit.service, "running")
+    if (!(certs = cJSON_AddObjectToObject(root, "certificates")) || !cJSON_AddArrayToObject(certs, "Root")
+        || !cJSON_AddArrayToObject(certs, "CA") || !cJSON_AddArrayToObject(certs, "My")
+        || !(x = cJSON_AddObjectToObject(root, "fips")) || !cJSON_AddNumberToObject(x, OCS_P_ENABLED, 0)
+        || !(x = cJSON_AddObjectToObject(root, "services")) || !cJSON_AddStringToObject(x, ocs_lit.service, "running")
         || !(x = cJSON_AddObjectToObject(root, "ocsfed")) || !cJSON_AddArrayToObject(x, "owned")
         || !(text = cJSON_Print(root)))
         goto oom;
@@ -523,8 +517,7 @@ enum ofd_code simnode_model_read(const char *text, size_t len, const char *name,
     }
     if ((rc = jsonpos_scan(text, len, &pos, &d, e)) != OFD_OK || d.nerrors) {
         if (d.n)
-            rc = ofd_err_set(e, OFD_E_INVALID, "%s:%d:%d: %s", name, d.v[0].line, d.v[0].col,
-                             d.v[0].msg);
+            rc = ofd_err_set(e, OFD_E_INVALID, "%s:%d:%d: %s", name, d.v[0].line, d.v[0].col, d.v[0].msg);
         goto out;
     }
     bom = jsonpos_skip_bom(text, len);

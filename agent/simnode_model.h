@@ -20,7 +20,7 @@ struct sim_service {
 struct sim {
     struct node_identity id;
     int has_dns;
-    struct sim_service *dns;   /* name -> address, reusing the pair type */
+    struct sim_service *dns; /* name -> address, reusing the pair type */
     size_t ndns;
     struct sim_class *classes;
     size_t nclasses;
@@ -29,9 +29,9 @@ struct sim {
     struct sim_service *svcs;
     size_t nsvcs;
     struct node_owned owned;
-    char *path;         /* where writes are saved; NULL for a node read from a buffer */
-    int poisoned;       /* a save failed: memory and file may differ, refuse writes */
-    unsigned long ids;  /* InstanceIDs made by this node */
+    char *path;        /* where writes are saved; NULL for a node read from a buffer */
+    int poisoned;      /* a save failed: memory and file may differ, refuse writes */
+    unsigned long ids; /* InstanceIDs made by this node */
 };
 
 /* Reads the file format in text (len bytes, named name in messages) into a new model

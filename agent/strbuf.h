@@ -9,10 +9,10 @@
 #include "error.h"
 
 struct strbuf {
-    char *s;      /* NUL-terminated; NULL until the first append */
+    char *s; /* NUL-terminated; NULL until the first append */
     size_t len;
     size_t cap;
-    int oom;      /* set when an allocation failed; later appends do nothing */
+    int oom; /* set when an allocation failed; later appends do nothing */
 };
 
 /* Appends; on allocation failure sets sb->oom and leaves the content as it was. */

@@ -9,14 +9,14 @@
 #include <stddef.h>
 
 struct strmap {
-    size_t *slot;          /* first entry of a key + 1, 0 empty; nslots, a power of two */
+    size_t *slot; /* first entry of a key + 1, 0 empty; nslots, a power of two */
     size_t nslots;
-    const char **keys;     /* by entry */
-    unsigned long *hash;   /* by entry */
-    size_t *next;          /* by entry: the next entry with an equal key + 1, 0 last */
-    size_t cap;            /* entries the arrays hold */
-    size_t used;           /* distinct keys */
-    int ci;                /* 1: keys compare without regard to ASCII case */
+    const char **keys;   /* by entry */
+    unsigned long *hash; /* by entry */
+    size_t *next;        /* by entry: the next entry with an equal key + 1, 0 last */
+    size_t cap;          /* entries the arrays hold */
+    size_t used;         /* distinct keys */
+    int ci;              /* 1: keys compare without regard to ASCII case */
 };
 
 /* An empty index for about n entries. Returns 0, or -1 out of memory. */

@@ -76,10 +76,9 @@ static void subject_of(X509 *x, char *buf, size_t n)
 }
 
 /* A refusal: message in e, class in *why. */
-static enum ofd_code refuse(ofd_err *e, enum trust_refusal *why, enum trust_refusal r,
-                            const char *fmt, ...) OFD_PRINTF(4, 5);
-static enum ofd_code refuse(ofd_err *e, enum trust_refusal *why, enum trust_refusal r,
-                            const char *fmt, ...)
+static enum ofd_code refuse(ofd_err *e, enum trust_refusal *why, enum trust_refusal r, const char *fmt, ...)
+    OFD_PRINTF(4, 5);
+static enum ofd_code refuse(ofd_err *e, enum trust_refusal *why, enum trust_refusal r, const char *fmt, ...)
 {
     va_list ap;
 
@@ -91,15 +90,14 @@ static enum ofd_code refuse(ofd_err *e, enum trust_refusal *why, enum trust_refu
     return OFD_E_CRYPTO;
 }
 
-enum ofd_code trust_verify(const unsigned char *data, size_t len, const unsigned char *sig,
-                           size_t sig_len, const struct trust_anchor *anchor,
-                           unsigned char signer_tp[CS_SHA1_LEN], enum trust_refusal *why,
-                           ofd_err *e)
+enum ofd_code trust_verify(const unsigned char *data, size_t len, const unsigned char *sig, size_t sig_len,
+                           const struct trust_anchor *anchor, unsigned char signer_tp[CS_SHA1_LEN],
+                           enum trust_refusal *why, ofd_err *e)
 {
     BIO *sigbio = NULL, *content = NULL, *mem = NULL;
     CMS_ContentInfo *cms = NULL;
     STACK_OF(X509) *certs = NULL, *one = NULL;
-    STACK_OF(CMS_SignerInfo) *sis;
+    STACK_OF(CMS_SignerInfo) * sis;
     CMS_SignerInfo *si;
     X509_ALGOR *digalg = NULL, *sigalg = NULL;
     X509 *pub = NULL, *signer = NULL;
@@ -116,12 +114,12 @@ enum ofd_code trust_verify(const unsigned char *data, size_t len, const unsigned
     if (!sig) {
         rc = refuse(e, why, TRUST_UNSIGNED,
                     "the manifest is not signed (no manifest.json.p7s beside it); sign it "
-                    "with the publisher certificate %s", want_hex);
+                    "with the publisher certificate %s",
+                    want_hex);
         goto out;
     }
     if (len > TRUST_MAX_CONTENT) {
-        rc = refuse(e, why, TRUST_MALFORMED, "the manifest is larger than the limit of %u bytes",
-                    TRUST_MAX_CONTENT);
+        rc = refuse(e, why, TRUST_MALFORMED, "the manifest is larger than the limit of %u bytes", TRUST_MAX_CONTENT);
         goto out;
     }
     if (sig_len == 0 || sig_len > TRUST_MAX_SIG) {
@@ -139,11 +137,9 @@ enum ofd_code trust_verify(const unsigned char *data, size_t len, const unsigned
     }
     content = BIO_push(content, mem);
     mem = NULL; /* freed with content */
-    cms = looks_pem(sig, sig_len) ? PEM_read_bio_CMS(sigbio, NULL, NULL, NULL)
-                                  : d2i_CMS_bio(sigbio, NULL);
+    cms = looks_pem(sig, sig_len) ? PEM_read_bio_CMS(sigbio, NULL, NULL, NULL) : d2i_CMS_bio(sigbio, NULL);
     if (!cms) {
-        rc = refuse(e, why, TRUST_MALFORMED,
-                    "the signature is not a CMS signature in DER or PEM form (%s)",
+        rc = refuse(e, why, TRUST_MALFORMED, "the signature is not a CMS signature in DER or PEM form (%s)",
                     ssl_reason(why_ssl, sizeof(why_ssl)));
         goto out;
     }
@@ -165,8 +161,8 @@ enum ofd_code trust_verify(const unsigned char *data, size_t len, const unsigned
         goto out;
     }
     if (nsi > 1) {
-        rc = refuse(e, why, TRUST_MANY_SIGNERS,
-                    "the signature has %d signers; exactly one (the publisher) is accepted", nsi);
+        rc = refuse(e, why, TRUST_MANY_SIGNERS, "the signature has %d signers; exactly one (the publisher) is accepted",
+                    nsi);
         goto out;
     }
     si = sk_CMS_SignerInfo_value(sis, 0);
@@ -189,8 +185,10 @@ enum ofd_code trust_verify(const unsigned char *data, size_t len, const unsigned
             goto out;
         if (memcmp(tp, anchor->tp, CS_SHA1_LEN) != 0) {
             cs_thumbprint_hex(tp, got_hex);
-            rc = ofd_err_set(e, OFD_E_INVALID, "the publisher certificate file has thumbprint "
-                             "%s, not the trusted signer %s", got_hex, want_hex);
+            rc = ofd_err_set(e, OFD_E_INVALID,
+                             "the publisher certificate file has thumbprint "
+                             "%s, not the trusted signer %s",
+                             got_hex, want_hex);
             goto out;
         }
         if (!sk_X509_push(certs, pub)) {
@@ -205,7 +203,8 @@ enum ofd_code trust_verify(const unsigned char *data, size_t len, const unsigned
     if (!signer) {
         rc = refuse(e, why, TRUST_UNTRUSTED_SIGNER,
                     "the manifest is signed by a certificate that is neither in the signature "
-                    "nor the trusted publisher's (%s)", want_hex);
+                    "nor the trusted publisher's (%s)",
+                    want_hex);
         goto out;
     }
     if ((rc = thumbprint(signer, tp, e)) != OFD_OK)
@@ -215,7 +214,8 @@ enum ofd_code trust_verify(const unsigned char *data, size_t len, const unsigned
         subject_of(signer, subj, sizeof(subj));
         rc = refuse(e, why, TRUST_UNTRUSTED_SIGNER,
                     "the manifest is signed by certificate %s (%s), not by the trusted "
-                    "publisher %s", got_hex, subj, want_hex);
+                    "publisher %s",
+                    got_hex, subj, want_hex);
         goto out;
     }
 
@@ -240,8 +240,7 @@ enum ofd_code trust_verify(const unsigned char *data, size_t len, const unsigned
         rc = ofd_err_nomem(e);
         goto out;
     }
-    if (CMS_verify(cms, one, NULL, content, NULL,
-                   CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY | CMS_NOINTERN) != 1) {
+    if (CMS_verify(cms, one, NULL, content, NULL, CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY | CMS_NOINTERN) != 1) {
         ssl_reason(why_ssl, sizeof(why_ssl));
         /* Tell a changed manifest from a broken signature: with signed attributes the
          * signature covers them, and they hold the content's digest. */
@@ -251,7 +250,8 @@ enum ofd_code trust_verify(const unsigned char *data, size_t len, const unsigned
                 ERR_clear_error();
                 rc = refuse(e, why, TRUST_BAD_SIGNATURE,
                             "the signature is damaged: it does not verify with the publisher "
-                            "certificate %s (%s)", want_hex, why_ssl);
+                            "certificate %s (%s)",
+                            want_hex, why_ssl);
                 goto out;
             }
         }
@@ -275,8 +275,8 @@ out:
     return rc;
 }
 
-enum ofd_code trust_sign(const unsigned char *data, size_t len, EVP_PKEY *key, X509 *cert,
-                         unsigned char **sig, size_t *sig_len, ofd_err *e)
+enum ofd_code trust_sign(const unsigned char *data, size_t len, EVP_PKEY *key, X509 *cert, unsigned char **sig,
+                         size_t *sig_len, ofd_err *e)
 {
     BIO *content = NULL;
     CMS_ContentInfo *cms = NULL;
@@ -287,8 +287,7 @@ enum ofd_code trust_sign(const unsigned char *data, size_t len, EVP_PKEY *key, X
 
     ERR_clear_error();
     if (len > TRUST_MAX_CONTENT) {
-        rc = ofd_err_set(e, OFD_E_INVALID, "the manifest is larger than the limit of %u bytes",
-                         TRUST_MAX_CONTENT);
+        rc = ofd_err_set(e, OFD_E_INVALID, "the manifest is larger than the limit of %u bytes", TRUST_MAX_CONTENT);
         goto out;
     }
     if (X509_check_private_key(cert, key) != 1) {
@@ -305,8 +304,7 @@ enum ofd_code trust_sign(const unsigned char *data, size_t len, EVP_PKEY *key, X
         goto out;
     }
     if ((n = i2d_CMS_ContentInfo(cms, &buf)) <= 0) {
-        rc = ofd_err_set(e, OFD_E_CRYPTO, "cannot encode the signature: %s",
-                         ssl_reason(why_ssl, sizeof(why_ssl)));
+        rc = ofd_err_set(e, OFD_E_CRYPTO, "cannot encode the signature: %s", ssl_reason(why_ssl, sizeof(why_ssl)));
         goto out;
     }
     /* OpenSSL's allocator may not be malloc: hand the caller a malloc'ed copy. */
@@ -358,9 +356,8 @@ static X509 *cert_from_bio(BIO *b)
     return x;
 }
 
-enum ofd_code trust_load_signer(const char *key_path, const char *cert_path,
-                                const char *pfx_path, const char *password, EVP_PKEY **key,
-                                X509 **cert, ofd_err *e)
+enum ofd_code trust_load_signer(const char *key_path, const char *cert_path, const char *pfx_path, const char *password,
+                                EVP_PKEY **key, X509 **cert, ofd_err *e)
 {
     BIO *b = NULL;
     PKCS12 *p12 = NULL;
@@ -373,10 +370,12 @@ enum ofd_code trust_load_signer(const char *key_path, const char *cert_path,
     if (pfx_path) {
         if ((rc = file_bio(pfx_path, TRUST_MAX_SIG, &b, e)) != OFD_OK)
             goto out;
-        if (!(p12 = d2i_PKCS12_bio(b, NULL))
-            || !PKCS12_parse(p12, password ? password : "", &k, &x, NULL) || !k || !x) {
-            rc = ofd_err_set(e, OFD_E_CRYPTO, "cannot read the key and certificate from '%s' "
-                             "(wrong password?): %s", pfx_path, ssl_reason(why_ssl, sizeof(why_ssl)));
+        if (!(p12 = d2i_PKCS12_bio(b, NULL)) || !PKCS12_parse(p12, password ? password : "", &k, &x, NULL) || !k
+            || !x) {
+            rc = ofd_err_set(e, OFD_E_CRYPTO,
+                             "cannot read the key and certificate from '%s' "
+                             "(wrong password?): %s",
+                             pfx_path, ssl_reason(why_ssl, sizeof(why_ssl)));
             goto out;
         }
     } else {

@@ -20,13 +20,13 @@
 /* Why a signature was refused. */
 enum trust_refusal {
     TRUST_OK = 0,
-    TRUST_UNSIGNED,          /* no signature */
-    TRUST_MALFORMED,         /* not a detached CMS SignedData (DER or PEM), too large, ... */
-    TRUST_BAD_SIGNATURE,     /* the signer's signature over its attributes is wrong */
-    TRUST_TAMPERED,          /* the content does not match the signature */
-    TRUST_UNTRUSTED_SIGNER,  /* signed, but not by the pinned publisher */
-    TRUST_MANY_SIGNERS,      /* more than one signer */
-    TRUST_WEAK_DIGEST        /* signed with SHA-1 or weaker */
+    TRUST_UNSIGNED,         /* no signature */
+    TRUST_MALFORMED,        /* not a detached CMS SignedData (DER or PEM), too large, ... */
+    TRUST_BAD_SIGNATURE,    /* the signer's signature over its attributes is wrong */
+    TRUST_TAMPERED,         /* the content does not match the signature */
+    TRUST_UNTRUSTED_SIGNER, /* signed, but not by the pinned publisher */
+    TRUST_MANY_SIGNERS,     /* more than one signer */
+    TRUST_WEAK_DIGEST       /* signed with SHA-1 or weaker */
 };
 
 /* The pinned publisher. cert_der (optional, NULL) is the publisher's certificate, for
@@ -43,10 +43,9 @@ struct trust_anchor {
  * thumbprint in signer_tp (may be NULL), when it verifies and the signer is the
  * anchor. Otherwise OFD_E_CRYPTO (OFD_E_NOMEM) with an operator message in e, and the
  * refusal class in *why (may be NULL; written on refusal only). */
-enum ofd_code trust_verify(const unsigned char *data, size_t len, const unsigned char *sig,
-                           size_t sig_len, const struct trust_anchor *anchor,
-                           unsigned char signer_tp[CS_SHA1_LEN], enum trust_refusal *why,
-                           ofd_err *e);
+enum ofd_code trust_verify(const unsigned char *data, size_t len, const unsigned char *sig, size_t sig_len,
+                           const struct trust_anchor *anchor, unsigned char signer_tp[CS_SHA1_LEN],
+                           enum trust_refusal *why, ofd_err *e);
 
 /* Short name of a refusal ("unsigned", "tampered", ...). Never NULL. */
 const char *trust_refusal_name(enum trust_refusal r);
@@ -56,16 +55,15 @@ const char *trust_refusal_name(enum trust_refusal r);
  * -inform DER -content FILE -noverify` accepts. Returns OFD_OK with a malloc'ed
  * signature in *sig (caller frees) and its length; OFD_E_INVALID when key is not
  * cert's; OFD_E_CRYPTO. */
-enum ofd_code trust_sign(const unsigned char *data, size_t len, EVP_PKEY *key, X509 *cert,
-                         unsigned char **sig, size_t *sig_len, ofd_err *e);
+enum ofd_code trust_sign(const unsigned char *data, size_t len, EVP_PKEY *key, X509 *cert, unsigned char **sig,
+                         size_t *sig_len, ofd_err *e);
 
 /* Loads the signing key and certificate: either key_path + cert_path (PEM; the key
  * unencrypted or with password), or pfx_path (PKCS#12, password may be NULL for "").
  * Returns OFD_OK with *key and *cert set (caller frees with EVP_PKEY_free /
  * X509_free); OFD_E_IO / OFD_E_CRYPTO / OFD_E_INVALID with a message. */
-enum ofd_code trust_load_signer(const char *key_path, const char *cert_path,
-                                const char *pfx_path, const char *password, EVP_PKEY **key,
-                                X509 **cert, ofd_err *e);
+enum ofd_code trust_load_signer(const char *key_path, const char *cert_path, const char *pfx_path, const char *password,
+                                EVP_PKEY **key, X509 **cert, ofd_err *e);
 
 /* Reads a certificate file (DER or PEM) and returns OFD_OK with a malloc'ed DER copy
  * in *der (caller frees); OFD_E_IO / OFD_E_CRYPTO. */

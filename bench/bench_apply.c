@@ -31,7 +31,7 @@
 #define SAMPLE 100
 
 struct run {
-    size_t n;                   /* changes planned */
+    size_t n; /* changes planned */
     double t_plan, t_replan;
     struct bench_applied apply; /* of the n changes */
     struct bench_applied again; /* of the plan made after it */
@@ -215,8 +215,8 @@ static int sampled_size(size_t n)
     snprintf(what, sizeof(what), "apply %s: apply outside the window, journal, fsync (sampled)", changes_name(n, nb));
     snprintf(target, sizeof(target), "%zu writes (one per change + ownership record)", n + 1);
     ok &= bench_row(first.apply.writes == SAMPLE + 1 && last.apply.writes == SAMPLE + 1, what, target,
-                    "about %.0f s (first %d writes %.1f ms each, last %d %.1f ms each)", est, SAMPLE, ms_first,
-                    SAMPLE, ms_last);
+                    "about %.0f s (first %d writes %.1f ms each, last %d %.1f ms each)", est, SAMPLE, ms_first, SAMPLE,
+                    ms_last);
     ok &= rows_after(n, first.again.writes + last.again.writes, first.rechanges + last.rechanges, rss);
     rc = ok ? 0 : 1;
     goto out;

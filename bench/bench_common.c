@@ -103,34 +103,37 @@ void bench_converged_node(const struct manifest *m, struct strbuf *t)
     size_t i;
 
     bench_node_ip(m->next_hop, hop);
-    sb_append(t, "{\"ocsfed_sim_node\": 1, \"node\": {\"fqdn\": \"" BENCH_SERVER "\", \"pool\": \""
-                 BENCH_SERVER "\", \"backend\": \"");
+    sb_append(t, "{\"ocsfed_sim_node\": 1, \"node\": {\"fqdn\": \"" BENCH_SERVER "\", \"pool\": \"" BENCH_SERVER
+                 "\", \"backend\": \"");
     json_str(t, ocs_lit.se_backend);
-    sb_printf(t, "\"}, \"ocs\": {\"MSFT_SIPListeningAddressData\": [{\"InstanceID\": "
-                 "\"{00000003-0000-4000-8000-000000000001}\", \"IPAddress\": \"%s\", \"Port\": %u, "
-                 "\"TransportType\": \"%s\", \"Enabled\": true}], \"MSFT_SIPRoutingTableData\": [",
+    sb_printf(t,
+              "\"}, \"ocs\": {\"MSFT_SIPListeningAddressData\": [{\"InstanceID\": "
+              "\"{00000003-0000-4000-8000-000000000001}\", \"IPAddress\": \"%s\", \"Port\": %u, "
+              "\"TransportType\": \"%s\", \"Enabled\": true}], \"MSFT_SIPRoutingTableData\": [",
               ocs_lit.ip_all, ocs_lit.tcp_port, ocs_lit.listen_tcp);
     for (i = 0; i < m->ndomains; i++) {
-        sb_printf(t, "%s{\"InstanceID\": \"{00000001-0000-4000-8000-%012zu}\", \"Backend\": \"", i ? ", " : "",
-                  i);
+        sb_printf(t, "%s{\"InstanceID\": \"{00000001-0000-4000-8000-%012zu}\", \"Backend\": \"", i ? ", " : "", i);
         json_str(t, ocs_lit.se_backend);
-        sb_printf(t, "\", \"MatchURI\": \"%s%s%s\", \"NextHop\": \"%s\", \"NextHopPort\": %u, "
-                     "\"NextHopTransport\": \"%s\", \"Enabled\": true, \"ReplaceHostInRequestURI\": false}",
+        sb_printf(t,
+                  "\", \"MatchURI\": \"%s%s%s\", \"NextHop\": \"%s\", \"NextHopPort\": %u, "
+                  "\"NextHopTransport\": \"%s\", \"Enabled\": true, \"ReplaceHostInRequestURI\": false}",
                   ocs_lit.match_uri_prefix, m->domains[i], ocs_lit.match_uri_suffix, hop, m->route_port,
                   ocs_lit.route_tcp);
     }
     sb_append(t, "], \"MSFT_SIPRemoteAddressData\": [");
     for (i = 0; i < m->nnodes; i++) {
         bench_node_ip(i, ip);
-        sb_printf(t, "%s{\"InstanceID\": \"{00000002-0000-4000-8000-%012zu}\", \"Backend\": \"", i ? ", " : "",
-                  i);
+        sb_printf(t, "%s{\"InstanceID\": \"{00000002-0000-4000-8000-%012zu}\", \"Backend\": \"", i ? ", " : "", i);
         json_str(t, ocs_lit.se_backend);
-        sb_printf(t, "\", \"Server\": \"%s\", \"OutboundOnly\": false, \"ThrottleAsServer\": true, "
-                     "\"TreatAsAuthenticated\": true}", ip);
+        sb_printf(t,
+                  "\", \"Server\": \"%s\", \"OutboundOnly\": false, \"ThrottleAsServer\": true, "
+                  "\"TreatAsAuthenticated\": true}",
+                  ip);
     }
-    sb_printf(t, "]}, \"certificates\": {\"Root\": [], \"CA\": [], \"My\": []}, \"fips\": {\"Enabled\": 0}, "
-                 "\"services\": {\"%s\": \"running\"}, \"ocsfed\": {\"owned\": [{\"class\": "
-                 "\"MSFT_SIPListeningAddressData\", \"key\": \"%u\"}",
+    sb_printf(t,
+              "]}, \"certificates\": {\"Root\": [], \"CA\": [], \"My\": []}, \"fips\": {\"Enabled\": 0}, "
+              "\"services\": {\"%s\": \"running\"}, \"ocsfed\": {\"owned\": [{\"class\": "
+              "\"MSFT_SIPListeningAddressData\", \"key\": \"%u\"}",
               ocs_lit.service, ocs_lit.tcp_port);
     for (i = 0; i < m->ndomains; i++)
         sb_printf(t, ", {\"class\": \"MSFT_SIPRoutingTableData\", \"key\": \"%s%s%s\"}", ocs_lit.match_uri_prefix,
@@ -184,8 +187,7 @@ void bench_dir_remove(const struct bench_dir *d)
         fprintf(stderr, "bench: cannot remove %s: %s\n", d->dir, strerror(errno));
 }
 
-enum ofd_code bench_plan_file(const char *node_path, const struct manifest *m, struct plan *p,
-                              double *secs, ofd_err *e)
+enum ofd_code bench_plan_file(const char *node_path, const struct manifest *m, struct plan *p, double *secs, ofd_err *e)
 {
     struct node n = {0};
     double t0 = bench_now();
@@ -200,8 +202,8 @@ out:
     return rc;
 }
 
-enum ofd_code bench_apply_file(const char *node_path, const char *journal, const struct plan *p,
-                               int restart_allowed, struct bench_applied *out, ofd_err *e)
+enum ofd_code bench_apply_file(const char *node_path, const char *journal, const struct plan *p, int restart_allowed,
+                               struct bench_applied *out, ofd_err *e)
 {
     struct apply_options opt;
     struct apply_result res;
@@ -271,8 +273,7 @@ int bench_in_child(int (*fn)(size_t n), size_t n, const char *name)
     }
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
-    printf("%s: the case of %zu was killed by signal %d\n", name, n,
-           WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    printf("%s: the case of %zu was killed by signal %d\n", name, n, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     return 1;
 }
 

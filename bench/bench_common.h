@@ -58,20 +58,20 @@ void bench_dir_remove(const struct bench_dir *d);
 
 /* Opens the node file, plans m against it; *secs the time of both. OFD_OK: *p filled
  * (caller frees with plan_free). */
-enum ofd_code bench_plan_file(const char *node_path, const struct manifest *m, struct plan *p,
-                              double *secs, ofd_err *e);
+enum ofd_code bench_plan_file(const char *node_path, const struct manifest *m, struct plan *p, double *secs,
+                              ofd_err *e);
 
 /* What bench_apply_file measured. */
 struct bench_applied {
-    double secs;    /* wall clock */
-    double cpu;     /* CPU time (user + system); the rest is spent waiting, on fsync */
-    size_t writes;  /* node writes made */
+    double secs;   /* wall clock */
+    double cpu;    /* CPU time (user + system); the rest is spent waiting, on fsync */
+    size_t writes; /* node writes made */
 };
 
 /* Opens the node file and applies p with the journal; restart_allowed as in
  * apply_options. *out is filled even on failure. */
-enum ofd_code bench_apply_file(const char *node_path, const char *journal, const struct plan *p,
-                               int restart_allowed, struct bench_applied *out, ofd_err *e);
+enum ofd_code bench_apply_file(const char *node_path, const char *journal, const struct plan *p, int restart_allowed,
+                               struct bench_applied *out, ofd_err *e);
 
 /* Plan changes other than unchanged items and the restart (create, update, delete). */
 size_t bench_setting_changes(const struct plan *p);

@@ -47,8 +47,8 @@ int main(void)
         sb_printf(&mt, "%s\"d%d.example.com\"", i ? ", " : "", i);
     sb_append(&mt, "], \"nodes\": [");
     for (i = 0; i < NNODES; i++)
-        sb_printf(&mt, "%s{\"fqdn\": \"imp%d.example.com\", \"ip\": \"10.%d.%d.%d\"}", i ? ", " : "",
-                  i, 1 + i / 62500, (i / 250) % 250, i % 250 + 1);
+        sb_printf(&mt, "%s{\"fqdn\": \"imp%d.example.com\", \"ip\": \"10.%d.%d.%d\"}", i ? ", " : "", i, 1 + i / 62500,
+                  (i / 250) % 250, i % 250 + 1);
     sb_append(&mt, "]}, \"ocs\": {\"edition\": \"enterprise\", \"pool_fqdn\": \"pool.example.com\", "
                    "\"servers\": [\"fe1.example.com\", \"fe2.example.com\"]}, "
                    "\"certificates\": {\"server\": {\"thumbprint\": \"" TP "\"}}}");
@@ -56,15 +56,19 @@ int main(void)
                    "\"certificates\": {\"My\": [{\"thumbprint\": \"" TP "\"}]}, "
                    "\"services\": {\"RTCSRV\": \"running\"}, \"ocs\": {\"MSFT_SIPRoutingTableData\": [");
     for (i = 0; i < NFOREIGN; i++)
-        sb_printf(&nt, "%s{\"InstanceID\": \"{R%d}\", \"Backend\": \"sql1\\\\rtc\", \"MatchURI\": "
+        sb_printf(&nt,
+                  "%s{\"InstanceID\": \"{R%d}\", \"Backend\": \"sql1\\\\rtc\", \"MatchURI\": "
                   "\"other%d.net\", \"NextHop\": \"gw%d.other.net\", \"NextHopPort\": 5061, "
                   "\"NextHopTransport\": \"TLS\", \"Enabled\": true, "
-                  "\"ReplaceHostInRequestURI\": false}", i ? ", " : "", i, i, i);
+                  "\"ReplaceHostInRequestURI\": false}",
+                  i ? ", " : "", i, i, i);
     sb_append(&nt, "], \"MSFT_SIPRemoteAddressData\": [");
     for (i = 0; i < NFOREIGN; i++)
-        sb_printf(&nt, "%s{\"InstanceID\": \"{H%d}\", \"Backend\": \"sql1\\\\rtc\", \"Server\": "
+        sb_printf(&nt,
+                  "%s{\"InstanceID\": \"{H%d}\", \"Backend\": \"sql1\\\\rtc\", \"Server\": "
                   "\"gw%d.other.net\", \"OutboundOnly\": false, \"ThrottleAsServer\": true, "
-                  "\"TreatAsAuthenticated\": true}", i ? ", " : "", i, i);
+                  "\"TreatAsAuthenticated\": true}",
+                  i ? ", " : "", i, i);
     sb_append(&nt, "]}}");
     if (mt.oom || nt.oom) {
         fprintf(stderr, "bench_plan: out of memory\n");
@@ -91,20 +95,18 @@ int main(void)
     json = plan_to_json(&p);
     t4 = now_s();
     getrusage(RUSAGE_SELF, &ru);
-    printf("bench_plan: %d domains, %d IM&P nodes (TLS, EE) vs %d foreign routes + %d foreign hosts\n",
-           NDOMAINS, NNODES, NFOREIGN, NFOREIGN);
+    printf("bench_plan: %d domains, %d IM&P nodes (TLS, EE) vs %d foreign routes + %d foreign hosts\n", NDOMAINS,
+           NNODES, NFOREIGN, NFOREIGN);
     printf("  manifest: %zu bytes, node: %zu bytes\n", mt.len, nt.len);
-    printf("  changes: %zu (create %zu, update %zu, delete %zu, unchanged %zu), left alone %zu\n",
-           p.n, p.counts[PLAN_CREATE], p.counts[PLAN_UPDATE], p.counts[PLAN_DELETE],
-           p.counts[PLAN_UNCHANGED], p.foreign);
-    printf("  parse+validate %.3f s, read node %.3f s, plan %.3f s, JSON %.3f s\n", t1 - t0,
-           t2 - t1, t3 - t2, t4 - t3);
+    printf("  changes: %zu (create %zu, update %zu, delete %zu, unchanged %zu), left alone %zu\n", p.n,
+           p.counts[PLAN_CREATE], p.counts[PLAN_UPDATE], p.counts[PLAN_DELETE], p.counts[PLAN_UNCHANGED], p.foreign);
+    printf("  parse+validate %.3f s, read node %.3f s, plan %.3f s, JSON %.3f s\n", t1 - t0, t2 - t1, t3 - t2, t4 - t3);
     printf("  total %.3f s (target < 1 s), peak RSS %ld KiB\n", t4 - t0, ru.ru_maxrss);
     rc = (t4 - t0) < 1.0 && json ? 0 : 1;
     /* The summary row scripts/bench.sh collects. */
     printf("ROW|plan %d domains + %d IM&P nodes vs %d foreign entries (parse to JSON)|%.3f s, peak RSS %.1f MiB"
-           "|< 1 s|%s\n", NDOMAINS, NNODES, 2 * NFOREIGN, t4 - t0, (double)ru.ru_maxrss / 1024.0,
-           rc == 0 ? "yes" : "NO");
+           "|< 1 s|%s\n",
+           NDOMAINS, NNODES, 2 * NFOREIGN, t4 - t0, (double)ru.ru_maxrss / 1024.0, rc == 0 ? "yes" : "NO");
 out:
     free(json);
     plan_free(&p);

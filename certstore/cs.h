@@ -13,8 +13,7 @@
 
 /* SHA-1 thumbprint of a DER certificate (what the certificate snap-in shows and what
  * CryptoAPI finds by). Returns OFD_OK or OFD_E_CRYPTO with a message. */
-enum ofd_code cs_x509_thumbprint(const unsigned char *der, size_t len,
-                                 unsigned char out[CS_SHA1_LEN], ofd_err *e);
+enum ofd_code cs_x509_thumbprint(const unsigned char *der, size_t len, unsigned char out[CS_SHA1_LEN], ofd_err *e);
 
 /* Formats a thumbprint as 40 upper-case hex digits into out (41 bytes). */
 void cs_thumbprint_hex(const unsigned char tp[CS_SHA1_LEN], char out[2 * CS_SHA1_LEN + 1]);
@@ -44,8 +43,8 @@ int cs_base64_decode(const char *text, unsigned char **out, size_t *len);
 /* The chain findings, worded alike by the OpenSSL check (cs_verify_chain, the
  * simulated node) and the CryptoAPI one (cs_store_verify_chain, a server); one %s, the
  * thumbprint. */
-#define CS_MSG_UNTRUSTED_ROOT                                                                              \
-    "certificate %s does not chain to a root in the local machine's Trusted Root Certification "          \
+#define CS_MSG_UNTRUSTED_ROOT                                                                    \
+    "certificate %s does not chain to a root in the local machine's Trusted Root Certification " \
     "Authorities store: add the issuing CA's root certificate there (trusted_roots)"
 #define CS_MSG_CHAIN_EXPIRED "certificate %s, or a certificate in its chain, is expired or not yet valid"
 

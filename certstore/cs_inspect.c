@@ -45,8 +45,7 @@ void cs_cert_info_free(struct cs_cert_info *ci)
     memset(ci, 0, sizeof(*ci));
 }
 
-enum ofd_code cs_inspect_der(const unsigned char *der, size_t len, struct cs_cert_info *out,
-                             ofd_err *e)
+enum ofd_code cs_inspect_der(const unsigned char *der, size_t len, struct cs_cert_info *out, ofd_err *e)
 {
     const unsigned char *p = der;
     X509 *x = NULL;
@@ -152,8 +151,10 @@ enum ofd_code cs_cert_from_buffer(const unsigned char *buf, size_t blen, const c
             goto out;
         }
         if ((extra = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
-            ofd_err_set(e, OFD_E_CRYPTO, "'%s' holds more than one certificate: give one "
-                        "file per certificate", name);
+            ofd_err_set(e, OFD_E_CRYPTO,
+                        "'%s' holds more than one certificate: give one "
+                        "file per certificate",
+                        name);
             goto out;
         }
     }
@@ -195,8 +196,10 @@ enum ofd_code cs_pkcs12_cert(const unsigned char *buf, size_t blen, const char *
         goto out;
     }
     if (!PKCS12_parse(p12, password ? password : "", &key, &x, &ca) || !x) {
-        ofd_err_set(e, OFD_E_CRYPTO, "cannot open '%s': wrong password, or no certificate "
-                    "with a private key in it", name);
+        ofd_err_set(e, OFD_E_CRYPTO,
+                    "cannot open '%s': wrong password, or no certificate "
+                    "with a private key in it",
+                    name);
         goto out;
     }
     if ((n = i2d_X509(x, NULL)) <= 0 || !(out = malloc((size_t)n))) {
@@ -219,8 +222,7 @@ out:
     return rc;
 }
 
-enum ofd_code cs_check_server_cert(const struct cs_cert_info *ci, const char *expected_cn,
-                                   long long now, ofd_err *e)
+enum ofd_code cs_check_server_cert(const struct cs_cert_info *ci, const char *expected_cn, long long now, ofd_err *e)
 {
     char tp[2 * CS_SHA1_LEN + 1];
     size_t i;
@@ -234,8 +236,8 @@ enum ofd_code cs_check_server_cert(const struct cs_cert_info *ci, const char *ex
                             tp, ci->cn,
                             (!ci->has_eku || (!ci->server_auth && !ci->client_auth))
                                 ? "Server and Client Authentication"
-                                : !ci->client_auth ? "Client Authentication"
-                                                   : "Server Authentication");
+                            : !ci->client_auth ? "Client Authentication"
+                                               : "Server Authentication");
     for (i = 0; same && expected_cn[i]; i++) {
         char a = ci->cn[i], b = expected_cn[i];
         if (a >= 'A' && a <= 'Z')
@@ -245,15 +247,15 @@ enum ofd_code cs_check_server_cert(const struct cs_cert_info *ci, const char *ex
         same = a == b;
     }
     if (!same)
-        return ofd_err_rule(e, OFD_E_INVALID, "R15",
-                            "certificate %s has subject CN=%s, expected CN=%s", tp,
+        return ofd_err_rule(e, OFD_E_INVALID, "R15", "certificate %s has subject CN=%s, expected CN=%s", tp,
                             ci->cn[0] ? ci->cn : "(none)", expected_cn);
     if (now < ci->not_before)
-        return ofd_err_rule(e, OFD_E_INVALID, "R16", "certificate %s (CN=%s) is not valid yet",
-                            tp, ci->cn);
+        return ofd_err_rule(e, OFD_E_INVALID, "R16", "certificate %s (CN=%s) is not valid yet", tp, ci->cn);
     if (now > ci->not_after)
-        return ofd_err_rule(e, OFD_E_INVALID, "R16", "certificate %s (CN=%s) has expired; an "
-                            "expired certificate stops the Front End from starting", tp, ci->cn);
+        return ofd_err_rule(e, OFD_E_INVALID, "R16",
+                            "certificate %s (CN=%s) has expired; an "
+                            "expired certificate stops the Front End from starting",
+                            tp, ci->cn);
     return OFD_OK;
 }
 
@@ -264,9 +266,8 @@ static X509 *x509_from(const struct cs_der *d)
     return d->len <= 0x7fffffff ? d2i_X509(NULL, &p, (long)d->len) : NULL;
 }
 
-enum ofd_code cs_verify_chain(const unsigned char *leaf, size_t leaf_len, const struct cs_der *roots,
-                              size_t nroots, const struct cs_der *intermediates, size_t ninter, long long now,
-                              ofd_err *e)
+enum ofd_code cs_verify_chain(const unsigned char *leaf, size_t leaf_len, const struct cs_der *roots, size_t nroots,
+                              const struct cs_der *intermediates, size_t ninter, long long now, ofd_err *e)
 {
     const struct cs_der ld = {leaf, leaf_len};
     X509 *x = NULL, *c;
@@ -309,16 +310,12 @@ enum ofd_code cs_verify_chain(const unsigned char *leaf, size_t leaf_len, const 
     err = X509_STORE_CTX_get_error(ctx);
     switch (err) {
     case X509_V_ERR_CERT_HAS_EXPIRED:
-    case X509_V_ERR_CERT_NOT_YET_VALID:
-        rc = ofd_err_rule(e, OFD_E_INVALID, "R14",
-                          CS_MSG_CHAIN_EXPIRED, hex);
-        break;
+    case X509_V_ERR_CERT_NOT_YET_VALID: rc = ofd_err_rule(e, OFD_E_INVALID, "R14", CS_MSG_CHAIN_EXPIRED, hex); break;
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-        rc = ofd_err_rule(e, OFD_E_INVALID, "R13",
-                          CS_MSG_UNTRUSTED_ROOT, hex);
+        rc = ofd_err_rule(e, OFD_E_INVALID, "R13", CS_MSG_UNTRUSTED_ROOT, hex);
         break;
     default:
         rc = ofd_err_rule(e, OFD_E_INVALID, "R13", "the chain of certificate %s is not valid: %s", hex,

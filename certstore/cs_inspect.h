@@ -23,14 +23,13 @@ struct cs_cert_info {
     long long not_before, not_after; /* seconds since 1970 (UTC) */
     unsigned char *issuer_der;       /* DER of the issuer Name (malloc'ed) */
     size_t issuer_len;
-    unsigned char *serial_le;        /* serial number bytes, little-endian (malloc'ed) */
+    unsigned char *serial_le; /* serial number bytes, little-endian (malloc'ed) */
     size_t serial_len;
 };
 
 /* Inspects a DER certificate. Returns OFD_OK and fills *out (free with
  * cs_cert_info_free), or OFD_E_CRYPTO. */
-enum ofd_code cs_inspect_der(const unsigned char *der, size_t len, struct cs_cert_info *out,
-                             ofd_err *e);
+enum ofd_code cs_inspect_der(const unsigned char *der, size_t len, struct cs_cert_info *out, ofd_err *e);
 void cs_cert_info_free(struct cs_cert_info *ci);
 
 /* The one certificate in buf (len bytes of a file named name, for messages), DER or
@@ -51,8 +50,7 @@ enum ofd_code cs_pkcs12_cert(const unsigned char *buf, size_t len, const char *n
  * R15: the subject CN equals expected_cn (case-insensitive);
  * R16/R17: valid at time now (an expired certificate stops the Front End).
  * Returns OFD_OK or OFD_E_INVALID with the first failure. */
-enum ofd_code cs_check_server_cert(const struct cs_cert_info *ci, const char *expected_cn,
-                                   long long now, ofd_err *e);
+enum ofd_code cs_check_server_cert(const struct cs_cert_info *ci, const char *expected_cn, long long now, ofd_err *e);
 
 /* One DER certificate, for cs_verify_chain. */
 struct cs_der {
@@ -65,8 +63,7 @@ struct cs_der {
  * CryptoAPI's chain engine does on a server (cs_store_verify_chain). Purposes are not
  * checked here (cs_check_server_cert does). Returns OFD_OK, or OFD_E_INVALID with rule
  * R13 (no trusted root) or R14 (a certificate of the chain expired), or OFD_E_CRYPTO. */
-enum ofd_code cs_verify_chain(const unsigned char *leaf, size_t leaf_len, const struct cs_der *roots,
-                              size_t nroots, const struct cs_der *intermediates, size_t ninter, long long now,
-                              ofd_err *e);
+enum ofd_code cs_verify_chain(const unsigned char *leaf, size_t leaf_len, const struct cs_der *roots, size_t nroots,
+                              const struct cs_der *intermediates, size_t ninter, long long now, ofd_err *e);
 
 #endif

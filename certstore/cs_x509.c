@@ -11,8 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-enum ofd_code cs_x509_thumbprint(const unsigned char *der, size_t len,
-                                 unsigned char out[CS_SHA1_LEN], ofd_err *e)
+enum ofd_code cs_x509_thumbprint(const unsigned char *der, size_t len, unsigned char out[CS_SHA1_LEN], ofd_err *e)
 {
     const unsigned char *p = der;
     X509 *x = NULL;
@@ -127,9 +126,8 @@ int cs_base64_decode(const char *text, unsigned char **out, size_t *len)
         pad++;
     /* EVP_DecodeBlock wants whole groups of four and counts padding as bytes. */
     if (k == 0 || k % 4 || (strchr(clean, '=') && strchr(clean, '=') != clean + k - pad)
-        || !(buf = malloc(k / 4 * 3 + 1))
-        || (got = EVP_DecodeBlock(buf, (const unsigned char *)clean, (int)k)) < 0 || (size_t)got < pad
-        || (size_t)got - pad == 0)
+        || !(buf = malloc(k / 4 * 3 + 1)) || (got = EVP_DecodeBlock(buf, (const unsigned char *)clean, (int)k)) < 0
+        || (size_t)got < pad || (size_t)got - pad == 0)
         goto fail;
     free(clean);
     *out = buf;

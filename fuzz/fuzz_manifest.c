@@ -45,7 +45,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         __builtin_trap(); /* a rejected manifest says why */
     }
     if (simnode_open_buffer(nodetext, nlen, "fuzz.json", &node, &e) == OFD_OK) {
-        if (m && plan_make(m, &node, &(struct plan_options){.now = 1893456000LL /* 2030, inside the seeds' validity */}, &p, &e) == OFD_OK) {
+        if (m
+            && plan_make(m, &node, &(struct plan_options){.now = 1893456000LL /* 2030, inside the seeds' validity */},
+                         &p, &e)
+                   == OFD_OK) {
             char *json = plan_to_json(&p);
             free(json);
             plan_free(&p);

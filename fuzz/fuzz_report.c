@@ -26,9 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if ((json = report_to_json(&r)) != NULL) {
         if (report_parse(json, strlen(json), &back, &e) != OFD_OK)
             abort(); /* what we write we must read */
-        if (back.time != r.time || back.serial != r.serial || back.status != r.status
-            || back.nchanges != r.nchanges || back.nerrors != r.nerrors
-            || strcmp(back.server, r.server) != 0)
+        if (back.time != r.time || back.serial != r.serial || back.status != r.status || back.nchanges != r.nchanges
+            || back.nerrors != r.nerrors || strcmp(back.server, r.server) != 0)
             abort();
         report_free(&back);
         free(json);

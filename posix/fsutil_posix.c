@@ -100,8 +100,7 @@ int ofd_sync_parent_dir(const char *path)
 enum ofd_code ofd_replace_file(const char *tmp, const char *final, ofd_err *e)
 {
     if (rename(tmp, final) != 0)
-        return ofd_err_set(e, OFD_E_IO, "cannot replace '%s' with '%s': %s", final, tmp,
-                           strerror(errno));
+        return ofd_err_set(e, OFD_E_IO, "cannot replace '%s' with '%s': %s", final, tmp, strerror(errno));
     return OFD_OK;
 }
 

@@ -7,12 +7,12 @@
 #include "node.h"
 
 struct nodefault {
-    struct node inner;   /* borrowed; closed by its owner */
-    unsigned long fail_at;   /* 1-based write number to fail; 0: never */
+    struct node inner;         /* borrowed; closed by its owner */
+    unsigned long fail_at;     /* 1-based write number to fail; 0: never */
     unsigned long crash_after; /* a crash right after this write: every later write
                                 * fails, so the apply cannot undo anything and leaves
                                 * its journal, as a killed process would; 0: never */
-    unsigned long writes;    /* writes seen, including the failed one */
+    unsigned long writes;      /* writes seen, including the failed one */
 };
 
 /* Makes *out a node over f (which must outlive it). */

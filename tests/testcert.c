@@ -44,8 +44,7 @@ int testcert_make_selfsigned(const char *cn, int days, unsigned char **der, size
     X509_gmtime_adj(X509_getm_notAfter(x), (long)days * 86400L);
     name = X509_get_subject_name(x);
     if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0)
-        || !X509_set_issuer_name(x, name) || !X509_set_pubkey(x, key)
-        || !X509_sign(x, key, EVP_sha256()))
+        || !X509_set_issuer_name(x, name) || !X509_set_pubkey(x, key) || !X509_sign(x, key, EVP_sha256()))
         goto out;
     rc = to_der(x, der, len);
 out:
@@ -118,8 +117,8 @@ static EVP_PKEY *rsa_key(void)
     return NULL;
 }
 
-static int make(const struct testcert *ca, const char *cn, const char *eku, const char *san, int from_days,
-                int to_days, const struct testcert_opts *o, struct testcert *out)
+static int make(const struct testcert *ca, const char *cn, const char *eku, const char *san, int from_days, int to_days,
+                const struct testcert_opts *o, struct testcert *out)
 {
     EVP_PKEY *key = NULL;
     X509 *x = NULL;
@@ -130,12 +129,11 @@ static int make(const struct testcert *ca, const char *cn, const char *eku, cons
         goto out;
     X509_set_version(x, 2);
     /* Serial numbers with a high first byte test the byte order callers use. */
-    ASN1_INTEGER_set(X509_get_serialNumber(x), o && o->serial ? o->serial
-                                                              : 0x7A0000L + (++serial_counter << 8) + (rand() & 0xff));
+    ASN1_INTEGER_set(X509_get_serialNumber(x),
+                     o && o->serial ? o->serial : 0x7A0000L + (++serial_counter << 8) + (rand() & 0xff));
     X509_gmtime_adj(X509_getm_notBefore(x), (long)from_days * 86400L);
     X509_gmtime_adj(X509_getm_notAfter(x), (long)to_days * 86400L);
-    if (!X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8, (const unsigned char *)cn,
-                                    -1, -1, 0)
+    if (!X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0)
         || !X509_set_issuer_name(x, ca ? X509_get_subject_name(ca->x) : X509_get_subject_name(x))
         || !X509_set_pubkey(x, key))
         goto out;
@@ -183,8 +181,8 @@ int testcert_ca_opts(const char *cn, int days, const struct testcert_opts *o, st
     return make(NULL, cn, NULL, NULL, -1, days, o, out);
 }
 
-int testcert_leaf_opts(const struct testcert *ca, const char *cn, const char *eku, const char *san,
-                       int from_days, int to_days, const struct testcert_opts *o, struct testcert *out)
+int testcert_leaf_opts(const struct testcert *ca, const char *cn, const char *eku, const char *san, int from_days,
+                       int to_days, const struct testcert_opts *o, struct testcert *out)
 {
     return make(ca, cn, eku, san, from_days, to_days, o, out);
 }
@@ -271,8 +269,7 @@ int testcert_write_pem(const struct testcert *c, const char *key_path, const cha
     int rc = -1;
 
     if (key_path) {
-        if (!(b = BIO_new_file(key_path, "wb"))
-            || !PEM_write_bio_PrivateKey(b, c->key, NULL, NULL, 0, NULL, NULL))
+        if (!(b = BIO_new_file(key_path, "wb")) || !PEM_write_bio_PrivateKey(b, c->key, NULL, NULL, 0, NULL, NULL))
             goto out;
         BIO_free(b);
         b = NULL;

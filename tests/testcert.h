@@ -25,8 +25,8 @@ int testcert_ca(const char *cn, int days, struct testcert *out);
 /* A certificate for cn issued by ca, valid from now+from_days to now+to_days, with the
  * extended key usages in eku ("serverAuth,clientAuth"; NULL for none) and, when san is
  * not NULL, a subjectAltName ("DNS:a.example.com,DNS:b.example.com"). */
-int testcert_leaf(const struct testcert *ca, const char *cn, const char *eku, const char *san,
-                  int from_days, int to_days, struct testcert *out);
+int testcert_leaf(const struct testcert *ca, const char *cn, const char *eku, const char *san, int from_days,
+                  int to_days, struct testcert *out);
 
 /* What testcert_ca_opts and testcert_leaf_opts take beyond testcert_ca and testcert_leaf:
  * a fixed serial number (0: a fresh one, as those two give) and an EC P-256 key instead
@@ -37,8 +37,8 @@ struct testcert_opts {
 };
 
 int testcert_ca_opts(const char *cn, int days, const struct testcert_opts *o, struct testcert *out);
-int testcert_leaf_opts(const struct testcert *ca, const char *cn, const char *eku, const char *san,
-                       int from_days, int to_days, const struct testcert_opts *o, struct testcert *out);
+int testcert_leaf_opts(const struct testcert *ca, const char *cn, const char *eku, const char *san, int from_days,
+                       int to_days, const struct testcert_opts *o, struct testcert *out);
 
 /* DER of the certificate; malloc'ed, caller frees. */
 int testcert_der(const struct testcert *c, unsigned char **der, size_t *len);

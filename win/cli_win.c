@@ -46,8 +46,9 @@ static enum ofd_code state_path(char *out, size_t size, const char *name, ofd_er
         rc = ofd_err_nomem(e);
         goto out;
     }
-    rc = snprintf(out, size, "%s\\%s", u, name) < (int)size ? OFD_OK
-                                                             : ofd_err_set(e, OFD_E_INVALID, "the path of %s is too long", name);
+    rc = snprintf(out, size, "%s\\%s", u, name) < (int)size
+             ? OFD_OK
+             : ofd_err_set(e, OFD_E_INVALID, "the path of %s is too long", name);
 out:
     free(u);
     return rc;
@@ -132,8 +133,7 @@ static enum ofd_code service_check(void *ctx, const struct svc_config *cfg, cons
 {
     /* The service's memory of what it reported, across its checks. */
     static struct check_memory memory;
-    const struct check_env env = {.event = event, .now = now,
-                                  .stop_requested = stop_requested, .memory = &memory};
+    const struct check_env env = {.event = event, .now = now, .stop_requested = stop_requested, .memory = &memory};
     struct check_config cc;
     char state[MAX_PATH * 3], *password = NULL;
     ofd_err why;

@@ -10,19 +10,16 @@
 
 /* Adds a DER certificate to the local machine store `store`. A certificate already
  * there is left as it is (*added = 0); otherwise *added = 1. added may be NULL. */
-enum ofd_code cs_store_add(const char *store, const unsigned char *der, size_t len, int *added,
-                           ofd_err *e);
+enum ofd_code cs_store_add(const char *store, const unsigned char *der, size_t len, int *added, ofd_err *e);
 
 /* Looks a certificate up by SHA-1 thumbprint: *found = 1 or 0. */
-enum ofd_code cs_store_find(const char *store, const unsigned char tp[CS_SHA1_LEN], int *found,
-                            ofd_err *e);
+enum ofd_code cs_store_find(const char *store, const unsigned char tp[CS_SHA1_LEN], int *found, ofd_err *e);
 
 /* Removes a certificate by thumbprint and commits the store (Wine does not persist a
  * delete without it; on Windows it is harmless), and deletes the key container of its
  * private key when it has one (a removal undoes an import, R16). *removed = 0 when it
  * was not there. */
-enum ofd_code cs_store_remove(const char *store, const unsigned char tp[CS_SHA1_LEN], int *removed,
-                              ofd_err *e);
+enum ofd_code cs_store_remove(const char *store, const unsigned char tp[CS_SHA1_LEN], int *removed, ofd_err *e);
 
 /* R16: imports the certificate and private key of a PKCS#12 file into the local
  * machine's "My" store, with the key in the machine key set, not exportable. password
@@ -51,7 +48,6 @@ typedef enum ofd_code (*cs_cert_fn)(void *ctx, const unsigned char *der, size_t 
  * stops at the first non-OK return, which it returns. */
 enum ofd_code cs_store_enum(const char *store, cs_cert_fn fn, void *ctx, ofd_err *e);
 
-enum ofd_code cs_store_find_by_cn(const char *store, const char *cn, cs_cert_fn fn, void *ctx, int *count,
-                                  ofd_err *e);
+enum ofd_code cs_store_find_by_cn(const char *store, const char *cn, cs_cert_fn fn, void *ctx, int *count, ofd_err *e);
 
 #endif

@@ -19,10 +19,9 @@ static enum ofd_code open_store(const char *name, HCERTSTORE *st, ofd_err *e)
         goto out;
     }
     /* OPEN_EXISTING: a misspelt store name is an error, not a new empty store. */
-    *st = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
-                        CERT_SYSTEM_STORE_LOCAL_MACHINE | CERT_STORE_OPEN_EXISTING_FLAG, wname);
-    rc = *st ? OFD_OK
-             : ofd_err_win32(e, GetLastError(), "cannot open the local machine certificate store '%s'", name);
+    *st = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, CERT_SYSTEM_STORE_LOCAL_MACHINE | CERT_STORE_OPEN_EXISTING_FLAG,
+                        wname);
+    rc = *st ? OFD_OK : ofd_err_win32(e, GetLastError(), "cannot open the local machine certificate store '%s'", name);
 out:
     free(wname);
     return rc;
@@ -50,12 +49,10 @@ static PCCERT_CONTEXT find_sha1(HCERTSTORE st, const unsigned char tp[CS_SHA1_LE
 
     h.cbData = CS_SHA1_LEN;
     h.pbData = (BYTE *)tp;
-    return CertFindCertificateInStore(st, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, 0, CERT_FIND_SHA1_HASH,
-                                      &h, NULL);
+    return CertFindCertificateInStore(st, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, 0, CERT_FIND_SHA1_HASH, &h, NULL);
 }
 
-enum ofd_code cs_store_add(const char *store, const unsigned char *der, size_t len, int *added,
-                           ofd_err *e)
+enum ofd_code cs_store_add(const char *store, const unsigned char *der, size_t len, int *added, ofd_err *e)
 {
     HCERTSTORE st = NULL;
     PCCERT_CONTEXT have = NULL;
@@ -80,8 +77,7 @@ enum ofd_code cs_store_add(const char *store, const unsigned char *der, size_t l
     }
     /* ADD_NEW: replacing an existing certificate drops its key link on Wine. */
     if (!CertAddEncodedCertificateToStore(st, X509_ASN_ENCODING, der, (DWORD)len, CERT_STORE_ADD_NEW, NULL)) {
-        rc = ofd_err_win32(e, GetLastError(), "cannot add certificate %s to the local machine '%s' store",
-                           hex, store);
+        rc = ofd_err_win32(e, GetLastError(), "cannot add certificate %s to the local machine '%s' store", hex, store);
         goto out;
     }
     if (added)
@@ -95,8 +91,7 @@ out:
     return rc;
 }
 
-enum ofd_code cs_store_find(const char *store, const unsigned char tp[CS_SHA1_LEN], int *found,
-                            ofd_err *e)
+enum ofd_code cs_store_find(const char *store, const unsigned char tp[CS_SHA1_LEN], int *found, ofd_err *e)
 {
     HCERTSTORE st = NULL;
     PCCERT_CONTEXT c = NULL;
@@ -128,8 +123,7 @@ static BOOL delete_key(const CRYPT_KEY_PROV_INFO *info)
                                 CRYPT_MACHINE_KEYSET | CRYPT_DELETEKEYSET | CRYPT_SILENT);
 }
 
-enum ofd_code cs_store_remove(const char *store, const unsigned char tp[CS_SHA1_LEN], int *removed,
-                              ofd_err *e)
+enum ofd_code cs_store_remove(const char *store, const unsigned char tp[CS_SHA1_LEN], int *removed, ofd_err *e)
 {
     HCERTSTORE st = NULL;
     PCCERT_CONTEXT c = NULL;
@@ -157,20 +151,21 @@ enum ofd_code cs_store_remove(const char *store, const unsigned char tp[CS_SHA1_
     /* CertDeleteCertificateFromStore frees the context, even when it fails. */
     if (!CertDeleteCertificateFromStore(c)) {
         c = NULL;
-        rc = ofd_err_win32(e, GetLastError(), "cannot remove certificate %s from the local machine '%s' store",
-                           hex, store);
+        rc = ofd_err_win32(e, GetLastError(), "cannot remove certificate %s from the local machine '%s' store", hex,
+                           store);
         goto out;
     }
     c = NULL;
     if (!CertControlStore(st, 0, CERT_STORE_CTRL_COMMIT, NULL)) {
-        rc = ofd_err_win32(e, GetLastError(), "cannot commit the removal of certificate %s from '%s'", hex,
-                           store);
+        rc = ofd_err_win32(e, GetLastError(), "cannot commit the removal of certificate %s from '%s'", hex, store);
         goto out;
     }
     /* A container already gone (NTE_BAD_KEYSET) is what was wanted. */
     if (info && !delete_key(info) && GetLastError() != (DWORD)NTE_BAD_KEYSET) {
-        rc = ofd_err_win32(e, GetLastError(), "certificate %s was removed from '%s', but its private key container "
-                           "%ls cannot be deleted", hex, store, info->pwszContainerName);
+        rc = ofd_err_win32(e, GetLastError(),
+                           "certificate %s was removed from '%s', but its private key container "
+                           "%ls cannot be deleted",
+                           hex, store, info->pwszContainerName);
         goto out;
     }
     if (removed)
@@ -245,8 +240,7 @@ enum ofd_code cs_store_import_pfx(const unsigned char *pfx, size_t len, const ch
 
         old = NULL;
         if (!ok || !CertControlStore(my, 0, CERT_STORE_CTRL_COMMIT, NULL)) {
-            rc = ofd_err_win32(e, GetLastError(), "cannot replace certificate %s in the local machine 'My' store",
-                               hex);
+            rc = ofd_err_win32(e, GetLastError(), "cannot replace certificate %s in the local machine 'My' store", hex);
             goto out;
         }
     }
@@ -290,8 +284,7 @@ static BOOL open_key(const CRYPT_KEY_PROV_INFO *info, HCRYPTPROV *prov)
     if (CryptAcquireContextW(prov, info->pwszContainerName, info->pwszProvName, info->dwProvType,
                              CRYPT_MACHINE_KEYSET | CRYPT_SILENT))
         return TRUE;
-    return CryptAcquireContextW(prov, info->pwszContainerName, NULL, PROV_RSA_AES,
-                                CRYPT_MACHINE_KEYSET | CRYPT_SILENT);
+    return CryptAcquireContextW(prov, info->pwszContainerName, NULL, PROV_RSA_AES, CRYPT_MACHINE_KEYSET | CRYPT_SILENT);
 }
 
 enum ofd_code cs_store_key_usable(const char *store, const unsigned char tp[CS_SHA1_LEN], ofd_err *e)
@@ -319,7 +312,8 @@ enum ofd_code cs_store_key_usable(const char *store, const unsigned char tp[CS_S
         || !CertGetCertificateContextProperty(c, CERT_KEY_PROV_INFO_PROP_ID, info, &cb)) {
         rc = ofd_err_rule(e, OFD_E_INVALID, "R14",
                           "certificate %s has no private key on this server: import it with its key (a PFX), "
-                          "not the certificate alone", hex);
+                          "not the certificate alone",
+                          hex);
         goto out;
     }
     /* CryptAcquireCertificatePrivateKey fails for machine key sets on Wine; opening the
@@ -334,8 +328,8 @@ enum ofd_code cs_store_key_usable(const char *store, const unsigned char tp[CS_S
     spec = info->dwKeySpec == AT_SIGNATURE ? AT_SIGNATURE : AT_KEYEXCHANGE;
     if (!CryptCreateHash(prov, CALG_SHA1, 0, 0, &hash) || !CryptHashData(hash, data, sizeof(data), 0)
         || (!CryptSignHashW(hash, spec, NULL, 0, sig, &siglen)
-            && (siglen = sizeof(sig), !CryptSignHashW(hash, spec == AT_SIGNATURE ? AT_KEYEXCHANGE : AT_SIGNATURE,
-                                                      NULL, 0, sig, &siglen)))) {
+            && (siglen = sizeof(sig),
+                !CryptSignHashW(hash, spec == AT_SIGNATURE ? AT_KEYEXCHANGE : AT_SIGNATURE, NULL, 0, sig, &siglen)))) {
         rc = ofd_err_win32(e, GetLastError(), "the private key of certificate %s cannot sign", hex);
         set_rule(e, "R14");
         goto out;
@@ -400,13 +394,11 @@ enum ofd_code cs_store_verify_chain(const char *store, const unsigned char tp[CS
      * pass, and on Windows it gives the same answer. */
     status = chain->TrustStatus.dwErrorStatus;
     if (status & (CERT_TRUST_IS_UNTRUSTED_ROOT | CERT_TRUST_IS_PARTIAL_CHAIN)) {
-        rc = ofd_err_rule(e, OFD_E_INVALID, "R13",
-                          CS_MSG_UNTRUSTED_ROOT, hex);
+        rc = ofd_err_rule(e, OFD_E_INVALID, "R13", CS_MSG_UNTRUSTED_ROOT, hex);
         goto out;
     }
     if (status & CERT_TRUST_IS_NOT_TIME_VALID) {
-        rc = ofd_err_rule(e, OFD_E_INVALID, "R14",
-                          CS_MSG_CHAIN_EXPIRED, hex);
+        rc = ofd_err_rule(e, OFD_E_INVALID, "R14", CS_MSG_CHAIN_EXPIRED, hex);
         goto out;
     }
     memset(&ppara, 0, sizeof(ppara));
@@ -433,8 +425,7 @@ out:
     return rc;
 }
 
-enum ofd_code cs_store_find_by_cn(const char *store, const char *cn, cs_cert_fn fn, void *ctx, int *count,
-                                  ofd_err *e)
+enum ofd_code cs_store_find_by_cn(const char *store, const char *cn, cs_cert_fn fn, void *ctx, int *count, ofd_err *e)
 {
     HCERTSTORE st = NULL;
     PCCERT_CONTEXT c = NULL;
@@ -452,7 +443,8 @@ enum ofd_code cs_store_find_by_cn(const char *store, const char *cn, cs_cert_fn 
         /* CERT_NAME_ATTR_TYPE with the CN OID: the subject's common name, not the
          * "friendly" display name that CertGetNameString would fall back to. */
         if (CertGetNameStringW(c, CERT_NAME_ATTR_TYPE, 0, (void *)szOID_COMMON_NAME, name,
-                               sizeof(name) / sizeof(name[0])) <= 1
+                               sizeof(name) / sizeof(name[0]))
+                <= 1
             || _wcsicmp(name, wcn) != 0)
             continue;
         n++;

@@ -12,12 +12,10 @@
 const char *ofd_hresult_name(HRESULT hr);
 
 /* Sets e to OFD_E_PLATFORM, raw = hr, message "<what>: NAME (0x8004xxxx) text". */
-enum ofd_code ofd_err_hresult(ofd_err *e, HRESULT hr, const char *fmt, ...)
-    OFD_PRINTF(3, 4);
+enum ofd_code ofd_err_hresult(ofd_err *e, HRESULT hr, const char *fmt, ...) OFD_PRINTF(3, 4);
 
 /* Same for a Win32 error code (GetLastError()), with the system's text. */
-enum ofd_code ofd_err_win32(ofd_err *e, DWORD code, const char *fmt, ...)
-    OFD_PRINTF(3, 4);
+enum ofd_code ofd_err_win32(ofd_err *e, DWORD code, const char *fmt, ...) OFD_PRINTF(3, 4);
 
 /* UTF-8 <-> UTF-16 at the Windows boundary. Both return a malloc'ed string the caller
  * frees, or NULL (invalid input or out of memory). */

@@ -14,7 +14,6 @@
 #include "error_win.h"
 #include "strbuf.h"
 
-
 enum ofd_code ofd_replace_file(const char *tmp, const char *final, ofd_err *e)
 {
     wchar_t *wt = ofd_utf8_to_wide(tmp), *wf = ofd_utf8_to_wide(final);
@@ -25,8 +24,8 @@ enum ofd_code ofd_replace_file(const char *tmp, const char *final, ofd_err *e)
         goto out;
     }
     if (!MoveFileExW(wt, wf, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
-        rc = ofd_err_set(e, OFD_E_IO, "cannot replace '%s' with '%s' (Win32 error %lu)", final,
-                         tmp, (unsigned long)GetLastError());
+        rc = ofd_err_set(e, OFD_E_IO, "cannot replace '%s' with '%s' (Win32 error %lu)", final, tmp,
+                         (unsigned long)GetLastError());
         if (e)
             e->raw = (long)GetLastError();
     }
@@ -49,8 +48,7 @@ enum ofd_code ofd_make_dir(const char *dir, ofd_err *e)
     /* A file of that name also gives ERROR_ALREADY_EXISTS; writing into it then fails
      * with its own message, so no extra attribute check (and import) is needed. */
     if (!CreateDirectoryW(w, NULL) && (err = GetLastError()) != ERROR_ALREADY_EXISTS)
-        rc = ofd_err_set(e, OFD_E_IO, "cannot create the folder '%s' (Win32 error %lu)", dir,
-                         (unsigned long)err);
+        rc = ofd_err_set(e, OFD_E_IO, "cannot create the folder '%s' (Win32 error %lu)", dir, (unsigned long)err);
 out:
     free(w);
     return rc;
@@ -84,8 +82,7 @@ enum ofd_code ofd_list_dir(const char *dir, size_t max, char ***names, size_t *n
             *n = 0;
             rc = OFD_OK;
         } else {
-            rc = ofd_err_set(e, OFD_E_IO, "cannot read the folder '%s' (Win32 error %lu)", dir,
-                             (unsigned long)err);
+            rc = ofd_err_set(e, OFD_E_IO, "cannot read the folder '%s' (Win32 error %lu)", dir, (unsigned long)err);
         }
         goto out;
     }
@@ -111,8 +108,7 @@ enum ofd_code ofd_list_dir(const char *dir, size_t max, char ***names, size_t *n
         cnt++;
     } while (FindNextFileW(h, &fd));
     if ((err = GetLastError()) != ERROR_NO_MORE_FILES) {
-        rc = ofd_err_set(e, OFD_E_IO, "cannot read the folder '%s' (Win32 error %lu)", dir,
-                         (unsigned long)err);
+        rc = ofd_err_set(e, OFD_E_IO, "cannot read the folder '%s' (Win32 error %lu)", dir, (unsigned long)err);
         goto out;
     }
     if (cnt)
@@ -171,7 +167,8 @@ FILE *ofd_create_new(const char *path)
     }
     /* CREATE_NEW fails on any existing name, a link or junction included; no "wx"
      * mode: msvcrt on Server 2003 does not know it. */
-    if ((h = CreateFileW(wp, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL)) == INVALID_HANDLE_VALUE) {
+    if ((h = CreateFileW(wp, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL))
+        == INVALID_HANDLE_VALUE) {
         errno = GetLastError() == ERROR_FILE_EXISTS || GetLastError() == ERROR_ALREADY_EXISTS ? EEXIST : EACCES;
         goto out;
     }

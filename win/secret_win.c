@@ -52,8 +52,8 @@ enum ofd_code secret_set(const char *name, const char *value, ofd_err *e)
     memset(&sa, 0, sizeof(sa));
     sa.nLength = sizeof(sa);
     sa.lpSecurityDescriptor = sd;
-    if ((err = RegCreateKeyExW(HKEY_LOCAL_MACHINE, SECRET_KEY, 0, NULL, 0, KEY_SET_VALUE | WRITE_DAC, &sa, &key,
-                               &disp)) != ERROR_SUCCESS) {
+    if ((err = RegCreateKeyExW(HKEY_LOCAL_MACHINE, SECRET_KEY, 0, NULL, 0, KEY_SET_VALUE | WRITE_DAC, &sa, &key, &disp))
+        != ERROR_SUCCESS) {
         rc = ofd_err_win32(e, (DWORD)err, "cannot create HKLM\\%ls (run as an administrator)", SECRET_KEY);
         goto out;
     }
@@ -126,8 +126,10 @@ enum ofd_code secret_get(const char *name, char **value, ofd_err *e)
     in.cbData = len;
     ent = entropy_of(name);
     if (!CryptUnprotectData(&in, NULL, &ent, NULL, NULL, CRYPTPROTECT_UI_FORBIDDEN, &out)) {
-        rc = ofd_err_win32(e, GetLastError(), "cannot decrypt the secret %s (stored on another machine?): set it "
-                           "again with 'ocsfed secret set %s'", name, name);
+        rc = ofd_err_win32(e, GetLastError(),
+                           "cannot decrypt the secret %s (stored on another machine?): set it "
+                           "again with 'ocsfed secret set %s'",
+                           name, name);
         goto out;
     }
     if (!(v = malloc(out.cbData + 1))) {

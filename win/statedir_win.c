@@ -19,8 +19,8 @@ const struct statedir_api statedir_api_win = {
 /* Rights on a folder (or, inherited, on the files in it) that let an account plant or
  * change what the agent reads: create or write files, delete them, change attributes,
  * permissions or owner. Reading is not among them. */
-#define STATEDIR_WRITE_RIGHTS                                                                                    \
-    (FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_EA | FILE_DELETE_CHILD | FILE_WRITE_ATTRIBUTES | DELETE      \
+#define STATEDIR_WRITE_RIGHTS                                                                                \
+    (FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_EA | FILE_DELETE_CHILD | FILE_WRITE_ATTRIBUTES | DELETE \
      | WRITE_DAC | WRITE_OWNER | GENERIC_WRITE | GENERIC_ALL | MAXIMUM_ALLOWED)
 
 PSID statedir_self_sid(void)
@@ -98,8 +98,10 @@ enum ofd_code statedir_check_sd(PSECURITY_DESCRIPTOR sd, PSID self, ofd_err *e)
         return ofd_err_set(e, OFD_E_INVALID, "it has no owner that can be read");
     if (!trusted_sid(owner, self)) {
         sid_name(owner, who, sizeof(who));
-        return ofd_err_set(e, OFD_E_INVALID, "it is owned by %s, who can change its permissions at will; only SYSTEM "
-                           "or Administrators may own it", who);
+        return ofd_err_set(e, OFD_E_INVALID,
+                           "it is owned by %s, who can change its permissions at will; only SYSTEM "
+                           "or Administrators may own it",
+                           who);
     }
     if (!GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted))
         return ofd_err_set(e, OFD_E_INVALID, "its permissions cannot be read");
@@ -118,8 +120,10 @@ enum ofd_code statedir_check_sd(PSECURITY_DESCRIPTOR sd, PSID self, ofd_err *e)
         if (h->AceType != ACCESS_ALLOWED_ACE_TYPE)
             /* Object and callback entries do not belong on a folder; not read, not
              * trusted. */
-            return ofd_err_set(e, OFD_E_INVALID, "its permission entry %lu is of a kind (%u) ocsfed does not "
-                               "accept on this folder", (unsigned long)i, (unsigned)h->AceType);
+            return ofd_err_set(e, OFD_E_INVALID,
+                               "its permission entry %lu is of a kind (%u) ocsfed does not "
+                               "accept on this folder",
+                               (unsigned long)i, (unsigned)h->AceType);
         a = (ACCESS_ALLOWED_ACE *)h;
         if (!(a->Mask & STATEDIR_WRITE_RIGHTS) || trusted_sid((PSID)&a->SidStart, self))
             continue;
@@ -166,9 +170,11 @@ enum ofd_code statedir_ensure(const struct statedir_api *api, const wchar_t *dir
     self = statedir_self_sid();
     ofd_err_clear(&why);
     if ((rc = statedir_check_sd(got, self, &why)) != OFD_OK)
-        ofd_err_set(e, rc, "the agent's folder %s is refused: %s. What is in it cannot be trusted: look at its "
+        ofd_err_set(e, rc,
+                    "the agent's folder %s is refused: %s. What is in it cannot be trusted: look at its "
                     "files (journal.jsonl, owned.json, state.json), then delete the folder for the agent to make it "
-                    "anew, or run 'ocsfed service secure-state' as an administrator to keep them", name, why.msg);
+                    "anew, or run 'ocsfed service secure-state' as an administrator to keep them",
+                    name, why.msg);
 out:
     if (want)
         LocalFree(want);
@@ -214,9 +220,10 @@ enum ofd_code statedir_secure(const struct statedir_api *api, const wchar_t *dir
         goto out;
     }
     empty = (PACL)empty_buf;
-    if ((rc = set_one(api, (wchar_t *)dir, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION
-                                                | PROTECTED_DACL_SECURITY_INFORMATION,
-                      admins, dacl, e)) != OFD_OK)
+    if ((rc = set_one(api, (wchar_t *)dir,
+                      OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+                      admins, dacl, e))
+        != OFD_OK)
         goto out;
     /* Each file: Administrators' again, and nothing but what the folder passes on. */
     if (_snwprintf(path, MAX_PATH * 2 - 1, L"%ls\\*", dir) < 0
@@ -229,9 +236,11 @@ enum ofd_code statedir_secure(const struct statedir_api *api, const wchar_t *dir
             continue;
         _snwprintf(path, MAX_PATH * 2 - 1, L"%ls\\%ls", dir, fd.cFileName);
         path[MAX_PATH * 2 - 1] = 0;
-        if ((rc = set_one(api, path, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION
-                                         | UNPROTECTED_DACL_SECURITY_INFORMATION,
-                          admins, empty, e)) != OFD_OK)
+        if ((rc =
+                 set_one(api, path,
+                         OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION | UNPROTECTED_DACL_SECURITY_INFORMATION,
+                         admins, empty, e))
+            != OFD_OK)
             goto out;
     } while (FindNextFileW(h, &fd));
     rc = OFD_OK;

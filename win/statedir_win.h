@@ -27,10 +27,11 @@
 struct statedir_api {
     BOOL(WINAPI *create_directory)(LPCWSTR path, LPSECURITY_ATTRIBUTES sa);
     BOOL(WINAPI *sddl_to_sd)(LPCWSTR sddl, DWORD revision, PSECURITY_DESCRIPTOR *sd, PULONG size);
-    DWORD(WINAPI *get_security)(LPCWSTR path, SE_OBJECT_TYPE type, SECURITY_INFORMATION what, PSID *owner,
-                                PSID *group, PACL *dacl, PACL *sacl, PSECURITY_DESCRIPTOR *sd);
-    DWORD(WINAPI *set_security)(LPWSTR path, SE_OBJECT_TYPE type, SECURITY_INFORMATION what, PSID owner,
-                                PSID group, PACL dacl, PACL sacl);
+    DWORD(WINAPI *get_security)
+    (LPCWSTR path, SE_OBJECT_TYPE type, SECURITY_INFORMATION what, PSID *owner, PSID *group, PACL *dacl, PACL *sacl,
+     PSECURITY_DESCRIPTOR *sd);
+    DWORD(WINAPI *set_security)
+    (LPWSTR path, SE_OBJECT_TYPE type, SECURITY_INFORMATION what, PSID owner, PSID group, PACL dacl, PACL sacl);
 };
 
 /* The real calls (kernel32, advapi32). */

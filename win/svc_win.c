@@ -62,11 +62,8 @@ static DWORD WINAPI handler(DWORD control, DWORD type, void *data, void *ctx)
         report(SERVICE_STOP_PENDING, 10000);
         request_stop();
         return NO_ERROR;
-    case SVC_CONTROL_SYNC:
-        SetEvent(sync_event);
-        return NO_ERROR;
-    case SERVICE_CONTROL_INTERROGATE:
-        return NO_ERROR;
+    case SVC_CONTROL_SYNC: SetEvent(sync_event); return NO_ERROR;
+    case SERVICE_CONTROL_INTERROGATE: return NO_ERROR;
     }
     return ERROR_CALL_NOT_IMPLEMENTED;
 }
@@ -145,8 +142,7 @@ enum ofd_code svc_config_load(struct svc_config *c, ofd_err *e)
                 v = 0;
         }
         if (v < 10 || v > 86400) {
-            rc = ofd_err_set(e, OFD_E_INVALID,
-                             "HKLM\\SOFTWARE\\ocsfed\\IntervalSeconds is %lu: use 10 to 86400",
+            rc = ofd_err_set(e, OFD_E_INVALID, "HKLM\\SOFTWARE\\ocsfed\\IntervalSeconds is %lu: use 10 to 86400",
                              (unsigned long)v);
             goto out;
         }
@@ -169,9 +165,8 @@ static HANDLE watch(const char *dir)
     if (w) {
         /* The folder itself, no subtree: subfolders that existed before the watch are
          * not reported by every implementation. */
-        h = FindFirstChangeNotificationW(w, FALSE,
-                                         FILE_NOTIFY_CHANGE_FILE_NAME | FILE_NOTIFY_CHANGE_SIZE
-                                             | FILE_NOTIFY_CHANGE_LAST_WRITE);
+        h = FindFirstChangeNotificationW(
+            w, FALSE, FILE_NOTIFY_CHANGE_FILE_NAME | FILE_NOTIFY_CHANGE_SIZE | FILE_NOTIFY_CHANGE_LAST_WRITE);
         free(w);
     }
     return h;
@@ -209,8 +204,8 @@ static void loop(void)
             return;
         }
     }
-    evlog_info(EVLOG_STARTED, "watching %s, mode %s, every %lu s", cfg.manifest_path,
-               cfg.monitor ? "monitor" : "apply", (unsigned long)cfg.interval_s);
+    evlog_info(EVLOG_STARTED, "watching %s, mode %s, every %lu s", cfg.manifest_path, cfg.monitor ? "monitor" : "apply",
+               (unsigned long)cfg.interval_s);
     last_interval = GetTickCount();
     while (!svc_stop_requested()) {
         HANDLE waits[3];
@@ -312,8 +307,7 @@ int svc_run(const struct svc_hooks *h, int foreground)
             goto out;
         }
         if (GetLastError() != ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
-            fprintf(stderr, "ocsfed: StartServiceCtrlDispatcher failed (error %lu)\n",
-                    (unsigned long)GetLastError());
+            fprintf(stderr, "ocsfed: StartServiceCtrlDispatcher failed (error %lu)\n", (unsigned long)GetLastError());
             goto out;
         }
         /* Not started by the SCM: run in the console, as `service run` does. */

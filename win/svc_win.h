@@ -18,13 +18,13 @@
 #define SVC_CONTROL_SYNC 128
 
 struct svc_config {
-    char manifest_path[1024];  /* folder holding manifest.json (UNC path or local), UTF-8 */
-    char reports_path[1024];   /* where the reports go; "": MANIFEST_PATH\reports. Apart,
+    char manifest_path[1024]; /* folder holding manifest.json (UNC path or local), UTF-8 */
+    char reports_path[1024];  /* where the reports go; "": MANIFEST_PATH\reports. Apart,
                                 * the manifest folder can be read-only to the servers */
-    char trusted_signer[64];   /* publisher certificate thumbprint, hex */
-    int monitor;               /* 1: report drift, change nothing */
-    uint32_t interval_s;       /* poll interval (default 300) */
-    char node[1024];           /* node spec: "" for this server (WMI), "sim:PATH" for a
+    char trusted_signer[64];  /* publisher certificate thumbprint, hex */
+    int monitor;              /* 1: report drift, change nothing */
+    uint32_t interval_s;      /* poll interval (default 300) */
+    char node[1024];          /* node spec: "" for this server (WMI), "sim:PATH" for a
                                 * simulated front end (tests, demonstrations) */
 };
 

@@ -63,8 +63,8 @@ struct wmi_arg {
  * arguments and returns its uint32 ReturnValue in *ret. Every Put is checked: a Put
  * that fails is an error, never a call made with a missing argument (Wine then writes
  * 0 where a value was meant). */
-enum ofd_code wmi_call(wmi_session *s, const char *path, const char *method, const struct wmi_arg *args,
-                       size_t nargs, uint32_t *ret, ofd_err *e);
+enum ofd_code wmi_call(wmi_session *s, const char *path, const char *method, const struct wmi_arg *args, size_t nargs,
+                       uint32_t *ret, ofd_err *e);
 
 /* Puts a uint32 into a property or parameter, choosing VT_I4 (what Windows documents)
  * and falling back to VT_UI4 when the object answers WBEM_E_TYPE_MISMATCH (Wine). */

@@ -12,7 +12,7 @@
 
 struct wmi_os {
     uint32_t major, minor, build;
-    int server;  /* a server product (not a workstation) */
+    int server; /* a server product (not a workstation) */
 };
 
 /* The running Windows version, as the system reports it. */

@@ -7,7 +7,7 @@
 #include "ocs_model.h"
 #include "wmi_fips.h"
 
-#define HKLM_WMI 0x80000002u  /* StdRegProv's hDefKey for HKEY_LOCAL_MACHINE */
+#define HKLM_WMI 0x80000002u /* StdRegProv's hDefKey for HKEY_LOCAL_MACHINE */
 
 enum ofd_code wmi_os_version(struct wmi_os *out, ofd_err *e)
 {

@@ -17,8 +17,8 @@
 #include "scm_win.h"
 
 struct wnode {
-    wmi_session *s;      /* the OCS provider (ROOT\CIMV2, or the stand-in in tests) */
-    wmi_session *reg;    /* ROOT\DEFAULT for StdRegProv (R12), opened on first use */
+    wmi_session *s;   /* the OCS provider (ROOT\CIMV2, or the stand-in in tests) */
+    wmi_session *reg; /* ROOT\DEFAULT for StdRegProv (R12), opened on first use */
     struct wmi_os os;
     struct node_identity id;
     char *owned_path;
@@ -33,7 +33,8 @@ enum ofd_code wmi_node_read_value(IWbemClassObject *o, const char *cls, const st
     if (rc == OFD_E_PLATFORM && e->raw == (long)WBEM_E_NOT_FOUND)
         return ofd_err_hresult(e, (HRESULT)WBEM_E_NOT_FOUND,
                                "%s has no property %s on this server: the class map (agent/ocs_model.c) does not match "
-                               "this OCS version", cls, pd->name);
+                               "this OCS version",
+                               cls, pd->name);
     if (rc != OFD_OK)
         ofd_err_prefix(e, "%s", cls);
     return rc;
@@ -267,7 +268,8 @@ static enum ofd_code wn_owned(void *ctx, struct node_owned *out, ofd_err *e)
     }
     if (rc != OFD_OK)
         goto out;
-    if (!(root = cJSON_ParseWithLength(text, len)) || !cJSON_IsArray(arr = cJSON_GetObjectItemCaseSensitive(root, "owned"))) {
+    if (!(root = cJSON_ParseWithLength(text, len))
+        || !cJSON_IsArray(arr = cJSON_GetObjectItemCaseSensitive(root, "owned"))) {
         rc = ofd_err_set(e, OFD_E_INVALID, "%s: not an ownership record ({\"owned\": [...]})", n->owned_path);
         goto out;
     }
@@ -276,8 +278,10 @@ static enum ofd_code wn_owned(void *ctx, struct node_owned *out, ofd_err *e)
         goto out;
     }
     o.restart_pending = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "restart_pending"));
-    cJSON_ArrayForEach(it, arr) {
-        const cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "class"), *k = cJSON_GetObjectItemCaseSensitive(it, "key");
+    cJSON_ArrayForEach(it, arr)
+    {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "class"),
+                    *k = cJSON_GetObjectItemCaseSensitive(it, "key");
 
         if (!cJSON_IsString(c) || !cJSON_IsString(k)) {
             rc = ofd_err_set(e, OFD_E_INVALID, "%s: entry %zu is not {\"class\", \"key\"}", n->owned_path, o.n);
@@ -312,7 +316,6 @@ static void wn_close(void *ctx)
     free(n->owned_path);
     free(n);
 }
-
 
 /* ---- the write interface ---- */
 
@@ -532,7 +535,8 @@ static enum ofd_code wn_update_instance(void *ctx, const char *cls, const char *
     if ((rc = wmi_get_object(n->s, path, &o, e)) != OFD_OK)
         goto out;
     for (i = 0; i < props->nprops; i++) {
-        if (!ofd_strcasecmp(props->props[i].name, OCS_P_INSTANCE_ID) || !ofd_strcasecmp(props->props[i].name, OCS_P_BACKEND)) {
+        if (!ofd_strcasecmp(props->props[i].name, OCS_P_INSTANCE_ID)
+            || !ofd_strcasecmp(props->props[i].name, OCS_P_BACKEND)) {
             rc = ofd_err_set(e, OFD_E_INVALID, "%s.%s is a key: it cannot be updated", cls, props->props[i].name);
             goto out;
         }
@@ -584,8 +588,7 @@ static enum ofd_code wn_delete_instance(void *ctx, const char *cls, const char *
     return rc;
 }
 
-static enum ofd_code wn_add_certificate(void *ctx, const char *store, const unsigned char *der, size_t len,
-                                        ofd_err *e)
+static enum ofd_code wn_add_certificate(void *ctx, const char *store, const unsigned char *der, size_t len, ofd_err *e)
 {
     int added = 0;
 
@@ -658,7 +661,8 @@ static enum ofd_code wn_set_owned(void *ctx, const struct node_owned *owned, ofd
     }
     for (i = 0; i < owned->n; i++) {
         if (!(x = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, x)
-            || !cJSON_AddStringToObject(x, "class", owned->v[i].cls) || !cJSON_AddStringToObject(x, "key", owned->v[i].key)) {
+            || !cJSON_AddStringToObject(x, "class", owned->v[i].cls)
+            || !cJSON_AddStringToObject(x, "key", owned->v[i].key)) {
             rc = ofd_err_nomem(e);
             goto out;
         }
@@ -713,8 +717,9 @@ static enum ofd_code pool_row(void *ctx, IWbemClassObject *row, ofd_err *e)
     enum ofd_code rc;
 
     if ((rc = wmi_node_read_value(row, def->name, ocs_prop_find(def, OCS_P_POOL_FQDN), &fqdn, &have_fqdn, e)) != OFD_OK
-        || (rc = wmi_node_read_value(row, def->name, ocs_prop_find(def, OCS_P_POOL_MEMBER_LIST), &members, &have_members,
-                                     e)) != OFD_OK
+        || (rc = wmi_node_read_value(row, def->name, ocs_prop_find(def, OCS_P_POOL_MEMBER_LIST), &members,
+                                     &have_members, e))
+               != OFD_OK
         || (rc = wmi_node_read_value(row, def->name, ocs_prop_find(def, OCS_P_BACK_END_DB_PATH), &db, &have_db, e))
                != OFD_OK)
         goto out;
@@ -727,8 +732,8 @@ static enum ofd_code pool_row(void *ctx, IWbemClassObject *row, ofd_err *e)
             goto out;
         }
         /* Standard Edition keeps its pool in the local SQL Express instance. */
-        if (!(p->n->id.backend = ofd_strdup(ofd_strcasecmp(fqdn.s, p->n->id.fqdn) == 0 || !have_db
-                                                ? ocs_lit.se_backend : db.s))) {
+        if (!(p->n->id.backend =
+                  ofd_strdup(ofd_strcasecmp(fqdn.s, p->n->id.fqdn) == 0 || !have_db ? ocs_lit.se_backend : db.s))) {
             rc = ofd_err_nomem(e);
             goto out;
         }
@@ -768,7 +773,8 @@ enum ofd_code wmi_node_open(const struct wmi_node_config *cfg, struct node *out,
         rc = ofd_err_win32(e, GetLastError(), "cannot read this server's DNS name");
         goto out;
     }
-    if (!n->id.fqdn || !ofd_strlower(n->id.fqdn) || (cfg->owned_path && !(n->owned_path = ofd_strdup(cfg->owned_path)))) {
+    if (!n->id.fqdn || !ofd_strlower(n->id.fqdn)
+        || (cfg->owned_path && !(n->owned_path = ofd_strdup(cfg->owned_path)))) {
         rc = ofd_err_nomem(e);
         goto out;
     }
@@ -780,8 +786,10 @@ enum ofd_code wmi_node_open(const struct wmi_node_config *cfg, struct node *out,
     }
     /* Every front end, Standard Edition included, is a member of one pool. */
     if (!pc.found) {
-        rc = ofd_err_set(e, OFD_E_NOTFOUND, "no OCS pool (" OCS_CLASS_POOL ".PoolMemberList) lists this server, %s: "
-                         "is OCS 2007 R2 installed here, and is that its FQDN?", n->id.fqdn);
+        rc = ofd_err_set(e, OFD_E_NOTFOUND,
+                         "no OCS pool (" OCS_CLASS_POOL ".PoolMemberList) lists this server, %s: "
+                         "is OCS 2007 R2 installed here, and is that its FQDN?",
+                         n->id.fqdn);
         goto out;
     }
     out->ops = &wmi_node_ops;

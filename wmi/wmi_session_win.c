@@ -11,9 +11,9 @@
 
 struct wmi_session {
     IWbemServices *svc;
-    int com_initialised;  /* this session called CoInitializeEx and must undo it */
+    int com_initialised; /* this session called CoInitializeEx and must undo it */
     unsigned long calls;
-    unsigned long writes;  /* PutInstance and DeleteInstance */
+    unsigned long writes; /* PutInstance and DeleteInstance */
 };
 
 static enum ofd_code com_init(int *initialised, ofd_err *e)
@@ -27,11 +27,11 @@ static enum ofd_code com_init(int *initialised, ofd_err *e)
     } else if (FAILED(hr)) {
         return ofd_err_hresult(e, hr, "CoInitializeEx");
     } else {
-        *initialised = 1;  /* S_OK and S_FALSE both need a CoUninitialize */
+        *initialised = 1; /* S_OK and S_FALSE both need a CoUninitialize */
     }
     /* Once per process; a second call answers RPC_E_TOO_LATE, which is fine. */
-    hr = CoInitializeSecurity(NULL, -1, NULL, NULL, RPC_C_AUTHN_LEVEL_DEFAULT,
-                              RPC_C_IMP_LEVEL_IMPERSONATE, NULL, EOAC_NONE, NULL);
+    hr = CoInitializeSecurity(NULL, -1, NULL, NULL, RPC_C_AUTHN_LEVEL_DEFAULT, RPC_C_IMP_LEVEL_IMPERSONATE, NULL,
+                              EOAC_NONE, NULL);
     if (FAILED(hr) && hr != RPC_E_TOO_LATE) {
         if (*initialised)
             CoUninitialize();
@@ -57,8 +57,7 @@ enum ofd_code wmi_open(const char *ns, wmi_session **out, ofd_err *e)
         rc = ofd_err_set(e, OFD_E_INVALID, "WMI namespace '%s' is not valid UTF-8", ns);
         goto out;
     }
-    hr = CoCreateInstance(&CLSID_WbemLocator, NULL, CLSCTX_INPROC_SERVER, &IID_IWbemLocator,
-                          (void **)&loc);
+    hr = CoCreateInstance(&CLSID_WbemLocator, NULL, CLSCTX_INPROC_SERVER, &IID_IWbemLocator, (void **)&loc);
     if (FAILED(hr)) {
         rc = ofd_err_hresult(e, hr, "cannot create the WMI locator (is the WMI service running?)");
         goto out;
@@ -68,9 +67,9 @@ enum ofd_code wmi_open(const char *ns, wmi_session **out, ofd_err *e)
         rc = ofd_err_hresult(e, hr, "cannot connect to WMI namespace %s", ns);
         goto out;
     }
-    hr = CoSetProxyBlanket((IUnknown *)svc, RPC_C_AUTHN_WINNT, RPC_C_AUTHZ_NONE, NULL,
-                           RPC_C_AUTHN_LEVEL_CALL, RPC_C_IMP_LEVEL_IMPERSONATE, NULL, EOAC_NONE);
-    if (FAILED(hr) && hr != E_NOINTERFACE) {  /* in-process services have no proxy */
+    hr = CoSetProxyBlanket((IUnknown *)svc, RPC_C_AUTHN_WINNT, RPC_C_AUTHZ_NONE, NULL, RPC_C_AUTHN_LEVEL_CALL,
+                           RPC_C_IMP_LEVEL_IMPERSONATE, NULL, EOAC_NONE);
+    if (FAILED(hr) && hr != E_NOINTERFACE) { /* in-process services have no proxy */
         rc = ofd_err_hresult(e, hr, "CoSetProxyBlanket on WMI namespace %s", ns);
         goto out;
     }
@@ -138,8 +137,7 @@ enum ofd_code wmi_query(wmi_session *s, const char *wql, wmi_row_fn fn, void *ct
         goto out;
     }
     s->calls++;
-    hr = IWbemServices_ExecQuery(s->svc, lang, bq, WBEM_FLAG_FORWARD_ONLY | WBEM_FLAG_RETURN_IMMEDIATELY,
-                                 NULL, &en);
+    hr = IWbemServices_ExecQuery(s->svc, lang, bq, WBEM_FLAG_FORWARD_ONLY | WBEM_FLAG_RETURN_IMMEDIATELY, NULL, &en);
     if (FAILED(hr)) {
         rc = ofd_err_hresult(e, hr, "WMI query \"%s\" failed", wql);
         goto out;
@@ -385,8 +383,8 @@ out:
     return rc;
 }
 
-enum ofd_code wmi_call(wmi_session *s, const char *path, const char *method, const struct wmi_arg *args,
-                       size_t nargs, uint32_t *ret, ofd_err *e)
+enum ofd_code wmi_call(wmi_session *s, const char *path, const char *method, const struct wmi_arg *args, size_t nargs,
+                       uint32_t *ret, ofd_err *e)
 {
     IWbemClassObject *cls = NULL, *sig = NULL, *in = NULL, *outp = NULL;
     BSTR bpath = NULL, bclass = NULL, bmeth = NULL;
@@ -395,8 +393,8 @@ enum ofd_code wmi_call(wmi_session *s, const char *path, const char *method, con
     size_t i;
     enum ofd_code rc;
 
-    if (!(wpath = ofd_utf8_to_wide(path)) || !(wmeth = ofd_utf8_to_wide(method))
-        || !(bpath = SysAllocString(wpath)) || !(bmeth = SysAllocString(wmeth))) {
+    if (!(wpath = ofd_utf8_to_wide(path)) || !(wmeth = ofd_utf8_to_wide(method)) || !(bpath = SysAllocString(wpath))
+        || !(bmeth = SysAllocString(wmeth))) {
         rc = ofd_err_set(e, OFD_E_INVALID, "WMI path or method is not valid UTF-8 (or out of memory)");
         goto out;
     }

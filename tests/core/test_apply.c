@@ -30,7 +30,7 @@
 #define NODE "apply_node.json"
 #define JOURNAL "apply_node.json.journal"
 #define SAT_0300 (1795219200LL + 3 * 3600) /* inside the example window (UTC here) */
-#define NOW 1796000000LL /* 2026-11-29: the example certificates are valid */
+#define NOW 1796000000LL                   /* 2026-11-29: the example certificates are valid */
 
 static const char *examples;
 
@@ -99,8 +99,7 @@ static size_t plan_once(const struct manifest *m, struct plan *p)
     size_t changes;
 
     assert_int_equal(simnode_open(NODE, &n, &e), OFD_OK);
-    assert_int_equal(plan_make(m, &n, &(struct plan_options){.now = NOW, .pfx_password = pfx_password}, p, &e),
-                     OFD_OK);
+    assert_int_equal(plan_make(m, &n, &(struct plan_options){.now = NOW, .pfx_password = pfx_password}, p, &e), OFD_OK);
     changes = p->n - p->counts[PLAN_UNCHANGED];
     node_close(&n);
     return changes;
@@ -418,14 +417,16 @@ static void drift_is_planned_and_corrected(void **state)
     assert_int_equal(n.ops->instances(n.ctx, "MSFT_SIPRoutingTableData", &l, &e), OFD_OK);
     assert_non_null(route = find_inst(&l, "MatchURI", "example.com"));
     assert_int_equal(node_instance_add_string(&set, "NextHop", "rogue.example.com"), OFD_OK);
-    assert_int_equal(n.ops->update_instance(n.ctx, "MSFT_SIPRoutingTableData",
-                                            node_instance_get(route, "InstanceID")->s, &set, &e), OFD_OK);
+    assert_int_equal(
+        n.ops->update_instance(n.ctx, "MSFT_SIPRoutingTableData", node_instance_get(route, "InstanceID")->s, &set, &e),
+        OFD_OK);
     node_instance_free(&set);
     node_instances_free(&l);
     assert_int_equal(n.ops->instances(n.ctx, "MSFT_SIPRemoteAddressData", &l, &e), OFD_OK);
     assert_non_null(host = find_inst(&l, "Server", "10.10.0.12"));
-    assert_int_equal(n.ops->delete_instance(n.ctx, "MSFT_SIPRemoteAddressData",
-                                            node_instance_get(host, "InstanceID")->s, &e), OFD_OK);
+    assert_int_equal(
+        n.ops->delete_instance(n.ctx, "MSFT_SIPRemoteAddressData", node_instance_get(host, "InstanceID")->s, &e),
+        OFD_OK);
     node_instances_free(&l);
     assert_int_equal(n.ops->set_fips(n.ctx, 0, &e), OFD_OK);
     node_close(&n);
@@ -580,8 +581,9 @@ static void add_server_pfx(cJSON *root)
 static void add_server_pfx_and_its_root(cJSON *root)
 {
     add_server_pfx(root);
-    assert_non_null(cJSON_AddItemToArray(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "certificates"), "trusted_roots"),
-                                         cJSON_CreateString("certs/pool-ca.pem")));
+    assert_non_null(
+        cJSON_AddItemToArray(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "certificates"), "trusted_roots"),
+                             cJSON_CreateString("certs/pool-ca.pem")));
 }
 
 static void a_pkcs12_server_certificate_is_imported(void **state)
@@ -660,12 +662,12 @@ static void a_pkcs12_server_certificate_is_imported(void **state)
 static void maintenance_windows(void **state)
 {
     struct manifest_window w = {1, 1u << 5 | 1u << 6, 2 * 60, 4 * 60, 1}; /* sat,sun 02:00-04:00 UTC */
-    struct manifest_window night = {1, 1u << 0, 23 * 60, 1 * 60, 1};       /* mon 23:00-01:00 UTC */
+    struct manifest_window night = {1, 1u << 0, 23 * 60, 1 * 60, 1};      /* mon 23:00-01:00 UTC */
 
     (void)state;
     /* 2026-11-21 (1795219200) is a Saturday. */
-    assert_true(apply_in_window(&w, 1795219200LL + 150 * 60, 0));        /* sat 02:30 */
-    assert_false(apply_in_window(&w, 1795219200LL + 4 * 3600, 0));       /* sat 04:00 */
+    assert_true(apply_in_window(&w, 1795219200LL + 150 * 60, 0));          /* sat 02:30 */
+    assert_false(apply_in_window(&w, 1795219200LL + 4 * 3600, 0));         /* sat 04:00 */
     assert_false(apply_in_window(&w, 1795219200LL - 2 * 86400 + 9000, 0)); /* thu 02:30 */
     /* 2026-11-23 is a Monday: Monday 23:30 and Tuesday 00:30 are in, Tuesday 23:30 not. */
     assert_true(apply_in_window(&night, 1795392000LL + 23 * 3600 + 1800, 0));

@@ -93,7 +93,8 @@ static void add_intermediate(cJSON *root)
 
     set_serial(root);
     assert_non_null(cJSON_AddArrayToObject(certs, "intermediates"));
-    assert_true(cJSON_AddItemToArray(cJSON_GetObjectItem(certs, "intermediates"), cJSON_CreateString("certs/inter.pem")));
+    assert_true(
+        cJSON_AddItemToArray(cJSON_GetObjectItem(certs, "intermediates"), cJSON_CreateString("certs/inter.pem")));
 }
 
 static void add_server_pfx(cJSON *root)
@@ -101,7 +102,8 @@ static void add_server_pfx(cJSON *root)
     cJSON *certs = cJSON_GetObjectItem(root, "certificates");
 
     set_serial(root);
-    assert_true(cJSON_AddItemToArray(cJSON_GetObjectItem(certs, "trusted_roots"), cJSON_CreateString("certs/pool-ca.pem")));
+    assert_true(
+        cJSON_AddItemToArray(cJSON_GetObjectItem(certs, "trusted_roots"), cJSON_CreateString("certs/pool-ca.pem")));
     assert_non_null(cJSON_AddObjectToObject(certs, "server"));
     assert_non_null(cJSON_AddStringToObject(cJSON_GetObjectItem(certs, "server"), "pfx", "certs/pool.pfx"));
 }
@@ -172,8 +174,11 @@ static struct report read_report(const char *fqdn)
  * signed manifest names: nothing is written, and the report and the event say why. */
 static void check_refuses_the_swapped_file(const char *swapped)
 {
-    struct check_config cfg = {.manifest_dir = SHARE, .trusted_signer = pub_tp, .state_path = STATE,
-                               .node_spec = "sim:" NODE, .pfx_password = "s3cret"};
+    struct check_config cfg = {.manifest_dir = SHARE,
+                               .trusted_signer = pub_tp,
+                               .state_path = STATE,
+                               .node_spec = "sim:" NODE,
+                               .pfx_password = "s3cret"};
     struct check_result res;
     struct report r;
     char *before;
@@ -235,7 +240,8 @@ static void a_swapped_server_pfx_is_refused(void **state)
     assert_int_equal(ofd_make_dir(SHARE, NULL), OFD_OK);
     assert_int_equal(ofd_make_dir(SHARE "/certs", NULL), OFD_OK);
     assert_int_equal(testcert_write_server_pfx("pool.example.com", "s3cret", SHARE "/certs/pool.pfx", tp,
-                                               SHARE "/certs/pool-ca.pem"), 0);
+                                               SHARE "/certs/pool-ca.pem"),
+                     0);
     publish("tls-enterprise.json", 12, add_server_pfx);
     /* The attacker's own server certificate and key, for the same name: alone, then
      * with the attacker's CA in place of the pinned one. */
@@ -254,7 +260,8 @@ static void a_swapped_server_pfx_is_refused(void **state)
  * the older signed manifest put back is refused as older. */
 static void the_floor_moves_with_every_accepted_serial(void **state)
 {
-    struct check_config cfg = {.manifest_dir = SHARE, .trusted_signer = pub_tp, .state_path = STATE, .node_spec = "sim:" NODE};
+    struct check_config cfg = {
+        .manifest_dir = SHARE, .trusted_signer = pub_tp, .state_path = STATE, .node_spec = "sim:" NODE};
     struct check_result res;
     char *older, *older_sig, *before;
     size_t lo = 0, ls = 0, lb = 0;
@@ -292,8 +299,7 @@ static void the_floor_moves_with_every_accepted_serial(void **state)
  * and kept for the operator, and the node is not touched. */
 static void a_planted_journal_is_refused_and_kept(void **state)
 {
-    static const char *const heads[] = {"{\"ocsfed_journal\": 1, \"node\": \"\"}\n",
-                                        "{\"ocsfed_journal\": 1}\n",
+    static const char *const heads[] = {"{\"ocsfed_journal\": 1, \"node\": \"\"}\n", "{\"ocsfed_journal\": 1}\n",
                                         "{\"ocsfed_journal\": 1, \"node\": \"other.example.com\"}\n"};
     const char *entry = "{\"op\": \"delete\", \"class\": \"MSFT_SIPRemoteAddressData\", \"old\": ["
                         "{\"n\": \"InstanceID\", \"t\": \"string\", \"v\": \"{EE000000-0000-0000-0000-000000000001}\"},"
@@ -302,7 +308,8 @@ static void a_planted_journal_is_refused_and_kept(void **state)
                         "{\"n\": \"OutboundOnly\", \"t\": \"boolean\", \"v\": false},"
                         "{\"n\": \"ThrottleAsServer\", \"t\": \"boolean\", \"v\": true},"
                         "{\"n\": \"TreatAsAuthenticated\", \"t\": \"boolean\", \"v\": true}]}\n";
-    struct check_config cfg = {.manifest_dir = SHARE, .trusted_signer = pub_tp, .state_path = STATE, .node_spec = "sim:" NODE};
+    struct check_config cfg = {
+        .manifest_dir = SHARE, .trusted_signer = pub_tp, .state_path = STATE, .node_spec = "sim:" NODE};
     struct check_result res;
     struct strbuf j = {0};
     char *before, *kept;
@@ -336,7 +343,8 @@ static void a_planted_journal_is_refused_and_kept(void **state)
  * the journal is there and how to finish it. */
 static void monitor_mode_does_not_recover_a_journal(void **state)
 {
-    struct check_config cfg = {.manifest_dir = SHARE, .trusted_signer = pub_tp, .state_path = STATE, .node_spec = "sim:" NODE, .monitor = 1};
+    struct check_config cfg = {
+        .manifest_dir = SHARE, .trusted_signer = pub_tp, .state_path = STATE, .node_spec = "sim:" NODE, .monitor = 1};
     struct check_result res;
     const char *journal = "{\"ocsfed_journal\": 1, \"node\": \"ocs-se1.example.com\"}\n"
                           "{\"op\": \"fips\", \"old\": true}\n";
@@ -392,8 +400,8 @@ static void nothing_is_read_again_after_verification(void **state)
 {
     const struct ofd_reader reader = {counting_read, NULL};
     const struct check_env counted = {.event = on_event, .now = fixed_now, .reader = &reader};
-    struct check_config cfg = {.manifest_dir = SHARE, .trusted_signer = pub_tp, .state_path = STATE,
-                               .node_spec = "sim:" NODE};
+    struct check_config cfg = {
+        .manifest_dir = SHARE, .trusted_signer = pub_tp, .state_path = STATE, .node_spec = "sim:" NODE};
     struct check_result res;
     int k;
     ofd_err e;

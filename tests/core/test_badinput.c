@@ -30,12 +30,12 @@
 static const char *data = "badinput";
 
 struct bcase {
-    int line;        /* in cases.txt */
-    char *cmd;       /* validate, plan, apply */
-    char *manifest;  /* a file of the data folder, or @generator */
-    char *node;      /* a file of the data folder, @generator, or NULL (validate) */
+    int line;       /* in cases.txt */
+    char *cmd;      /* validate, plan, apply */
+    char *manifest; /* a file of the data folder, or @generator */
+    char *node;     /* a file of the data folder, @generator, or NULL (validate) */
     int exit;
-    char *expect;    /* alternatives separated by " || "; {M} {N} {D} expanded */
+    char *expect; /* alternatives separated by " || "; {M} {N} {D} expanded */
     char name[200];
 };
 
@@ -58,8 +58,8 @@ static int fill(FILE *f, int c, size_t n)
 
 /* Writes data/file with the text after anchor's first occurrence replaced by
  * pre + n times c + post + the rest (anchor kept). */
-static int insert_after(FILE *f, const char *file, const char *anchor, const char *pre,
-                        int c, size_t n, const char *post)
+static int insert_after(FILE *f, const char *file, const char *anchor, const char *pre, int c, size_t n,
+                        const char *post)
 {
     char path[1024], *text = NULL, *at;
     size_t len;
@@ -70,8 +70,8 @@ static int insert_after(FILE *f, const char *file, const char *anchor, const cha
     if (ofd_read_file(path, MIB, &text, &len, &e) != OFD_OK || !(at = strstr(text, anchor)))
         goto out;
     at += strlen(anchor);
-    if (fwrite(text, 1, (size_t)(at - text), f) != (size_t)(at - text)
-        || fputs(pre, f) < 0 || fill(f, c, n) != 0 || fputs(post, f) < 0 || fputs(at, f) < 0)
+    if (fwrite(text, 1, (size_t)(at - text), f) != (size_t)(at - text) || fputs(pre, f) < 0 || fill(f, c, n) != 0
+        || fputs(post, f) < 0 || fputs(at, f) < 0)
         goto out;
     rc = 0;
 out:
@@ -88,15 +88,15 @@ static int pad_to(FILE *f, const char *file, size_t total)
     int rc = -1;
 
     snprintf(path, sizeof(path), "%s/%s", data, file);
-    if (ofd_read_file(path, MIB, &text, &len, &e) == OFD_OK && len <= total
-        && fwrite(text, 1, len, f) == len && fill(f, ' ', total - len) == 0)
+    if (ofd_read_file(path, MIB, &text, &len, &e) == OFD_OK && len <= total && fwrite(text, 1, len, f) == len
+        && fill(f, ' ', total - len) == 0)
         rc = 0;
     free(text);
     return rc;
 }
 
-static int nest(FILE *f, const char *pre, const char *open, const char *mid, const char *close,
-                size_t depth, const char *post)
+static int nest(FILE *f, const char *pre, const char *open, const char *mid, const char *close, size_t depth,
+                const char *post)
 {
     size_t i;
 
@@ -123,8 +123,7 @@ static int many(FILE *f, const char *file, const char *anchor, const char *prefi
     int rc = -1;
 
     snprintf(path, sizeof(path), "%s/%s", data, file);
-    if (ofd_read_file(path, MIB, &text, &len, &e) != OFD_OK || !(at = strstr(text, anchor))
-        || !(end = strchr(at, ']')))
+    if (ofd_read_file(path, MIB, &text, &len, &e) != OFD_OK || !(at = strstr(text, anchor)) || !(end = strchr(at, ']')))
         goto out;
     at += strlen(anchor);
     if (fwrite(text, 1, (size_t)(at - text), f) != (size_t)(at - text))
@@ -142,8 +141,7 @@ out:
 
 static int g_manifest_100mb(FILE *f)
 {
-    return insert_after(f, "ok-tcp.json", "\"serial\": 1,", " \"description\": \"", 'x',
-                        100 * MIB, "\",");
+    return insert_after(f, "ok-tcp.json", "\"serial\": 1,", " \"description\": \"", 'x', 100 * MIB, "\",");
 }
 
 static int g_manifest_max_plus_1(FILE *f)
@@ -185,14 +183,12 @@ static int g_deep_65(FILE *f)
 
 static int g_string_3mb(FILE *f)
 {
-    return insert_after(f, "ok-tcp.json", "\"serial\": 1,", " \"description\": \"", 'x',
-                        3 * MIB, "\",");
+    return insert_after(f, "ok-tcp.json", "\"serial\": 1,", " \"description\": \"", 'x', 3 * MIB, "\",");
 }
 
 static int g_string_max(FILE *f)
 {
-    return insert_after(f, "ok-tcp.json", "\"serial\": 1,", " \"description\": \"", 'x',
-                        MANIFEST_MAX_STRING, "\",");
+    return insert_after(f, "ok-tcp.json", "\"serial\": 1,", " \"description\": \"", 'x', MANIFEST_MAX_STRING, "\",");
 }
 
 static int g_key_3mb(FILE *f)
@@ -202,8 +198,7 @@ static int g_key_3mb(FILE *f)
 
 static int g_fqdn_3mb(FILE *f)
 {
-    return insert_after(f, "ok-tcp.json", "\"servers\": [", "\"", 'a', 3 * MIB,
-                        ".example.com\", ");
+    return insert_after(f, "ok-tcp.json", "\"servers\": [", "\"", 'a', 3 * MIB, ".example.com\", ");
 }
 
 /* A pin of the right form that no file has: the cases fail before it is compared. */
@@ -393,7 +388,8 @@ static void run_case(void **state)
     if (rc != c->exit || !found) {
         /* Shows what the program said, cut short: some outputs are megabytes. */
         print_error("cases.txt:%d: %s: exit %d (want %d)\n  want: %s\n  stdout: %.2000s\n"
-                    "  stderr: %.2000s\n", c->line, c->name, rc, c->exit, c->expect, out, err);
+                    "  stderr: %.2000s\n",
+                    c->line, c->name, rc, c->exit, c->expect, out, err);
         fail();
     }
     if (c->node) {
@@ -463,8 +459,7 @@ static size_t load_cases(struct bcase **out, char **text)
         }
         f[4] = trim(line);
         if (k < 4 || !*f[4]) {
-            fprintf(stderr, "%s:%d: expected 'command | manifest | node | exit | text'\n", path,
-                    lineno);
+            fprintf(stderr, "%s:%d: expected 'command | manifest | node | exit | text'\n", path, lineno);
             exit(1);
         }
         if (n == cap) {

@@ -100,7 +100,11 @@ static struct report read_report(void)
 static void signed_manifest_on_a_drifting_node_is_reported(void **state)
 {
     char tp[41];
-    struct check_config cfg = {.manifest_dir = "check_share", .trusted_signer = tp, .state_path = "check_state.json", .node_spec = "sim:check_node.json", .monitor = 1};
+    struct check_config cfg = {.manifest_dir = "check_share",
+                               .trusted_signer = tp,
+                               .state_path = "check_state.json",
+                               .node_spec = "sim:check_node.json",
+                               .monitor = 1};
     struct check_result res;
     struct report r;
     ofd_err e;
@@ -142,7 +146,11 @@ static void converged_node_is_reported_converged(void **state)
     const struct check_env remembering = {.event = on_event, .now = fixed_now, .memory = &mem};
     int n;
     char tp[41];
-    struct check_config cfg = {.manifest_dir = "check_share", .trusted_signer = tp, .state_path = "check_state.json", .node_spec = "sim:check_node.json", .monitor = 1};
+    struct check_config cfg = {.manifest_dir = "check_share",
+                               .trusted_signer = tp,
+                               .state_path = "check_state.json",
+                               .node_spec = "sim:check_node.json",
+                               .monitor = 1};
     struct check_result res;
     struct report r;
     ofd_err e;
@@ -169,7 +177,11 @@ static void converged_node_is_reported_converged(void **state)
 static void unsigned_or_wrongly_signed_manifests_are_refused(void **state)
 {
     char tp[41], other[41] = "00112233445566778899AABBCCDDEEFF00112233";
-    struct check_config cfg = {.manifest_dir = "check_share", .trusted_signer = tp, .state_path = "check_state.json", .node_spec = "sim:check_node.json", .monitor = 1};
+    struct check_config cfg = {.manifest_dir = "check_share",
+                               .trusted_signer = tp,
+                               .state_path = "check_state.json",
+                               .node_spec = "sim:check_node.json",
+                               .monitor = 1};
     struct check_result res;
     struct report r;
     char *before = NULL, *after = NULL;
@@ -204,7 +216,11 @@ static void unsigned_or_wrongly_signed_manifests_are_refused(void **state)
 static void no_trusted_publisher_is_a_failure_in_the_report(void **state)
 {
     char tp[41];
-    struct check_config cfg = {.manifest_dir = "check_share", .trusted_signer = "", .state_path = "check_state.json", .node_spec = "sim:check_node.json", .monitor = 1};
+    struct check_config cfg = {.manifest_dir = "check_share",
+                               .trusted_signer = "",
+                               .state_path = "check_state.json",
+                               .node_spec = "sim:check_node.json",
+                               .monitor = 1};
     struct report r;
     ofd_err e;
 
@@ -224,7 +240,10 @@ static void apply_mode_converges_the_node_and_records_the_serial(void **state)
 {
     int n_events;
     char tp[41];
-    struct check_config cfg = {.manifest_dir = "check_share", .trusted_signer = tp, .state_path = "check_state.json", .node_spec = "sim:check_node.json"};
+    struct check_config cfg = {.manifest_dir = "check_share",
+                               .trusted_signer = tp,
+                               .state_path = "check_state.json",
+                               .node_spec = "sim:check_node.json"};
     struct check_result res;
     struct report r;
     char *st = NULL;
@@ -283,7 +302,10 @@ static void apply_mode_converges_the_node_and_records_the_serial(void **state)
 static void monitor_mode_reports_a_pending_restart_as_such(void **state)
 {
     char tp[41];
-    struct check_config cfg = {.manifest_dir = "check_share", .trusted_signer = tp, .state_path = "check_state.json", .node_spec = "sim:check_node.json"};
+    struct check_config cfg = {.manifest_dir = "check_share",
+                               .trusted_signer = tp,
+                               .state_path = "check_state.json",
+                               .node_spec = "sim:check_node.json"};
     struct check_result res;
     struct report r;
     int n;
@@ -317,7 +339,10 @@ static int stop_after(void *ctx)
 static void a_stop_in_the_middle_of_an_apply_undoes_it(void **state)
 {
     char tp[41];
-    struct check_config cfg = {.manifest_dir = "check_share", .trusted_signer = tp, .state_path = "check_state.json", .node_spec = "sim:check_node.json"};
+    struct check_config cfg = {.manifest_dir = "check_share",
+                               .trusted_signer = tp,
+                               .state_path = "check_state.json",
+                               .node_spec = "sim:check_node.json"};
     const struct check_env stopping = {.event = on_event, .now = fixed_now, .stop_requested = stop_after};
     struct node n = {0};
     struct node_owned o = {0};
@@ -342,7 +367,8 @@ static void a_stop_in_the_middle_of_an_apply_undoes_it(void **state)
         ofd_err_clear(&e);
         assert_int_equal(check_run(&cfg, &stopping, NULL, &e), OFD_E_CANCELLED);
         assert_int_equal(last_event, CHECK_EV_FAILED);
-        assert_non_null(strstr(last_text, "apply of manifest serial 1 stopped (the agent is stopping) and was rolled back"));
+        assert_non_null(
+            strstr(last_text, "apply of manifest serial 1 stopped (the agent is stopping) and was rolled back"));
         assert_int_equal(stop_asked, stop_at);
         assert_int_equal(ofd_read_file("check_node.json", 1u << 24, &after, &la, &e), OFD_OK);
         assert_int_equal(la, lb);

@@ -34,7 +34,8 @@ static void validate_exit_codes(void **state)
 
     (void)state;
     assert_int_equal(testutil_ocsfed("validate", tls, NULL), 0);
-    assert_non_null(strstr(testutil_out, "valid manifest, serial 12: tls, Enterprise Edition, 2 servers, 1 domain, 2 IM&P nodes"));
+    assert_non_null(
+        strstr(testutil_out, "valid manifest, serial 12: tls, Enterprise Edition, 2 servers, 1 domain, 2 IM&P nodes"));
     assert_int_equal(testutil_ocsfed("validate", tcp, NULL), 0);
     assert_string_equal(testutil_err, "");
     assert_int_equal(testutil_ocsfed("validate", bad, NULL), 1);
@@ -42,9 +43,11 @@ static void validate_exit_codes(void **state)
              "%s:3:11: error: [schema] /serial: expected an integer, got a string\n"
              "%s:3:16: error: [schema] /serail: unknown key 'serail'; did you mean 'serial'?\n"
              "%s:4:22: error: [schema] /imp/transport: 'udp' is not a transport: use \"tls\" or \"tcp\"\n"
-             "%s:5:96: error: [R9] /imp/nodes/1/ip: IM&P node address '10.0.0.300' is not a dotted IPv4 address (four numbers 0-255)\n"
+             "%s:5:96: error: [R9] /imp/nodes/1/ip: IM&P node address '10.0.0.300' is not a dotted IPv4 address (four "
+             "numbers 0-255)\n"
              "%s:6:20: error: [schema] /ocs/edition: 'premium' is not an edition: use \"standard\" or \"enterprise\"\n"
-             "%s: 5 errors, 0 warnings; nothing applied\n", bad, bad, bad, bad, bad, bad);
+             "%s: 5 errors, 0 warnings; nothing applied\n",
+             bad, bad, bad, bad, bad, bad);
     assert_string_equal(testutil_err, expect);
     assert_string_equal(testutil_out, "");
     assert_int_equal(testutil_ocsfed("validate", NULL), 2);
@@ -80,15 +83,21 @@ static void plan_exit_codes(void **state)
     sb_printf(&n3, "sim:%s", "cli-sim.json");
     /* converged: 0 */
     assert_int_equal(testutil_ocsfed("plan", tcp, "--node", sb_str(&n1), NULL), 0);
-    assert_non_null(strstr(testutil_out, "No changes: ocs-se1.example.com matches the manifest (5 items checked).\n"
-                                     "3 existing entries that ocsfed did not create and the manifest does not name left alone.\n"));
+    assert_non_null(strstr(
+        testutil_out, "No changes: ocs-se1.example.com matches the manifest (5 items checked).\n"
+                      "3 existing entries that ocsfed did not create and the manifest does not name left alone.\n"));
     /* changes pending: 2, in text and JSON */
     assert_int_equal(testutil_ocsfed("plan", tls, "--node", sb_str(&n2), NULL), 2);
-    assert_non_null(strstr(testutil_out, "~ update  MSFT_SIPListeningAddressData 5061  [R3 TLS: OCS listens on 5061, IP address All, transport MTLS]\n"
-                                     "      InstanceID {6A1F0C3E-0003-4B7E-9D2A-5C1B2E3F4A01} (not created by ocsfed; the manifest names it)\n"
-                                     "      TransportType            \"TLS\" -> \"MTLS\"\n"));
-    assert_non_null(strstr(testutil_out, "Plan: 6 to create, 2 to update, 0 to delete, 1 unchanged; the Front End service RTCSRV restarts in the maintenance window sat,sun 02:00-04:00 local.\n"));
-    assert_string_equal(testutil_err, "ocsfed: note: [R18] on IM&P, add TLS peer subject 'pool.example.com' and upload the OCS CA's root certificate\n");
+    assert_non_null(strstr(
+        testutil_out,
+        "~ update  MSFT_SIPListeningAddressData 5061  [R3 TLS: OCS listens on 5061, IP address All, transport MTLS]\n"
+        "      InstanceID {6A1F0C3E-0003-4B7E-9D2A-5C1B2E3F4A01} (not created by ocsfed; the manifest names it)\n"
+        "      TransportType            \"TLS\" -> \"MTLS\"\n"));
+    assert_non_null(strstr(testutil_out,
+                           "Plan: 6 to create, 2 to update, 0 to delete, 1 unchanged; the Front End service RTCSRV "
+                           "restarts in the maintenance window sat,sun 02:00-04:00 local.\n"));
+    assert_string_equal(testutil_err, "ocsfed: note: [R18] on IM&P, add TLS peer subject 'pool.example.com' and upload "
+                                      "the OCS CA's root certificate\n");
     assert_int_equal(testutil_ocsfed("plan", tls, "--node", sb_str(&n2), "--json", NULL), 2);
     assert_non_null(strstr(testutil_out, "\"class\":\t\"MSFT_SIPRoutingTableData\""));
     /* the empty node made by sim init: changes pending */
@@ -99,7 +108,8 @@ static void plan_exit_codes(void **state)
     /* a server the manifest does not name: 1 */
     assert_int_equal(testutil_ocsfed("sim", "init", "cli-sim.json", "--fqdn", "ocs-se9.example.com", NULL), 0);
     assert_int_equal(testutil_ocsfed("plan", tcp, "--node", sb_str(&n3), NULL), 1);
-    assert_string_equal(testutil_err, "ocsfed: error: server 'ocs-se9.example.com' is not governed by this manifest (/ocs/servers names: ocs-se1.example.com)\n");
+    assert_string_equal(testutil_err, "ocsfed: error: server 'ocs-se9.example.com' is not governed by this manifest "
+                                      "(/ocs/servers names: ocs-se1.example.com)\n");
     remove("cli-sim.json");
     /* an invalid manifest: 1, nothing planned */
     assert_int_equal(testutil_ocsfed("plan", bad, "--node", sb_str(&n1), NULL), 1);
@@ -137,7 +147,7 @@ static void apply_exit_codes_and_json(void **state)
     assert_int_equal(testutil_ocsfed("apply", tls, "--node", "sim:cli-apply.json", "--now", sat, "--json", NULL), 0);
     assert_non_null(strstr(testutil_out, "\"result\":\t\"applied\""));
     assert_non_null(strstr(testutil_out, "\"server\":\t\"fe1.example.com\""));
-    assert_non_null(strstr(testutil_out, "\"writes\":\t11"));  /* 8 changes, the record, the restart, the record */
+    assert_non_null(strstr(testutil_out, "\"writes\":\t11")); /* 8 changes, the record, the restart, the record */
     assert_non_null(strstr(testutil_out, "\"restart\":\t\"done\""));
     assert_non_null(strstr(testutil_out, "\"error\":\tnull"));
     assert_non_null(strstr(testutil_out, "\"action\":\t\"create\""));

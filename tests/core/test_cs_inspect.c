@@ -43,8 +43,7 @@ static int teardown(void **state)
 
 /* A leaf for cn with the purposes in eku (NULL: no extension), valid from now + from
  * for days days, read back into ci. */
-static void inspect(const char *cn, const char *eku, int from, int days, long serial,
-                    struct cs_cert_info *ci)
+static void inspect(const char *cn, const char *eku, int from, int days, long serial, struct cs_cert_info *ci)
 {
     struct testcert_opts o = {serial, 1};
     struct testcert c;
@@ -137,7 +136,6 @@ static void r15_subject_and_validity(void **state)
     cs_cert_info_free(&ci);
 }
 
-
 /* The file read whole, then the certificate in its bytes (as the manifest does: one
  * read, the pin checked on those bytes, then parsed). */
 static enum ofd_code load_cert(const char *path, unsigned char **der, size_t *len, ofd_err *e)
@@ -152,8 +150,7 @@ static enum ofd_code load_cert(const char *path, unsigned char **der, size_t *le
     return rc;
 }
 
-static enum ofd_code load_pkcs12(const char *path, const char *password, unsigned char **der, size_t *len,
-                                 ofd_err *e)
+static enum ofd_code load_pkcs12(const char *path, const char *password, unsigned char **der, size_t *len, ofd_err *e)
 {
     char *buf = NULL;
     size_t n = 0;
@@ -270,11 +267,8 @@ static void r13_chain(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(fields),
-        cmocka_unit_test(r14_purposes),
-        cmocka_unit_test(r15_subject_and_validity),
-        cmocka_unit_test(files),
-        cmocka_unit_test(r13_chain),
+        cmocka_unit_test(fields), cmocka_unit_test(r14_purposes), cmocka_unit_test(r15_subject_and_validity),
+        cmocka_unit_test(files),  cmocka_unit_test(r13_chain),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -15,15 +15,17 @@
 static const char TLS_EE[] =
     "{\"manifest_version\": 1, \"serial\": 3,\n"
     " \"imp\": {\"transport\": \"tls\", \"server_auth_port\": 5063, \"domains\": [\"example.com\", \"foo.com\"],\n"
-    "  \"nodes\": [{\"fqdn\": \"imp1.example.com\", \"ip\": \"10.0.0.11\"}, {\"fqdn\": \"imp2.example.com\", \"ip\": \"10.0.0.12\"}],\n"
+    "  \"nodes\": [{\"fqdn\": \"imp1.example.com\", \"ip\": \"10.0.0.11\"}, {\"fqdn\": \"imp2.example.com\", \"ip\": "
+    "\"10.0.0.12\"}],\n"
     "  \"route_next_hop\": \"imp2.example.com\"},\n"
-    " \"ocs\": {\"edition\": \"enterprise\", \"pool_fqdn\": \"pool.example.com\", \"servers\": [\"fe1.example.com\", \"fe2.example.com\"]}}\n";
+    " \"ocs\": {\"edition\": \"enterprise\", \"pool_fqdn\": \"pool.example.com\", \"servers\": [\"fe1.example.com\", "
+    "\"fe2.example.com\"]}}\n";
 
-static const char TCP_SE[] =
-    "{\"manifest_version\": 1, \"serial\": 4,\n"
-    " \"imp\": {\"transport\": \"tcp\", \"domains\": [\"example.com\"],\n"
-    "  \"nodes\": [{\"fqdn\": \"imp1.example.com\", \"ip\": \"10.0.0.11\"}, {\"fqdn\": \"imp2.example.com\", \"ip\": \"10.0.0.12\"}]},\n"
-    " \"ocs\": {\"edition\": \"standard\", \"servers\": [\"se1.example.com\"]}}\n";
+static const char TCP_SE[] = "{\"manifest_version\": 1, \"serial\": 4,\n"
+                             " \"imp\": {\"transport\": \"tcp\", \"domains\": [\"example.com\"],\n"
+                             "  \"nodes\": [{\"fqdn\": \"imp1.example.com\", \"ip\": \"10.0.0.11\"}, {\"fqdn\": "
+                             "\"imp2.example.com\", \"ip\": \"10.0.0.12\"}]},\n"
+                             " \"ocs\": {\"edition\": \"standard\", \"servers\": [\"se1.example.com\"]}}\n";
 
 static struct manifest *parse(const char *text)
 {
@@ -47,8 +49,7 @@ static char *render(const struct desired *d)
         for (k = 0; k < d->v[i].inst.nprops; k++) {
             const struct node_value *v = &d->v[i].inst.props[k].v;
             char *t = node_value_text(v);
-            sb_printf(&sb, v->type == OCS_STRING ? " %s=\"%s\"" : " %s=%s",
-                      d->v[i].inst.props[k].name, t);
+            sb_printf(&sb, v->type == OCS_STRING ? " %s=\"%s\"" : " %s=%s", d->v[i].inst.props[k].name, t);
             free(t);
         }
         sb_appendc(&sb, '\n');
@@ -69,12 +70,15 @@ static void tcp_standard(void **state)
     assert_string_equal(d.server, "se1.example.com");
     assert_string_equal(d.expected_cn, "se1.example.com");
     r = render(&d);
-    assert_string_equal(r,
-        "MSFT_SIPListeningAddressData 5060 [R2] IPAddress=\"*\" Port=5060 TransportType=\"TCP\" Enabled=true\n"
-        "MSFT_SIPRoutingTableData example.com [R5] MatchURI=\"example.com\" NextHop=\"10.0.0.11\" NextHopPort=5060 NextHopTransport=\"TCP\" Enabled=true ReplaceHostInRequestURI=false\n"
-        "MSFT_SIPRemoteAddressData 10.0.0.11 [R9] Server=\"10.0.0.11\" OutboundOnly=false ThrottleAsServer=true TreatAsAuthenticated=true\n"
-        "MSFT_SIPRemoteAddressData 10.0.0.12 [R9] Server=\"10.0.0.12\" OutboundOnly=false ThrottleAsServer=true TreatAsAuthenticated=true\n"
-        "service RTCSRV [R19] Name=\"RTCSRV\" State=\"Running\"\n");
+    assert_string_equal(
+        r, "MSFT_SIPListeningAddressData 5060 [R2] IPAddress=\"*\" Port=5060 TransportType=\"TCP\" Enabled=true\n"
+           "MSFT_SIPRoutingTableData example.com [R5] MatchURI=\"example.com\" NextHop=\"10.0.0.11\" NextHopPort=5060 "
+           "NextHopTransport=\"TCP\" Enabled=true ReplaceHostInRequestURI=false\n"
+           "MSFT_SIPRemoteAddressData 10.0.0.11 [R9] Server=\"10.0.0.11\" OutboundOnly=false ThrottleAsServer=true "
+           "TreatAsAuthenticated=true\n"
+           "MSFT_SIPRemoteAddressData 10.0.0.12 [R9] Server=\"10.0.0.12\" OutboundOnly=false ThrottleAsServer=true "
+           "TreatAsAuthenticated=true\n"
+           "service RTCSRV [R19] Name=\"RTCSRV\" State=\"Running\"\n");
     free(r);
     desired_free(&d);
     manifest_free(m);
@@ -104,17 +108,25 @@ static void tls_enterprise(void **state)
     assert_int_equal(desired_expand(m, "fe2.example.com", &dc, &d, &e), OFD_OK);
     assert_string_equal(d.expected_cn, "pool.example.com"); /* R15: the pool's FQDN */
     r = render(&d);
-    assert_string_equal(r,
-        "certificate My/ABABABABABABABABABABABABABABABABABABABAB [R16] Store=\"My\" Thumbprint=\"ABABABABABABABABABABABABABABABABABABABAB\" Subject=\"CN=pool.example.com\"\n"
-        "fips_policy FipsAlgorithmPolicy [R12] Enabled=1\n"
-        "MSFT_SIPListeningAddressData 5061 [R3] IPAddress=\"*\" Port=5061 TransportType=\"MTLS\" Enabled=true TLSCertIssuer=30023100 TLSCertSN=3930\n"
-        "MSFT_SIPRoutingTableData example.com [R6] MatchURI=\"example.com\" NextHop=\"imp2.example.com\" NextHopPort=5061 NextHopTransport=\"TLS\" Enabled=true ReplaceHostInRequestURI=false\n"
-        "MSFT_SIPRoutingTableData foo.com [R6] MatchURI=\"foo.com\" NextHop=\"imp2.example.com\" NextHopPort=5061 NextHopTransport=\"TLS\" Enabled=true ReplaceHostInRequestURI=false\n"
-        "MSFT_SIPRemoteAddressData imp1.example.com [R10] Server=\"imp1.example.com\" OutboundOnly=false ThrottleAsServer=true TreatAsAuthenticated=true\n"
-        "MSFT_SIPRemoteAddressData 10.0.0.11 [R10] Server=\"10.0.0.11\" OutboundOnly=false ThrottleAsServer=true TreatAsAuthenticated=true\n"
-        "MSFT_SIPRemoteAddressData imp2.example.com [R10] Server=\"imp2.example.com\" OutboundOnly=false ThrottleAsServer=true TreatAsAuthenticated=true\n"
-        "MSFT_SIPRemoteAddressData 10.0.0.12 [R10] Server=\"10.0.0.12\" OutboundOnly=false ThrottleAsServer=true TreatAsAuthenticated=true\n"
-        "service RTCSRV [R19] Name=\"RTCSRV\" State=\"Running\"\n");
+    assert_string_equal(
+        r, "certificate My/ABABABABABABABABABABABABABABABABABABABAB [R16] Store=\"My\" "
+           "Thumbprint=\"ABABABABABABABABABABABABABABABABABABABAB\" Subject=\"CN=pool.example.com\"\n"
+           "fips_policy FipsAlgorithmPolicy [R12] Enabled=1\n"
+           "MSFT_SIPListeningAddressData 5061 [R3] IPAddress=\"*\" Port=5061 TransportType=\"MTLS\" Enabled=true "
+           "TLSCertIssuer=30023100 TLSCertSN=3930\n"
+           "MSFT_SIPRoutingTableData example.com [R6] MatchURI=\"example.com\" NextHop=\"imp2.example.com\" "
+           "NextHopPort=5061 NextHopTransport=\"TLS\" Enabled=true ReplaceHostInRequestURI=false\n"
+           "MSFT_SIPRoutingTableData foo.com [R6] MatchURI=\"foo.com\" NextHop=\"imp2.example.com\" NextHopPort=5061 "
+           "NextHopTransport=\"TLS\" Enabled=true ReplaceHostInRequestURI=false\n"
+           "MSFT_SIPRemoteAddressData imp1.example.com [R10] Server=\"imp1.example.com\" OutboundOnly=false "
+           "ThrottleAsServer=true TreatAsAuthenticated=true\n"
+           "MSFT_SIPRemoteAddressData 10.0.0.11 [R10] Server=\"10.0.0.11\" OutboundOnly=false ThrottleAsServer=true "
+           "TreatAsAuthenticated=true\n"
+           "MSFT_SIPRemoteAddressData imp2.example.com [R10] Server=\"imp2.example.com\" OutboundOnly=false "
+           "ThrottleAsServer=true TreatAsAuthenticated=true\n"
+           "MSFT_SIPRemoteAddressData 10.0.0.12 [R10] Server=\"10.0.0.12\" OutboundOnly=false ThrottleAsServer=true "
+           "TreatAsAuthenticated=true\n"
+           "service RTCSRV [R19] Name=\"RTCSRV\" State=\"Running\"\n");
     free(r);
     desired_free(&d);
     manifest_free(m);
@@ -124,8 +136,11 @@ static void tls_enterprise(void **state)
  * properties; TLS Standard Edition: the CN is the server's own FQDN. */
 static void tls_standard_pfx_unknown(void **state)
 {
-    static const char *const pairs[] = {"\"enterprise\", \"pool_fqdn\": \"pool.example.com\", \"servers\": [\"fe1.example.com\", \"fe2.example.com\"]",
-                                        "\"standard\", \"servers\": [{\"fqdn\": \"se1.example.com\", \"certificate\": {\"pfx\": \"se1.pfx\", \"sha256\": \"abababababababababababababababababababababababababababababababab\"}}]", NULL};
+    static const char *const pairs[] = {
+        "\"enterprise\", \"pool_fqdn\": \"pool.example.com\", \"servers\": [\"fe1.example.com\", \"fe2.example.com\"]",
+        "\"standard\", \"servers\": [{\"fqdn\": \"se1.example.com\", \"certificate\": {\"pfx\": \"se1.pfx\", "
+        "\"sha256\": \"abababababababababababababababababababababababababababababababab\"}}]",
+        NULL};
     char *text = subst(TLS_EE, pairs);
     struct manifest *m = parse(text);
     struct desired_cert dc;
@@ -140,9 +155,10 @@ static void tls_standard_pfx_unknown(void **state)
     assert_int_equal(desired_expand(m, "se1.example.com", &dc, &d, &e), OFD_OK);
     assert_string_equal(d.expected_cn, "se1.example.com");
     r = render(&d);
-    assert_non_null(strstr(r, "certificate My/pfx:se1.pfx [R16] Store=\"My\" Source=\"se1.pfx\"\n"
-                              "fips_policy FipsAlgorithmPolicy [R12] Enabled=1\n"
-                              "MSFT_SIPListeningAddressData 5061 [R3] IPAddress=\"*\" Port=5061 TransportType=\"MTLS\" Enabled=true\n"));
+    assert_non_null(strstr(
+        r, "certificate My/pfx:se1.pfx [R16] Store=\"My\" Source=\"se1.pfx\"\n"
+           "fips_policy FipsAlgorithmPolicy [R12] Enabled=1\n"
+           "MSFT_SIPListeningAddressData 5061 [R3] IPAddress=\"*\" Port=5061 TransportType=\"MTLS\" Enabled=true\n"));
     free(r);
     desired_free(&d);
     manifest_free(m);

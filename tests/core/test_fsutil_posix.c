@@ -45,7 +45,8 @@ static void a_planted_temporary_link_is_not_followed(void **state)
         remove("fs_state.json");
         remove("fs_state.json.tmp");
         write_text("fs_victim.txt", "the victim's own content\n");
-        assert_int_equal(hard ? link("fs_victim.txt", "fs_state.json.tmp") : symlink("fs_victim.txt", "fs_state.json.tmp"), 0);
+        assert_int_equal(
+            hard ? link("fs_victim.txt", "fs_state.json.tmp") : symlink("fs_victim.txt", "fs_state.json.tmp"), 0);
         assert_int_equal(ofd_write_file_atomic("fs_state.json", "{\"format\": 1}\n", 14, &e), OFD_OK);
         assert_text("fs_victim.txt", "the victim's own content\n");
         assert_text("fs_state.json", "{\"format\": 1}\n");

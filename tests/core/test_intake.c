@@ -21,7 +21,7 @@ static const char *examples = "examples";
 struct fixture {
     struct testcert ca, pub, other;
     struct trust_anchor anchor;
-    char *text;        /* tcp-standard.json, serial 1 */
+    char *text; /* tcp-standard.json, serial 1 */
     size_t len;
 };
 
@@ -79,19 +79,16 @@ static char *variant(const struct fixture *f, long long serial, const char *extr
     return sb_take(&sb);
 }
 
-static void sign(const struct testcert *c, const char *text, size_t len, unsigned char **sig,
-                 size_t *sig_len)
+static void sign(const struct testcert *c, const char *text, size_t len, unsigned char **sig, size_t *sig_len)
 {
     ofd_err e;
 
-    assert_int_equal(trust_sign((const unsigned char *)text, len, c->key, c->x, sig, sig_len, &e),
-                     OFD_OK);
+    assert_int_equal(trust_sign((const unsigned char *)text, len, c->key, c->x, sig, sig_len, &e), OFD_OK);
 }
 
 /* Decides on text signed by c (c NULL: unsigned) against state. */
-static enum intake_decision decide(const struct fixture *f, const char *text, size_t len,
-                                   const struct testcert *c, const struct intake_state *st,
-                                   struct intake_result *res)
+static enum intake_decision decide(const struct fixture *f, const char *text, size_t len, const struct testcert *c,
+                                   const struct intake_state *st, struct intake_result *res)
 {
     unsigned char *sig = NULL;
     size_t sig_len = 0;
@@ -99,8 +96,8 @@ static enum intake_decision decide(const struct fixture *f, const char *text, si
 
     if (c)
         sign(c, text, len, &sig, &sig_len);
-    assert_int_equal(intake_decide(text, len, sig, sig_len, &f->anchor, st, ".", NULL, MANIFEST_NO_FILES,
-                                   res, &e), OFD_OK);
+    assert_int_equal(intake_decide(text, len, sig, sig_len, &f->anchor, st, ".", NULL, MANIFEST_NO_FILES, res, &e),
+                     OFD_OK);
     free(sig);
     return res->decision;
 }
@@ -143,13 +140,13 @@ static void serial_logic(void **state)
     assert_int_equal(decide(f, v5b, strlen(v5b), &f->pub, &st, &r), INTAKE_REFUSE);
     assert_int_equal(r.reason, INTAKE_R_SAME_SERIAL_DIFFERENT_CONTENT);
     assert_string_equal(r.msg, "the manifest has the serial 5 of the last accepted one but "
-                        "different content; raise the serial when changing the manifest");
+                               "different content; raise the serial when changing the manifest");
     intake_result_free(&r);
 
     assert_int_equal(decide(f, v4, strlen(v4), &f->pub, &st, &r), INTAKE_REFUSE);
     assert_int_equal(r.reason, INTAKE_R_OLDER_SERIAL);
     assert_string_equal(r.msg, "the manifest's serial 4 is older than the last accepted serial 5 "
-                        "(an old copy put back?)");
+                               "(an old copy put back?)");
     assert_int_equal(r.serial, 4);
     intake_result_free(&r);
 
@@ -176,8 +173,9 @@ static void signature_refusals(void **state)
     assert_null(r.manifest);
     intake_result_free(&r);
 
-    assert_int_equal(intake_decide(f->text, f->len, (const unsigned char *)"junk", 4, &f->anchor,
-                                   NULL, ".", NULL, MANIFEST_NO_FILES, &r, &e), OFD_OK);
+    assert_int_equal(intake_decide(f->text, f->len, (const unsigned char *)"junk", 4, &f->anchor, NULL, ".", NULL,
+                                   MANIFEST_NO_FILES, &r, &e),
+                     OFD_OK);
     assert_int_equal(r.decision, INTAKE_REFUSE);
     assert_int_equal(r.reason, INTAKE_R_BAD_SIGNATURE);
     intake_result_free(&r);
@@ -194,20 +192,21 @@ static void torn_manifests_are_refused(void **state)
 
     /* The signature of the whole file, the manifest cut short: not complete JSON. */
     sign(&f->pub, f->text, f->len, &sig, &sig_len);
-    assert_int_equal(intake_decide(f->text, f->len / 2, sig, sig_len, &f->anchor, NULL, ".", NULL,
-                                   MANIFEST_NO_FILES, &r, &e), OFD_OK);
+    assert_int_equal(
+        intake_decide(f->text, f->len / 2, sig, sig_len, &f->anchor, NULL, ".", NULL, MANIFEST_NO_FILES, &r, &e),
+        OFD_OK);
     assert_int_equal(r.decision, INTAKE_REFUSE);
     assert_int_equal(r.reason, INTAKE_R_TORN);
     assert_string_equal(r.msg, "the manifest is not a complete JSON document (cut short, or "
-                        "still being copied); it is read again at the next check");
+                               "still being copied); it is read again at the next check");
     intake_result_free(&r);
     /* Complete JSON, but not the bytes that were signed (a new manifest beside the old
      * signature, before the new .p7s arrived). */
-    assert_int_equal(intake_decide(v2, strlen(v2), sig, sig_len, &f->anchor, NULL, ".", NULL,
-                                   MANIFEST_NO_FILES, &r, &e), OFD_OK);
+    assert_int_equal(
+        intake_decide(v2, strlen(v2), sig, sig_len, &f->anchor, NULL, ".", NULL, MANIFEST_NO_FILES, &r, &e), OFD_OK);
     assert_int_equal(r.reason, INTAKE_R_TORN);
     assert_string_equal(r.msg, "the manifest does not match its signature (changed or "
-                        "half-copied after signing)");
+                               "half-copied after signing)");
     intake_result_free(&r);
     free(sig);
     free(v2);
@@ -228,8 +227,8 @@ static void invalid_manifest_is_refused(void **state)
     assert_int_equal(r.reason, INTAKE_R_INVALID);
     assert_string_equal(r.rule, "schema");
     assert_string_equal(r.msg, "the manifest is signed but not valid (1 error), first: "
-                        "manifest.json:3:23: error: [schema] /manifest_version: this ocsfed "
-                        "reads manifest version 1, not 2");
+                               "manifest.json:3:23: error: [schema] /manifest_version: this ocsfed "
+                               "reads manifest version 1, not 2");
     intake_result_free(&r);
     sb_free(&sb);
 }
@@ -253,7 +252,7 @@ static void state_file_round_trip(void **state)
     assert_int_equal(intake_state_save("intake-state.json", &st, &e), OFD_OK);
     assert_int_equal(ofd_read_file("intake-state.json", 4096, &text, &len, &e), OFD_OK);
     assert_string_equal(text, "{\"format\": 1, \"last_serial\": 9007199254740991, \"last_sha256\": "
-                        "\"00070e151c232a31383f464d545b626970777e858c939aa1a8afb6bdc4cbd2d9\"}\n");
+                              "\"00070e151c232a31383f464d545b626970777e858c939aa1a8afb6bdc4cbd2d9\"}\n");
     free(text);
     assert_int_equal(intake_state_load("intake-state.json", &back, &e), OFD_OK);
     assert_int_equal(back.present, 1);
@@ -270,10 +269,13 @@ static void state_file_round_trip(void **state)
     memset(&back, 0x55, sizeof(back));
     assert_int_equal(intake_state_load("intake-state.json", &back, &e), OFD_E_INVALID);
     assert_string_equal(e.msg, "the state file 'intake-state.json' is damaged; remove it only if "
-                        "the manifest on the share is the one to apply");
+                               "the manifest on the share is the one to apply");
     assert_int_equal(back.present, 0x55555555);
-    assert_int_equal(testcert_write_file("intake-state.json", "{\"format\": 1, \"last_serial\": 1.5, "
-                                         "\"last_sha256\": \"00\"}", 52), 0);
+    assert_int_equal(testcert_write_file("intake-state.json",
+                                         "{\"format\": 1, \"last_serial\": 1.5, "
+                                         "\"last_sha256\": \"00\"}",
+                                         52),
+                     0);
     assert_int_equal(intake_state_load("intake-state.json", &back, &e), OFD_E_INVALID);
 }
 
@@ -287,28 +289,32 @@ static void files_on_disk(void **state)
 
     remove("intake-m.json.p7s");
     assert_int_equal(testcert_write_file("intake-m.json", f->text, f->len), 0);
-    assert_int_equal(intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor, NULL, NULL,
-                                        MANIFEST_NO_FILES, &r, &e), OFD_OK);
+    assert_int_equal(
+        intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor, NULL, NULL, MANIFEST_NO_FILES, &r, &e),
+        OFD_OK);
     assert_int_equal(r.reason, INTAKE_R_UNSIGNED);
     intake_result_free(&r);
     sign(&f->pub, f->text, f->len, &sig, &sig_len);
     assert_int_equal(testcert_write_file("intake-m.json.p7s", sig, sig_len), 0);
-    assert_int_equal(intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor, NULL, NULL,
-                                        MANIFEST_NO_FILES, &r, &e), OFD_OK);
+    assert_int_equal(
+        intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor, NULL, NULL, MANIFEST_NO_FILES, &r, &e),
+        OFD_OK);
     assert_int_equal(r.decision, INTAKE_ACCEPT);
     assert_int_equal(r.serial, 1);
     intake_result_free(&r);
     /* Truncated on the share: torn. */
     assert_int_equal(testcert_write_file("intake-m.json", f->text, f->len - 10), 0);
-    assert_int_equal(intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor, NULL, NULL,
-                                        MANIFEST_NO_FILES, &r, &e), OFD_OK);
+    assert_int_equal(
+        intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor, NULL, NULL, MANIFEST_NO_FILES, &r, &e),
+        OFD_OK);
     assert_int_equal(r.reason, INTAKE_R_TORN);
     intake_result_free(&r);
     /* The signature half-copied. */
     assert_int_equal(testcert_write_file("intake-m.json", f->text, f->len), 0);
     assert_int_equal(testcert_write_file("intake-m.json.p7s", sig, sig_len / 2), 0);
-    assert_int_equal(intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor, NULL, NULL,
-                                        MANIFEST_NO_FILES, &r, &e), OFD_OK);
+    assert_int_equal(
+        intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor, NULL, NULL, MANIFEST_NO_FILES, &r, &e),
+        OFD_OK);
     assert_int_equal(r.reason, INTAKE_R_BAD_SIGNATURE);
     intake_result_free(&r);
     /* Over the limits: refused, the files are not read whole. */
@@ -317,30 +323,33 @@ static void files_on_disk(void **state)
         assert_non_null(big);
         memset(big, ' ', TRUST_MAX_CONTENT + 1);
         assert_int_equal(testcert_write_file("intake-m.json.p7s", big, TRUST_MAX_SIG + 1), 0);
-        assert_int_equal(intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor,
-                                            NULL, NULL, MANIFEST_NO_FILES, &r, &e), OFD_OK);
+        assert_int_equal(
+            intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor, NULL, NULL, MANIFEST_NO_FILES, &r, &e),
+            OFD_OK);
         assert_int_equal(r.reason, INTAKE_R_BAD_SIGNATURE);
         assert_string_equal(r.msg, "'intake-m.json.p7s' is larger than the limit of 1048576 bytes");
         intake_result_free(&r);
         assert_int_equal(testcert_write_file("intake-m.json", big, TRUST_MAX_CONTENT + 1), 0);
-        assert_int_equal(intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor,
-                                            NULL, NULL, MANIFEST_NO_FILES, &r, &e), OFD_OK);
+        assert_int_equal(
+            intake_check_files("intake-m.json", "intake-m.json.p7s", &f->anchor, NULL, NULL, MANIFEST_NO_FILES, &r, &e),
+            OFD_OK);
         assert_int_equal(r.reason, INTAKE_R_INVALID);
         assert_string_equal(r.msg, "'intake-m.json' is larger than the limit of 4194304 bytes");
         intake_result_free(&r);
         free(big);
     }
     /* No manifest: an error, not a decision. */
-    assert_int_equal(intake_check_files("intake-none.json", "intake-none.json.p7s", &f->anchor,
-                                        NULL, NULL, MANIFEST_NO_FILES, &r, &e), OFD_E_IO);
+    assert_int_equal(intake_check_files("intake-none.json", "intake-none.json.p7s", &f->anchor, NULL, NULL,
+                                        MANIFEST_NO_FILES, &r, &e),
+                     OFD_E_IO);
     free(sig);
 }
 
 /* ocsfed verify --state: the serial rules from the command line. */
 static int verify_cmd(const char *signer, const char *state_path, char *out_text, size_t n)
 {
-    char *argv[] = {(char *)"ocsfed", (char *)"verify", (char *)"intake-cli.json",
-                    (char *)"--signer", (char *)signer, (char *)"--state", (char *)state_path, NULL};
+    char *argv[] = {(char *)"ocsfed", (char *)"verify",  (char *)"intake-cli.json", (char *)"--signer",
+                    (char *)signer,   (char *)"--state", (char *)state_path,        NULL};
     FILE *out = fopen("intake-out.txt", "w+b"), *err = fopen("intake-err.txt", "w+b");
     size_t got;
     int rc;
@@ -384,7 +393,7 @@ static void verify_command_with_state(void **state)
     assert_int_equal(intake_state_save("intake-cli-state.json", &st, &e), OFD_OK);
     assert_int_equal(verify_cmd(hex, "intake-cli-state.json", out, sizeof(out)), 1);
     assert_string_equal(out, "REFUSED (older_serial): the manifest's serial 1 is older than the "
-                        "last accepted serial 2 (an old copy put back?)\n");
+                             "last accepted serial 2 (an old copy put back?)\n");
 }
 
 int main(int argc, char **argv)

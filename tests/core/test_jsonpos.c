@@ -70,12 +70,17 @@ static void duplicates_all_reported(void **state)
 
 static void syntax(void **state)
 {
-    static const struct { const char *text; int line, col; const char *msg; } cases[] = {
+    static const struct {
+        const char *text;
+        int line, col;
+        const char *msg;
+    } cases[] = {
         {"{\"a\" 1}", 1, 6, "unexpected '1', expected ':' after the member name"},
         {"[1,]", 1, 4, "unexpected ']', expected another element after ',' (no trailing commas in JSON)"},
         {"[01]", 1, 3, "unexpected '1', expected ',' or ']' after an array element"},
         {"[1.]", 1, 4, "unexpected ']', expected a digit after '.'"},
-        {"{\"a\": tru}", 1, 10, "unexpected '}', expected a value (object, array, string, number, true, false or null)"},
+        {"{\"a\": tru}", 1, 10,
+         "unexpected '}', expected a value (object, array, string, number, true, false or null)"},
         {"\"a\\x\"", 1, 4, "unexpected 'x', expected an escape: \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX"},
         {"\"\\udc00\"", 1, 8, "unexpected '\"', expected a high surrogate before a low one (\\uD800-\\uDBFF)"},
         {"\"\\ud800x\"", 1, 8, "unexpected 'x', expected a low surrogate escape (\\uDC00-\\uDFFF) after a high one"},

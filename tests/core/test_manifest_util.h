@@ -49,8 +49,7 @@ static inline char *pinned(const char *text)
 /* Parses text (files not read unless with_files) and returns its diagnostics of
  * severity <= max_sev, one per line, "m.json:L:C: ..." (malloc'ed). *m_out gets the
  * manifest when valid (or is freed when m_out is NULL). */
-static inline char *diag_text(const char *text, enum diag_sev max_sev, int with_files,
-                              struct manifest **m_out)
+static inline char *diag_text(const char *text, enum diag_sev max_sev, int with_files, struct manifest **m_out)
 {
     struct manifest *m = NULL;
     struct diags d = {0};

@@ -19,33 +19,41 @@
 #include "testcert.h"
 #include "test_manifest_util.h"
 
-static const char TCP_SE[] =
-    "{\"manifest_version\": 1, \"serial\": 4,\n"
-    " \"imp\": {\"transport\": \"tcp\", \"domains\": [\"example.com\"],\n"
-    "  \"nodes\": [{\"fqdn\": \"imp1.example.com\", \"ip\": \"10.0.0.11\"}]},\n"
-    " \"ocs\": {\"edition\": \"standard\", \"servers\": [\"se1.example.com\"]}}\n";
+static const char TCP_SE[] = "{\"manifest_version\": 1, \"serial\": 4,\n"
+                             " \"imp\": {\"transport\": \"tcp\", \"domains\": [\"example.com\"],\n"
+                             "  \"nodes\": [{\"fqdn\": \"imp1.example.com\", \"ip\": \"10.0.0.11\"}]},\n"
+                             " \"ocs\": {\"edition\": \"standard\", \"servers\": [\"se1.example.com\"]}}\n";
 
 static const char TLS_EE[] =
     "{\"manifest_version\": 1, \"serial\": 9,\n"
     " \"imp\": {\"transport\": \"tls\", \"server_auth_port\": 5063, \"domains\": [\"example.com\"],\n"
     "  \"nodes\": [{\"fqdn\": \"imp1.example.com\", \"ip\": \"10.0.0.11\"}]},\n"
-    " \"ocs\": {\"edition\": \"enterprise\", \"pool_fqdn\": \"pool.example.com\", \"servers\": [\"fe1.example.com\"]},\n"
+    " \"ocs\": {\"edition\": \"enterprise\", \"pool_fqdn\": \"pool.example.com\", \"servers\": "
+    "[\"fe1.example.com\"]},\n"
     " \"certificates\": {\"trusted_roots\": [\"plan-root.pem\"]},\n"
     " \"maintenance_window\": {\"days\": [\"sun\"], \"start\": \"03:00\", \"end\": \"05:00\"}}\n";
 
 /* Node fragments for a TCP SE server that matches TCP_SE exactly. */
-#define SE_NODE "\"node\": {\"fqdn\": \"se1.example.com\", \"pool\": \"se1.example.com\"}, \"services\": {\"RTCSRV\": \"running\"}"
-#define LISTEN_5060 "{\"InstanceID\": \"{L1}\", \"IPAddress\": \"*\", \"Port\": 5060, \"TransportType\": \"TCP\", \"Enabled\": true}"
-#define ROUTE_TCP "{\"InstanceID\": \"{R1}\", \"Backend\": \"(local)\\\\rtc\", \"MatchURI\": \"example.com\", \"NextHop\": \"10.0.0.11\", \"NextHopPort\": 5060, \"NextHopTransport\": \"TCP\", \"Enabled\": true, \"ReplaceHostInRequestURI\": false}"
-#define HOST_TCP "{\"InstanceID\": \"{H1}\", \"Server\": \"10.0.0.11\", \"OutboundOnly\": false, \"ThrottleAsServer\": true, \"TreatAsAuthenticated\": true}"
+#define SE_NODE                                                                                             \
+    "\"node\": {\"fqdn\": \"se1.example.com\", \"pool\": \"se1.example.com\"}, \"services\": {\"RTCSRV\": " \
+    "\"running\"}"
+#define LISTEN_5060 \
+    "{\"InstanceID\": \"{L1}\", \"IPAddress\": \"*\", \"Port\": 5060, \"TransportType\": \"TCP\", \"Enabled\": true}"
+#define ROUTE_TCP                                                                                              \
+    "{\"InstanceID\": \"{R1}\", \"Backend\": \"(local)\\\\rtc\", \"MatchURI\": \"example.com\", \"NextHop\": " \
+    "\"10.0.0.11\", \"NextHopPort\": 5060, \"NextHopTransport\": \"TCP\", \"Enabled\": true, "                 \
+    "\"ReplaceHostInRequestURI\": false}"
+#define HOST_TCP                                                                                                  \
+    "{\"InstanceID\": \"{H1}\", \"Server\": \"10.0.0.11\", \"OutboundOnly\": false, \"ThrottleAsServer\": true, " \
+    "\"TreatAsAuthenticated\": true}"
 
 #define SERVER_CLIENT "serverAuth,clientAuth"
 
 struct fixture {
-    struct testcert ca;   /* EC keys, serial numbers as given */
+    struct testcert ca; /* EC keys, serial numbers as given */
     char *root_b64;
-    char *good_b64;       /* CN=pool.example.com, server+client auth */
-    char *noclient_b64;   /* server auth only */
+    char *good_b64;     /* CN=pool.example.com, server+client auth */
+    char *noclient_b64; /* server auth only */
     char *wrongcn_b64;
     char *expired_b64;
     struct cs_cert_info good;
@@ -65,8 +73,7 @@ static const char *data_dir_file(const char *name)
 
 /* A certificate for cn signed by fx.ca with the purposes in eku, valid from now + from
  * for days days: its DER (malloc'ed) in *der. */
-static void leaf_der(const char *cn, const char *eku, int from, int days, long serial, unsigned char **der,
-                     size_t *len)
+static void leaf_der(const char *cn, const char *eku, int from, int days, long serial, unsigned char **der, size_t *len)
 {
     struct testcert_opts o = {serial, 1};
     struct testcert c;
@@ -226,9 +233,12 @@ static void tcp_empty_node(void **state)
     (void)state;
     check(TCP_SE, "{" SE_NODE "}",
           "create MSFT_SIPListeningAddressData 5060 [R2] IPAddress=* Port=5060 TransportType=TCP Enabled=true\n"
-          "create MSFT_SIPRoutingTableData example.com [R5] MatchURI=example.com NextHop=10.0.0.11 NextHopPort=5060 NextHopTransport=TCP Enabled=true ReplaceHostInRequestURI=false\n"
-          "create MSFT_SIPRemoteAddressData 10.0.0.11 [R9] Server=10.0.0.11 OutboundOnly=false ThrottleAsServer=true TreatAsAuthenticated=true\n"
-          "restart service RTCSRV [R19] Name=RTCSRV Reason=MSFT_SIPListeningAddressData\n", 1);
+          "create MSFT_SIPRoutingTableData example.com [R5] MatchURI=example.com NextHop=10.0.0.11 NextHopPort=5060 "
+          "NextHopTransport=TCP Enabled=true ReplaceHostInRequestURI=false\n"
+          "create MSFT_SIPRemoteAddressData 10.0.0.11 [R9] Server=10.0.0.11 OutboundOnly=false ThrottleAsServer=true "
+          "TreatAsAuthenticated=true\n"
+          "restart service RTCSRV [R19] Name=RTCSRV Reason=MSFT_SIPListeningAddressData\n",
+          1);
 }
 
 /* Converged: nothing to do, no restart (exit 0). Keys match case-insensitively. */
@@ -238,11 +248,16 @@ static void tcp_converged(void **state)
     ofd_err e;
 
     (void)state;
-    check(TCP_SE, "{" SE_NODE ", \"ocs\": {\"MSFT_SIPListeningAddressData\": [" LISTEN_5060 "],"
+    check(TCP_SE,
+          "{" SE_NODE ", \"ocs\": {\"MSFT_SIPListeningAddressData\": [" LISTEN_5060 "],"
           " \"MSFT_SIPRoutingTableData\": [" ROUTE_TCP "], \"MSFT_SIPRemoteAddressData\": [" HOST_TCP "]}}",
           "", 0);
-    assert_int_equal(plan_of(TCP_SE, "{" SE_NODE ", \"ocs\": {\"MSFT_SIPListeningAddressData\": [" LISTEN_5060 "],"
-          " \"MSFT_SIPRoutingTableData\": [" ROUTE_TCP "], \"MSFT_SIPRemoteAddressData\": [" HOST_TCP "]}}", &p, &e), OFD_OK);
+    assert_int_equal(plan_of(TCP_SE,
+                             "{" SE_NODE ", \"ocs\": {\"MSFT_SIPListeningAddressData\": [" LISTEN_5060 "],"
+                             " \"MSFT_SIPRoutingTableData\": [" ROUTE_TCP "], \"MSFT_SIPRemoteAddressData\": [" HOST_TCP
+                             "]}}",
+                             &p, &e),
+                     OFD_OK);
     assert_int_equal(p.counts[PLAN_UNCHANGED], 4); /* listening, route, host, service */
     assert_int_equal(p.foreign, 0);
     plan_free(&p);
@@ -254,9 +269,12 @@ static void ownership(void **state)
 {
     struct plan p;
     ofd_err e;
-    static const char node[] = "{" SE_NODE ", \"ocs\": {\"MSFT_SIPListeningAddressData\": [" LISTEN_5060
-        ", {\"InstanceID\": \"{L2}\", \"IPAddress\": \"*\", \"Port\": 443, \"TransportType\": \"MTLS\", \"Enabled\": true}],"
-        " \"MSFT_SIPRoutingTableData\": [" ROUTE_TCP ", {\"InstanceID\": \"{R2}\", \"MatchURI\": \"other.com\", \"NextHop\": \"10.9.9.9\"},"
+    static const char node[] =
+        "{" SE_NODE ", \"ocs\": {\"MSFT_SIPListeningAddressData\": [" LISTEN_5060
+        ", {\"InstanceID\": \"{L2}\", \"IPAddress\": \"*\", \"Port\": 443, \"TransportType\": \"MTLS\", \"Enabled\": "
+        "true}],"
+        " \"MSFT_SIPRoutingTableData\": [" ROUTE_TCP
+        ", {\"InstanceID\": \"{R2}\", \"MatchURI\": \"other.com\", \"NextHop\": \"10.9.9.9\"},"
         " {\"InstanceID\": \"{R3}\", \"MatchURI\": \"old.com\", \"NextHop\": \"10.0.0.11\", \"NextHopPort\": 5060}],"
         " \"MSFT_SIPRemoteAddressData\": [" HOST_TCP ", {\"InstanceID\": \"{H2}\", \"Server\": \"10.9.9.9\"},"
         " {\"InstanceID\": \"{H3}\", \"Server\": \"10.0.0.99\"}]},"
@@ -268,7 +286,8 @@ static void ownership(void **state)
     check(TCP_SE, node,
           "delete MSFT_SIPRoutingTableData old.com [R5] id={R3} owned\n"
           "delete MSFT_SIPRemoteAddressData 10.0.0.99 [R9] id={H3} owned\n"
-          "restart service RTCSRV [R19] Name=RTCSRV Reason=MSFT_SIPRoutingTableData\n", 1);
+          "restart service RTCSRV [R19] Name=RTCSRV Reason=MSFT_SIPRoutingTableData\n",
+          1);
     assert_int_equal(plan_of(TCP_SE, node, &p, &e), OFD_OK);
     /* other.com, 10.9.9.9, and the 443 listener (listeners are never deleted) */
     assert_int_equal(p.foreign, 3);
@@ -281,10 +300,14 @@ static void ownership(void **state)
 static void tls_to_tcp_switch(void **state)
 {
     (void)state;
-    check(TCP_SE, "{" SE_NODE ", \"ocs\": {\"MSFT_SIPListeningAddressData\": ["
-          "{\"InstanceID\": \"{L5}\", \"IPAddress\": \"*\", \"Port\": 5061, \"TransportType\": \"MTLS\", \"Enabled\": true}],"
-          " \"MSFT_SIPRoutingTableData\": [{\"InstanceID\": \"{R1}\", \"MatchURI\": \"example.com\", \"NextHop\": \"imp1.example.com\","
-          " \"NextHopPort\": 5061, \"NextHopTransport\": \"TLS\", \"Enabled\": true, \"ReplaceHostInRequestURI\": false}],"
+    check(TCP_SE,
+          "{" SE_NODE ", \"ocs\": {\"MSFT_SIPListeningAddressData\": ["
+          "{\"InstanceID\": \"{L5}\", \"IPAddress\": \"*\", \"Port\": 5061, \"TransportType\": \"MTLS\", \"Enabled\": "
+          "true}],"
+          " \"MSFT_SIPRoutingTableData\": [{\"InstanceID\": \"{R1}\", \"MatchURI\": \"example.com\", \"NextHop\": "
+          "\"imp1.example.com\","
+          " \"NextHopPort\": 5061, \"NextHopTransport\": \"TLS\", \"Enabled\": true, \"ReplaceHostInRequestURI\": "
+          "false}],"
           " \"MSFT_SIPRemoteAddressData\": [" HOST_TCP ", {\"InstanceID\": \"{H2}\", \"Server\": \"imp1.example.com\","
           " \"OutboundOnly\": false, \"ThrottleAsServer\": true, \"TreatAsAuthenticated\": true}]},"
           " \"ocsfed\": {\"owned\": [{\"class\": \"MSFT_SIPListeningAddressData\", \"key\": \"5061\"},"
@@ -292,9 +315,11 @@ static void tls_to_tcp_switch(void **state)
           " {\"class\": \"MSFT_SIPRemoteAddressData\", \"key\": \"10.0.0.11\"},"
           " {\"class\": \"MSFT_SIPRemoteAddressData\", \"key\": \"imp1.example.com\"}]}}",
           "create MSFT_SIPListeningAddressData 5060 [R2] IPAddress=* Port=5060 TransportType=TCP Enabled=true\n"
-          "update MSFT_SIPRoutingTableData example.com [R5] id={R1} owned NextHop:imp1.example.com->10.0.0.11 NextHopPort:5061->5060 NextHopTransport:TLS->TCP\n"
+          "update MSFT_SIPRoutingTableData example.com [R5] id={R1} owned NextHop:imp1.example.com->10.0.0.11 "
+          "NextHopPort:5061->5060 NextHopTransport:TLS->TCP\n"
           "delete MSFT_SIPRemoteAddressData imp1.example.com [R9] id={H2} owned\n"
-          "restart service RTCSRV [R19] Name=RTCSRV Reason=MSFT_SIPListeningAddressData\n", 1);
+          "restart service RTCSRV [R19] Name=RTCSRV Reason=MSFT_SIPListeningAddressData\n",
+          1);
 }
 
 /* A foreign route for a domain the manifest names is adopted and corrected (R5), with
@@ -302,32 +327,43 @@ static void tls_to_tcp_switch(void **state)
 static void foreign_conflict_is_updated(void **state)
 {
     (void)state;
-    check(TCP_SE, "{" SE_NODE ", \"ocs\": {\"MSFT_SIPListeningAddressData\": [" LISTEN_5060 "],"
-          " \"MSFT_SIPRoutingTableData\": [{\"InstanceID\": \"{R9}\", \"MatchURI\": \"Example.com\", \"NextHop\": \"imp1.example.com\","
-          " \"NextHopPort\": 5061, \"NextHopTransport\": \"TLS\", \"Enabled\": true, \"ReplaceHostInRequestURI\": true}],"
-          " \"MSFT_SIPRemoteAddressData\": [" HOST_TCP "]}}",
-          "update MSFT_SIPRoutingTableData example.com [R5] id={R9} NextHop:imp1.example.com->10.0.0.11 NextHopPort:5061->5060 NextHopTransport:TLS->TCP ReplaceHostInRequestURI:true->false\n"
-          "restart service RTCSRV [R19] Name=RTCSRV Reason=MSFT_SIPRoutingTableData\n", 1);
+    check(
+        TCP_SE,
+        "{" SE_NODE ", \"ocs\": {\"MSFT_SIPListeningAddressData\": [" LISTEN_5060 "],"
+        " \"MSFT_SIPRoutingTableData\": [{\"InstanceID\": \"{R9}\", \"MatchURI\": \"Example.com\", \"NextHop\": "
+        "\"imp1.example.com\","
+        " \"NextHopPort\": 5061, \"NextHopTransport\": \"TLS\", \"Enabled\": true, \"ReplaceHostInRequestURI\": true}],"
+        " \"MSFT_SIPRemoteAddressData\": [" HOST_TCP "]}}",
+        "update MSFT_SIPRoutingTableData example.com [R5] id={R9} NextHop:imp1.example.com->10.0.0.11 "
+        "NextHopPort:5061->5060 NextHopTransport:TLS->TCP ReplaceHostInRequestURI:true->false\n"
+        "restart service RTCSRV [R19] Name=RTCSRV Reason=MSFT_SIPRoutingTableData\n",
+        1);
 }
 
 /* R11: host authorization flags. */
 static void r11_host_flags(void **state)
 {
     (void)state;
-    check(TCP_SE, "{" SE_NODE ", \"ocs\": {\"MSFT_SIPListeningAddressData\": [" LISTEN_5060 "],"
-          " \"MSFT_SIPRoutingTableData\": [" ROUTE_TCP "], \"MSFT_SIPRemoteAddressData\": [{\"InstanceID\": \"{H1}\", \"Server\": \"10.0.0.11\","
+    check(TCP_SE,
+          "{" SE_NODE ", \"ocs\": {\"MSFT_SIPListeningAddressData\": [" LISTEN_5060 "],"
+          " \"MSFT_SIPRoutingTableData\": [" ROUTE_TCP
+          "], \"MSFT_SIPRemoteAddressData\": [{\"InstanceID\": \"{H1}\", \"Server\": \"10.0.0.11\","
           " \"OutboundOnly\": true, \"ThrottleAsServer\": false}]}}",
-          "update MSFT_SIPRemoteAddressData 10.0.0.11 [R9] id={H1} OutboundOnly:true->false ThrottleAsServer:false->true TreatAsAuthenticated:(unset)->true\n"
-          "restart service RTCSRV [R19] Name=RTCSRV Reason=MSFT_SIPRemoteAddressData\n", 1);
+          "update MSFT_SIPRemoteAddressData 10.0.0.11 [R9] id={H1} OutboundOnly:true->false "
+          "ThrottleAsServer:false->true TreatAsAuthenticated:(unset)->true\n"
+          "restart service RTCSRV [R19] Name=RTCSRV Reason=MSFT_SIPRemoteAddressData\n",
+          1);
 }
 
 static char *tls_node(const char *my_b64, const char *extra)
 {
     struct strbuf sb = {0};
 
-    sb_printf(&sb, "{\"node\": {\"fqdn\": \"fe1.example.com\", \"pool\": \"pool.example.com\"},"
-                   " \"services\": {\"RTCSRV\": \"running\"},"
-                   " \"certificates\": {\"Root\": [], \"My\": [{\"der\": \"%s\"}]}%s}", my_b64, extra);
+    sb_printf(&sb,
+              "{\"node\": {\"fqdn\": \"fe1.example.com\", \"pool\": \"pool.example.com\"},"
+              " \"services\": {\"RTCSRV\": \"running\"},"
+              " \"certificates\": {\"Root\": [], \"My\": [{\"der\": \"%s\"}]}%s}",
+              my_b64, extra);
     return sb_take(&sb);
 }
 
@@ -344,15 +380,20 @@ static void tls_empty_front_end(void **state)
     for (i = 0; i < fx.good.serial_len; i++)
         snprintf(serial + 2 * i, 3, "%02X", fx.good.serial_le[i]);
     assert_string_equal(serial, "3412"); /* 0x1234, little-endian (R17, CryptoAPI order) */
-    snprintf(expect, sizeof(expect),
-             "create certificate Root/%s [R13] Store=Root Thumbprint=%s Subject=CN=Example Root CA Source=plan-root.pem\n"
-             "update fips_policy FipsAlgorithmPolicy [R12] Enabled:0->1\n"
-             "create MSFT_SIPListeningAddressData 5061 [R3] IPAddress=* Port=5061 TransportType=MTLS Enabled=true TLSCertIssuer=%s TLSCertSN=3412\n"
-             "create MSFT_SIPRoutingTableData example.com [R6] MatchURI=example.com NextHop=imp1.example.com NextHopPort=5061 NextHopTransport=TLS Enabled=true ReplaceHostInRequestURI=false\n"
-             "create MSFT_SIPRemoteAddressData imp1.example.com [R10] Server=imp1.example.com OutboundOnly=false ThrottleAsServer=true TreatAsAuthenticated=true\n"
-             "create MSFT_SIPRemoteAddressData 10.0.0.11 [R10] Server=10.0.0.11 OutboundOnly=false ThrottleAsServer=true TreatAsAuthenticated=true\n"
-             "restart service RTCSRV [R19] Name=RTCSRV Reason=certificate MaintenanceWindow=sun 03:00-05:00 local\n",
-             fx.root_tp, fx.root_tp, issuer);
+    snprintf(
+        expect, sizeof(expect),
+        "create certificate Root/%s [R13] Store=Root Thumbprint=%s Subject=CN=Example Root CA Source=plan-root.pem\n"
+        "update fips_policy FipsAlgorithmPolicy [R12] Enabled:0->1\n"
+        "create MSFT_SIPListeningAddressData 5061 [R3] IPAddress=* Port=5061 TransportType=MTLS Enabled=true "
+        "TLSCertIssuer=%s TLSCertSN=3412\n"
+        "create MSFT_SIPRoutingTableData example.com [R6] MatchURI=example.com NextHop=imp1.example.com "
+        "NextHopPort=5061 NextHopTransport=TLS Enabled=true ReplaceHostInRequestURI=false\n"
+        "create MSFT_SIPRemoteAddressData imp1.example.com [R10] Server=imp1.example.com OutboundOnly=false "
+        "ThrottleAsServer=true TreatAsAuthenticated=true\n"
+        "create MSFT_SIPRemoteAddressData 10.0.0.11 [R10] Server=10.0.0.11 OutboundOnly=false ThrottleAsServer=true "
+        "TreatAsAuthenticated=true\n"
+        "restart service RTCSRV [R19] Name=RTCSRV Reason=certificate MaintenanceWindow=sun 03:00-05:00 local\n",
+        fx.root_tp, fx.root_tp, issuer);
     check(TLS_EE, node, expect, 1);
     free(node);
 }
@@ -376,9 +417,10 @@ static void tls_r17_serial_order_is_learned_from_the_server(void **state)
         int note = 0;
 
         sb_truncate(&extra, 0);
-        sb_printf(&extra, ", \"fips\": {\"Enabled\": 1}, \"ocs\": {\"MSFT_SIPListeningAddressData\": ["
-                          "{\"InstanceID\": \"{L1}\", \"IPAddress\": \"*\", \"Port\": 5061, \"TransportType\": \"MTLS\", "
-                          "\"Enabled\": true, \"TLSCertIssuer\": [");
+        sb_printf(&extra,
+                  ", \"fips\": {\"Enabled\": 1}, \"ocs\": {\"MSFT_SIPListeningAddressData\": ["
+                  "{\"InstanceID\": \"{L1}\", \"IPAddress\": \"*\", \"Port\": 5061, \"TransportType\": \"MTLS\", "
+                  "\"Enabled\": true, \"TLSCertIssuer\": [");
         for (i = 0; i < fx.good.issuer_len; i++)
             sb_printf(&extra, "%s%u", i ? "," : "", fx.good.issuer_der[i]);
         /* k == 2: the issuer of another CA, so no evidence either way */
@@ -389,7 +431,8 @@ static void tls_r17_serial_order_is_learned_from_the_server(void **state)
             if (!strcmp(p.v[c].cls, "MSFT_SIPListeningAddressData"))
                 sn = node_instance_get(p.v[c].action == PLAN_UPDATE ? &p.v[c].props : &p.v[c].current, "TLSCertSN");
         for (c = 0; c < p.notes.n; c++)
-            note |= !strcmp(p.notes.v[c].rule, "R17") && strstr(p.notes.v[c].msg, "most significant byte first") != NULL;
+            note |=
+                !strcmp(p.notes.v[c].rule, "R17") && strstr(p.notes.v[c].msg, "most significant byte first") != NULL;
         if (k == 0) {
             /* big-endian on the server: unchanged, and said */
             assert_true(note);
@@ -425,7 +468,8 @@ static void tls_r3_r17_updates(void **state)
 
     (void)state;
     sb_printf(&extra, ", \"fips\": {\"Enabled\": 1}, \"ocs\": {\"MSFT_SIPListeningAddressData\": ["
-                      "{\"InstanceID\": \"{L1}\", \"IPAddress\": \"*\", \"Port\": 5061, \"TransportType\": \"TLS\", \"Enabled\": true, \"TLSCertIssuer\": [");
+                      "{\"InstanceID\": \"{L1}\", \"IPAddress\": \"*\", \"Port\": 5061, \"TransportType\": \"TLS\", "
+                      "\"Enabled\": true, \"TLSCertIssuer\": [");
     for (i = 0; i < fx.good.issuer_len; i++)
         sb_printf(&extra, "%s%u", i ? "," : "", fx.good.issuer_der[i]);
     sb_printf(&extra, "], \"TLSCertSN\": [52, 18]}]}");
@@ -442,10 +486,14 @@ static void tls_r3_r17_updates(void **state)
     }
     snprintf(expect, sizeof(expect),
              "update MSFT_SIPListeningAddressData 5061 [R3] id={L1} TransportType:TLS->MTLS\n"
-             "create MSFT_SIPRoutingTableData example.com [R6] MatchURI=example.com NextHop=imp1.example.com NextHopPort=5061 NextHopTransport=TLS Enabled=true ReplaceHostInRequestURI=false\n"
-             "create MSFT_SIPRemoteAddressData imp1.example.com [R10] Server=imp1.example.com OutboundOnly=false ThrottleAsServer=true TreatAsAuthenticated=true\n"
-             "create MSFT_SIPRemoteAddressData 10.0.0.11 [R10] Server=10.0.0.11 OutboundOnly=false ThrottleAsServer=true TreatAsAuthenticated=true\n"
-             "restart service RTCSRV [R19] Name=RTCSRV Reason=MSFT_SIPListeningAddressData MaintenanceWindow=sun 03:00-05:00 local\n");
+             "create MSFT_SIPRoutingTableData example.com [R6] MatchURI=example.com NextHop=imp1.example.com "
+             "NextHopPort=5061 NextHopTransport=TLS Enabled=true ReplaceHostInRequestURI=false\n"
+             "create MSFT_SIPRemoteAddressData imp1.example.com [R10] Server=imp1.example.com OutboundOnly=false "
+             "ThrottleAsServer=true TreatAsAuthenticated=true\n"
+             "create MSFT_SIPRemoteAddressData 10.0.0.11 [R10] Server=10.0.0.11 OutboundOnly=false "
+             "ThrottleAsServer=true TreatAsAuthenticated=true\n"
+             "restart service RTCSRV [R19] Name=RTCSRV Reason=MSFT_SIPListeningAddressData MaintenanceWindow=sun "
+             "03:00-05:00 local\n");
     check(TLS_EE, node, expect, 1);
     free(node);
     /* now only the serial differs */
@@ -456,7 +504,8 @@ static void tls_r3_r17_updates(void **state)
         ofd_err e;
         char *n2;
         sb_printf(&extra, ", \"fips\": {\"Enabled\": 1}, \"ocs\": {\"MSFT_SIPListeningAddressData\": ["
-                          "{\"InstanceID\": \"{L1}\", \"IPAddress\": \"*\", \"Port\": 5061, \"TransportType\": \"MTLS\", \"Enabled\": true, \"TLSCertSN\": [1]}]}");
+                          "{\"InstanceID\": \"{L1}\", \"IPAddress\": \"*\", \"Port\": 5061, \"TransportType\": "
+                          "\"MTLS\", \"Enabled\": true, \"TLSCertSN\": [1]}]}");
         n2 = tls_node(fx.good_b64, sb_str(&extra));
         assert_int_equal(plan_of(TLS_EE, n2, &p, &e), OFD_OK);
         /* v[0] Root (create), v[1] My (unchanged), v[2] FIPS (unchanged), v[3] 5061 */
@@ -483,39 +532,56 @@ static void certificate_rules(void **state)
     node = tls_node(fx.noclient_b64, "");
     assert_int_equal(plan_of(TLS_EE, node, &p, &e), OFD_E_INVALID);
     assert_string_equal(e.rule, "R14");
-    snprintf(expect, sizeof(expect), "no certificate in the Personal (My) store of fe1.example.com has Server and Client Authentication and CN=pool.example.com; import one (/certificates/server/pfx); [R14] certificate %s (CN=pool.example.com) lacks Client Authentication in its intended purposes (needs Server Authentication and Client Authentication)", fx.noclient_tp);
+    snprintf(
+        expect, sizeof(expect),
+        "no certificate in the Personal (My) store of fe1.example.com has Server and Client Authentication and "
+        "CN=pool.example.com; import one (/certificates/server/pfx); [R14] certificate %s (CN=pool.example.com) lacks "
+        "Client Authentication in its intended purposes (needs Server Authentication and Client Authentication)",
+        fx.noclient_tp);
     assert_string_equal(e.msg, expect);
     free(node);
 
     node = tls_node(fx.wrongcn_b64, "");
     assert_int_equal(plan_of(TLS_EE, node, &p, &e), OFD_E_INVALID);
-    snprintf(expect, sizeof(expect), "no certificate in the Personal (My) store of fe1.example.com has Server and Client Authentication and CN=pool.example.com; import one (/certificates/server/pfx); [R15] certificate %s has subject CN=fe1.example.com, expected CN=pool.example.com", fx.wrongcn_tp);
+    snprintf(expect, sizeof(expect),
+             "no certificate in the Personal (My) store of fe1.example.com has Server and Client Authentication and "
+             "CN=pool.example.com; import one (/certificates/server/pfx); [R15] certificate %s has subject "
+             "CN=fe1.example.com, expected CN=pool.example.com",
+             fx.wrongcn_tp);
     assert_string_equal(e.msg, expect);
     free(node);
 
     node = tls_node(fx.expired_b64, "");
     assert_int_equal(plan_of(TLS_EE, node, &p, &e), OFD_E_INVALID);
-    snprintf(expect, sizeof(expect), "no certificate in the Personal (My) store of fe1.example.com has Server and Client Authentication and CN=pool.example.com; import one (/certificates/server/pfx); [R16] certificate %s (CN=pool.example.com) has expired; an expired certificate stops the Front End from starting", fx.expired_tp);
+    snprintf(expect, sizeof(expect),
+             "no certificate in the Personal (My) store of fe1.example.com has Server and Client Authentication and "
+             "CN=pool.example.com; import one (/certificates/server/pfx); [R16] certificate %s (CN=pool.example.com) "
+             "has expired; an expired certificate stops the Front End from starting",
+             fx.expired_tp);
     assert_string_equal(e.msg, expect);
     free(node);
 
     /* R16: a thumbprint the store does not have. */
     {
         static const char *const pairs[] = {"\"trusted_roots\": [\"plan-root.pem\"]",
-            "\"trusted_roots\": [\"plan-root.pem\"], \"server\": {\"thumbprint\": \"00112233445566778899AABBCCDDEEFF00112233\"}", NULL};
+                                            "\"trusted_roots\": [\"plan-root.pem\"], \"server\": {\"thumbprint\": "
+                                            "\"00112233445566778899AABBCCDDEEFF00112233\"}",
+                                            NULL};
         char *mt = subst(TLS_EE, pairs);
         node = tls_node(fx.good_b64, "");
         assert_int_equal(plan_of(mt, node, &p, &e), OFD_E_INVALID);
         assert_string_equal(e.rule, "R16");
-        assert_string_equal(e.msg, "certificate 00112233445566778899AABBCCDDEEFF00112233 is not in the Personal (My) store of fe1.example.com");
+        assert_string_equal(e.msg, "certificate 00112233445566778899AABBCCDDEEFF00112233 is not in the Personal (My) "
+                                   "store of fe1.example.com");
         free(node);
         free(mt);
     }
     /* The right one is picked among several. */
     {
         struct strbuf sb = {0};
-        sb_printf(&sb, "{\"node\": {\"fqdn\": \"fe1.example.com\", \"pool\": \"pool.example.com\"},"
-                       " \"certificates\": {\"My\": [{\"der\": \"%s\"}, {\"der\": \"%s\"}, {\"der\": \"%s\"}]}}",
+        sb_printf(&sb,
+                  "{\"node\": {\"fqdn\": \"fe1.example.com\", \"pool\": \"pool.example.com\"},"
+                  " \"certificates\": {\"My\": [{\"der\": \"%s\"}, {\"der\": \"%s\"}, {\"der\": \"%s\"}]}}",
                   fx.noclient_b64, fx.good_b64, fx.wrongcn_b64);
         assert_int_equal(plan_of(TLS_EE, sb_str(&sb), &p, &e), OFD_OK);
         snprintf(expect, sizeof(expect), "My/%s", fx.good_tp);
@@ -531,7 +597,8 @@ static void certificate_rules(void **state)
  * selection known; not opened (password not given) -> import by file, with a note. */
 static void pfx_server_certificate(void **state)
 {
-    static const char *const pairs[] = {"\"trusted_roots\": [\"plan-root.pem\"]",
+    static const char *const pairs[] = {
+        "\"trusted_roots\": [\"plan-root.pem\"]",
         "\"trusted_roots\": [\"plan-root.pem\"], \"server\": {\"pfx\": \"plan-fe1.pfx\"}", NULL};
     char *mt = subst(TLS_EE, pairs), *node = tls_node(fx.noclient_b64, ""), expect[256], tp[41];
     struct plan p;
@@ -555,7 +622,10 @@ static void pfx_server_certificate(void **state)
     assert_int_equal(p.v[1].action, PLAN_CREATE);
     assert_null(node_instance_get(&p.v[3].props, "TLSCertSN"));
     assert_string_equal(p.notes.v[0].rule, "R16");
-    assert_string_equal(p.notes.v[0].msg, "cannot open 'plan-fe1.pfx': wrong password, or no certificate with a private key in it; its certificate is checked (R14, R15) and selected (R17) when it is imported. Give its password to check it now");
+    assert_string_equal(
+        p.notes.v[0].msg,
+        "cannot open 'plan-fe1.pfx': wrong password, or no certificate with a private key in it; its certificate is "
+        "checked (R14, R15) and selected (R17) when it is imported. Give its password to check it now");
     plan_free(&p);
     remove("plan-fe1.pfx");
 
@@ -577,16 +647,25 @@ static void server_selection(void **state)
 
     (void)state;
     assert_int_equal(plan_of(TCP_SE, "{\"node\": {\"fqdn\": \"se2.example.com\"}}", &p, &e), OFD_E_NOTFOUND);
-    assert_string_equal(e.msg, "server 'se2.example.com' is not governed by this manifest (/ocs/servers names: se1.example.com)");
-    assert_int_equal(plan_of(TCP_SE, "{\"node\": {\"fqdn\": \"se1.example.com\", \"pool\": \"pool.example.com\"}}", &p, &e), OFD_E_INVALID);
-    assert_string_equal(e.msg, "se1.example.com is a front end of Enterprise Edition pool pool.example.com, but the manifest is for Standard Edition");
-    assert_int_equal(plan_of(TLS_EE, "{\"node\": {\"fqdn\": \"fe1.example.com\", \"pool\": \"pool2.example.com\"}}", &p, &e), OFD_E_INVALID);
+    assert_string_equal(
+        e.msg, "server 'se2.example.com' is not governed by this manifest (/ocs/servers names: se1.example.com)");
+    assert_int_equal(
+        plan_of(TCP_SE, "{\"node\": {\"fqdn\": \"se1.example.com\", \"pool\": \"pool.example.com\"}}", &p, &e),
+        OFD_E_INVALID);
+    assert_string_equal(e.msg, "se1.example.com is a front end of Enterprise Edition pool pool.example.com, but the "
+                               "manifest is for Standard Edition");
+    assert_int_equal(
+        plan_of(TLS_EE, "{\"node\": {\"fqdn\": \"fe1.example.com\", \"pool\": \"pool2.example.com\"}}", &p, &e),
+        OFD_E_INVALID);
     assert_string_equal(e.rule, "R15");
-    assert_string_equal(e.msg, "fe1.example.com belongs to pool pool2.example.com, but the manifest governs pool pool.example.com");
+    assert_string_equal(
+        e.msg, "fe1.example.com belongs to pool pool2.example.com, but the manifest governs pool pool.example.com");
     assert_int_equal(plan_of(TLS_EE, "{\"node\": {\"fqdn\": \"fe1.example.com\"}}", &p, &e), OFD_E_INVALID);
-    assert_string_equal(e.msg, "fe1.example.com is a Standard Edition server, but the manifest is for Enterprise Edition pool pool.example.com");
+    assert_string_equal(e.msg, "fe1.example.com is a Standard Edition server, but the manifest is for Enterprise "
+                               "Edition pool pool.example.com");
     assert_int_equal(plan_of(TCP_SE, "{}", &p, &e), OFD_E_INVALID);
-    assert_string_equal(e.msg, "the node has no FQDN (create a simulated node with 'ocsfed sim init FILE --fqdn FQDN')");
+    assert_string_equal(e.msg,
+                        "the node has no FQDN (create a simulated node with 'ocsfed sim init FILE --fqdn FQDN')");
 }
 
 /* R1 (warning when the node's SIP domains lack an IM&P domain), R18 (note, TLS). */
@@ -601,10 +680,13 @@ static void r1_r18_notes(void **state)
     assert_int_equal(p.notes.n, 2);
     assert_int_equal(p.notes.v[0].sev, DIAG_WARNING);
     assert_string_equal(p.notes.v[0].rule, "R1");
-    assert_string_equal(p.notes.v[0].msg, "IM&P domain 'example.com' is not among the SIP domains of fe1.example.com (MSFT_SIPDomainData)");
+    assert_string_equal(
+        p.notes.v[0].msg,
+        "IM&P domain 'example.com' is not among the SIP domains of fe1.example.com (MSFT_SIPDomainData)");
     assert_int_equal(p.notes.v[1].sev, DIAG_NOTE);
     assert_string_equal(p.notes.v[1].rule, "R18");
-    assert_string_equal(p.notes.v[1].msg, "on IM&P, add TLS peer subject 'pool.example.com' and upload the OCS CA's root certificate");
+    assert_string_equal(p.notes.v[1].msg,
+                        "on IM&P, add TLS peer subject 'pool.example.com' and upload the OCS CA's root certificate");
     plan_free(&p);
     free(node);
 }
@@ -613,10 +695,13 @@ static void r1_r18_notes(void **state)
 static void r6_name_resolution(void **state)
 {
     static const char *const pairs[] = {"\"nodes\": [{\"fqdn\": \"imp1.example.com\", \"ip\": \"10.0.0.11\"}]",
-        "\"nodes\": [{\"fqdn\": \"imp1.example.com\", \"ip\": \"10.0.0.11\"}, {\"fqdn\": \"imp2.example.com\", \"ip\": \"10.0.0.12\"},"
-        " {\"fqdn\": \"imp3.example.com\", \"ip\": \"10.0.0.13\"}]", NULL};
+                                        "\"nodes\": [{\"fqdn\": \"imp1.example.com\", \"ip\": \"10.0.0.11\"}, "
+                                        "{\"fqdn\": \"imp2.example.com\", \"ip\": \"10.0.0.12\"},"
+                                        " {\"fqdn\": \"imp3.example.com\", \"ip\": \"10.0.0.13\"}]",
+                                        NULL};
     char *mt = subst(TLS_EE, pairs);
-    char *node = tls_node(fx.good_b64, ", \"dns\": {\"imp1.example.com\": \"10.0.0.11\", \"IMP2.example.com\": \"10.0.0.99\"}");
+    char *node =
+        tls_node(fx.good_b64, ", \"dns\": {\"imp1.example.com\": \"10.0.0.11\", \"IMP2.example.com\": \"10.0.0.99\"}");
     struct plan p;
     ofd_err e;
 
@@ -624,8 +709,11 @@ static void r6_name_resolution(void **state)
     assert_int_equal(plan_of(mt, node, &p, &e), OFD_OK);
     assert_int_equal(p.notes.n, 3);
     assert_string_equal(p.notes.v[0].rule, "R6");
-    assert_string_equal(p.notes.v[0].msg, "IM&P node imp2.example.com resolves to 10.0.0.99 from fe1.example.com, not to 10.0.0.12 as the manifest says");
-    assert_string_equal(p.notes.v[1].msg, "IM&P node imp3.example.com does not resolve from fe1.example.com: TLS routes use its FQDN");
+    assert_string_equal(
+        p.notes.v[0].msg,
+        "IM&P node imp2.example.com resolves to 10.0.0.99 from fe1.example.com, not to 10.0.0.12 as the manifest says");
+    assert_string_equal(p.notes.v[1].msg,
+                        "IM&P node imp3.example.com does not resolve from fe1.example.com: TLS routes use its FQDN");
     assert_string_equal(p.notes.v[2].rule, "R18");
     plan_free(&p);
     free(node);
@@ -641,9 +729,13 @@ static void json_output(void **state)
     cJSON *j, *ch, *c;
 
     (void)state;
-    assert_int_equal(plan_of(TCP_SE, "{" SE_NODE ", \"ocs\": {\"MSFT_SIPListeningAddressData\": [" LISTEN_5060 "],"
-          " \"MSFT_SIPRoutingTableData\": [" ROUTE_TCP "], \"MSFT_SIPRemoteAddressData\": [{\"InstanceID\": \"{H1}\", \"Server\": \"10.0.0.11\","
-          " \"OutboundOnly\": true, \"ThrottleAsServer\": true, \"TreatAsAuthenticated\": true}]}}", &p, &e), OFD_OK);
+    assert_int_equal(plan_of(TCP_SE,
+                             "{" SE_NODE ", \"ocs\": {\"MSFT_SIPListeningAddressData\": [" LISTEN_5060 "],"
+                             " \"MSFT_SIPRoutingTableData\": [" ROUTE_TCP
+                             "], \"MSFT_SIPRemoteAddressData\": [{\"InstanceID\": \"{H1}\", \"Server\": \"10.0.0.11\","
+                             " \"OutboundOnly\": true, \"ThrottleAsServer\": true, \"TreatAsAuthenticated\": true}]}}",
+                             &p, &e),
+                     OFD_OK);
     text = plan_to_json(&p);
     assert_non_null(text);
     j = cJSON_Parse(text);
@@ -681,9 +773,14 @@ static void text_output(void **state)
     size_t n;
 
     (void)state;
-    assert_int_equal(plan_of(TCP_SE, "{" SE_NODE ", \"ocs\": {\"MSFT_SIPListeningAddressData\": [" LISTEN_5060 "],"
-          " \"MSFT_SIPRoutingTableData\": [" ROUTE_TCP ", {\"InstanceID\": \"{R7}\", \"MatchURI\": \"x.org\"}], \"MSFT_SIPRemoteAddressData\": [{\"InstanceID\": \"{H1}\", \"Server\": \"10.0.0.11\","
-          " \"OutboundOnly\": true, \"ThrottleAsServer\": true, \"TreatAsAuthenticated\": true}]}}", &p, &e), OFD_OK);
+    assert_int_equal(plan_of(TCP_SE,
+                             "{" SE_NODE ", \"ocs\": {\"MSFT_SIPListeningAddressData\": [" LISTEN_5060 "],"
+                             " \"MSFT_SIPRoutingTableData\": [" ROUTE_TCP
+                             ", {\"InstanceID\": \"{R7}\", \"MatchURI\": \"x.org\"}], \"MSFT_SIPRemoteAddressData\": "
+                             "[{\"InstanceID\": \"{H1}\", \"Server\": \"10.0.0.11\","
+                             " \"OutboundOnly\": true, \"ThrottleAsServer\": true, \"TreatAsAuthenticated\": true}]}}",
+                             &p, &e),
+                     OFD_OK);
     assert_non_null(f = fopen("plan-text.out", "w+b"));
     plan_print_text(&p, f);
     rewind(f);
@@ -691,7 +788,8 @@ static void text_output(void **state)
     buf[n] = '\0';
     fclose(f);
     remove("plan-text.out");
-    assert_string_equal(buf,
+    assert_string_equal(
+        buf,
         "ocsfed plan for se1.example.com (Standard Edition), manifest serial 4, transport tcp\n"
         "\n"
         "~ update  MSFT_SIPRemoteAddressData 10.0.0.11  [R9 TCP: one authorized host per IM&P node, its IP address]\n"
@@ -702,7 +800,8 @@ static void text_output(void **state)
         "      Name                     \"RTCSRV\"\n"
         "      Reason                   \"MSFT_SIPRemoteAddressData\"\n"
         "\n"
-        "Plan: 0 to create, 1 to update, 0 to delete, 2 unchanged; the Front End service RTCSRV restarts (no maintenance window set).\n"
+        "Plan: 0 to create, 1 to update, 0 to delete, 2 unchanged; the Front End service RTCSRV restarts (no "
+        "maintenance window set).\n"
         "1 existing entry that ocsfed did not create and the manifest does not name left alone.\n");
     plan_free(&p);
 }
@@ -714,14 +813,28 @@ static void bad_sim_nodes(void **state)
     ofd_err e;
 
     (void)state;
-    assert_int_equal(simnode_open_buffer("{\"ocs\": {\"MSFT_SIPRoutingTableData\": [{\"NextHopPort\": \"5060\"}]}}", strlen("{\"ocs\": {\"MSFT_SIPRoutingTableData\": [{\"NextHopPort\": \"5060\"}]}}"), "n.json", &node, &e), OFD_E_INVALID);
-    assert_string_equal(e.msg, "n.json:1:55: /ocs/MSFT_SIPRoutingTableData/0/NextHopPort: MSFT_SIPRoutingTableData.NextHopPort: expected an integer 0..4294967295 (CIM uint32)");
-    assert_int_equal(simnode_open_buffer("{\"ocs\": {\"MSFT_SIPListeningAddressData\": [{\"TLSCertSN\": [1, 300]}]}}", strlen("{\"ocs\": {\"MSFT_SIPListeningAddressData\": [{\"TLSCertSN\": [1, 300]}]}}"), "n.json", &node, &e), OFD_E_INVALID);
-    assert_string_equal(e.msg, "n.json:1:57: /ocs/MSFT_SIPListeningAddressData/0/TLSCertSN: MSFT_SIPListeningAddressData.TLSCertSN: expected an array of integers 0..255 (CIM uint8[])");
-    assert_int_equal(simnode_open_buffer("{\"nodes\": 1}", strlen("{\"nodes\": 1}"), "n.json", &node, &e), OFD_E_INVALID);
+    assert_int_equal(
+        simnode_open_buffer("{\"ocs\": {\"MSFT_SIPRoutingTableData\": [{\"NextHopPort\": \"5060\"}]}}",
+                            strlen("{\"ocs\": {\"MSFT_SIPRoutingTableData\": [{\"NextHopPort\": \"5060\"}]}}"),
+                            "n.json", &node, &e),
+        OFD_E_INVALID);
+    assert_string_equal(e.msg, "n.json:1:55: /ocs/MSFT_SIPRoutingTableData/0/NextHopPort: "
+                               "MSFT_SIPRoutingTableData.NextHopPort: expected an integer 0..4294967295 (CIM uint32)");
+    assert_int_equal(
+        simnode_open_buffer("{\"ocs\": {\"MSFT_SIPListeningAddressData\": [{\"TLSCertSN\": [1, 300]}]}}",
+                            strlen("{\"ocs\": {\"MSFT_SIPListeningAddressData\": [{\"TLSCertSN\": [1, 300]}]}}"),
+                            "n.json", &node, &e),
+        OFD_E_INVALID);
+    assert_string_equal(e.msg,
+                        "n.json:1:57: /ocs/MSFT_SIPListeningAddressData/0/TLSCertSN: "
+                        "MSFT_SIPListeningAddressData.TLSCertSN: expected an array of integers 0..255 (CIM uint8[])");
+    assert_int_equal(simnode_open_buffer("{\"nodes\": 1}", strlen("{\"nodes\": 1}"), "n.json", &node, &e),
+                     OFD_E_INVALID);
     assert_string_equal(e.msg, "n.json:1:11: /nodes: unknown key 'nodes'");
-    assert_int_equal(simnode_open_buffer("{\n\"node\": }", strlen("{\n\"node\": }"), "n.json", &node, &e), OFD_E_INVALID);
-    assert_string_equal(e.msg, "n.json:2:9: unexpected '}', expected a value (object, array, string, number, true, false or null)");
+    assert_int_equal(simnode_open_buffer("{\n\"node\": }", strlen("{\n\"node\": }"), "n.json", &node, &e),
+                     OFD_E_INVALID);
+    assert_string_equal(
+        e.msg, "n.json:2:9: unexpected '}', expected a value (object, array, string, number, true, false or null)");
 }
 
 /* A dump of a real server (Get-WmiObject | ConvertTo-Json) loads as it is: a single

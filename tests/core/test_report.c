@@ -72,8 +72,8 @@ static void write_and_read_back(void **state)
     r.applied = 2;
     r.drift = 2;
     r.restart_pending = 1;
-    assert_int_equal(report_add_change(&r, "create", "MSFT_SIPStaticRoutingSetting",
-                                       "sip:*@example.com", "R6", 1, &e), OFD_OK);
+    assert_int_equal(report_add_change(&r, "create", "MSFT_SIPStaticRoutingSetting", "sip:*@example.com", "R6", 1, &e),
+                     OFD_OK);
     assert_int_equal(report_add_change(&r, "restart", "service", "RTCSRV", "R19", 0, &e), OFD_OK);
     assert_int_equal(report_add_error(&r, "quote \" and newline \n", NULL, &e), OFD_OK);
     assert_int_equal(report_write("report-share/reports", &r, &e), OFD_OK);
@@ -81,8 +81,8 @@ static void write_and_read_back(void **state)
     r.applied = 1;
     assert_int_equal(report_write("report-share/reports", &r, &e), OFD_OK);
     assert_null(fopen("report-share/reports/fe1.example.com.json.tmp", "rb"));
-    assert_int_equal(ofd_read_file("report-share/reports/fe1.example.com.json", REPORT_MAX_BYTES,
-                                   &text, &len, &e), OFD_OK);
+    assert_int_equal(ofd_read_file("report-share/reports/fe1.example.com.json", REPORT_MAX_BYTES, &text, &len, &e),
+                     OFD_OK);
     assert_non_null(strstr(text, "\"time\":\t\"2026-11-24T19:00:00Z\""));
     assert_non_null(strstr(text, "\"agent_version\":\t\"" OCSFED_VERSION "\""));
     free(text);
@@ -137,11 +137,13 @@ static enum ofd_code parse(const char *text, ofd_err *e)
     return rc;
 }
 
-#define GOOD_HEAD "{\"format\": 1, \"server\": \"a.example.com\", \"agent_version\": \"0.1.0\", " \
-                  "\"time\": \"2026-11-24T19:00:00Z\", \"mode\": \"apply\", "
-#define GOOD_TAIL "\"manifest\": {\"serial\": 1, \"sha256\": null}, " \
-                  "\"summary\": {\"planned\": 0, \"applied\": 0, \"drift\": 0}, " \
-                  "\"changes\": [], \"errors\": [], \"restart_pending\": false, \"refusal\": null}"
+#define GOOD_HEAD                                                                   \
+    "{\"format\": 1, \"server\": \"a.example.com\", \"agent_version\": \"0.1.0\", " \
+    "\"time\": \"2026-11-24T19:00:00Z\", \"mode\": \"apply\", "
+#define GOOD_TAIL                                                   \
+    "\"manifest\": {\"serial\": 1, \"sha256\": null}, "             \
+    "\"summary\": {\"planned\": 0, \"applied\": 0, \"drift\": 0}, " \
+    "\"changes\": [], \"errors\": [], \"restart_pending\": false, \"refusal\": null}"
 
 static void reader_is_strict(void **state)
 {
@@ -160,15 +162,17 @@ static void reader_is_strict(void **state)
     assert_string_equal(e.msg, "'format' is not 1");
     assert_int_equal(parse("{\"format\": 1", &e), OFD_E_INVALID);
     assert_string_equal(e.msg, "not a JSON object");
-    assert_int_equal(parse(GOOD_HEAD "\"status\": \"converged\", \"manifest\": {\"serial\": -1}}", &e),
-                     OFD_E_INVALID);
+    assert_int_equal(parse(GOOD_HEAD "\"status\": \"converged\", \"manifest\": {\"serial\": -1}}", &e), OFD_E_INVALID);
     assert_string_equal(e.msg, "'serial' is missing or not a whole number >= 0");
     assert_int_equal(parse("{\"format\": 1, \"server\": \"a\", \"agent_version\": \"1\", \"time\": "
-                           "\"yesterday\"}", &e), OFD_E_INVALID);
+                           "\"yesterday\"}",
+                           &e),
+                     OFD_E_INVALID);
     assert_string_equal(e.msg, "'time' is not YYYY-MM-DDTHH:MM:SSZ");
     assert_int_equal(parse(GOOD_HEAD "\"status\": \"converged\", \"manifest\": {\"serial\": 1}, "
-                           "\"summary\": {\"planned\": 0, \"applied\": 0, \"drift\": 0}, "
-                           "\"changes\": [1], \"errors\": [], \"restart_pending\": false}", &e),
+                                     "\"summary\": {\"planned\": 0, \"applied\": 0, \"drift\": 0}, "
+                                     "\"changes\": [1], \"errors\": [], \"restart_pending\": false}",
+                           &e),
                      OFD_E_INVALID);
     assert_string_equal(e.msg, "a change is not an object");
     big = calloc(REPORT_MAX_BYTES + 2, 1);
@@ -211,8 +215,16 @@ static void put(const char *share, const char *server, long long t, enum report_
     report_free(&r);
 }
 
-static void drift3(struct report *r) { r->monitor = 1; r->drift = r->planned = 3; }
-static void restart2(struct report *r) { r->applied = 2; r->restart_pending = 1; }
+static void drift3(struct report *r)
+{
+    r->monitor = 1;
+    r->drift = r->planned = 3;
+}
+static void restart2(struct report *r)
+{
+    r->applied = 2;
+    r->restart_pending = 1;
+}
 static void fail1(struct report *r)
 {
     ofd_err e;
@@ -272,13 +284,19 @@ static void fleet_table(void **state)
         "SERVER                                   STATUS            SERIAL     AGE  SUMMARY\n"
         "a.example.com                            converged             12     60s  0 applied, apply\n"
         "b.example.com                            drifting              12      2m  3 changes found (monitor mode)\n"
-        "c.example.com                            pending_restart       12     30s  2 applied; Front End restart waits for the maintenance window\n"
-        "d.example.com                            failing               12     10s  1 error, first: WMI: access denied\n"
-        "e.example.com                            refused               12      5s  manifest refused (older_serial): serial 11 is older than 12\n"
-        "f.example.com                            silent                12      3h  no report for too long; last said converged\n"
+        "c.example.com                            pending_restart       12     30s  2 applied; Front End restart waits "
+        "for the maintenance window\n"
+        "d.example.com                            failing               12     10s  1 error, first: WMI: access "
+        "denied\n"
+        "e.example.com                            refused               12      5s  manifest refused (older_serial): "
+        "serial 11 is older than 12\n"
+        "f.example.com                            silent                12      3h  no report for too long; last said "
+        "converged\n"
         "g.example.com.json                       unreadable             -       -  unreadable: not a JSON object\n"
-        "h.example.com.json                       unreadable             -       -  unreadable: the report is about 'a.example.com', not the file's server\n"
-        "8 servers: 1 converged, 1 drifting, 1 pending_restart, 1 failing, 1 refused, 1 silent, 2 unreadable (silent: no report for 900s)\n";
+        "h.example.com.json                       unreadable             -       -  unreadable: the report is about "
+        "'a.example.com', not the file's server\n"
+        "8 servers: 1 converged, 1 drifting, 1 pending_restart, 1 failing, 1 refused, 1 silent, 2 unreadable (silent: "
+        "no report for 900s)\n";
 
     (void)state;
     assert_int_equal(ofd_make_dir("report-fleet", &e), OFD_OK);
@@ -304,8 +322,8 @@ static void fleet_table(void **state)
     {
         char *text = NULL;
         size_t len = 0;
-        assert_int_equal(ofd_read_file("report-fleet/reports/a.example.com.json", REPORT_MAX_BYTES,
-                                       &text, &len, &e), OFD_OK);
+        assert_int_equal(ofd_read_file("report-fleet/reports/a.example.com.json", REPORT_MAX_BYTES, &text, &len, &e),
+                         OFD_OK);
         assert_int_equal(testcert_write_file("report-fleet/reports/h.example.com.json", text, len), 0);
         free(text);
     }
@@ -414,12 +432,9 @@ static void plan_into_report(void **state)
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(times_are_utc_iso8601),
-        cmocka_unit_test(write_and_read_back),
-        cmocka_unit_test(reader_is_strict),
-        cmocka_unit_test(classification_uses_now),
-        cmocka_unit_test(fleet_table),
-        cmocka_unit_test(plan_into_report),
+        cmocka_unit_test(times_are_utc_iso8601), cmocka_unit_test(write_and_read_back),
+        cmocka_unit_test(reader_is_strict),      cmocka_unit_test(classification_uses_now),
+        cmocka_unit_test(fleet_table),           cmocka_unit_test(plan_into_report),
         cmocka_unit_test(status_command),
     };
 

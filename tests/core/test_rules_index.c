@@ -41,7 +41,8 @@ static void citations(const char *text, void (*fn)(void *ctx, const char *id), v
             continue;
         while (k < 8 && p[k] >= '0' && p[k] <= '9')
             k++;
-        if (is_word((unsigned char)p[k]) || (p - text >= 5 && (!strncmp(p - 5, "2007 ", 5) || !strncmp(p - 5, "2008 ", 5))))
+        if (is_word((unsigned char)p[k])
+            || (p - text >= 5 && (!strncmp(p - 5, "2007 ", 5) || !strncmp(p - 5, "2008 ", 5))))
             continue;
         memcpy(id, p, k);
         id[k] = '\0';

@@ -62,8 +62,8 @@ static void *swapper(void *arg)
 
 static void a_manifest_swapped_after_verification_never_reaches_the_node(void **state)
 {
-    struct check_config cfg = {.manifest_dir = SHARE, .trusted_signer = NULL, .state_path = "race_state.json",
-                               .node_spec = "sim:" NODE};
+    struct check_config cfg = {
+        .manifest_dir = SHARE, .trusted_signer = NULL, .state_path = "race_state.json", .node_spec = "sim:" NODE};
     struct check_env env = {.now = fixed_now};
     struct testcert ca, pub;
     struct strbuf evil = {0};

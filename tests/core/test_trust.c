@@ -23,7 +23,7 @@ static const char manifest[] = "{\"version\": 1, \"serial\": 7, \"description\":
 
 struct fixture {
     struct testcert ca, pub, other;
-    struct trust_anchor anchor;       /* pinned: pub */
+    struct trust_anchor anchor; /* pinned: pub */
     char pub_hex[41], other_hex[41];
 };
 
@@ -62,8 +62,7 @@ static int teardown(void **state)
     return 0;
 }
 
-static void sign_with(const struct testcert *c, const void *data, size_t len, unsigned char **sig,
-                      size_t *sig_len)
+static void sign_with(const struct testcert *c, const void *data, size_t len, unsigned char **sig, size_t *sig_len)
 {
     ofd_err e;
 
@@ -71,18 +70,18 @@ static void sign_with(const struct testcert *c, const void *data, size_t len, un
 }
 
 /* Signs with openssl's own API and flags, for forms trust_sign does not make. */
-static void cms_sign_md(const struct testcert *a, const struct testcert *b, unsigned flags, int pem,
-                        const EVP_MD *md, unsigned char **sig, size_t *sig_len);
+static void cms_sign_md(const struct testcert *a, const struct testcert *b, unsigned flags, int pem, const EVP_MD *md,
+                        unsigned char **sig, size_t *sig_len);
 
-static void cms_sign_raw(const struct testcert *a, const struct testcert *b, unsigned flags,
-                         int pem, unsigned char **sig, size_t *sig_len)
+static void cms_sign_raw(const struct testcert *a, const struct testcert *b, unsigned flags, int pem,
+                         unsigned char **sig, size_t *sig_len)
 {
     cms_sign_md(a, b, flags, pem, EVP_sha256(), sig, sig_len);
 }
 
 /* The same with the signers' digest md. */
-static void cms_sign_md(const struct testcert *a, const struct testcert *b, unsigned flags, int pem,
-                        const EVP_MD *md, unsigned char **sig, size_t *sig_len)
+static void cms_sign_md(const struct testcert *a, const struct testcert *b, unsigned flags, int pem, const EVP_MD *md,
+                        unsigned char **sig, size_t *sig_len)
 {
     BIO *in = BIO_new_mem_buf(manifest, (int)MLEN), *out = BIO_new(BIO_s_mem());
     CMS_ContentInfo *cms;
@@ -111,8 +110,8 @@ static void cms_sign_md(const struct testcert *a, const struct testcert *b, unsi
     BIO_free(out);
 }
 
-static enum trust_refusal verify(const struct fixture *f, const void *data, size_t len,
-                                 const unsigned char *sig, size_t sig_len, ofd_err *e)
+static enum trust_refusal verify(const struct fixture *f, const void *data, size_t len, const unsigned char *sig,
+                                 size_t sig_len, ofd_err *e)
 {
     enum trust_refusal why = TRUST_OK;
     unsigned char tp[CS_SHA1_LEN];
@@ -169,8 +168,10 @@ static void unsigned_is_refused(void **state)
     ofd_err e;
 
     assert_int_equal(verify(f, manifest, MLEN, NULL, 0, &e), TRUST_UNSIGNED);
-    snprintf(want, sizeof(want), "the manifest is not signed (no manifest.json.p7s beside it); "
-             "sign it with the publisher certificate %s", f->pub_hex);
+    snprintf(want, sizeof(want),
+             "the manifest is not signed (no manifest.json.p7s beside it); "
+             "sign it with the publisher certificate %s",
+             f->pub_hex);
     assert_string_equal(e.msg, want);
 }
 
@@ -193,7 +194,7 @@ static void malformed_is_refused(void **state)
     cms_sign_raw(&f->pub, NULL, CMS_BINARY, 0, &sig, &sig_len);
     assert_int_equal(verify(f, manifest, MLEN, sig, sig_len, &e), TRUST_MALFORMED);
     assert_string_equal(e.msg, "the signature embeds its content; a detached signature is "
-                        "expected (openssl cms -sign without -nodetach)");
+                               "expected (openssl cms -sign without -nodetach)");
     free(sig);
 }
 
@@ -210,11 +211,11 @@ static void tampered_content_is_refused(void **state)
     changed[strlen("{\"version\": 1, \"serial\": ")] = '8';
     assert_int_equal(verify(f, changed, MLEN, sig, sig_len, &e), TRUST_TAMPERED);
     assert_string_equal(e.msg, "the manifest does not match its signature (changed or "
-                        "half-copied after signing)");
+                               "half-copied after signing)");
     /* Torn: the first half only. */
     assert_int_equal(verify(f, manifest, MLEN / 2, sig, sig_len, &e), TRUST_TAMPERED);
     assert_string_equal(e.msg, "the manifest does not match its signature (changed or "
-                        "half-copied after signing)");
+                               "half-copied after signing)");
     free(sig);
 }
 
@@ -229,8 +230,10 @@ static void damaged_signature_is_refused(void **state)
     sign_with(&f->pub, manifest, MLEN, &sig, &sig_len);
     sig[sig_len - 1] ^= 0x01; /* the last bytes are the RSA signature value */
     assert_int_equal(verify(f, manifest, MLEN, sig, sig_len, &e), TRUST_BAD_SIGNATURE);
-    snprintf(want, sizeof(want), "the signature is damaged: it does not verify with the "
-             "publisher certificate %s (", f->pub_hex);
+    snprintf(want, sizeof(want),
+             "the signature is damaged: it does not verify with the "
+             "publisher certificate %s (",
+             f->pub_hex);
     assert_memory_equal(e.msg, want, strlen(want));
     free(sig);
 }
@@ -245,8 +248,10 @@ static void untrusted_signer_is_refused(void **state)
 
     sign_with(&f->other, manifest, MLEN, &sig, &sig_len);
     assert_int_equal(verify(f, manifest, MLEN, sig, sig_len, &e), TRUST_UNTRUSTED_SIGNER);
-    snprintf(want, sizeof(want), "the manifest is signed by certificate %s (/CN=someone else), "
-             "not by the trusted publisher %s", f->other_hex, f->pub_hex);
+    snprintf(want, sizeof(want),
+             "the manifest is signed by certificate %s (/CN=someone else), "
+             "not by the trusted publisher %s",
+             f->other_hex, f->pub_hex);
     assert_string_equal(e.msg, want);
     free(sig);
 }
@@ -276,25 +281,28 @@ static void signer_certificate_from_configuration(void **state)
 
     cms_sign_raw(&f->pub, NULL, CMS_BINARY | CMS_DETACHED | CMS_NOCERTS, 0, &sig, &sig_len);
     assert_int_equal(verify(f, manifest, MLEN, sig, sig_len, &e), TRUST_UNTRUSTED_SIGNER);
-    snprintf(want, sizeof(want), "the manifest is signed by a certificate that is neither in "
-             "the signature nor the trusted publisher's (%s)", f->pub_hex);
+    snprintf(want, sizeof(want),
+             "the manifest is signed by a certificate that is neither in "
+             "the signature nor the trusted publisher's (%s)",
+             f->pub_hex);
     assert_string_equal(e.msg, want);
     assert_int_equal(testcert_der(&f->pub, &der, &der_len), 0);
     a.cert_der = der;
     a.cert_len = der_len;
-    assert_int_equal(trust_verify((const unsigned char *)manifest, MLEN, sig, sig_len, &a, NULL,
-                                  &why, &e), OFD_OK);
+    assert_int_equal(trust_verify((const unsigned char *)manifest, MLEN, sig, sig_len, &a, NULL, &why, &e), OFD_OK);
     free(der);
     /* A configured certificate that is not the pinned one is a configuration error. */
     assert_int_equal(testcert_der(&f->other, &der, &der_len), 0);
     a.cert_der = der;
     a.cert_len = der_len;
     why = TRUST_OK;
-    assert_int_equal(trust_verify((const unsigned char *)manifest, MLEN, sig, sig_len, &a, NULL,
-                                  &why, &e), OFD_E_INVALID);
+    assert_int_equal(trust_verify((const unsigned char *)manifest, MLEN, sig, sig_len, &a, NULL, &why, &e),
+                     OFD_E_INVALID);
     assert_int_equal(why, TRUST_OK);
-    snprintf(want, sizeof(want), "the publisher certificate file has thumbprint %s, not the "
-             "trusted signer %s", f->other_hex, f->pub_hex);
+    snprintf(want, sizeof(want),
+             "the publisher certificate file has thumbprint %s, not the "
+             "trusted signer %s",
+             f->other_hex, f->pub_hex);
     assert_string_equal(e.msg, want);
     free(der);
     free(sig);
@@ -307,8 +315,8 @@ static void sign_refuses_a_foreign_key(void **state)
     size_t sig_len = 0;
     ofd_err e;
 
-    assert_int_equal(trust_sign((const unsigned char *)manifest, MLEN, f->other.key, f->pub.x,
-                                &sig, &sig_len, &e), OFD_E_INVALID);
+    assert_int_equal(trust_sign((const unsigned char *)manifest, MLEN, f->other.key, f->pub.x, &sig, &sig_len, &e),
+                     OFD_E_INVALID);
     assert_string_equal(e.msg, "the key does not belong to the certificate");
     assert_null(sig);
 }
@@ -331,7 +339,7 @@ static void weak_digests_are_refused(void **state)
     cms_sign_md(&f->pub, NULL, CMS_BINARY | CMS_DETACHED, 0, EVP_sha1(), &sig, &sig_len);
     assert_int_equal(verify(f, manifest, MLEN, sig, sig_len, &e), TRUST_WEAK_DIGEST);
     assert_string_equal(e.msg, "the manifest is signed with SHA1; ocsfed accepts SHA-256, SHA-384 or SHA-512 only: "
-                        "sign it again ('ocsfed sign' uses SHA-256; with openssl cms, -md sha256)");
+                               "sign it again ('ocsfed sign' uses SHA-256; with openssl cms, -md sha256)");
     free(sig);
     cms_sign_md(&f->pub, NULL, CMS_BINARY | CMS_DETACHED | CMS_NOATTR, 0, EVP_sha1(), &sig, &sig_len);
     assert_int_equal(verify(f, manifest, MLEN, sig, sig_len, &e), TRUST_WEAK_DIGEST);
@@ -356,8 +364,8 @@ static void sign_and_verify_commands(void **state)
     remove("trust-m.json.p7s");
     assert_int_equal(testutil_ocsfed("verify", "trust-m.json", "--signer", f->pub_hex, NULL), 1);
     assert_memory_equal(testutil_out, "REFUSED (unsigned): ", 20);
-    assert_int_equal(testutil_ocsfed("sign", "trust-m.json", "--key", "trust-key.pem", "--cert",
-                         "trust-cert.pem", NULL), 0);
+    assert_int_equal(
+        testutil_ocsfed("sign", "trust-m.json", "--key", "trust-key.pem", "--cert", "trust-cert.pem", NULL), 0);
     snprintf(want, sizeof(want), "trust-m.json: signed by %s into trust-m.json.p7s (", f->pub_hex);
     assert_memory_equal(testutil_out, want, strlen(want));
     assert_int_equal(testutil_ocsfed("verify", "trust-m.json", "--signer", f->pub_hex, NULL), 0);
@@ -368,12 +376,12 @@ static void sign_and_verify_commands(void **state)
     assert_int_equal(testcert_pfx(&f->pub, "pw", &pfx, &pfx_len), 0);
     assert_int_equal(testcert_write_file("trust-pub.pfx", pfx, pfx_len), 0);
     free(pfx);
-    assert_int_equal(testutil_ocsfed("sign", "trust-m.json", "--pfx", "trust-pub.pfx", "--password", "pw",
-                         "--out", "trust-m2.p7s", NULL), 0);
-    assert_int_equal(testutil_ocsfed("verify", "trust-m.json", "--signer", f->pub_hex, "--sig", "trust-m2.p7s",
-                         NULL), 0);
-    assert_int_equal(testutil_ocsfed("sign", "trust-m.json", "--pfx", "trust-pub.pfx", "--password", "no",
-                         NULL), 1);
+    assert_int_equal(testutil_ocsfed("sign", "trust-m.json", "--pfx", "trust-pub.pfx", "--password", "pw", "--out",
+                                     "trust-m2.p7s", NULL),
+                     0);
+    assert_int_equal(testutil_ocsfed("verify", "trust-m.json", "--signer", f->pub_hex, "--sig", "trust-m2.p7s", NULL),
+                     0);
+    assert_int_equal(testutil_ocsfed("sign", "trust-m.json", "--pfx", "trust-pub.pfx", "--password", "no", NULL), 1);
     assert_non_null(strstr(testutil_err, "cannot read the key and certificate from 'trust-pub.pfx'"));
     assert_int_equal(testutil_ocsfed("sign", "trust-m.json", NULL), 2);
     assert_int_equal(testutil_ocsfed("verify", "trust-m.json", NULL), 2);
@@ -391,8 +399,8 @@ static void sign_refuses_what_an_agent_would_refuse(void **state)
     assert_int_equal(testcert_write_pem(&f->pub, "trust-key.pem", "trust-cert.pem"), 0);
     assert_int_equal(testcert_write_file("trust-bad.json", manifest, MLEN), 0);
     remove("trust-bad.json.p7s");
-    assert_int_equal(testutil_ocsfed("sign", "trust-bad.json", "--key", "trust-key.pem", "--cert", "trust-cert.pem",
-                                     NULL), 1);
+    assert_int_equal(
+        testutil_ocsfed("sign", "trust-bad.json", "--key", "trust-key.pem", "--cert", "trust-cert.pem", NULL), 1);
     assert_non_null(strstr(testutil_err, "trust-bad.json:1:2: error: [schema] /version: unknown key 'version'"));
     assert_non_null(strstr(testutil_err, "trust-bad.json: not signed"));
     assert_null(fopen("trust-bad.json.p7s", "rb"));

@@ -104,8 +104,8 @@ int main(int argc, char **argv)
     t1 = now_s();
     ocs_standin_counts(st, &cnt);
     ok = changes == 0 && cnt.puts + cnt.deletes == 0 && cnt.queries <= classes - 1;
-    printf("check with nothing to change: %lu queries, %lu gets, %lu writes, %.1f ms\n", cnt.queries,
-           cnt.get_objects, cnt.puts + cnt.deletes, (t1 - t0) * 1000);
+    printf("check with nothing to change: %lu queries, %lu gets, %lu writes, %.1f ms\n", cnt.queries, cnt.get_objects,
+           cnt.puts + cnt.deletes, (t1 - t0) * 1000);
     printf("ROW|WMI calls per check, nothing to change (stand-in, Wine)|%lu queries, %lu writes|"
            "one query per OCS class read (%zu), 0 writes|%s\n",
            cnt.queries, cnt.puts + cnt.deletes, classes - 1, ok ? "yes" : "NO");

@@ -44,6 +44,8 @@ struct class_def {
 #define CIM_UINT8_ARRAY (CIM_UINT8 | CIM_FLAG_ARRAY)
 #define CIM_STRING_ARRAY (CIM_STRING | CIM_FLAG_ARRAY)
 
+/* One entry a line: these tables are read as lists. */
+/* clang-format off */
 static const struct prop_def listening_props[] = {
     {L"Enabled", CIM_BOOLEAN, 0},
     {L"InstanceID", CIM_STRING, 1},
@@ -108,6 +110,7 @@ static const struct prop_def pool_props[] = {
     {L"TrustedQoSServer", CIM_STRING, 0},
     {L"WebComponentsServerList", CIM_STRING_ARRAY, 0},
 };
+/* clang-format on */
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -147,7 +150,7 @@ static long prop_index(const struct class_def *def, const WCHAR *name, size_t le
 /* ---- Records: one instance's values, owned ---------------------------------------- */
 struct record {
     const struct class_def *def;
-    VARIANT *vals;  /* def->nprops, VT_NULL when unset */
+    VARIANT *vals; /* def->nprops, VT_NULL when unset */
 };
 
 static HRESULT record_init(struct record *r, const struct class_def *def)
@@ -205,8 +208,8 @@ static int record_same_key(const struct record *a, const struct record *b)
             continue;
         if (V_VT(&a->vals[i]) != VT_BSTR || V_VT(&b->vals[i]) != VT_BSTR)
             return 0;
-        if (_wcsicmp(V_BSTR(&a->vals[i]) ? V_BSTR(&a->vals[i]) : L"",
-                     V_BSTR(&b->vals[i]) ? V_BSTR(&b->vals[i]) : L"") != 0)
+        if (_wcsicmp(V_BSTR(&a->vals[i]) ? V_BSTR(&a->vals[i]) : L"", V_BSTR(&b->vals[i]) ? V_BSTR(&b->vals[i]) : L"")
+            != 0)
             return 0;
     }
     return 1;
@@ -311,8 +314,8 @@ static WCHAR *record_relpath(const struct record *r, int is_class, int *oom)
  * Every object holds the shared block; it goes with the last holder, so an object
  * released after ocs_standin_free still has somewhere to count. */
 struct shared {
-    LONG outstanding;  /* references handed to callers and not released */
-    LONG holders;      /* objects (and the stand-in) pointing here */
+    LONG outstanding; /* references handed to callers and not released */
+    LONG holders;     /* objects (and the stand-in) pointing here */
 };
 
 static struct shared *shared_hold(struct shared *sh)
@@ -382,7 +385,7 @@ struct cobj {
     struct shared *sh;
     int is_class;
     struct record rec;
-    long enum_pos;    /* -1: no BeginEnumeration */
+    long enum_pos; /* -1: no BeginEnumeration */
     LONG enum_flags;
 };
 
@@ -476,7 +479,7 @@ static HRESULT cobj_get_system(struct cobj *o, const WCHAR *name, VARIANT *v)
             goto out;
         }
         if (!rel) {
-            hr = S_OK;  /* VT_NULL */
+            hr = S_OK; /* VT_NULL */
             goto out;
         }
         if (_wcsicmp(name, L"__PATH") == 0)
@@ -550,8 +553,7 @@ out:
     return hr;
 }
 
-static HRESULT STDMETHODCALLTYPE cobj_Put(IWbemClassObject *iface, LPCWSTR name, LONG flags, VARIANT *val,
-                                          CIMTYPE type)
+static HRESULT STDMETHODCALLTYPE cobj_Put(IWbemClassObject *iface, LPCWSTR name, LONG flags, VARIANT *val, CIMTYPE type)
 {
     struct cobj *o = impl_from_IWbemClassObject(iface);
     VARIANT tmp;
@@ -674,8 +676,8 @@ static HRESULT STDMETHODCALLTYPE cobj_BeginEnumeration(IWbemClassObject *iface, 
 }
 
 /* Enumerates the schema properties (no system ones), like GetNames. */
-static HRESULT STDMETHODCALLTYPE cobj_Next(IWbemClassObject *iface, LONG flags, BSTR *name, VARIANT *val,
-                                           CIMTYPE *type, LONG *flavor)
+static HRESULT STDMETHODCALLTYPE cobj_Next(IWbemClassObject *iface, LONG flags, BSTR *name, VARIANT *val, CIMTYPE *type,
+                                           LONG *flavor)
 {
     struct cobj *o = impl_from_IWbemClassObject(iface);
     VARIANT tmp;
@@ -741,8 +743,7 @@ static HRESULT STDMETHODCALLTYPE cobj_GetObjectText(IWbemClassObject *iface, LON
     return not_supported((void **)text, NULL);
 }
 
-static HRESULT STDMETHODCALLTYPE cobj_SpawnDerivedClass(IWbemClassObject *iface, LONG flags,
-                                                        IWbemClassObject **cls)
+static HRESULT STDMETHODCALLTYPE cobj_SpawnDerivedClass(IWbemClassObject *iface, LONG flags, IWbemClassObject **cls)
 {
     return not_supported((void **)cls, NULL);
 }
@@ -781,8 +782,8 @@ static HRESULT STDMETHODCALLTYPE cobj_GetMethod(IWbemClassObject *iface, LPCWSTR
     return not_supported((void **)in, (void **)outp);
 }
 
-static HRESULT STDMETHODCALLTYPE cobj_PutMethod(IWbemClassObject *iface, LPCWSTR name, LONG flags,
-                                                IWbemClassObject *in, IWbemClassObject *outp)
+static HRESULT STDMETHODCALLTYPE cobj_PutMethod(IWbemClassObject *iface, LPCWSTR name, LONG flags, IWbemClassObject *in,
+                                                IWbemClassObject *outp)
 {
     return not_supported(NULL, NULL);
 }
@@ -797,8 +798,8 @@ static HRESULT STDMETHODCALLTYPE cobj_BeginMethodEnumeration(IWbemClassObject *i
     return not_supported(NULL, NULL);
 }
 
-static HRESULT STDMETHODCALLTYPE cobj_NextMethod(IWbemClassObject *iface, LONG flags, BSTR *name,
-                                                 IWbemClassObject **in, IWbemClassObject **outp)
+static HRESULT STDMETHODCALLTYPE cobj_NextMethod(IWbemClassObject *iface, LONG flags, BSTR *name, IWbemClassObject **in,
+                                                 IWbemClassObject **outp)
 {
     if (name)
         *name = NULL;
@@ -877,8 +878,7 @@ static void rows_free(struct record *rows, size_t n)
 }
 
 /* Takes ownership of rows (freed on failure too). One counted reference. */
-static HRESULT enumr_create(struct shared *sh, struct record *rows, size_t n, size_t pos,
-                            IEnumWbemClassObject **out)
+static HRESULT enumr_create(struct shared *sh, struct record *rows, size_t n, size_t pos, IEnumWbemClassObject **out)
 {
     struct enumr *en;
 
@@ -933,7 +933,7 @@ static HRESULT STDMETHODCALLTYPE enumr_Next(IEnumWbemClassObject *iface, LONG ti
     ULONG got = 0, i;
     HRESULT hr;
 
-    (void)timeout;  /* the snapshot is complete: nothing to wait for */
+    (void)timeout; /* the snapshot is complete: nothing to wait for */
     if (!objs || !returned || count == 0)
         return WE(WBEM_E_INVALID_PARAMETER);
     *returned = 0;
@@ -992,14 +992,8 @@ static HRESULT STDMETHODCALLTYPE enumr_Skip(IEnumWbemClassObject *iface, LONG ti
 }
 
 static const IEnumWbemClassObjectVtbl enumr_vtbl = {
-    enumr_QueryInterface,
-    enumr_AddRef,
-    enumr_Release,
-    enumr_Reset,
-    enumr_Next,
-    enumr_NextAsync,
-    enumr_Clone,
-    enumr_Skip,
+    enumr_QueryInterface, enumr_AddRef,    enumr_Release, enumr_Reset,
+    enumr_Next,           enumr_NextAsync, enumr_Clone,   enumr_Skip,
 };
 
 /* ---- Parsing: object paths and WQL ------------------------------------------------- */
@@ -1092,7 +1086,7 @@ static HRESULT path_parse(const WCHAR *path, struct record *keys, int *is_class)
         goto out;
     }
     while (*p) {
-        if (*p == L'=') {  /* Cls="v": the one key of a single-key class */
+        if (*p == L'=') { /* Cls="v": the one key of a single-key class */
             for (k = 0; k < (long)def->nprops && !def->props[k].key; k++)
                 ;
             if (nkeys != 1 || p != id + wcslen(def->name)) {
@@ -1108,13 +1102,13 @@ static HRESULT path_parse(const WCHAR *path, struct record *keys, int *is_class)
                 goto out;
             }
         }
-        p++;  /* '=' */
+        p++; /* '=' */
         if (*p == L'"' || *p == L'\'') {
             if (!(v = read_quoted(&p, &bad))) {
                 hr = bad ? WE(WBEM_E_INVALID_OBJECT_PATH) : WE(WBEM_E_OUT_OF_MEMORY);
                 goto out;
             }
-        } else {  /* unquoted (numeric) key value */
+        } else { /* unquoted (numeric) key value */
             for (id = p; *p && *p != L','; p++)
                 ;
             if (p == id || !(v = SysAllocStringLen(id, (UINT)(p - id)))) {
@@ -1150,8 +1144,8 @@ out:
 
 struct cond {
     long prop;
-    BSTR s;          /* string literal (CIM_STRING) */
-    ULONG u;         /* CIM_UINT32, CIM_BOOLEAN (0/1) */
+    BSTR s;  /* string literal (CIM_STRING) */
+    ULONG u; /* CIM_UINT32, CIM_BOOLEAN (0/1) */
 };
 
 struct query {
@@ -1371,8 +1365,7 @@ static int query_matches(const struct query *q, const struct record *r)
             if (V_VT(v) != VT_BOOL || (V_BOOL(v) != VARIANT_FALSE) != (q->conds[i].u != 0))
                 return 0;
             break;
-        default:
-            return 0;
+        default: return 0;
         }
     }
     return 1;
@@ -1381,7 +1374,7 @@ static int query_matches(const struct query *q, const struct record *r)
 /* ---- IWbemServices: the stand-in itself -------------------------------------------- */
 struct ocs_standin {
     IWbemServices IWbemServices_iface;
-    LONG refs;  /* the stand-in's own reference plus the callers' */
+    LONG refs; /* the stand-in's own reference plus the callers' */
     struct shared *sh;
     struct record *insts;
     size_t n, cap;
@@ -1505,9 +1498,8 @@ static ULONG STDMETHODCALLTYPE svc_Release(IWbemServices *iface)
     return (ULONG)refs;
 }
 
-static HRESULT STDMETHODCALLTYPE svc_OpenNamespace(IWbemServices *iface, const BSTR ns, LONG flags,
-                                                   IWbemContext *ctx, IWbemServices **out,
-                                                   IWbemCallResult **result)
+static HRESULT STDMETHODCALLTYPE svc_OpenNamespace(IWbemServices *iface, const BSTR ns, LONG flags, IWbemContext *ctx,
+                                                   IWbemServices **out, IWbemCallResult **result)
 {
     return svc_not_supported(iface, (void **)out, (void **)result);
 }
@@ -1572,8 +1564,8 @@ static HRESULT STDMETHODCALLTYPE svc_PutClassAsync(IWbemServices *iface, IWbemCl
     return svc_not_supported(iface, NULL, NULL);
 }
 
-static HRESULT STDMETHODCALLTYPE svc_DeleteClass(IWbemServices *iface, const BSTR cls, LONG flags,
-                                                 IWbemContext *ctx, IWbemCallResult **result)
+static HRESULT STDMETHODCALLTYPE svc_DeleteClass(IWbemServices *iface, const BSTR cls, LONG flags, IWbemContext *ctx,
+                                                 IWbemCallResult **result)
 {
     return svc_not_supported(iface, (void **)result, NULL);
 }
@@ -1677,7 +1669,7 @@ static HRESULT STDMETHODCALLTYPE svc_ExecQuery(IWbemServices *iface, const BSTR 
     size_t i, n = 0;
     HRESULT hr;
 
-    (void)flags;  /* forward-only / return-immediately change nothing for a snapshot */
+    (void)flags; /* forward-only / return-immediately change nothing for a snapshot */
     (void)ctx;
     s->counts.queries++;
     if (!out || !lang || !wql) {
@@ -1703,15 +1695,15 @@ static HRESULT STDMETHODCALLTYPE svc_ExecQuery(IWbemServices *iface, const BSTR 
         n++;
     }
     hr = enumr_create(s->sh, rows, n, 0, out);
-    rows = NULL;  /* the enumerator owns them, or freed them */
+    rows = NULL; /* the enumerator owns them, or freed them */
 out:
     rows_free(rows, n);
     query_clear(&q);
     return answer(s, hr);
 }
 
-static HRESULT STDMETHODCALLTYPE svc_ExecQueryAsync(IWbemServices *iface, const BSTR lang, const BSTR wql,
-                                                    LONG flags, IWbemContext *ctx, IWbemObjectSink *sink)
+static HRESULT STDMETHODCALLTYPE svc_ExecQueryAsync(IWbemServices *iface, const BSTR lang, const BSTR wql, LONG flags,
+                                                    IWbemContext *ctx, IWbemObjectSink *sink)
 {
     return svc_not_supported(iface, NULL, NULL);
 }
@@ -1722,17 +1714,16 @@ static HRESULT STDMETHODCALLTYPE svc_ExecNotificationQuery(IWbemServices *iface,
     return svc_not_supported(iface, (void **)out, NULL);
 }
 
-static HRESULT STDMETHODCALLTYPE svc_ExecNotificationQueryAsync(IWbemServices *iface, const BSTR lang,
-                                                                const BSTR wql, LONG flags, IWbemContext *ctx,
-                                                                IWbemObjectSink *sink)
+static HRESULT STDMETHODCALLTYPE svc_ExecNotificationQueryAsync(IWbemServices *iface, const BSTR lang, const BSTR wql,
+                                                                LONG flags, IWbemContext *ctx, IWbemObjectSink *sink)
 {
     return svc_not_supported(iface, NULL, NULL);
 }
 
 /* The OCS classes define no methods; counted so a test sees the agent trying one. */
-static HRESULT STDMETHODCALLTYPE svc_ExecMethod(IWbemServices *iface, const BSTR path, const BSTR method,
-                                                LONG flags, IWbemContext *ctx, IWbemClassObject *in,
-                                                IWbemClassObject **outp, IWbemCallResult **result)
+static HRESULT STDMETHODCALLTYPE svc_ExecMethod(IWbemServices *iface, const BSTR path, const BSTR method, LONG flags,
+                                                IWbemContext *ctx, IWbemClassObject *in, IWbemClassObject **outp,
+                                                IWbemCallResult **result)
 {
     impl_from_IWbemServices(iface)->counts.methods++;
     return svc_not_supported(iface, (void **)outp, (void **)result);
@@ -1787,7 +1778,7 @@ struct ocs_standin *ocs_standin_new(void)
     }
     s->sh->holders = 1;
     s->IWbemServices_iface.lpVtbl = &svc_vtbl;
-    s->refs = 1;  /* the stand-in's own, not counted as outstanding */
+    s->refs = 1; /* the stand-in's own, not counted as outstanding */
     return s;
 }
 

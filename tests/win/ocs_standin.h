@@ -18,12 +18,12 @@ struct ocs_standin;
 
 /* Counters, reset by ocs_standin_reset_counts. */
 struct ocs_standin_counts {
-    unsigned long queries;      /* IWbemServices::ExecQuery */
-    unsigned long get_objects;  /* IWbemServices::GetObject */
-    unsigned long puts;         /* IWbemServices::PutInstance (successful or not) */
-    unsigned long deletes;      /* IWbemServices::DeleteInstance (successful or not) */
-    unsigned long methods;      /* IWbemServices::ExecMethod */
-    unsigned long rejected;     /* calls answered with a WBEM error */
+    unsigned long queries;     /* IWbemServices::ExecQuery */
+    unsigned long get_objects; /* IWbemServices::GetObject */
+    unsigned long puts;        /* IWbemServices::PutInstance (successful or not) */
+    unsigned long deletes;     /* IWbemServices::DeleteInstance (successful or not) */
+    unsigned long methods;     /* IWbemServices::ExecMethod */
+    unsigned long rejected;    /* calls answered with a WBEM error */
 };
 
 /* A new, empty stand-in (no instances). NULL on out of memory. */

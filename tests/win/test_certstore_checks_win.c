@@ -21,12 +21,12 @@
 #include "testproc.h"
 
 /* Like assert_int_equal(call, OFD_OK), printing the operator's message on failure. */
-#define assert_ok(call)                                                                                  \
-    do {                                                                                                 \
-        enum ofd_code rc_ = (call);                                                                      \
-        if (rc_ != OFD_OK)                                                                               \
-            print_error("%s: %s\n", #call, e.msg);                                                      \
-        assert_int_equal(rc_, OFD_OK);                                                                   \
+#define assert_ok(call)                            \
+    do {                                           \
+        enum ofd_code rc_ = (call);                \
+        if (rc_ != OFD_OK)                         \
+            print_error("%s: %s\n", #call, e.msg); \
+        assert_int_equal(rc_, OFD_OK);             \
     } while (0)
 
 static void add_root(const struct testcert *ca)
@@ -244,7 +244,8 @@ static int container_opens(const CRYPT_KEY_PROV_INFO *info)
 
     if (CryptAcquireContextW(&prov, info->pwszContainerName, info->pwszProvName, info->dwProvType,
                              (info->dwFlags & CRYPT_MACHINE_KEYSET) | CRYPT_SILENT)
-        || CryptAcquireContextW(&prov, info->pwszContainerName, NULL, PROV_RSA_AES, CRYPT_MACHINE_KEYSET | CRYPT_SILENT)) {
+        || CryptAcquireContextW(&prov, info->pwszContainerName, NULL, PROV_RSA_AES,
+                                CRYPT_MACHINE_KEYSET | CRYPT_SILENT)) {
         CryptReleaseContext(prov, 0);
         return 1;
     }

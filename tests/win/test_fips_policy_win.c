@@ -62,7 +62,8 @@ static int child(const char *expect)
             fprintf(stderr, "NT 6.x: the value is not at FipsAlgorithmPolicy\\Enabled alone\n");
             goto out;
         }
-    } else if (reg_dword(LSA, L"FIPSAlgorithmPolicy") != 1 || reg_dword(LSA L"\\FipsAlgorithmPolicy", L"Enabled") != -1) {
+    } else if (reg_dword(LSA, L"FIPSAlgorithmPolicy") != 1
+               || reg_dword(LSA L"\\FipsAlgorithmPolicy", L"Enabled") != -1) {
         fprintf(stderr, "NT 5.2: the value is not at Lsa\\FIPSAlgorithmPolicy alone\n");
         goto out;
     }
@@ -99,16 +100,19 @@ static DWORD run_as(const wchar_t *version, const char *expect)
     DWORD code = 99;
 
     clear_fips();
-    assert_int_equal(RegCreateKeyExW(HKEY_CURRENT_USER, L"Software\\Wine", 0, NULL, 0, KEY_SET_VALUE, NULL, &key,
-                                     NULL), ERROR_SUCCESS);
+    assert_int_equal(RegCreateKeyExW(HKEY_CURRENT_USER, L"Software\\Wine", 0, NULL, 0, KEY_SET_VALUE, NULL, &key, NULL),
+                     ERROR_SUCCESS);
     assert_int_equal(RegSetValueExW(key, L"Version", 0, REG_SZ, (const BYTE *)version,
-                                    (DWORD)((wcslen(version) + 1) * sizeof(wchar_t))), ERROR_SUCCESS);
+                                    (DWORD)((wcslen(version) + 1) * sizeof(wchar_t))),
+                     ERROR_SUCCESS);
     RegCloseKey(key);
     /* winecfg also records the product type; Wine reports it from there. */
-    assert_int_equal(RegCreateKeyExW(HKEY_LOCAL_MACHINE, L"System\\CurrentControlSet\\Control\\ProductOptions", 0,
-                                     NULL, 0, KEY_SET_VALUE, NULL, &key, NULL), ERROR_SUCCESS);
-    assert_int_equal(RegSetValueExW(key, L"ProductType", 0, REG_SZ, (const BYTE *)L"ServerNT",
-                                    (DWORD)sizeof(L"ServerNT")), ERROR_SUCCESS);
+    assert_int_equal(RegCreateKeyExW(HKEY_LOCAL_MACHINE, L"System\\CurrentControlSet\\Control\\ProductOptions", 0, NULL,
+                                     0, KEY_SET_VALUE, NULL, &key, NULL),
+                     ERROR_SUCCESS);
+    assert_int_equal(
+        RegSetValueExW(key, L"ProductType", 0, REG_SZ, (const BYTE *)L"ServerNT", (DWORD)sizeof(L"ServerNT")),
+        ERROR_SUCCESS);
     RegCloseKey(key);
     memset(&si, 0, sizeof(si));
     si.cb = sizeof(si);

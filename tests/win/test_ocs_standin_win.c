@@ -280,7 +280,7 @@ static void agent_layer_queries_all_and_where(void **state)
     seed_three_routes(s);
     assert_int_equal(seed_listen(s, L"{L1}", 5061, L"MTLS"), S_OK);
     assert_int_equal(wmi_open_services(ocs_standin_services(s), &ws, &e), OFD_OK);
-    assert_int_equal(ocs_standin_outstanding(s), 1);  /* the session's reference */
+    assert_int_equal(ocs_standin_outstanding(s), 1); /* the session's reference */
 
     memset(&r, 0, sizeof(r));
     assert_int_equal(wmi_query(ws, "SELECT * FROM MSFT_SIPRoutingTableData", collect_route, &r, &e), OFD_OK);
@@ -296,28 +296,33 @@ static void agent_layer_queries_all_and_where(void **state)
 
     /* The agent's own quoting (wql_quote): backslash doubled inside single quotes. */
     memset(&r, 0, sizeof(r));
-    assert_int_equal(wmi_query(ws, "SELECT * FROM MSFT_SIPRoutingTableData WHERE Backend = '(local)\\\\rtc'",
-                               collect_route, &r, &e), OFD_OK);
+    assert_int_equal(
+        wmi_query(ws, "SELECT * FROM MSFT_SIPRoutingTableData WHERE Backend = '(local)\\\\rtc'", collect_route, &r, &e),
+        OFD_OK);
     assert_int_equal(r.n, 2);
     assert_string_equal(r.hop[0], "gw1.example.com");
     assert_string_equal(r.hop[1], "gw2.contoso.com");
 
     /* Keywords, property names and values without case; double quotes; AND. */
     memset(&r, 0, sizeof(r));
-    assert_int_equal(wmi_query(ws, "select * from msft_siproutingtabledata where backend = \"(LOCAL)\\\\RTC\" "
-                                   "and MATCHURI = 'EXAMPLE.COM'", collect_route, &r, &e), OFD_OK);
+    assert_int_equal(wmi_query(ws,
+                               "select * from msft_siproutingtabledata where backend = \"(LOCAL)\\\\RTC\" "
+                               "and MATCHURI = 'EXAMPLE.COM'",
+                               collect_route, &r, &e),
+                     OFD_OK);
     assert_int_equal(r.n, 1);
     assert_string_equal(r.hop[0], "gw1.example.com");
 
     memset(&r, 0, sizeof(r));
-    assert_int_equal(wmi_query(ws, "SELECT * FROM MSFT_SIPRoutingTableData WHERE NextHopPort = 5061", collect_route,
-                               &r, &e), OFD_OK);
+    assert_int_equal(
+        wmi_query(ws, "SELECT * FROM MSFT_SIPRoutingTableData WHERE NextHopPort = 5061", collect_route, &r, &e),
+        OFD_OK);
     assert_int_equal(r.n, 2);
     assert_string_equal(r.hop[1], "gw3.example.com");
 
     memset(&r, 0, sizeof(r));
-    assert_int_equal(wmi_query(ws, "SELECT * FROM MSFT_SIPRoutingTableData WHERE Enabled = FALSE", collect_route,
-                               &r, &e), OFD_OK);
+    assert_int_equal(
+        wmi_query(ws, "SELECT * FROM MSFT_SIPRoutingTableData WHERE Enabled = FALSE", collect_route, &r, &e), OFD_OK);
     assert_int_equal(r.n, 1);
     assert_string_equal(r.hop[0], "gw2.contoso.com");
 
@@ -355,8 +360,9 @@ static void query_errors_are_wbem_codes(void **state)
     ofd_err_clear(&e);
     memset(&r, 0, sizeof(r));
     assert_int_equal(wmi_open_services(svc, &ws, &e), OFD_OK);
-    assert_int_equal(wmi_query(ws, "SELECT * FROM MSFT_SIPDomainData WHERE Backend = '(local)\\\\rtc'",
-                               collect_route, &r, &e), OFD_E_PLATFORM);
+    assert_int_equal(
+        wmi_query(ws, "SELECT * FROM MSFT_SIPDomainData WHERE Backend = '(local)\\\\rtc'", collect_route, &r, &e),
+        OFD_E_PLATFORM);
     assert_int_equal(e.raw, WE(WBEM_E_INVALID_QUERY));
     assert_non_null(strstr(e.msg, "WBEM_E_INVALID_QUERY"));
     assert_int_equal(r.n, 0);
@@ -438,7 +444,8 @@ static void get_object_by_path(void **state)
     check_str(o, L"NextHop", "gw1.example.com");
     check_str(o, L"__CLASS", "MSFT_SIPRoutingTableData");
     check_str(o, L"__RELPATH", "MSFT_SIPRoutingTableData.Backend=\"(local)\\\\rtc\",InstanceID=\"{A}\"");
-    check_str(o, L"__PATH", "\\\\.\\root\\cimv2:MSFT_SIPRoutingTableData.Backend=\"(local)\\\\rtc\",InstanceID=\"{A}\"");
+    check_str(o, L"__PATH",
+              "\\\\.\\root\\cimv2:MSFT_SIPRoutingTableData.Backend=\"(local)\\\\rtc\",InstanceID=\"{A}\"");
     VariantInit(&v);
     assert_int_equal(IWbemClassObject_Get(o, L"NextHopPort", 0, &v, &t, &flavor), S_OK);
     assert_int_equal(V_VT(&v), VT_I4);
@@ -511,7 +518,7 @@ static void spawn_put_create_then_update(void **state)
     check_str(cls, L"__RELPATH", "MSFT_SIPRoutingTableData");
 
     assert_int_equal(IWbemClassObject_SpawnInstance(cls, 0, &inst), S_OK);
-    check_str(inst, L"__RELPATH", NULL);  /* no keys yet */
+    check_str(inst, L"__RELPATH", NULL); /* no keys yet */
     assert_int_equal(wmi_put_string(inst, "Backend", "(local)\\rtc", &e), OFD_OK);
     assert_int_equal(wmi_put_string(inst, "InstanceID", "{NEW}", &e), OFD_OK);
     assert_int_equal(wmi_put_string(inst, "MatchURI", "fabrikam.com", &e), OFD_OK);
@@ -583,8 +590,7 @@ static void put_rejections(void **state)
     assert_int_equal(put(inst, L"NextHop", v_i4(&v, 1)), WE(WBEM_E_TYPE_MISMATCH));
     assert_int_equal(put(inst, L"TLSCertSN", v_strs(&v, members, 2)), WE(WBEM_E_TYPE_MISMATCH));
     assert_int_equal(put(inst, L"__RELPATH", v_str(&v, L"x")), WE(WBEM_E_READ_ONLY));
-    assert_int_equal(IWbemClassObject_Put(inst, L"NextHop", 0, v_str(&v, L"gw"), CIM_UINT32),
-                     WE(WBEM_E_TYPE_MISMATCH));
+    assert_int_equal(IWbemClassObject_Put(inst, L"NextHop", 0, v_str(&v, L"gw"), CIM_UINT32), WE(WBEM_E_TYPE_MISMATCH));
     VariantClear(&v);
     assert_int_equal(put(inst, L"NextHop", v_null(&v)), S_OK);
 
@@ -616,8 +622,9 @@ static void put_rejections(void **state)
     assert_int_equal(put(pool, L"PoolType", v_str(&v, L"Standard")), S_OK);
 
     /* Seeding refuses what PutInstance would. */
-    assert_int_equal(ocs_standin_seed(s, LISTEN, L"InstanceID", v_str(&k, L"{L}"), L"Prot", v_i4(&v, 1),
-                                      (const WCHAR *)NULL), WE(WBEM_E_NOT_FOUND));
+    assert_int_equal(
+        ocs_standin_seed(s, LISTEN, L"InstanceID", v_str(&k, L"{L}"), L"Prot", v_i4(&v, 1), (const WCHAR *)NULL),
+        WE(WBEM_E_NOT_FOUND));
     VariantClear(&v);
     assert_int_equal(ocs_standin_seed(s, LISTEN, L"InstanceID", &k, L"Port", v_ui4(&v, 5061), (const WCHAR *)NULL),
                      WE(WBEM_E_TYPE_MISMATCH));
@@ -771,7 +778,7 @@ static void references_are_counted_and_outlive_the_standin(void **state)
     assert_int_equal(get_object(kept, L"MSFT_SIPRoutingTableData.Backend=\"sql01\\\\rtc\",InstanceID=\"{C}\"", &o2),
                      S_OK);
     check_str(o2, L"NextHop", "gw3.example.com");
-    IWbemServices_Release(kept);  /* the last reference to the services: they go */
+    IWbemServices_Release(kept); /* the last reference to the services: they go */
     check_str(o2, L"MatchURI", "example.com");
     IWbemClassObject_Release(o2);
     IWbemClassObject_Release(o);

@@ -25,7 +25,9 @@
 
 /* "état-ocsfed" and "données" in UTF-8: neither is in every ANSI code page. */
 #define DIR_STATE "\xc3\xa9tat-ocsfed"
-#define DIR_SHARE "donn\xc3\xa9" "es"
+#define DIR_SHARE  \
+    "donn\xc3\xa9" \
+    "es"
 
 static const char manifest_text[] =
     "{\"manifest_version\": 1, \"serial\": 12, \"imp\": {\"transport\": \"tls\", \"domains\": [\"example.com\"], "

@@ -154,8 +154,8 @@ static DWORD WINAPI t_get_security(LPCWSTR path, SE_OBJECT_TYPE type, SECURITY_I
     return ERROR_SUCCESS;
 }
 
-static DWORD WINAPI t_set_security(LPWSTR path, SE_OBJECT_TYPE type, SECURITY_INFORMATION what, PSID owner,
-                                   PSID group, PACL dacl, PACL sacl)
+static DWORD WINAPI t_set_security(LPWSTR path, SE_OBJECT_TYPE type, SECURITY_INFORMATION what, PSID owner, PSID group,
+                                   PACL dacl, PACL sacl)
 {
     SECURITY_DESCRIPTOR sd;
     char *s;

@@ -229,7 +229,7 @@ static void class_map_round_trips_every_property(void **state)
     }
     assert_int_equal(classes, 5);
     ocs_standin_counts(st, &cnt);
-    assert_int_equal(cnt.puts, 3 * classes);   /* create, update, unset a string */
+    assert_int_equal(cnt.puts, 3 * classes); /* create, update, unset a string */
     assert_int_equal(cnt.deletes, 2 * classes);
     node_close(&n);
     standin_done(st);
@@ -253,7 +253,8 @@ static char *plan_text(const struct plan *p)
 
     for (i = 0; i < p->n; i++) {
         const struct plan_change *c = &p->v[i];
-        sb_printf(&b, "%s %s %s [%s]", plan_action_name(c->action), c->cls, c->key ? c->key : "", c->rule ? c->rule : "");
+        sb_printf(&b, "%s %s %s [%s]", plan_action_name(c->action), c->cls, c->key ? c->key : "",
+                  c->rule ? c->rule : "");
         for (k = 0; k < c->props.nprops; k++) {
             char *t = node_value_text(&c->props.props[k].v);
             sb_printf(&b, " %s=%s", c->props.props[k].name, t ? t : "?");
@@ -368,7 +369,8 @@ static char *changes_of(const char *json)
     cJSON *root = cJSON_Parse(json), *ch = root ? cJSON_GetObjectItem(root, "changes") : NULL, *it;
     char *s;
 
-    cJSON_ArrayForEach(it, ch) {
+    cJSON_ArrayForEach(it, ch)
+    {
         const cJSON *cls = cJSON_GetObjectItem(it, "class");
         if (cJSON_IsString(cls) && !strcmp(cls->valuestring, "service"))
             cJSON_DeleteItemFromObject(it, "current");
