@@ -18,10 +18,11 @@ static const struct cli_command commands[] = {
     {"version", "version", cmd_version},
     {"validate", "validate MANIFEST", cmd_validate},
     {"sim", "sim init FILE --fqdn FQDN [--pool FQDN]", cmd_sim},
-    {"plan", "plan MANIFEST --node sim:FILE [--json]", cmd_plan},
-    {"apply", "apply MANIFEST --node sim:FILE [--now SECONDS]", cmd_apply},
+    {"plan", "plan MANIFEST [--node sim:FILE] [--json]", cmd_plan},
+    {"apply", "apply MANIFEST [--node sim:FILE] [--now SECONDS] [--json]", cmd_apply},
     {"pin", "pin MANIFEST [--check]", cmd_pin},
-    {"sign", "sign MANIFEST (--key KEY.pem --cert CERT.pem | --pfx FILE [--password PW]) [--out FILE.p7s]", cmd_sign},
+    {"sign", "sign MANIFEST (--key KEY.pem --cert CERT.pem | --pfx FILE.pfx [--password PW]) [--out FILE.p7s]",
+     cmd_sign},
     {"verify", "verify MANIFEST --signer THUMBPRINT [--cert CERT] [--sig FILE.p7s] [--state FILE]", cmd_verify},
     {"status", "status SHARE [--reports DIR] [--stale-after SECONDS]", cmd_status},
 };
@@ -45,6 +46,31 @@ static int cmd_version(int argc, char **argv, FILE *out, FILE *err)
     return 0;
 }
 
+/* The platform's commands, for cli_usage. */
+static const struct cli_command *extra_commands;
+static size_t n_extra_commands;
+
+void cli_usage(const char *name, FILE *f)
+{
+    size_t i;
+
+    for (i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0) {
+            fprintf(f, "usage: ocsfed %s\n", commands[i].usage);
+            return;
+        }
+    for (i = 0; i < n_extra_commands; i++)
+        if (strcmp(extra_commands[i].name, name) == 0) {
+            fprintf(f, "usage: ocsfed %s\n", extra_commands[i].usage);
+            return;
+        }
+}
+
+static int is_help(const char *a)
+{
+    return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
+}
+
 static void usage(FILE *f, const struct cli_command *extra, size_t nextra)
 {
     size_t i;
@@ -65,23 +91,36 @@ int cli_main_ex(int argc, char **argv, FILE *out, FILE *err, const struct cli_co
 {
     size_t i;
 
+    extra_commands = extra;
+    n_extra_commands = nextra;
     if (argc < 2) {
         usage(err, extra, nextra);
         return 2;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
         return cmd_version(1, argv + 1, out, err);
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    if (is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
         usage(out, extra, nextra);
         return 0;
     }
+    /* `ocsfed COMMAND --help`: that command's usage on stdout, a success. */
     for (i = 0; i < N_COMMANDS; i++) {
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1, out, err);
+        if (strcmp(argv[1], commands[i].name) != 0)
+            continue;
+        if (argc == 3 && is_help(argv[2])) {
+            cli_usage(argv[1], out);
+            return 0;
+        }
+        return commands[i].run(argc - 1, argv + 1, out, err);
     }
     for (i = 0; i < nextra; i++) {
-        if (strcmp(argv[1], extra[i].name) == 0)
-            return extra[i].run(argc - 1, argv + 1, out, err);
+        if (strcmp(argv[1], extra[i].name) != 0)
+            continue;
+        if (argc == 3 && is_help(argv[2])) {
+            cli_usage(argv[1], out);
+            return 0;
+        }
+        return extra[i].run(argc - 1, argv + 1, out, err);
     }
     fprintf(err, "ocsfed: unknown command '%s'\n", argv[1]);
     usage(err, extra, nextra);

@@ -17,6 +17,10 @@ struct cli_command {
  * plan, changes pending). */
 int cli_main(int argc, char **argv, FILE *out, FILE *err);
 
+/* "usage: ocsfed <the command's usage line>" on f: the one wording of each command's
+ * usage, for --help and for the commands' own usage errors. */
+void cli_usage(const char *name, FILE *f);
+
 /* The same with commands that only one platform has (the Windows service commands),
  * handed in by that platform's entry point so the core needs no #ifdef. */
 int cli_main_ex(int argc, char **argv, FILE *out, FILE *err, const struct cli_command *extra, size_t nextra);

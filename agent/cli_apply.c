@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cli.h"
 #include "apply.h"
 #include "cli_apply.h"
 #include "manifest.h"
@@ -118,7 +119,7 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
             break;
     }
     if (i < argc || !mpath) {
-        fprintf(err, "usage: ocsfed apply MANIFEST [--node sim:FILE] [--now SECONDS] [--json]\n");
+        cli_usage("apply", err);
         return 2;
     }
     if (manifest_load(mpath, 0, &m, &d, &e) != OFD_OK) {

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "apply.h"
 #include "fsutil.h"
 #include "cli_manifest.h"
@@ -29,7 +30,7 @@ int cmd_validate(int argc, char **argv, FILE *out, FILE *err)
 
     ofd_err_clear(&e);
     if (argc != 2 || argv[1][0] == '-') {
-        fprintf(err, "usage: ocsfed validate MANIFEST\n");
+        cli_usage("validate", err);
         return 2;
     }
     if (manifest_load(argv[1], 0, &m, &d, &e) == OFD_OK) {
@@ -91,7 +92,7 @@ int cmd_sim(int argc, char **argv, FILE *out, FILE *err)
             pool ? "Enterprise Edition front end" : "Standard Edition");
     return 0;
 usage:
-    fprintf(err, "usage: ocsfed sim init FILE --fqdn FQDN [--pool FQDN]\n");
+    cli_usage("sim", err);
     return 2;
 }
 
@@ -130,7 +131,7 @@ int cmd_plan(int argc, char **argv, FILE *out, FILE *err)
             break; /* unknown option or a second manifest */
     }
     if (i < argc || !mpath) {
-        fprintf(err, "usage: ocsfed plan MANIFEST [--node sim:FILE] [--json]\n");
+        cli_usage("plan", err);
         return 1;
     }
     if (manifest_load(mpath, 0, &m, &d, &e) != OFD_OK) {

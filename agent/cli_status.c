@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "report.h"
 #include "strbuf.h"
 
@@ -60,7 +61,7 @@ int cmd_status(int argc, char **argv, FILE *out, FILE *err)
     report_fleet_free(&f);
     goto out;
 usage:
-    fprintf(err, "usage: ocsfed status SHARE [--reports DIR] [--stale-after SECONDS]\n");
+    cli_usage("status", err);
     status = 2;
 out:
     sb_free(&dir);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "fsutil.h"
 #include "intake.h"
 #include "manifest.h"
@@ -98,7 +99,7 @@ int cmd_pin(int argc, char **argv, FILE *out, FILE *err)
     status = valid_manifest(path, pinned, plen, err) ? 0 : 1;
     goto out;
 usage:
-    fprintf(err, "usage: ocsfed pin MANIFEST [--check]\n");
+    cli_usage("pin", err);
     status = 2;
 out:
     free(text);
@@ -181,8 +182,7 @@ int cmd_sign(int argc, char **argv, FILE *out, FILE *err)
     status = 0;
     goto out;
 usage:
-    fprintf(err, "usage: ocsfed sign MANIFEST (--key KEY.pem --cert CERT.pem | --pfx FILE.pfx "
-                 "[--password PW]) [--out FILE.p7s]\n");
+    cli_usage("sign", err);
     status = 2;
 out:
     free(sig);
@@ -263,8 +263,7 @@ int cmd_verify(int argc, char **argv, FILE *out, FILE *err)
     }
     goto out;
 usage:
-    fprintf(err, "usage: ocsfed verify MANIFEST --signer THUMBPRINT [--cert CERT] "
-                 "[--sig FILE.p7s] [--state FILE]\n");
+    cli_usage("verify", err);
     status = 2;
 out:
     intake_result_free(&res);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "check.h"
 #include "error_win.h"
 #include "cli_win.h"
@@ -212,7 +213,7 @@ static int cmd_service(int argc, char **argv, FILE *out, FILE *err)
     }
     if (argc == 2 && strcmp(argv[1], "secure-state") == 0)
         return secure_state(out, err);
-    fprintf(err, "usage: ocsfed service [run | sync | secure-state]\n");
+    cli_usage("service", err);
     return 2;
 }
 
@@ -278,7 +279,7 @@ fail:
     fprintf(err, "ocsfed: %s\n", e.msg);
     goto out;
 usage:
-    fprintf(err, "usage: ocsfed secret (set | clear | status) %s\n", SECRET_PFX_PASSWORD);
+    cli_usage("secret", err);
     rc = 2;
 out:
     secret_free(v);
