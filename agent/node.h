@@ -77,11 +77,11 @@ struct node_owned {
     int restart_pending;
 };
 
-/* The read interface. Every function returns OFD_OK and fills *out (the caller frees
- * it with the matching node_*_free function), or an error in e with *out untouched.
- * Write operations (create/update/delete instance, add certificate, set FIPS, restart
- * service, record ownership) will be added at the end of this struct by the apply
- * step; implementations that cannot write leave them NULL. */
+/* A front end, as plan and apply see it: the simulated node (simnode.c) and the WMI
+ * node (wmi/wmi_node_win.c) implement it, tests/node_fault.c wraps it. The read
+ * functions return OFD_OK and fill *out (the caller frees it with the matching
+ * node_*_free function), or an error in e with *out untouched; the write functions
+ * follow, NULL in an implementation that cannot write. */
 struct node_ops {
     const char *kind; /* "sim", "wmi" */
     /* The server's identity. */
