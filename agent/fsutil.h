@@ -67,12 +67,16 @@ void ofd_lock_release(struct ofd_lock *lock);
  * or renamed durable (0 or -1; POSIX needs an fsync of the folder, NTFS journals its
  * metadata and MoveFileEx writes through). ofd_lock_try takes the lock once: OFD_OK
  * with *lock, OFD_E_CONFLICT when another holder has it, OFD_E_IO / OFD_E_NOMEM;
- * ofd_sleep_ms pauses between tries. */
+ * ofd_sleep_ms pauses between tries. ofd_dir_scan calls fn with the name of each
+ * regular file in dir, in the folder's order, until fn returns other than OFD_OK (which
+ * it then returns); OFD_E_IO when the folder cannot be read. */
 FILE *ofd_fopen(const char *path, const char *mode);
 FILE *ofd_create_new(const char *path);
 int ofd_sync_file(FILE *f);
 int ofd_sync_parent_dir(const char *path);
 enum ofd_code ofd_lock_try(const char *path, struct ofd_lock **lock, ofd_err *e);
 void ofd_sleep_ms(unsigned ms);
+enum ofd_code ofd_dir_scan(const char *dir, enum ofd_code (*fn)(void *ctx, const char *name, ofd_err *e), void *ctx,
+                           ofd_err *e);
 
 #endif

@@ -19,6 +19,54 @@ void ofd_names_free(char **names, size_t n)
     free(names);
 }
 
+struct name_list {
+    const char *dir;
+    size_t max, n, cap;
+    char **v;
+};
+
+static enum ofd_code name_add(void *ctx, const char *name, ofd_err *e)
+{
+    struct name_list *l = ctx;
+    char **nv;
+
+    if (l->n == l->max)
+        return ofd_err_set(e, OFD_E_INVALID, "the folder '%s' holds more than %zu files", l->dir, l->max);
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+
+        if (!(nv = realloc(l->v, cap * sizeof(*nv))))
+            return ofd_err_nomem(e);
+        l->v = nv;
+        l->cap = cap;
+    }
+    if (!(l->v[l->n] = ofd_strdup(name)))
+        return ofd_err_nomem(e);
+    l->n++;
+    return OFD_OK;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+enum ofd_code ofd_list_dir(const char *dir, size_t max, char ***names, size_t *n, ofd_err *e)
+{
+    struct name_list l = {.dir = dir, .max = max};
+    enum ofd_code rc;
+
+    if ((rc = ofd_dir_scan(dir, name_add, &l, e)) != OFD_OK) {
+        ofd_names_free(l.v, l.n);
+        return rc;
+    }
+    if (l.n)
+        qsort(l.v, l.n, sizeof(*l.v), cmp_names);
+    *names = l.v;
+    *n = l.n;
+    return OFD_OK;
+}
+
 enum ofd_code ofd_write_file_atomic(const char *path, const char *data, size_t len, ofd_err *e)
 {
     struct strbuf tmp = {0};

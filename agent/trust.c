@@ -12,6 +12,7 @@
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
+#include "cs_inspect.h"
 #include "fsutil.h"
 #include "strbuf.h"
 
@@ -416,34 +417,12 @@ out:
 
 enum ofd_code trust_read_cert(const char *path, unsigned char **der, size_t *len, ofd_err *e)
 {
-    BIO *b = NULL;
-    X509 *x = NULL;
-    unsigned char *buf = NULL, *p;
-    char why_ssl[256];
+    char *buf = NULL;
+    size_t n = 0;
     enum ofd_code rc;
-    int n;
 
-    if ((rc = file_bio(path, TRUST_MAX_SIG, &b, e)) != OFD_OK)
-        goto out;
-    if (!(x = cert_from_bio(b)) || (n = i2d_X509(x, NULL)) <= 0) {
-        rc = ofd_err_set(e, OFD_E_CRYPTO, "cannot read the certificate in '%s': %s", path,
-                         ssl_reason(why_ssl, sizeof(why_ssl)));
-        goto out;
-    }
-    if (!(buf = malloc((size_t)n))) {
-        rc = ofd_err_nomem(e);
-        goto out;
-    }
-    p = buf;
-    i2d_X509(x, &p);
-    *der = buf;
-    *len = (size_t)n;
-    buf = NULL;
-    rc = OFD_OK;
-out:
-    ERR_clear_error();
+    if ((rc = ofd_read_file(path, TRUST_MAX_SIG, &buf, &n, e)) == OFD_OK)
+        rc = cs_cert_from_buffer((const unsigned char *)buf, n, path, der, len, e);
     free(buf);
-    X509_free(x);
-    BIO_free(b);
     return rc;
 }

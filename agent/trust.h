@@ -65,8 +65,8 @@ enum ofd_code trust_sign(const unsigned char *data, size_t len, EVP_PKEY *key, X
 enum ofd_code trust_load_signer(const char *key_path, const char *cert_path, const char *pfx_path, const char *password,
                                 EVP_PKEY **key, X509 **cert, ofd_err *e);
 
-/* Reads a certificate file (DER or PEM) and returns OFD_OK with a malloc'ed DER copy
- * in *der (caller frees); OFD_E_IO / OFD_E_CRYPTO. */
+/* Reads a certificate file (DER, or PEM holding one certificate) and returns OFD_OK
+ * with a malloc'ed DER copy in *der (caller frees); OFD_E_IO / OFD_E_CRYPTO. */
 enum ofd_code trust_read_cert(const char *path, unsigned char **der, size_t *len, ofd_err *e);
 
 #endif

@@ -126,14 +126,27 @@ out:
     return rc;
 }
 
+/* x's DER encoding in a malloc'ed buffer: 0, or -1 (no memory, or x cannot be encoded). */
+static int x509_der(X509 *x, unsigned char **der, size_t *len)
+{
+    unsigned char *buf, *p;
+    int n;
+
+    if ((n = i2d_X509(x, NULL)) <= 0 || !(buf = malloc((size_t)n)))
+        return -1;
+    p = buf;
+    i2d_X509(x, &p);
+    *der = buf;
+    *len = (size_t)n;
+    return 0;
+}
+
 enum ofd_code cs_cert_from_buffer(const unsigned char *buf, size_t blen, const char *name, unsigned char **der,
                                   size_t *len, ofd_err *e)
 {
-    unsigned char *out = NULL, *o;
     const unsigned char *p;
     BIO *bio = NULL;
     X509 *x = NULL, *extra = NULL;
-    int n;
     enum ofd_code rc = OFD_E_CRYPTO;
 
     if (blen > CS_FILE_MAX) {
@@ -158,20 +171,14 @@ enum ofd_code cs_cert_from_buffer(const unsigned char *buf, size_t blen, const c
             goto out;
         }
     }
-    if ((n = i2d_X509(x, NULL)) <= 0 || !(out = malloc((size_t)n)))
+    if (x509_der(x, der, len) != 0)
         goto fail;
-    o = out;
-    i2d_X509(x, &o);
-    *der = out;
-    *len = (size_t)n;
-    out = NULL;
     rc = OFD_OK;
     goto out;
 fail:
     ofd_err_set(e, OFD_E_CRYPTO, "cannot read a certificate from '%s'", name);
 out:
     ERR_clear_error();
-    free(out);
     BIO_free(bio);
     X509_free(x);
     X509_free(extra);
@@ -181,13 +188,11 @@ out:
 enum ofd_code cs_pkcs12_cert(const unsigned char *buf, size_t blen, const char *name, const char *password,
                              unsigned char **der, size_t *len, ofd_err *e)
 {
-    unsigned char *out = NULL, *o;
     const unsigned char *p;
     PKCS12 *p12 = NULL;
     EVP_PKEY *key = NULL;
     X509 *x = NULL;
     STACK_OF(X509) *ca = NULL;
-    int n;
     enum ofd_code rc = OFD_E_CRYPTO;
 
     p = buf;
@@ -202,19 +207,13 @@ enum ofd_code cs_pkcs12_cert(const unsigned char *buf, size_t blen, const char *
                     name);
         goto out;
     }
-    if ((n = i2d_X509(x, NULL)) <= 0 || !(out = malloc((size_t)n))) {
+    if (x509_der(x, der, len) != 0) {
         ofd_err_set(e, OFD_E_CRYPTO, "cannot encode the certificate of '%s'", name);
         goto out;
     }
-    o = out;
-    i2d_X509(x, &o);
-    *der = out;
-    *len = (size_t)n;
-    out = NULL;
     rc = OFD_OK;
 out:
     ERR_clear_error();
-    free(out);
     PKCS12_free(p12);
     EVP_PKEY_free(key);
     X509_free(x);

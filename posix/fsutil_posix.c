@@ -122,20 +122,14 @@ enum ofd_code ofd_make_dir(const char *dir, ofd_err *e)
     return ofd_err_set(e, OFD_E_IO, "cannot create the folder '%s': %s", dir, strerror(errno));
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-enum ofd_code ofd_list_dir(const char *dir, size_t max, char ***names, size_t *n, ofd_err *e)
+enum ofd_code ofd_dir_scan(const char *dir, enum ofd_code (*fn)(void *ctx, const char *name, ofd_err *e), void *ctx,
+                           ofd_err *e)
 {
     DIR *d = NULL;
     struct dirent *de;
     struct stat st;
     struct strbuf path = {0};
-    char **v = NULL, **nv;
-    size_t cnt = 0, cap = 0;
-    enum ofd_code rc = OFD_E_IO;
+    enum ofd_code rc = OFD_OK;
 
     if (!(d = opendir(dir))) {
         rc = ofd_err_set(e, OFD_E_IO, "cannot read the folder '%s': %s", dir, strerror(errno));
@@ -150,32 +144,10 @@ enum ofd_code ofd_list_dir(const char *dir, size_t max, char ***names, size_t *n
         }
         if (stat(sb_str(&path), &st) != 0 || !S_ISREG(st.st_mode))
             continue;
-        if (cnt == max) {
-            rc = ofd_err_set(e, OFD_E_INVALID, "the folder '%s' holds more than %zu files", dir, max);
+        if ((rc = fn(ctx, de->d_name, e)) != OFD_OK)
             goto out;
-        }
-        if (cnt == cap) {
-            cap = cap ? cap * 2 : 16;
-            if (!(nv = realloc(v, cap * sizeof(*v)))) {
-                rc = ofd_err_nomem(e);
-                goto out;
-            }
-            v = nv;
-        }
-        if (!(v[cnt] = ofd_strdup(de->d_name))) {
-            rc = ofd_err_nomem(e);
-            goto out;
-        }
-        cnt++;
     }
-    if (cnt)
-        qsort(v, cnt, sizeof(*v), cmp_names);
-    *names = v;
-    *n = cnt;
-    v = NULL;
-    rc = OFD_OK;
 out:
-    ofd_names_free(v, cnt);
     sb_free(&path);
     if (d)
         closedir(d);

@@ -205,7 +205,7 @@ static int cmd_service(int argc, char **argv, FILE *out, FILE *err)
         return svc_run(&hooks, 1);
     }
     if (argc == 2 && strcmp(argv[1], "sync") == 0) {
-        if (svc_sync(SVC_NAME, &e) != OFD_OK) {
+        if (svc_sync(&e) != OFD_OK) {
             fprintf(err, "ocsfed: %s\n", e.msg);
             return 1;
         }

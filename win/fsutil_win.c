@@ -54,20 +54,15 @@ out:
     return rc;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-enum ofd_code ofd_list_dir(const char *dir, size_t max, char ***names, size_t *n, ofd_err *e)
+enum ofd_code ofd_dir_scan(const char *dir, enum ofd_code (*fn)(void *ctx, const char *name, ofd_err *e), void *ctx,
+                           ofd_err *e)
 {
     struct strbuf pattern = {0};
     wchar_t *w = NULL;
+    char *name = NULL;
     HANDLE h = INVALID_HANDLE_VALUE;
     WIN32_FIND_DATAW fd;
-    char **v = NULL, **nv;
-    size_t cnt = 0, cap = 0;
-    enum ofd_code rc = OFD_E_IO;
+    enum ofd_code rc = OFD_OK;
     DWORD err;
 
     sb_printf(&pattern, "%s\\*", dir);
@@ -76,49 +71,26 @@ enum ofd_code ofd_list_dir(const char *dir, size_t max, char ***names, size_t *n
         goto out;
     }
     if ((h = FindFirstFileW(w, &fd)) == INVALID_HANDLE_VALUE) {
-        err = GetLastError();
-        if (err == ERROR_FILE_NOT_FOUND) { /* an empty folder */
-            *names = NULL;
-            *n = 0;
-            rc = OFD_OK;
-        } else {
+        if ((err = GetLastError()) != ERROR_FILE_NOT_FOUND) /* not found: an empty folder */
             rc = ofd_err_set(e, OFD_E_IO, "cannot read the folder '%s' (Win32 error %lu)", dir, (unsigned long)err);
-        }
         goto out;
     }
     do {
         if (fd.dwFileAttributes & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_DEVICE))
             continue;
-        if (cnt == max) {
-            rc = ofd_err_set(e, OFD_E_INVALID, "the folder '%s' holds more than %zu files", dir, max);
-            goto out;
-        }
-        if (cnt == cap) {
-            cap = cap ? cap * 2 : 16;
-            if (!(nv = realloc(v, cap * sizeof(*v)))) {
-                rc = ofd_err_nomem(e);
-                goto out;
-            }
-            v = nv;
-        }
-        if (!(v[cnt] = ofd_wide_to_utf8(fd.cFileName))) {
+        if (!(name = ofd_wide_to_utf8(fd.cFileName))) {
             rc = ofd_err_nomem(e);
             goto out;
         }
-        cnt++;
+        if ((rc = fn(ctx, name, e)) != OFD_OK)
+            goto out;
+        free(name);
+        name = NULL;
     } while (FindNextFileW(h, &fd));
-    if ((err = GetLastError()) != ERROR_NO_MORE_FILES) {
+    if ((err = GetLastError()) != ERROR_NO_MORE_FILES)
         rc = ofd_err_set(e, OFD_E_IO, "cannot read the folder '%s' (Win32 error %lu)", dir, (unsigned long)err);
-        goto out;
-    }
-    if (cnt)
-        qsort(v, cnt, sizeof(*v), cmp_names);
-    *names = v;
-    *n = cnt;
-    v = NULL;
-    rc = OFD_OK;
 out:
-    ofd_names_free(v, cnt);
+    free(name);
     if (h != INVALID_HANDLE_VALUE)
         FindClose(h);
     free(w);

@@ -116,6 +116,27 @@ out:
     return rc;
 }
 
+enum ofd_code scm_service_control(const char *name, uint32_t code, const char *what, ofd_err *e)
+{
+    SC_HANDLE scm = NULL, svc = NULL;
+    SERVICE_STATUS st;
+    enum ofd_code rc;
+
+    if ((rc = open_service(name, SERVICE_USER_DEFINED_CONTROL, &scm, &svc, e)) != OFD_OK)
+        goto out;
+    if (!ControlService(svc, code, &st)) {
+        rc = ofd_err_win32(e, GetLastError(), "cannot ask service %s to %s", name, what);
+        goto out;
+    }
+    rc = OFD_OK;
+out:
+    if (svc)
+        CloseServiceHandle(svc);
+    if (scm)
+        CloseServiceHandle(scm);
+    return rc;
+}
+
 /* R19: the Front End restart, stop then start, each wait bounded. */
 enum ofd_code scm_service_restart(const char *name, uint32_t timeout_ms, uint32_t *new_pid, ofd_err *e)
 {

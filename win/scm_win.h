@@ -32,6 +32,10 @@ enum ofd_code scm_service_query(const char *name, enum scm_service_state *state,
  * process id of the restarted service. */
 enum ofd_code scm_service_restart(const char *name, uint32_t timeout_ms, uint32_t *new_pid, ofd_err *e);
 
+/* Sends a user-defined control code (128-255) to a service; what says what it asks,
+ * for the error ("check now"). */
+enum ofd_code scm_service_control(const char *name, uint32_t code, const char *what, ofd_err *e);
+
 /* Name of a state, e.g. "RUNNING". */
 const char *scm_service_state_name(enum scm_service_state s);
 

@@ -6,6 +6,7 @@
 
 #include "error_win.h"
 #include "evlog_win.h"
+#include "scm_win.h"
 
 /* Quiet time after a change in the manifest folder before checking: a manifest being
  * copied fires several notifications, and the check must not read it half-written. */
@@ -326,29 +327,7 @@ out:
     return rc;
 }
 
-enum ofd_code svc_sync(const wchar_t *name, ofd_err *e)
+enum ofd_code svc_sync(ofd_err *e)
 {
-    SC_HANDLE scm = NULL, svc = NULL;
-    SERVICE_STATUS st;
-    enum ofd_code rc;
-
-    if (!(scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT))) {
-        rc = ofd_err_win32(e, GetLastError(), "cannot open the Service Control Manager");
-        goto out;
-    }
-    if (!(svc = OpenServiceW(scm, name, SERVICE_USER_DEFINED_CONTROL))) {
-        rc = ofd_err_win32(e, GetLastError(), "cannot open service %ls", name);
-        goto out;
-    }
-    if (!ControlService(svc, SVC_CONTROL_SYNC, &st)) {
-        rc = ofd_err_win32(e, GetLastError(), "cannot ask service %ls to check now", name);
-        goto out;
-    }
-    rc = OFD_OK;
-out:
-    if (svc)
-        CloseServiceHandle(svc);
-    if (scm)
-        CloseServiceHandle(scm);
-    return rc;
+    return scm_service_control(SVC_NAME_UTF8, SVC_CONTROL_SYNC, "check now", e);
 }

@@ -11,7 +11,10 @@
 
 #include "error.h"
 
-#define SVC_NAME L"OcsFedAgent"
+#define SVC_NAME_UTF8 "OcsFedAgent"
+#define SVC_WIDE_(s) L##s
+#define SVC_WIDE(s) SVC_WIDE_(s)
+#define SVC_NAME SVC_WIDE(SVC_NAME_UTF8)
 #define SVC_DISPLAY_NAME L"OCS Federation Agent"
 #define SVC_REG_KEY L"SOFTWARE\\ocsfed"
 /* Custom control code: check now (`ocsfed service sync`, `sc control OcsFedAgent 128`). */
@@ -51,7 +54,7 @@ int svc_run(const struct svc_hooks *hooks, int foreground);
 /* 1 once a stop has been requested (SCM stop, shutdown or Ctrl+C). */
 int svc_stop_requested(void);
 
-/* Asks the running service `name` to check now. */
-enum ofd_code svc_sync(const wchar_t *name, ofd_err *e);
+/* Asks the running agent service to check now (SVC_CONTROL_SYNC). */
+enum ofd_code svc_sync(ofd_err *e);
 
 #endif

@@ -254,6 +254,35 @@ static void clean(const char *dir)
     sb_free(&p);
 }
 
+/* The reports folder as status lists it: regular files only, sorted, bounded. */
+static void folder_listing(void **state)
+{
+    static const char *const files[] = {"report-list/c.json", "report-list/a.json", "report-list/b.json"};
+    char **names = NULL;
+    size_t n = 0, i;
+    ofd_err e;
+
+    (void)state;
+    clean("report-list");
+    assert_int_equal(ofd_make_dir("report-list", &e), OFD_OK);
+    assert_int_equal(ofd_make_dir("report-list/sub.json", &e), OFD_OK);
+    for (i = 0; i < 3; i++)
+        assert_int_equal(ofd_write_file_atomic(files[i], "{}", 2, &e), OFD_OK);
+    assert_int_equal(ofd_list_dir("report-list", 3, &names, &n, &e), OFD_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(names[0], "a.json");
+    assert_string_equal(names[1], "b.json");
+    assert_string_equal(names[2], "c.json");
+    ofd_names_free(names, n);
+    names = NULL;
+    assert_int_equal(ofd_list_dir("report-list", 2, &names, &n, &e), OFD_E_INVALID);
+    assert_null(names);
+    assert_string_equal(e.msg, "the folder 'report-list' holds more than 2 files");
+    assert_int_equal(ofd_list_dir("report-list/none", 2, &names, &n, &e), OFD_E_IO);
+    assert_non_null(strstr(e.msg, "cannot read the folder 'report-list/none'"));
+    clean("report-list");
+}
+
 static char table[8192];
 
 static int status_of(const char *share, long long stale, struct report_fleet *f)
@@ -435,7 +464,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(times_are_utc_iso8601), cmocka_unit_test(write_and_read_back),
         cmocka_unit_test(reader_is_strict),      cmocka_unit_test(classification_uses_now),
         cmocka_unit_test(fleet_table),           cmocka_unit_test(plan_into_report),
-        cmocka_unit_test(status_command),
+        cmocka_unit_test(status_command),        cmocka_unit_test(folder_listing),
     };
 
     if (argc > 1)

@@ -136,7 +136,7 @@ static void checks_on_start_sync_and_change(void **state)
     start();
     assert_true(wait_line("start", 1, 10000) >= 0);
 
-    assert_int_equal(svc_sync(SVC_NAME, &e), OFD_OK);
+    assert_int_equal(svc_sync(&e), OFD_OK);
     assert_true(wait_line("sync", 1, 5000) >= 0);
 
     /* A manifest published in the watched folder is seen within seconds. */
@@ -170,7 +170,7 @@ static void stop_in_the_middle_of_a_check(void **state)
     f = fopen("C:\\ocsfed-svc\\slow", "w");
     assert_non_null(f);
     fclose(f);
-    assert_int_equal(svc_sync(SVC_NAME, &e), OFD_OK);
+    assert_int_equal(svc_sync(&e), OFD_OK);
     assert_true(wait_line("slow-begin", 1, 5000) >= 0);
     t = stop();
     print_message("stopped %ld ms after STOP, mid-check\n", t);
@@ -196,7 +196,7 @@ static void bad_configuration_waits_for_a_fix(void **state)
     assert_int_equal(count("start"), 0);
     /* ...until the configuration is fixed and it is asked to look again. */
     set_config(L"apply");
-    assert_int_equal(svc_sync(SVC_NAME, &e), OFD_OK);
+    assert_int_equal(svc_sync(&e), OFD_OK);
     assert_true(wait_line("start", 1, 5000) >= 0);
     assert_true(stop() >= 0);
 }
