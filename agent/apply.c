@@ -467,39 +467,3 @@ out:
     node_owned_free(&owned);
     return rc;
 }
-
-int apply_in_window(const struct manifest_window *w, long long now, long local_offset)
-{
-    long long t;
-    int day, min;
-
-    if (!w || !w->present)
-        return 1;
-    t = now + (w->utc ? 0 : local_offset);
-    day = (int)(((t / 86400) % 7 + 7 + 3) % 7); /* 1970-01-01 was a Thursday; 0 = Monday */
-    min = (int)((t % 86400 + 86400) % 86400 / 60);
-    if (w->start_min <= w->end_min)
-        return (w->days >> day & 1) && min >= w->start_min && min < w->end_min;
-    /* Crossing midnight: the part after midnight belongs to the previous day's window. */
-    if (min >= w->start_min)
-        return w->days >> day & 1;
-    return min < w->end_min && (w->days >> ((day + 6) % 7) & 1);
-}
-
-long apply_local_offset(long long now)
-{
-    time_t t = (time_t)now;
-    struct tm lt, ut;
-    struct tm *p;
-
-    if (!(p = localtime(&t)))
-        return 0;
-    lt = *p;
-    if (!(p = gmtime(&t)))
-        return 0;
-    ut = *p;
-    ut.tm_isdst = lt.tm_isdst;
-    /* time_t counts seconds on both builds; no difftime (msvcrt on Server 2003 lacks
-     * _difftime64). */
-    return (long)(mktime(&lt) - mktime(&ut));
-}

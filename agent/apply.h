@@ -18,7 +18,8 @@
 #include "plan.h"
 
 struct apply_options {
-    int restart_allowed;      /* 1: inside the maintenance window (R19) */
+    int restart_allowed;      /* 1: this server's restart slot is open (window.h), or an
+                               * administrator forced the restart (R19) */
     const char *journal;      /* journal file; NULL: none (tests of the rollback alone) */
     const char *pfx_password; /* R16: opens the manifest's PKCS#12, or NULL */
     /* Asked before each write; 1 stops the apply (the write in flight has finished)
@@ -70,12 +71,5 @@ enum ofd_code apply_lock(const char *journal, unsigned wait_ms, struct ofd_lock 
 
 /* 1 when the journal of an apply cut short is there (to be recovered). */
 int apply_journal_exists(const char *journal);
-
-/* 1 when now (seconds since 1970) is inside the manifest's maintenance window, or the
- * manifest has none. local_offset: the server's offset from UTC in seconds. */
-int apply_in_window(const struct manifest_window *w, long long now, long local_offset);
-
-/* This server's offset from UTC at now, in seconds (from the C library's time zone). */
-long apply_local_offset(long long now);
 
 #endif

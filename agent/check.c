@@ -15,6 +15,7 @@
 #include "report.h"
 #include "strbuf.h"
 #include "trust.h"
+#include "window.h"
 
 #define MANIFEST_NAME "manifest.json"
 
@@ -64,6 +65,7 @@ static void emit_state(const struct check_env *env, enum check_event ev, const c
 enum ofd_code check_run(const struct check_config *cfg, const struct check_env *env, struct check_result *res,
                         ofd_err *e)
 {
+    char when[256];
     struct intake_result in;
     struct intake_state st;
     struct trust_anchor anchor;
@@ -222,7 +224,7 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         struct apply_result ar;
 
         memset(&opt, 0, sizeof(opt));
-        opt.restart_allowed = apply_in_window(&m->window, now, apply_local_offset(now));
+        opt.restart_allowed = window_restart_allowed(m, p.server, now, window_local_offset(now));
         opt.journal = jpath;
         opt.pfx_password = cfg->pfx_password;
         opt.cancelled = env->stop_requested;
@@ -244,18 +246,22 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
             goto failed;
         }
         rep.restart_pending = ar.restart_pending;
+        if (ar.restart_pending) { /* R19: the service checks again when the slot opens */
+            long long next = window_next_restart(m, p.server, now, window_local_offset(now));
+            r.next_restart = next > now ? next : 0;
+        }
         rep.status = ar.restart_pending ? REPORT_PENDING_RESTART : REPORT_CONVERGED;
         r.outcome = ar.restart_pending ? CHECK_EV_RESTART_PENDING : CHECK_EV_APPLIED;
         /* A check that only finds the restart still waiting for the window says so in
          * the report, not in a new event every interval: the event came with the
          * apply that made it pending. */
         if (ar.writes || ar.restart_done || in.decision == INTAKE_ACCEPT)
-            emit(env, r.outcome, "manifest serial %lld: %zu change%s applied to %s (%zu writes, each read back)%s",
+            emit(env, r.outcome, "manifest serial %lld: %zu change%s applied to %s (%zu writes, each read back)%s%s",
                  m->serial, ar.applied, ar.applied == 1 ? "" : "s", p.server, ar.writes,
                  ar.restart_done      ? "; Front End restarted"
-                 : ar.restart_pending ? "; restart pending until the "
-                                        "maintenance window"
-                                      : "");
+                 : ar.restart_pending ? "; restart pending: it happens "
+                                      : "",
+                 ar.restart_pending ? plan_restart_when(&p, when, sizeof(when)) : "");
     }
     rc = OFD_OK;
     goto done;

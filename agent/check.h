@@ -82,6 +82,10 @@ struct check_result {
     enum check_event outcome;
     long long serial; /* of the manifest checked, 0 when none was read */
     size_t changes;   /* planned changes (drift) */
+    /* R19: in apply mode, when a Front End restart waits for this server's slot of the
+     * maintenance window, the time (seconds since 1970) that slot opens, so that the
+     * service checks then; 0 otherwise. */
+    long long next_restart;
 };
 
 /* Runs one check. The outcome is also reported through env->event. Returns OFD_OK

@@ -19,7 +19,7 @@ static const struct cli_command commands[] = {
     {"validate", "validate MANIFEST", cmd_validate},
     {"sim", "sim init FILE --fqdn FQDN [--pool FQDN]", cmd_sim},
     {"plan", "plan MANIFEST [--node sim:FILE] [--json]", cmd_plan},
-    {"apply", "apply MANIFEST [--node sim:FILE] [--now SECONDS] [--json]", cmd_apply},
+    {"apply", "apply MANIFEST [--node sim:FILE] [--now SECONDS] [--restart-now] [--json]", cmd_apply},
     {"pin", "pin MANIFEST [--check]", cmd_pin},
     {"sign", "sign MANIFEST (--key KEY.pem --cert CERT.pem | --pfx FILE.pfx [--password PW]) [--out FILE.p7s]",
      cmd_sign},

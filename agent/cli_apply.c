@@ -18,6 +18,7 @@
 #include "nodespec.h"
 #include "plan.h"
 #include "simnode.h"
+#include "window.h"
 
 /* How long `ocsfed apply` waits for another apply on the same node to finish. */
 #define APPLY_CLI_LOCK_WAIT_MS 600000u
@@ -86,6 +87,7 @@ out:
 
 int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
 {
+    char when[256];
     const char *mpath = NULL, *nodespec = NULL;
     struct manifest *m = NULL;
     struct diags d = {0};
@@ -98,7 +100,7 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
     struct ofd_lock *lock = NULL;
     char *journal = NULL, *password = NULL;
     long long now = (long long)time(NULL);
-    int i, planned = 0, applied = 0, as_json = 0, status = 1;
+    int i, planned = 0, applied = 0, as_json = 0, restart_now = 0, status = 1;
     ofd_err e;
 
     ofd_err_clear(&e);
@@ -113,6 +115,8 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
             now = strtoll(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--json") == 0)
             as_json = 1;
+        else if (strcmp(argv[i], "--restart-now") == 0)
+            restart_now = 1;
         else if (argv[i][0] != '-' && !mpath)
             mpath = argv[i];
         else
@@ -152,7 +156,7 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
     }
     planned = 1;
     memset(&opt, 0, sizeof(opt));
-    opt.restart_allowed = apply_in_window(&m->window, now, apply_local_offset(now));
+    opt.restart_allowed = restart_now || window_restart_allowed(m, p.server, now, window_local_offset(now));
     opt.journal = journal;
     opt.pfx_password = password;
     applied = 1;
@@ -166,15 +170,17 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
     if (as_json) {
         /* printed below */
     } else if (res.writes == 0) {
-        fprintf(out, "%s: nothing to change (manifest serial %lld)%s\n", p.server, m->serial,
-                res.restart_pending ? "; a Front End restart waits for the maintenance window (R19)" : "");
+        fprintf(out, "%s: nothing to change (manifest serial %lld)%s%s\n", p.server, m->serial,
+                res.restart_pending ? "; the Front End restart (R19) waits: it happens " : "",
+                res.restart_pending ? plan_restart_when(&p, when, sizeof(when)) : "");
     } else {
         plan_print_text(&p, out);
-        fprintf(out, "applied %zu change%s to %s (%zu writes, each read back)%s\n", res.applied,
+        fprintf(out, "applied %zu change%s to %s (%zu writes, each read back)%s%s\n", res.applied,
                 res.applied == 1 ? "" : "s", p.server, res.writes,
                 res.restart_done      ? "; Front End restarted (R19)"
-                : res.restart_pending ? "; restart pending until the maintenance window (R19)"
-                                      : "");
+                : res.restart_pending ? "; restart pending (R19): it happens "
+                                      : "",
+                res.restart_pending ? plan_restart_when(&p, when, sizeof(when)) : "");
     }
     status = 0;
 out:

@@ -15,6 +15,7 @@
 #include "ocs_model.h"
 #include "strbuf.h"
 #include "strmap.h"
+#include "window.h"
 
 struct mctx {
     const struct jsonpos *pos;
@@ -1195,6 +1196,22 @@ static void parse_root(struct mctx *mc, const cJSON *root)
     }
     if ((j = get(root, "maintenance_window")))
         parse_window(mc, j);
+    else
+        NOTE(mc, "R19", "",
+             "no /maintenance_window: ocsfed never restarts the Front End by itself, so a change that needs the "
+             "restart waits until a window is set, or until 'ocsfed apply --restart-now' is run on the server");
+    /* R19: the front ends of a pool restart one at a time, each in its own slot. */
+    if (m->window.present && mc->edition_ok && m->edition == MANIFEST_ENTERPRISE && m->nservers > 1) {
+        int len = window_length_min(&m->window), slot = len / (int)m->nservers;
+
+        if (slot < WINDOW_MIN_SLOT_MIN)
+            ERR(mc, "R19", "/maintenance_window",
+                "a window of %d minutes gives each of the %zu front ends of pool %s a restart slot of %d minutes, "
+                "and each needs %d (the restart and a margin before the next front end's slot): make the window "
+                "%zu minutes or longer",
+                len, m->nservers, m->pool_fqdn ? m->pool_fqdn : "", slot, WINDOW_MIN_SLOT_MIN,
+                m->nservers * WINDOW_MIN_SLOT_MIN);
+    }
     /* R18: what the IM&P side needs, reported once. */
     if (mc->transport_ok && m->transport == MANIFEST_TLS && mc->edition_ok && m->nservers) {
         if (m->edition == MANIFEST_ENTERPRISE && m->pool_fqdn)

@@ -6,6 +6,7 @@
 #include "cs_inspect.h"
 #include "strbuf.h"
 #include "strmap.h"
+#include "window.h"
 
 /* ---- building the plan ---- */
 
@@ -580,25 +581,6 @@ out:
     return rc;
 }
 
-static char *window_text(const struct manifest_window *w)
-{
-    static const char *const days[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-    struct strbuf sb = {0};
-    int k, first = 1;
-
-    if (!w->present)
-        return NULL;
-    for (k = 0; k < 7; k++) {
-        if (w->days & (1u << k)) {
-            sb_printf(&sb, "%s%s", first ? "" : ",", days[k]);
-            first = 0;
-        }
-    }
-    sb_printf(&sb, " %02d:%02d-%02d:%02d %s", w->start_min / 60, w->start_min % 60, w->end_min / 60, w->end_min % 60,
-              w->utc ? "utc" : "local");
-    return sb_take(&sb);
-}
-
 enum ofd_code plan_make(const struct manifest *m, const struct node *node, const struct plan_options *opt,
                         struct plan *out, ofd_err *e)
 {
@@ -662,7 +644,7 @@ enum ofd_code plan_make(const struct manifest *m, const struct node *node, const
         rc = ofd_err_nomem(e);
         goto out;
     }
-    p.window = window_text(&m->window);
+    p.window = window_text(m, p.server);
     if (p.tls && (rc = resolve_cert(&c, m, sv, opt, &dc, &info, e)) != OFD_OK)
         goto out;
     if (p.tls && dc.known) {

@@ -74,6 +74,11 @@ int plan_has_changes(const struct plan *p);
  * earlier apply left for the maintenance window. */
 int plan_has_setting_changes(const struct plan *p);
 
+/* R19: when the Front End restart of p's server may happen, as the plan, apply and the
+ * agent's events say it: "in the maintenance window sat,sun 02:00-02:50 local (slot 1
+ * of 2 ...)", or, without a window, when one is set or on `apply --restart-now`. */
+const char *plan_restart_when(const struct plan *p, char *buf, size_t n);
+
 /* Prints the plan as a reviewable diff (unchanged items only counted). */
 void plan_print_text(const struct plan *p, FILE *f);
 

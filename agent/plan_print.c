@@ -11,6 +11,16 @@
 #include "rules.h"
 #include "strbuf.h"
 
+const char *plan_restart_when(const struct plan *p, char *buf, size_t n)
+{
+    if (!p->window)
+        /* R19: without a window ocsfed never restarts the Front End by itself. */
+        return "when a maintenance window is set (the manifest has none) or when 'ocsfed apply --restart-now' is "
+               "run on the server";
+    snprintf(buf, n, "in the maintenance window %s", p->window);
+    return buf;
+}
+
 static void print_value(FILE *f, const struct node_value *v)
 {
     char *t;
@@ -33,6 +43,7 @@ static void print_value(FILE *f, const struct node_value *v)
 
 void plan_print_text(const struct plan *p, FILE *f)
 {
+    char when[256];
     static const char sign[PLAN_NACTIONS] = {'+', '~', '-', '=', '!'};
     size_t i, k;
 
@@ -81,17 +92,14 @@ void plan_print_text(const struct plan *p, FILE *f)
         /* Settings converged; an earlier apply outside the window left the restart. */
         fprintf(f,
                 "\nNo changes: %s matches the manifest (%zu items checked); the Front End service %s restart "
-                "(R19) is still to do, %s%s.\n",
-                p->server, p->counts[PLAN_UNCHANGED], ocs_lit.service,
-                p->window ? "in the maintenance window " : "by the next apply (no maintenance window set)",
-                p->window ? p->window : "");
+                "(R19) is still to do, %s.\n",
+                p->server, p->counts[PLAN_UNCHANGED], ocs_lit.service, plan_restart_when(p, when, sizeof(when)));
     } else {
         fprintf(f, "\nPlan: %zu to create, %zu to update, %zu to delete, %zu unchanged", p->counts[PLAN_CREATE],
                 p->counts[PLAN_UPDATE], p->counts[PLAN_DELETE], p->counts[PLAN_UNCHANGED]);
         if (p->counts[PLAN_RESTART])
-            fprintf(f, "; the Front End service %s restarts%s%s", ocs_lit.service,
-                    p->window ? " in the maintenance window " : " (no maintenance window set)",
-                    p->window ? p->window : "");
+            fprintf(f, "; the Front End service %s restarts %s", ocs_lit.service,
+                    plan_restart_when(p, when, sizeof(when)));
         fputs(".\n", f);
     }
     if (p->foreign)

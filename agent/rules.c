@@ -99,7 +99,7 @@ static const struct rules_info table[] = {
      .scope = "server",
      .kind = RULES_SETS,
      .title = "restart the Front End service, in the maintenance window",
-     .enforced = "agent/desired.c agent/plan.c agent/apply.c win/scm_win.c"},
+     .enforced = "agent/desired.c agent/plan.c agent/apply.c win/scm_win.c agent/window.c agent/check.c"},
 };
 
 const struct rules_info *rules_all(size_t *n)

@@ -130,13 +130,15 @@ static int password_in_environment(void)
     return GetEnvironmentVariableW(L"OCSFED_PFX_PASSWORD", NULL, 0) > 0;
 }
 
-static enum ofd_code service_check(void *ctx, const struct svc_config *cfg, const char *reason, ofd_err *e)
+static enum ofd_code service_check(void *ctx, const struct svc_config *cfg, const char *reason, long long *wake_at,
+                                   ofd_err *e)
 {
     /* The service's memory of what it reported, across its checks. */
     static struct check_memory memory;
     const struct check_env env = {.event = event, .now = now, .stop_requested = stop_requested, .memory = &memory};
     struct check_config cc;
     char state[MAX_PATH * 3], *password = NULL;
+    struct check_result res;
     ofd_err why;
 
     (void)ctx;
@@ -163,7 +165,9 @@ static enum ofd_code service_check(void *ctx, const struct svc_config *cfg, cons
     cc.state_path = state;
     cc.pfx_password = password;
     /* check_run reports its own outcome; an error here is already in the log. */
-    check_run(&cc, &env, NULL, e);
+    memset(&res, 0, sizeof(res));
+    check_run(&cc, &env, &res, e);
+    *wake_at = res.next_restart;
     secret_free(password);
     return OFD_OK;
 }

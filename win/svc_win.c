@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error_win.h"
 #include "evlog_win.h"
@@ -173,13 +174,25 @@ static HANDLE watch(const char *dir)
     return h;
 }
 
-static void run_check(const struct svc_config *cfg, const char *reason)
+/* Runs one check; returns the tick count at which the check asked to be woken (its
+ * restart slot), or 0. */
+static DWORD run_check(const struct svc_config *cfg, const char *reason)
 {
+    long long wake_at = 0, now;
     ofd_err e;
 
     ofd_err_clear(&e);
-    if (hooks->check(hooks->ctx, cfg, reason, &e) != OFD_OK)
+    if (hooks->check(hooks->ctx, cfg, reason, &wake_at, &e) != OFD_OK)
         evlog_error(EVLOG_CHECK_FAILED, "%s", e.msg);
+    if (wake_at <= 0)
+        return 0;
+    now = (long long)time(NULL);
+    /* Further than the interval: the interval's check comes first and asks again. */
+    if (wake_at - now > (long long)cfg->interval_s)
+        return 0;
+    /* One second late rather than early: the slot must be open when the check runs;
+     * never 0, which means no wake-up. */
+    return (GetTickCount() + (DWORD)((wake_at > now ? wake_at - now : 0) + 1) * 1000u) | 1u;
 }
 
 /* The main loop, shared by the service and the foreground mode. */
@@ -187,7 +200,7 @@ static void loop(void)
 {
     struct svc_config cfg;
     HANDLE change = INVALID_HANDLE_VALUE;
-    DWORD retry_ms = WATCH_RETRY_MIN_MS, next_watch = GetTickCount(), last_interval;
+    DWORD retry_ms = WATCH_RETRY_MIN_MS, next_watch = GetTickCount(), last_interval, wake_tick = 0;
     const char *reason = "start";
     int away = 0;
     ofd_err e;
@@ -213,7 +226,7 @@ static void loop(void)
         DWORD n = 0, r, timeout, since;
 
         if (reason) {
-            run_check(&cfg, reason);
+            wake_tick = run_check(&cfg, reason);
             reason = NULL;
             if (svc_stop_requested())
                 break;
@@ -246,6 +259,11 @@ static void loop(void)
         timeout = since >= cfg.interval_s * 1000u ? 0 : cfg.interval_s * 1000u - since;
         if (change == INVALID_HANDLE_VALUE && timeout > retry_ms)
             timeout = retry_ms;
+        if (wake_tick) {
+            DWORD left = (LONG)(wake_tick - GetTickCount()) > 0 ? wake_tick - GetTickCount() : 0;
+            if (timeout > left)
+                timeout = left;
+        }
         r = WaitForMultipleObjects(n, waits, FALSE, timeout);
         if (r == WAIT_OBJECT_0) {
             break;
@@ -262,7 +280,10 @@ static void loop(void)
             } while (WaitForSingleObject(change, SETTLE_MS) == WAIT_OBJECT_0 && !svc_stop_requested());
             reason = "change";
         } else if (r == WAIT_TIMEOUT) {
-            if (GetTickCount() - last_interval >= cfg.interval_s * 1000u) {
+            if (wake_tick && (LONG)(GetTickCount() - wake_tick) >= 0) {
+                wake_tick = 0;
+                reason = "restart slot";
+            } else if (GetTickCount() - last_interval >= cfg.interval_s * 1000u) {
                 last_interval = GetTickCount();
                 reason = "interval";
             }

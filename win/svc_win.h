@@ -41,8 +41,11 @@ struct svc_hooks {
     /* One check: reason is "start", "sync", "change", "share back" (the manifest folder
      * can be watched again after it was away) or "interval". It should call
      * svc_stop_requested() between steps and, when it returns 1, finish or roll back
-     * the step in flight and return. Errors are logged; the loop goes on. */
-    enum ofd_code (*check)(void *ctx, const struct svc_config *cfg, const char *reason, ofd_err *e);
+     * the step in flight and return. Errors are logged; the loop goes on. *wake_at
+     * (0 on entry) may be set to a time (seconds since 1970) at which the loop checks
+     * again, reason "restart slot": when this server's restart slot opens (R19), even
+     * if nothing changed and the interval is longer. */
+    enum ofd_code (*check)(void *ctx, const struct svc_config *cfg, const char *reason, long long *wake_at, ofd_err *e);
     void *ctx;
 };
 

@@ -659,23 +659,6 @@ static void a_pkcs12_server_certificate_is_imported(void **state)
     manifest_free(m);
 }
 
-static void maintenance_windows(void **state)
-{
-    struct manifest_window w = {1, 1u << 5 | 1u << 6, 2 * 60, 4 * 60, 1}; /* sat,sun 02:00-04:00 UTC */
-    struct manifest_window night = {1, 1u << 0, 23 * 60, 1 * 60, 1};      /* mon 23:00-01:00 UTC */
-
-    (void)state;
-    /* 2026-11-21 (1795219200) is a Saturday. */
-    assert_true(apply_in_window(&w, 1795219200LL + 150 * 60, 0));          /* sat 02:30 */
-    assert_false(apply_in_window(&w, 1795219200LL + 4 * 3600, 0));         /* sat 04:00 */
-    assert_false(apply_in_window(&w, 1795219200LL - 2 * 86400 + 9000, 0)); /* thu 02:30 */
-    /* 2026-11-23 is a Monday: Monday 23:30 and Tuesday 00:30 are in, Tuesday 23:30 not. */
-    assert_true(apply_in_window(&night, 1795392000LL + 23 * 3600 + 1800, 0));
-    assert_true(apply_in_window(&night, 1795392000LL + 24 * 3600 + 1800, 0));
-    assert_false(apply_in_window(&night, 1795392000LL + 47 * 3600 + 1800, 0));
-    assert_true(apply_in_window(NULL, 0, 0));
-}
-
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -687,7 +670,6 @@ int main(int argc, char **argv)
         cmocka_unit_test(drift_is_planned_and_corrected),
         cmocka_unit_test(dropping_a_node_removes_exactly_its_entries),
         cmocka_unit_test(a_pkcs12_server_certificate_is_imported),
-        cmocka_unit_test(maintenance_windows),
     };
 
     if (argc != 2) {

@@ -21,6 +21,7 @@
 #include "testcert.h"
 #include "testutil.h"
 #include "trust.h"
+#include "window.h"
 
 static const char *examples;
 static enum check_event last_event;
@@ -257,8 +258,10 @@ static void apply_mode_converges_the_node_and_records_the_serial(void **state)
     if (check_run(&cfg, &env, &res, &e) != OFD_OK)
         print_error("check: %s\n", e.msg);
     assert_int_equal(e.code, OFD_OK);
-    /* A Wednesday: outside the example's weekend window, so the restart waits. */
+    /* A Wednesday: outside the example's weekend window, so the restart waits, and
+     * the service is to check again when the window opens: Saturday 02:00 local. */
     assert_int_equal(res.outcome, CHECK_EV_RESTART_PENDING);
+    assert_int_equal(res.next_restart, 1795219200LL + 7200 - window_local_offset(1795219200LL + 7200));
     assert_non_null(strstr(last_text, "applied to ocs-se1.example.com"));
     r = read_report();
     assert_int_equal(r.status, REPORT_PENDING_RESTART);
@@ -281,7 +284,7 @@ static void apply_mode_converges_the_node_and_records_the_serial(void **state)
 
     /* Saturday 03:00 on this machine's clock: inside the window, the restart is done. */
     now_value = 1795219200LL + 3 * 3600;
-    now_value -= apply_local_offset(now_value);
+    now_value -= window_local_offset(now_value);
     assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
     assert_int_equal(res.outcome, CHECK_EV_APPLIED);
     assert_non_null(strstr(last_text, "Front End restarted"));

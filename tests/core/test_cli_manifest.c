@@ -16,6 +16,7 @@
 #include "fsutil.h"
 #include "strbuf.h"
 #include "testutil.h"
+#include "window.h"
 
 static const char *examples = "examples";
 static const char *data = "data";
@@ -95,7 +96,8 @@ static void plan_exit_codes(void **state)
         "      TransportType            \"TLS\" -> \"MTLS\"\n"));
     assert_non_null(strstr(testutil_out,
                            "Plan: 6 to create, 2 to update, 0 to delete, 1 unchanged; the Front End service RTCSRV "
-                           "restarts in the maintenance window sat,sun 02:00-04:00 local.\n"));
+                           "restarts in the maintenance window sat,sun 02:00-02:50 local (slot 1 of 2 of the pool's "
+                           "window 02:00-04:00).\n"));
     assert_string_equal(testutil_err, "ocsfed: note: [R18] on IM&P, add TLS peer subject 'pool.example.com' and upload "
                                       "the OCS CA's root certificate\n");
     assert_int_equal(testutil_ocsfed("plan", tls, "--node", sb_str(&n2), "--json", NULL), 2);
@@ -134,12 +136,13 @@ static void apply_exit_codes_and_json(void **state)
     char *tls = path(examples, "tls-enterprise.json"), *fe1 = path(examples, "nodes/fe1-enterprise.json");
     char *bad = path(data, "bad-many.json"), *text = NULL, sat[32];
     size_t len = 0;
-    long long t = 1795834800LL; /* Saturday 2026-11-28 03:00 UTC */
+    long long t = 1795833000LL; /* Saturday 2026-11-28 02:30 UTC */
     ofd_err e;
 
     (void)state;
-    /* 03:00 on this machine's clock: inside the example's "sat,sun 02:00-04:00 local". */
-    snprintf(sat, sizeof(sat), "%lld", t - apply_local_offset(t));
+    /* 02:30 on this machine's clock: inside fe1's restart slot, the first of the example's
+     * two front ends in "sat,sun 02:00-04:00 local" (02:00-02:50). */
+    snprintf(sat, sizeof(sat), "%lld", t - window_local_offset(t));
     assert_int_equal(ofd_read_file(fe1, 1u << 24, &text, &len, &e), OFD_OK);
     assert_int_equal(ofd_write_file_atomic("cli-apply.json", text, len, &e), OFD_OK);
     free(text);
@@ -167,6 +170,50 @@ static void apply_exit_codes_and_json(void **state)
     free(bad);
 }
 
+/* R19: without a maintenance window apply never restarts the Front End, at any time;
+ * `--restart-now` is the administrator's explicit opt-in. */
+static void no_window_restarts_only_on_request(void **state)
+{
+    static const char text[] = "{\"manifest_version\": 1, \"serial\": 1,\n"
+                               " \"imp\": {\"transport\": \"tcp\", \"domains\": [\"example.com\"],\n"
+                               "  \"nodes\": [{\"fqdn\": \"imp1.example.com\", \"ip\": \"10.10.0.11\"}]},\n"
+                               " \"ocs\": {\"edition\": \"standard\", \"servers\": [\"se1.example.com\"]}}\n";
+    char now[32];
+    long long t;
+    ofd_err e;
+
+    (void)state;
+    remove("cli-nowin-node.json");
+    remove("cli-nowin-node.json.journal");
+    assert_int_equal(ofd_write_file_atomic("cli-nowin.json", text, sizeof(text) - 1, &e), OFD_OK);
+    assert_int_equal(testutil_ocsfed("validate", "cli-nowin.json", NULL), 0);
+    assert_non_null(strstr(testutil_err, "note: [R19] no /maintenance_window: ocsfed never restarts the Front End"));
+    assert_int_equal(testutil_ocsfed("sim", "init", "cli-nowin-node.json", "--fqdn", "se1.example.com", NULL), 0);
+    /* Every 6 hours of a week: the settings go in at once, the restart never. */
+    for (t = 1795392000LL; t < 1795392000LL + 7 * 86400; t += 6 * 3600) {
+        snprintf(now, sizeof(now), "%lld", t);
+        assert_int_equal(testutil_ocsfed("apply", "cli-nowin.json", "--node", "sim:cli-nowin-node.json", "--now", now,
+                                         "--json", NULL),
+                         0);
+        assert_non_null(strstr(testutil_out, "\"restart\":\t\"pending\""));
+    }
+    assert_int_equal(testutil_ocsfed("apply", "cli-nowin.json", "--node", "sim:cli-nowin-node.json", NULL), 0);
+    assert_string_equal(testutil_out,
+                        "se1.example.com: nothing to change (manifest serial 1); the Front End restart (R19) waits: it "
+                        "happens when a maintenance window is set (the manifest has none) or when 'ocsfed apply "
+                        "--restart-now' is run on the server\n");
+    assert_int_equal(testutil_ocsfed("plan", "cli-nowin.json", "--node", "sim:cli-nowin-node.json", NULL), 0);
+    assert_non_null(strstr(testutil_out, "restart (R19) is still to do, when a maintenance window is set"));
+    assert_int_equal(testutil_ocsfed("apply", "cli-nowin.json", "--node", "sim:cli-nowin-node.json", "--restart-now",
+                                     "--json", NULL),
+                     0);
+    assert_non_null(strstr(testutil_out, "\"restart\":\t\"done\""));
+    assert_int_equal(testutil_ocsfed("plan", "cli-nowin.json", "--node", "sim:cli-nowin-node.json", NULL), 0);
+    assert_non_null(strstr(testutil_out, "No changes: se1.example.com matches the manifest"));
+    remove("cli-nowin.json");
+    remove("cli-nowin-node.json");
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -174,6 +221,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(sim_init_exit_codes),
         cmocka_unit_test(plan_exit_codes),
         cmocka_unit_test(apply_exit_codes_and_json),
+        cmocka_unit_test(no_window_restarts_only_on_request),
     };
 
     if (argc > 2) {

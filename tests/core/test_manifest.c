@@ -57,6 +57,9 @@ static void base_is_valid(void **state)
     r = diag_text(BASE, DIAG_NOTE, 0, &m);
     assert_string_equal(r, "m.json:1:1: note: [R13] no /certificates/trusted_roots: ocsfed will not check that the "
                            "root CA of the IM&P certificate is in the Trusted Root store\n"
+                           "m.json:1:1: note: [R19] no /maintenance_window: ocsfed never restarts the Front End by "
+                           "itself, so a change that needs the restart waits until a window is set, or until 'ocsfed "
+                           "apply --restart-now' is run on the server\n"
                            "m.json:6:8: note: [R18] /ocs: on IM&P, add TLS peer subject 'pool.example.com' and upload "
                            "the OCS CA's root certificate\n");
     free(r);

@@ -800,8 +800,9 @@ static void text_output(void **state)
         "      Name                     \"RTCSRV\"\n"
         "      Reason                   \"MSFT_SIPRemoteAddressData\"\n"
         "\n"
-        "Plan: 0 to create, 1 to update, 0 to delete, 2 unchanged; the Front End service RTCSRV restarts (no "
-        "maintenance window set).\n"
+        "Plan: 0 to create, 1 to update, 0 to delete, 2 unchanged; the Front End service RTCSRV restarts when a "
+        "maintenance window is set (the manifest has none) or when 'ocsfed apply --restart-now' is run on the "
+        "server.\n"
         "1 existing entry that ocsfed did not create and the manifest does not name left alone.\n");
     plan_free(&p);
 }

@@ -155,6 +155,30 @@ static void checks_on_start_sync_and_change(void **state)
     assert_int_equal(count("monitor"), 0);
 }
 
+/* R19: a check whose Front End restart waits for this server's slot asks to be woken
+ * when the slot opens; the loop checks then ("restart slot"), though the interval is an
+ * hour and nothing changed in the folder. */
+static void a_restart_slot_wakes_the_loop(void **state)
+{
+    FILE *f;
+    long t;
+
+    (void)state;
+    set_config(L"apply");
+    install();
+    f = fopen("C:\\ocsfed-svc\\wake", "w");
+    assert_non_null(f);
+    fclose(f);
+    start();
+    assert_true(wait_line("start", 1, 10000) >= 0);
+    t = wait_line("restart slot", 1, 10000);
+    print_message("restart-slot check %ld ms after the start check was seen\n", t);
+    assert_true(t >= 1000);
+    assert_int_equal(count("interval"), 0);
+    assert_true(stop() >= 0);
+    DeleteFileW(L"C:\\ocsfed-svc\\wake");
+}
+
 static void stop_in_the_middle_of_a_check(void **state)
 {
     FILE *f;
@@ -228,6 +252,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(checks_on_start_sync_and_change),
+        cmocka_unit_test(a_restart_slot_wakes_the_loop),
         cmocka_unit_test(stop_in_the_middle_of_a_check),
         cmocka_unit_test(bad_configuration_waits_for_a_fix),
         cmocka_unit_test(a_share_back_after_an_outage_is_checked_at_once),
