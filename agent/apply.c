@@ -222,7 +222,7 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
     }
     switch (c->action) {
     case PLAN_CREATE: {
-        const struct node_value *mv = def ? node_instance_get(&c->props, def->match_prop) : NULL;
+        const struct node_value *mv = def ? node_instance_get(&c->props, def->match_prop) : NULL, *given;
 
         if (!mv || !(key = node_value_text(mv))) {
             rc = mv ? ofd_err_nomem(e)
@@ -236,7 +236,24 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
         }
         rc = push(r, j, e);
         j = NULL;
-        if (rc != OFD_OK || (rc = o->create_instance(n->ctx, &c->props, &id, e)) != OFD_OK)
+        if (rc != OFD_OK)
+            goto out;
+        if ((rc = o->create_instance(n->ctx, &c->props, &id, e)) == OFD_E_CONFLICT && def->pool_scoped
+            && (given = node_instance_get(&c->props, OCS_P_INSTANCE_ID)) && given->s) {
+            /* Another front end of the pool, applying the same manifest, made this entry
+             * first, with the InstanceID every front end derives for it: if it is what
+             * this plan wants, it is done (and not this apply's to undo). */
+            ofd_err mine = *e;
+
+            if (verify_instance(n, c->cls, given->s, &c->props, 0, e) != OFD_OK) {
+                *e = mine;
+                goto out;
+            }
+            /* The journal's create is void: a recovery must not delete that entry. */
+            rc = push(r, journal_record("void", c->cls), e);
+            goto out;
+        }
+        if (rc != OFD_OK)
             goto out;
         r->u[r->nu - 1].done = 1;
         r->res->writes++;
@@ -274,7 +291,16 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
         }
         rc = push(r, j, e);
         j = NULL;
-        if (rc != OFD_OK || (rc = o->delete_instance(n->ctx, c->cls, c->instance_id, e)) != OFD_OK)
+        if (rc != OFD_OK)
+            goto out;
+        /* Gone already: another front end of the pool deleted this shared entry first. */
+        if ((rc = o->delete_instance(n->ctx, c->cls, c->instance_id, e)) == OFD_E_NOTFOUND && def && def->pool_scoped) {
+            /* Not this apply's to put back: the journal's delete is void. */
+            if ((rc = verify_instance(n, c->cls, c->instance_id, NULL, 1, e)) == OFD_OK)
+                rc = push(r, journal_record("void", c->cls), e);
+            goto out;
+        }
+        if (rc != OFD_OK)
             goto out;
         r->u[r->nu - 1].done = 1;
         r->res->writes++;
@@ -406,8 +432,11 @@ enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply
             if (!dropped)
                 next.v[next.n++] = owned.v[k];
         }
+        /* Entries of the pool's shared store are known by their derived InstanceID
+         * (ocs_pool_instance_id), by every front end of the pool: not recorded here. */
         for (i = 0; rc == OFD_OK && i < p->n; i++)
-            if (p->v[i].action == PLAN_CREATE && strcmp(p->v[i].cls, OCS_CLASS_CERT) != 0) {
+            if (p->v[i].action == PLAN_CREATE && strcmp(p->v[i].cls, OCS_CLASS_CERT) != 0
+                && !(ocs_class_find(p->v[i].cls) && ocs_class_find(p->v[i].cls)->pool_scoped)) {
                 next.v[next.n].cls = (char *)p->v[i].cls;
                 next.v[next.n++].key = p->v[i].key;
             }

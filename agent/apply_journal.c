@@ -418,6 +418,13 @@ enum ofd_code apply_recover(const char *journal, struct node *n, struct apply_re
         goto out;
     }
     for (i = nv; i-- > 1;) {
+        /* "void": the record before it was not this apply's write (a pool's shared entry
+         * another front end made or deleted first); neither is undone. */
+        if (jstr(v[i], "op") && !strcmp(jstr(v[i], "op"), "void")) {
+            if (i > 1)
+                i--;
+            continue;
+        }
         if ((rc = journal_undo(n, v[i], e)) != OFD_OK) {
             ofd_err_prefix(e, "%s:%zu: recovering an interrupted apply", journal, i + 1);
             goto out;

@@ -17,7 +17,7 @@ int cmd_status(int argc, char **argv, FILE *out, FILE *err);
 static const struct cli_command commands[] = {
     {"version", "version", cmd_version},
     {"validate", "validate MANIFEST", cmd_validate},
-    {"sim", "sim init FILE --fqdn FQDN [--pool FQDN]", cmd_sim},
+    {"sim", "sim init FILE --fqdn FQDN [--pool FQDN [--pool-store FILE]]", cmd_sim},
     {"plan", "plan MANIFEST [--node sim:FILE] [--json]", cmd_plan},
     {"apply", "apply MANIFEST [--node sim:FILE] [--now SECONDS] [--restart-now] [--json]", cmd_apply},
     {"pin", "pin MANIFEST [--check]", cmd_pin},

@@ -65,7 +65,7 @@ int cmd_validate(int argc, char **argv, FILE *out, FILE *err)
 
 int cmd_sim(int argc, char **argv, FILE *out, FILE *err)
 {
-    const char *file = NULL, *fqdn = NULL, *pool = NULL;
+    const char *file = NULL, *fqdn = NULL, *pool = NULL, *store = NULL;
     ofd_err e;
     int i;
 
@@ -77,6 +77,8 @@ int cmd_sim(int argc, char **argv, FILE *out, FILE *err)
             fqdn = argv[++i];
         else if (strcmp(argv[i], "--pool") == 0 && i + 1 < argc)
             pool = argv[++i];
+        else if (strcmp(argv[i], "--pool-store") == 0 && i + 1 < argc)
+            store = argv[++i];
         else if (argv[i][0] != '-' && !file)
             file = argv[i];
         else
@@ -84,12 +86,13 @@ int cmd_sim(int argc, char **argv, FILE *out, FILE *err)
     }
     if (!file || !fqdn)
         goto usage;
-    if (simnode_init_file(file, fqdn, pool, &e) != OFD_OK) {
+    if (simnode_init_file(file, fqdn, pool, store, &e) != OFD_OK) {
         fprintf(err, "ocsfed: %s\n", e.msg);
         return 1;
     }
-    fprintf(out, "%s: empty simulated node %s (%s)\n", file, fqdn,
-            pool ? "Enterprise Edition front end" : "Standard Edition");
+    fprintf(out, "%s: empty simulated node %s (%s%s%s)\n", file, fqdn,
+            pool ? "Enterprise Edition front end" : "Standard Edition", store ? ", the pool's entries in " : "",
+            store ? store : "");
     return 0;
 usage:
     cli_usage("sim", err);

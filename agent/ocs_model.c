@@ -3,6 +3,9 @@
  * entry; fix it here and nowhere else. */
 #include "ocs_model.h"
 
+#include <stdio.h>
+
+#include "cs.h"
 #include "strbuf.h"
 
 const struct ocs_literals ocs_lit = {
@@ -209,4 +212,33 @@ const char *ocs_type_name(enum ocs_type t)
     case OCS_STRING_ARRAY: return "string[]";
     }
     return "?";
+}
+
+int ocs_pool_instance_id(const char *pool, const char *cls, const char *key, char out[OCS_INSTANCE_ID_LEN])
+{
+    /* ocsfed's namespace for these names (a random UUID, fixed forever: changing it
+     * would disown every entry made before). */
+    static const unsigned char ns[16] = {0x6f, 0x1c, 0x2b, 0x9e, 0x8a, 0x4d, 0x4e, 0x3b,
+                                         0x9c, 0x51, 0x0c, 0x5f, 0xed, 0xa9, 0xa7, 0xe2};
+    struct strbuf name = {0};
+    unsigned char h[CS_SHA1_LEN];
+    ofd_err e;
+    int rc = -1;
+
+    /* Case-insensitive as OCS and DNS compare them: lower-case FQDN, class and key. */
+    sb_appendn(&name, (const char *)ns, sizeof(ns));
+    sb_printf(&name, "%s\n%s\n%s", pool, cls, key);
+    if (name.oom)
+        goto out;
+    ofd_strlower(name.s + sizeof(ns));
+    if (cs_sha1(name.s, name.len, h, &e) != OFD_OK)
+        goto out;
+    h[6] = (unsigned char)((h[6] & 0x0f) | 0x50); /* version 5 */
+    h[8] = (unsigned char)((h[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    snprintf(out, OCS_INSTANCE_ID_LEN, "{%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X}", h[0],
+             h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]);
+    rc = 0;
+out:
+    sb_free(&name);
+    return rc;
 }

@@ -104,6 +104,15 @@ extern const struct ocs_literals ocs_lit;
 /* The class definition for name (exact WMI spelling, compared case-insensitively), or
  * NULL. The returned pointer is static. */
 const struct ocs_class_def *ocs_class_find(const char *name);
+
+/* The InstanceID ocsfed gives an entry it creates in a pool's shared store (a class
+ * with pool_scoped): a name-based UUID (RFC 4122 version 5) of the pool's FQDN, the
+ * class and the entry's natural key, braced as OCS writes InstanceIDs. Every front end
+ * of the pool derives the same one, so any of them knows the entries ocsfed made for
+ * the pool, whichever front end made them, without a record of its own. out: 39 bytes.
+ * 0, or -1 when the hash cannot be computed. */
+#define OCS_INSTANCE_ID_LEN 39
+int ocs_pool_instance_id(const char *pool, const char *cls, const char *key, char out[OCS_INSTANCE_ID_LEN]);
 /* The classes, for iteration. */
 const struct ocs_class_def *ocs_class_at(size_t i);
 size_t ocs_class_count(void);

@@ -68,6 +68,26 @@ static int is_owned(const struct pctx *c, const char *cls, const char *key)
     return r;
 }
 
+/* 1 when cur (of class cls, natural key key) carries the InstanceID ocsfed derives for
+ * that entry of this pool: made by ocsfed from any front end of the pool. */
+static int pool_made(const struct pctx *c, const char *cls, const char *key, const struct node_instance *cur)
+{
+    const struct ocs_class_def *def = ocs_class_find(cls);
+    const struct node_value *id = node_instance_get(cur, OCS_P_INSTANCE_ID);
+    char want[OCS_INSTANCE_ID_LEN];
+
+    return def && def->pool_scoped && id && id->type == OCS_STRING && id->s
+           && ocs_pool_instance_id(c->p->pool ? c->p->pool : c->p->server, cls, key, want) == 0
+           && ofd_strcasecmp(id->s, want) == 0;
+}
+
+/* Ownership: this server's record (what it created itself; every entry an older ocsfed
+ * made), or, for the pool's shared entries, the InstanceID ocsfed derives. */
+static int ours(const struct pctx *c, const char *cls, const char *key, const struct node_instance *cur)
+{
+    return is_owned(c, cls, key) || pool_made(c, cls, key, cur);
+}
+
 static enum ofd_code load_owned(struct pctx *c, ofd_err *e)
 {
     struct node_owned o;
@@ -129,7 +149,7 @@ static void compare(struct pctx *c, const struct desired_item *it, const struct 
                     ndiff && ncert == ndiff ? "R17" : it->rule);
     if (ch) {
         ch->item = it;
-        ch->owned = is_owned(c, it->inst.cls, it->key);
+        ch->owned = ours(c, it->inst.cls, it->key, cur);
         if (id && id->type == OCS_STRING) {
             struct node_value b;
             if (!(ch->instance_id = ofd_strdup(id->s)) || node_value_copy(&b, id) != OFD_OK
@@ -153,6 +173,15 @@ static void create(struct pctx *c, const struct desired_item *it)
     ch->item = it;
     if (node_instance_copy(&ch->props, &it->inst) != OFD_OK)
         c->oom = 1;
+    /* An entry of the pool's shared store gets the InstanceID every front end of the
+     * pool derives for it (ocs_pool_instance_id): that is how they know it is ocsfed's. */
+    if (!c->oom && it->inst.cls && ocs_class_find(it->inst.cls) && ocs_class_find(it->inst.cls)->pool_scoped) {
+        char id[OCS_INSTANCE_ID_LEN];
+
+        if (ocs_pool_instance_id(c->p->pool ? c->p->pool : c->p->server, it->inst.cls, it->key, id) != 0
+            || node_instance_add_string(&ch->props, OCS_P_INSTANCE_ID, id) != OFD_OK)
+            c->oom = 1;
+    }
 }
 
 /* Plans one WMI class: desired items of class cls against the node's instances. */
@@ -216,7 +245,7 @@ static enum ofd_code plan_class(struct pctx *c, const char *cls, ofd_err *e)
     struct strmap idx;
     char **keys = NULL;
     unsigned char *used = NULL;
-    size_t i;
+    size_t i, k;
     enum ofd_code rc;
 
     memset(&cur, 0, sizeof(cur));
@@ -259,6 +288,12 @@ static enum ofd_code plan_class(struct pctx *c, const char *cls, ofd_err *e)
                 break;
             }
         }
+        /* No entry with that key: one of the pool's that ocsfed made for it and someone
+         * since edited (its key changed) still carries the InstanceID derived from the
+         * key; that one is put back, rather than a second one created beside it. */
+        for (k = 0; !best && def->pool_scoped && k < cur.n; k++)
+            if (!used[k] && pool_made(c, cls, it->key, &cur.v[k]))
+                best = k + 1;
         if (best) {
             used[best - 1] = 1;
             compare(c, it, &cur.v[best - 1]);
@@ -271,7 +306,7 @@ static enum ofd_code plan_class(struct pctx *c, const char *cls, ofd_err *e)
         const struct node_value *id;
         if (used[i])
             continue;
-        if (!keys[i] || !def->may_delete || !is_owned(c, cls, keys[i])) {
+        if (!keys[i] || !def->may_delete || !ours(c, cls, keys[i], &cur.v[i])) {
             c->p->foreign++;
             continue;
         }

@@ -11,6 +11,7 @@
 #include "cs.h"
 #include "cs_inspect.h"
 #include "fsutil.h"
+#include "manifest.h"
 #include "strbuf.h"
 
 void simnode_model_free(struct sim *s)
@@ -37,8 +38,96 @@ void simnode_model_free(struct sim *s)
     }
     free(s->dns);
     node_owned_free(&s->owned);
+    free(s->pool_store);
+    simnode_model_free(s->pool);
     free(s->path);
     free(s);
+}
+
+/* ---- the pool's shared store ----
+ * On an Enterprise Edition pool, routes and authorized hosts live in the pool's back
+ * end, which every front end reads and writes. A simulated front end with a pool store
+ * keeps them in that file beside its own: read afresh at every operation (another front
+ * end may have written it), and changed under the store's lock, read, change, save. */
+
+/* The store's path: the pool_store name in the node file's folder. malloc'ed. */
+static char *store_path(const struct sim *s)
+{
+    struct strbuf sb = {0};
+    char *dir = manifest_dir_of(s->path);
+
+    if (dir)
+        sb_printf(&sb, "%s/%s", dir, s->pool_store);
+    free(dir);
+    return dir ? sb_take(&sb) : NULL;
+}
+
+/* The model holding class cls: s itself, or for a pool-scoped class of a node with a
+ * pool store, the store as it is now (s->pool). With lock (a write), the store's lock
+ * is taken first and held until pool_release. */
+static enum ofd_code store_of(struct sim *s, const char *cls, struct ofd_lock **lock, struct sim **out, ofd_err *e)
+{
+    const struct ocs_class_def *def = ocs_class_find(cls);
+    struct sim *m = NULL;
+    struct strbuf lp = {0};
+    char *path = NULL, *text = NULL;
+    size_t len = 0;
+    enum ofd_code rc;
+
+    *out = s;
+    if (!s->pool_store || !def || !def->pool_scoped)
+        return OFD_OK;
+    if (!s->path) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "a simulated node read from a buffer has no pool store");
+        goto out;
+    }
+    if (!(path = store_path(s))) {
+        rc = ofd_err_nomem(e);
+        goto out;
+    }
+    sb_printf(&lp, "%s.lock", path);
+    if (lp.oom) {
+        rc = ofd_err_nomem(e);
+        goto out;
+    }
+    if (lock && (rc = ofd_lock_acquire(sb_str(&lp), 30000, lock, e)) != OFD_OK)
+        goto out;
+    rc = ofd_read_file(path, SIMNODE_MAX_BYTES, &text, &len, e);
+    if (rc == OFD_E_NOTFOUND) { /* no entry yet in the pool */
+        ofd_err_clear(e);
+        rc = simnode_model_read("{}", 2, path, &m, e);
+    } else if (rc == OFD_OK) {
+        rc = simnode_model_read(text, len, path, &m, e);
+    }
+    if (rc != OFD_OK)
+        goto out;
+    if (m->id.pool_fqdn && s->id.pool_fqdn && ofd_strcasecmp(m->id.pool_fqdn, s->id.pool_fqdn) != 0) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "%s is the store of pool %s, but %s is in pool %s", path, m->id.pool_fqdn,
+                         s->path, s->id.pool_fqdn);
+        goto out;
+    }
+    if (!m->id.pool_fqdn && s->id.pool_fqdn && !(m->id.pool_fqdn = ofd_strdup(s->id.pool_fqdn))) {
+        rc = ofd_err_nomem(e);
+        goto out;
+    }
+    m->is_pool_store = 1;
+    m->path = path;
+    path = NULL;
+    simnode_model_free(s->pool);
+    s->pool = m;
+    *out = m;
+    m = NULL;
+    rc = OFD_OK;
+out:
+    if (rc != OFD_OK && lock && *lock) {
+        ofd_lock_release(*lock);
+        *lock = NULL;
+    }
+    simnode_model_free(m);
+    sb_free(&lp);
+    free(path);
+    free(text);
+    return rc;
 }
 
 /* ---- the read interface ---- */
@@ -61,11 +150,14 @@ static enum ofd_code sim_identity(void *ctx, struct node_identity *out, ofd_err 
 
 static enum ofd_code sim_instances(void *ctx, const char *cls, struct node_instances *out, ofd_err *e)
 {
-    struct sim *s = ctx;
+    struct sim *s;
     struct node_instances l;
     size_t i, k;
+    enum ofd_code rc;
 
     memset(&l, 0, sizeof(l));
+    if ((rc = store_of(ctx, cls, NULL, &s, e)) != OFD_OK)
+        return rc;
     for (i = 0; i < s->nclasses; i++) {
         const struct node_instances *src = &s->classes[i].inst;
         if (ofd_strcasecmp(s->classes[i].name, cls) != 0 || !src->n)
@@ -223,57 +315,61 @@ static struct node_instance *find_instance(struct sim *s, const char *cls, const
 
 static enum ofd_code sim_create_instance(void *ctx, const struct node_instance *inst, char **instance_id, ofd_err *e)
 {
-    struct sim *s = ctx;
+    struct sim *s = ctx, *m = NULL;
     struct sim_class *c;
     struct node_instance copy, *v;
     const struct node_value *given;
+    struct ofd_lock *lock = NULL;
     char id[128], *ret = NULL;
     enum ofd_code rc;
 
     memset(&copy, 0, sizeof(copy));
-    if ((rc = writable(s, e)) != OFD_OK)
-        return rc;
+    if ((rc = writable(s, e)) != OFD_OK || (rc = store_of(s, inst->cls, &lock, &m, e)) != OFD_OK)
+        goto out;
     if ((given = node_instance_get(inst, OCS_P_INSTANCE_ID))) {
         /* An undo re-creating what it deleted keeps the id, as a WMI client may. */
-        if (given->type != OCS_STRING || !given->s || !given->s[0] || strlen(given->s) >= sizeof(id))
-            return ofd_err_set(e, OFD_E_INVALID, "%s: InstanceID must be a non-empty string", inst->cls);
-        if (find_instance(s, inst->cls, given->s, NULL))
-            return ofd_err_set(e, OFD_E_CONFLICT, "%s %s exists already", inst->cls, given->s);
+        if (given->type != OCS_STRING || !given->s || !given->s[0] || strlen(given->s) >= sizeof(id)) {
+            rc = ofd_err_set(e, OFD_E_INVALID, "%s: InstanceID must be a non-empty string", inst->cls);
+            goto out;
+        }
+        if (find_instance(m, inst->cls, given->s, NULL)) {
+            rc = ofd_err_set(e, OFD_E_CONFLICT, "%s %s exists already", inst->cls, given->s);
+            goto out;
+        }
         snprintf(id, sizeof(id), "%s", given->s);
     } else {
         /* Like a client of the OCS provider: a braced GUID-shaped id, unique on this node. */
         do {
             s->ids++;
             snprintf(id, sizeof(id), "{0CF5ED00-0000-4000-8000-%012lX}", s->ids);
-        } while (find_instance(s, inst->cls, id, NULL));
+        } while (find_instance(m, inst->cls, id, NULL));
     }
-    if (!(c = find_class(s, inst->cls, 1)) || node_instance_copy(&copy, inst) != OFD_OK
+    if (!(c = find_class(m, inst->cls, 1)) || node_instance_copy(&copy, inst) != OFD_OK
         || (!given && node_instance_add_string(&copy, OCS_P_INSTANCE_ID, id) != OFD_OK) || !(ret = ofd_strdup(id))
         || !(v = realloc(c->inst.v, (c->inst.n + 1) * sizeof(*v)))) {
         node_instance_free(&copy);
-        free(ret);
-        return ofd_err_nomem(e);
+        rc = ofd_err_nomem(e);
+        goto out;
     }
     c->inst.v = v;
     v[c->inst.n++] = copy;
-    if ((rc = simnode_model_save(s, e)) != OFD_OK) {
-        free(ret);
-        return rc;
-    }
+    if ((rc = simnode_model_save(m, e)) != OFD_OK)
+        goto out;
     *instance_id = ret;
-    return OFD_OK;
+    ret = NULL;
+out:
+    ofd_lock_release(lock);
+    free(ret);
+    return rc;
 }
 
-static enum ofd_code sim_update_instance(void *ctx, const char *cls, const char *instance_id,
-                                         const struct node_instance *props, ofd_err *e)
+/* update and delete on the model that holds the class (the node's, or its pool store's). */
+static enum ofd_code update_in(struct sim *s, const char *cls, const char *instance_id,
+                               const struct node_instance *props, ofd_err *e)
 {
-    struct sim *s = ctx;
     struct node_instance *in;
     size_t i, k;
-    enum ofd_code rc;
 
-    if ((rc = writable(s, e)) != OFD_OK)
-        return rc;
     if (!(in = find_instance(s, cls, instance_id, NULL)))
         return ofd_err_set(e, OFD_E_NOTFOUND, "%s %s: no such instance", cls, instance_id);
     for (i = 0; i < props->nprops; i++) {
@@ -305,21 +401,42 @@ static enum ofd_code sim_update_instance(void *ctx, const char *cls, const char 
     return simnode_model_save(s, e);
 }
 
-static enum ofd_code sim_delete_instance(void *ctx, const char *cls, const char *instance_id, ofd_err *e)
+static enum ofd_code delete_in(struct sim *s, const char *cls, const char *instance_id, ofd_err *e)
 {
-    struct sim *s = ctx;
     struct sim_class *c = find_class(s, cls, 0);
     size_t i = 0;
-    enum ofd_code rc;
 
-    if ((rc = writable(s, e)) != OFD_OK)
-        return rc;
     if (!c || !find_instance(s, cls, instance_id, &i))
         return ofd_err_set(e, OFD_E_NOTFOUND, "%s %s: no such instance", cls, instance_id);
     node_instance_free(&c->inst.v[i]);
     memmove(&c->inst.v[i], &c->inst.v[i + 1], (c->inst.n - i - 1) * sizeof(c->inst.v[0]));
     c->inst.n--;
     return simnode_model_save(s, e);
+}
+
+static enum ofd_code sim_update_instance(void *ctx, const char *cls, const char *instance_id,
+                                         const struct node_instance *props, ofd_err *e)
+{
+    struct sim *m = NULL;
+    struct ofd_lock *lock = NULL;
+    enum ofd_code rc;
+
+    if ((rc = writable(ctx, e)) == OFD_OK && (rc = store_of(ctx, cls, &lock, &m, e)) == OFD_OK)
+        rc = update_in(m, cls, instance_id, props, e);
+    ofd_lock_release(lock);
+    return rc;
+}
+
+static enum ofd_code sim_delete_instance(void *ctx, const char *cls, const char *instance_id, ofd_err *e)
+{
+    struct sim *m = NULL;
+    struct ofd_lock *lock = NULL;
+    enum ofd_code rc;
+
+    if ((rc = writable(ctx, e)) == OFD_OK && (rc = store_of(ctx, cls, &lock, &m, e)) == OFD_OK)
+        rc = delete_in(m, cls, instance_id, e);
+    ofd_lock_release(lock);
+    return rc;
 }
 
 static enum ofd_code sim_add_certificate(void *ctx, const char *store, const unsigned char *der, size_t len, ofd_err *e)
@@ -431,9 +548,13 @@ static enum ofd_code sim_set_owned(void *ctx, const struct node_owned *owned, of
 static enum ofd_code sim_get_instance(void *ctx, const char *cls, const char *instance_id, struct node_instance *out,
                                       int *found, ofd_err *e)
 {
-    struct sim *s = ctx;
-    const struct node_instance *in = find_instance(s, cls, instance_id, NULL);
+    struct sim *s;
+    const struct node_instance *in;
+    enum ofd_code rc;
 
+    if ((rc = store_of(ctx, cls, NULL, &s, e)) != OFD_OK)
+        return rc;
+    in = find_instance(s, cls, instance_id, NULL);
     *found = in != NULL;
     if (in && node_instance_copy(out, in) != OFD_OK)
         return ofd_err_nomem(e);

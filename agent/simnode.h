@@ -35,7 +35,10 @@ enum ofd_code simnode_open_buffer(const char *text, size_t len, const char *name
 /* Writes a new, empty simulated node to path: identity fqdn (and pool for an
  * Enterprise Edition front end; Standard Edition otherwise, Backend "(local)\rtc"),
  * the classes empty, FIPS off, RTCSRV running. Refuses to overwrite (OFD_E_CONFLICT);
- * OFD_E_INVALID for a malformed FQDN; OFD_E_IO. */
-enum ofd_code simnode_init_file(const char *path, const char *fqdn, const char *pool, ofd_err *e);
+ * OFD_E_INVALID for a malformed FQDN; OFD_E_IO. pool_store (with pool; NULL: none) names
+ * a file beside path that holds the pool's shared classes (routes, authorized hosts)
+ * for every front end of the pool that names it; it is made on the first write. */
+enum ofd_code simnode_init_file(const char *path, const char *fqdn, const char *pool, const char *pool_store,
+                                ofd_err *e);
 
 #endif

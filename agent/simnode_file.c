@@ -226,14 +226,15 @@ static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "ocsfed_sim_node")) && !(cJSON_IsNumber(j) && j->valuedouble == 1))
         return bad(l, "/ocsfed_sim_node", "this ocsfed reads simulated node format 1");
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "node"))) {
-        static const char *const nk[] = {"fqdn", "pool", "backend"};
-        char **dst[3];
+        static const char *const nk[] = {"fqdn", "pool", "backend", "pool_store"};
+        char **dst[4];
         dst[0] = &s->id.fqdn;
         dst[1] = &s->id.pool_fqdn;
         dst[2] = &s->id.backend;
+        dst[3] = &s->pool_store;
         if (!cJSON_IsObject(j))
             return bad(l, "/node", "expected an object");
-        for (k = 0; k < 3; k++) {
+        for (k = 0; k < 4; k++) {
             const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, nk[k]);
             if (!v || cJSON_IsNull(v))
                 continue;
@@ -243,8 +244,20 @@ static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
                 return ofd_err_nomem(l->e);
         }
     }
+    if (s->pool_store
+        && (!s->pool_store[0] || strpbrk(s->pool_store, "/\\:") || !strcmp(s->pool_store, ".")
+            || !strcmp(s->pool_store, "..")))
+        return bad(l, "/node/pool_store", "expected the name of a file beside this one, not a path");
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "ocs")) && (rc = load_ocs(l, j, s)) != OFD_OK)
         return rc;
+    /* With a pool store, the pool's classes live there only: one copy, as in OCS. */
+    for (k = 0; s->pool_store && k < s->nclasses; k++) {
+        const struct ocs_class_def *def = ocs_class_find(s->classes[k].name);
+        if (def && def->pool_scoped && s->classes[k].inst.n)
+            return bad(l, ptr2(p, sizeof(p), "/ocs", s->classes[k].name),
+                       "%s is kept in the pool store '%s' of this node, not in the node's file", s->classes[k].name,
+                       s->pool_store);
+    }
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "certificates")) && (rc = load_certs(l, j, s)) != OFD_OK)
         return rc;
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "fips"))) {
@@ -338,7 +351,8 @@ static cJSON *model_to_json(struct sim *s)
         goto oom;
     if ((s->id.fqdn && !cJSON_AddStringToObject(x, "fqdn", s->id.fqdn))
         || (s->id.pool_fqdn && !cJSON_AddStringToObject(x, "pool", s->id.pool_fqdn))
-        || (s->id.backend && !cJSON_AddStringToObject(x, "backend", s->id.backend)))
+        || (s->id.backend && !cJSON_AddStringToObject(x, "backend", s->id.backend))
+        || (s->pool_store && !cJSON_AddStringToObject(x, "pool_store", s->pool_store)))
         goto oom;
     if (!(x = cJSON_AddObjectToObject(root, "ocs")))
         goto oom;
@@ -360,6 +374,8 @@ static cJSON *model_to_json(struct sim *s)
             }
         }
     }
+    if (s->is_pool_store) /* a pool's store: the pool and its shared classes only */
+        return root;
     if (!(x = cJSON_AddObjectToObject(root, "certificates")))
         goto oom;
     for (k = 0; k < 3; k++) {
@@ -434,7 +450,8 @@ out:
     return rc;
 }
 
-enum ofd_code simnode_init_file(const char *path, const char *fqdn, const char *pool, ofd_err *e)
+enum ofd_code simnode_init_file(const char *path, const char *fqdn, const char *pool, const char *pool_store,
+                                ofd_err *e)
 {
     static const char *const classes[] = {OCS_CLASS_POOL, OCS_CLASS_DOMAIN, OCS_CLASS_LISTENING, OCS_CLASS_ROUTE,
                                           OCS_CLASS_HOST};
@@ -453,12 +470,23 @@ enum ofd_code simnode_init_file(const char *path, const char *fqdn, const char *
         rc = ofd_err_set(e, OFD_E_INVALID, "--pool '%s' %s", pool, why);
         goto out;
     }
+    if (pool_store
+        && (!pool || !pool_store[0] || strpbrk(pool_store, "/\\:") || !strcmp(pool_store, ".")
+            || !strcmp(pool_store, ".."))) {
+        rc = ofd_err_set(e, OFD_E_INVALID,
+                         pool ? "--pool-store '%s': give the name of a file in the node file's folder"
+                              : "--pool-store '%s' needs --pool: only the front ends of an Enterprise Edition pool "
+                                "share a store",
+                         pool_store);
+        goto out;
+    }
     if (!(lfqdn = ofd_strlower(ofd_strdup(fqdn))) || !(lpool = ofd_strlower(ofd_strdup(pool ? pool : fqdn))))
         goto oom;
     if (!(root = cJSON_CreateObject()) || !cJSON_AddNumberToObject(root, "ocsfed_sim_node", 1)
         || !(node = cJSON_AddObjectToObject(root, "node")) || !cJSON_AddStringToObject(node, "fqdn", lfqdn)
         || !cJSON_AddStringToObject(node, "pool", lpool)
         || (!pool && !cJSON_AddStringToObject(node, "backend", ocs_lit.se_backend))
+        || (pool_store && !cJSON_AddStringToObject(node, "pool_store", pool_store))
         || !(ocs = cJSON_AddObjectToObject(root, "ocs")))
         goto oom;
     for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)

@@ -29,6 +29,12 @@ struct sim {
     struct sim_service *svcs;
     size_t nsvcs;
     struct node_owned owned;
+    char *pool_store;  /* the pool's shared store, a file beside this one holding the
+                        * pool-scoped classes (routes, authorized hosts) that every
+                        * front end of the pool sees, as they share the pool's SQL back
+                        * end; NULL: the node keeps them itself */
+    int is_pool_store; /* this model is such a store: pool identity and classes only */
+    struct sim *pool;  /* the store as last read (simnode.c reads it afresh each time) */
     char *path;        /* where writes are saved; NULL for a node read from a buffer */
     int poisoned;      /* a save failed: memory and file may differ, refuse writes */
     unsigned long ids; /* InstanceIDs made by this node */

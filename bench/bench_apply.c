@@ -49,7 +49,7 @@ static enum ofd_code converge_base(const struct bench_dir *d, ofd_err *e)
 
     memset(&p, 0, sizeof(p));
     if ((rc = bench_manifest(1, 1, &base, e)) != OFD_OK
-        || (rc = simnode_init_file(d->node, BENCH_SERVER, NULL, e)) != OFD_OK
+        || (rc = simnode_init_file(d->node, BENCH_SERVER, NULL, NULL, e)) != OFD_OK
         || (rc = bench_plan_file(d->node, base, &p, &t, e)) != OFD_OK)
         goto out;
     rc = bench_apply_file(d->node, d->journal, &p, 1, &a, e);

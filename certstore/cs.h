@@ -26,6 +26,9 @@ enum ofd_code cs_thumbprint_parse(const char *hex, unsigned char out[CS_SHA1_LEN
  * hash). Returns OFD_OK or OFD_E_CRYPTO. */
 enum ofd_code cs_sha256(const void *data, size_t len, unsigned char out[CS_SHA256_LEN], ofd_err *e);
 
+/* SHA-1 of data[0..len) (name-based UUIDs, RFC 4122 version 5). OFD_OK or OFD_E_CRYPTO. */
+enum ofd_code cs_sha1(const void *data, size_t len, unsigned char out[CS_SHA1_LEN], ofd_err *e);
+
 /* A SHA-256 as 64 lower-case hex digits (as sha256sum prints it) into out (65 bytes). */
 void cs_sha256_hex(const unsigned char d[CS_SHA256_LEN], char out[2 * CS_SHA256_LEN + 1]);
 

@@ -76,6 +76,15 @@ enum ofd_code cs_sha256(const void *data, size_t len, unsigned char out[CS_SHA25
     return OFD_OK;
 }
 
+enum ofd_code cs_sha1(const void *data, size_t len, unsigned char out[CS_SHA1_LEN], ofd_err *e)
+{
+    unsigned int n = 0;
+
+    if (!EVP_Digest(data, len, out, &n, EVP_sha1(), NULL) || n != CS_SHA1_LEN)
+        return ofd_err_set(e, OFD_E_CRYPTO, "cannot compute a SHA-1");
+    return OFD_OK;
+}
+
 void cs_sha256_hex(const unsigned char d[CS_SHA256_LEN], char out[2 * CS_SHA256_LEN + 1])
 {
     size_t n = 0, i;

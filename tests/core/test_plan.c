@@ -201,8 +201,15 @@ static char *summary(const struct plan *p)
         for (k = 0; k < c->props.nprops; k++) {
             const struct node_value *now = node_instance_get(&c->current, c->props.props[k].name);
             char *a = now ? node_value_text(now) : NULL, *b = node_value_text(&c->props.props[k].v);
+            char derived[OCS_INSTANCE_ID_LEN];
+
             if (c->action == PLAN_UPDATE)
                 sb_printf(&sb, " %s:%s->%s", c->props.props[k].name, a ? a : "(unset)", b);
+            else if (!strcmp(c->props.props[k].name, OCS_P_INSTANCE_ID)
+                     && ocs_pool_instance_id(p->pool ? p->pool : p->server, c->cls, c->key, derived) == 0
+                     && !strcmp(b, derived))
+                /* The pool's derived InstanceID (its value checked in ocs_pool_ids). */
+                sb_printf(&sb, " InstanceID=pool-derived");
             else
                 sb_printf(&sb, " %s=%s", c->props.props[k].name, b);
             free(a);
@@ -227,6 +234,22 @@ static void check(const char *mtext, const char *ntext, const char *expect, int 
     plan_free(&p);
 }
 
+/* The InstanceIDs of a pool's shared entries: RFC 4122 version 5 UUIDs of pool, class
+ * and key in ocsfed's namespace (the values computed apart, with Python's uuid.uuid5),
+ * the same whatever the case, different for another pool. */
+static void ocs_pool_ids(void **state)
+{
+    char a[OCS_INSTANCE_ID_LEN], b[OCS_INSTANCE_ID_LEN];
+
+    (void)state;
+    assert_int_equal(ocs_pool_instance_id("pool.example.com", OCS_CLASS_HOST, "imp1.example.com", a), 0);
+    assert_string_equal(a, "{E867DA02-1F86-557B-B1CF-9DDC0C22D93A}");
+    assert_int_equal(ocs_pool_instance_id("POOL.example.com", OCS_CLASS_ROUTE, "Example.COM", b), 0);
+    assert_string_equal(b, "{C6B9E7BA-0C48-5660-BCF2-98B216ED2D64}");
+    assert_int_equal(ocs_pool_instance_id("pool2.example.com", OCS_CLASS_ROUTE, "example.com", a), 0);
+    assert_string_not_equal(a, b);
+}
+
 /* R2, R4, R5, R7, R9, R11, R19 on an empty Standard Edition server. */
 static void tcp_empty_node(void **state)
 {
@@ -234,9 +257,9 @@ static void tcp_empty_node(void **state)
     check(TCP_SE, "{" SE_NODE "}",
           "create MSFT_SIPListeningAddressData 5060 [R2] IPAddress=* Port=5060 TransportType=TCP Enabled=true\n"
           "create MSFT_SIPRoutingTableData example.com [R5] MatchURI=example.com NextHop=10.0.0.11 NextHopPort=5060 "
-          "NextHopTransport=TCP Enabled=true ReplaceHostInRequestURI=false\n"
+          "NextHopTransport=TCP Enabled=true ReplaceHostInRequestURI=false InstanceID=pool-derived\n"
           "create MSFT_SIPRemoteAddressData 10.0.0.11 [R9] Server=10.0.0.11 OutboundOnly=false ThrottleAsServer=true "
-          "TreatAsAuthenticated=true\n"
+          "TreatAsAuthenticated=true InstanceID=pool-derived\n"
           "restart service RTCSRV [R19] Name=RTCSRV Reason=MSFT_SIPListeningAddressData\n",
           1);
 }
@@ -387,11 +410,11 @@ static void tls_empty_front_end(void **state)
         "create MSFT_SIPListeningAddressData 5061 [R3] IPAddress=* Port=5061 TransportType=MTLS Enabled=true "
         "TLSCertIssuer=%s TLSCertSN=3412\n"
         "create MSFT_SIPRoutingTableData example.com [R6] MatchURI=example.com NextHop=imp1.example.com "
-        "NextHopPort=5061 NextHopTransport=TLS Enabled=true ReplaceHostInRequestURI=false\n"
+        "NextHopPort=5061 NextHopTransport=TLS Enabled=true ReplaceHostInRequestURI=false InstanceID=pool-derived\n"
         "create MSFT_SIPRemoteAddressData imp1.example.com [R10] Server=imp1.example.com OutboundOnly=false "
-        "ThrottleAsServer=true TreatAsAuthenticated=true\n"
+        "ThrottleAsServer=true TreatAsAuthenticated=true InstanceID=pool-derived\n"
         "create MSFT_SIPRemoteAddressData 10.0.0.11 [R10] Server=10.0.0.11 OutboundOnly=false ThrottleAsServer=true "
-        "TreatAsAuthenticated=true\n"
+        "TreatAsAuthenticated=true InstanceID=pool-derived\n"
         "restart service RTCSRV [R19] Name=RTCSRV Reason=certificate MaintenanceWindow=sun 03:00-05:00 local\n",
         fx.root_tp, fx.root_tp, issuer);
     check(TLS_EE, node, expect, 1);
@@ -484,16 +507,17 @@ static void tls_r3_r17_updates(void **state)
         free(node);
         node = sb_take(&sb);
     }
-    snprintf(expect, sizeof(expect),
-             "update MSFT_SIPListeningAddressData 5061 [R3] id={L1} TransportType:TLS->MTLS\n"
-             "create MSFT_SIPRoutingTableData example.com [R6] MatchURI=example.com NextHop=imp1.example.com "
-             "NextHopPort=5061 NextHopTransport=TLS Enabled=true ReplaceHostInRequestURI=false\n"
-             "create MSFT_SIPRemoteAddressData imp1.example.com [R10] Server=imp1.example.com OutboundOnly=false "
-             "ThrottleAsServer=true TreatAsAuthenticated=true\n"
-             "create MSFT_SIPRemoteAddressData 10.0.0.11 [R10] Server=10.0.0.11 OutboundOnly=false "
-             "ThrottleAsServer=true TreatAsAuthenticated=true\n"
-             "restart service RTCSRV [R19] Name=RTCSRV Reason=MSFT_SIPListeningAddressData MaintenanceWindow=sun "
-             "03:00-05:00 local\n");
+    snprintf(
+        expect, sizeof(expect),
+        "update MSFT_SIPListeningAddressData 5061 [R3] id={L1} TransportType:TLS->MTLS\n"
+        "create MSFT_SIPRoutingTableData example.com [R6] MatchURI=example.com NextHop=imp1.example.com "
+        "NextHopPort=5061 NextHopTransport=TLS Enabled=true ReplaceHostInRequestURI=false InstanceID=pool-derived\n"
+        "create MSFT_SIPRemoteAddressData imp1.example.com [R10] Server=imp1.example.com OutboundOnly=false "
+        "ThrottleAsServer=true TreatAsAuthenticated=true InstanceID=pool-derived\n"
+        "create MSFT_SIPRemoteAddressData 10.0.0.11 [R10] Server=10.0.0.11 OutboundOnly=false "
+        "ThrottleAsServer=true TreatAsAuthenticated=true InstanceID=pool-derived\n"
+        "restart service RTCSRV [R19] Name=RTCSRV Reason=MSFT_SIPListeningAddressData MaintenanceWindow=sun "
+        "03:00-05:00 local\n");
     check(TLS_EE, node, expect, 1);
     free(node);
     /* now only the serial differs */
@@ -879,8 +903,8 @@ static void sim_init_round_trip(void **state)
 
     (void)state;
     remove("sim-init.json");
-    assert_int_equal(simnode_init_file("sim-init.json", "FE1.example.com", "pool.example.com", &e), OFD_OK);
-    assert_int_equal(simnode_init_file("sim-init.json", "fe1.example.com", NULL, &e), OFD_E_CONFLICT);
+    assert_int_equal(simnode_init_file("sim-init.json", "FE1.example.com", "pool.example.com", NULL, &e), OFD_OK);
+    assert_int_equal(simnode_init_file("sim-init.json", "fe1.example.com", NULL, NULL, &e), OFD_E_CONFLICT);
     assert_int_equal(simnode_open("sim-init.json", &node, &e), OFD_OK);
     assert_int_equal(node.ops->identity(node.ctx, &id, &e), OFD_OK);
     assert_string_equal(id.fqdn, "fe1.example.com");
@@ -894,7 +918,7 @@ static void sim_init_round_trip(void **state)
     free(st);
     node_close(&node);
     remove("sim-init.json");
-    assert_int_equal(simnode_init_file("sim-init.json", "fe1", NULL, &e), OFD_E_INVALID);
+    assert_int_equal(simnode_init_file("sim-init.json", "fe1", NULL, NULL, &e), OFD_E_INVALID);
     assert_string_equal(e.msg, "--fqdn 'fe1' is not fully qualified (needs a dot, e.g. host.example.com)");
     assert_int_equal(simnode_open("sim-missing.json", &node, &e), OFD_OK);
     assert_int_equal(node.ops->identity(node.ctx, &id, &e), OFD_OK);
@@ -905,6 +929,7 @@ static void sim_init_round_trip(void **state)
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ocs_pool_ids),
         cmocka_unit_test(tcp_empty_node),
         cmocka_unit_test(tcp_converged),
         cmocka_unit_test(ownership),

@@ -23,7 +23,7 @@ static void fresh(struct node *n)
     ofd_err e;
 
     remove(NODE);
-    assert_int_equal(simnode_init_file(NODE, "ocs-se1.example.com", NULL, &e), OFD_OK);
+    assert_int_equal(simnode_init_file(NODE, "ocs-se1.example.com", NULL, NULL, &e), OFD_OK);
     assert_int_equal(simnode_open(NODE, n, &e), OFD_OK);
 }
 

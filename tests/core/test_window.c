@@ -198,7 +198,7 @@ static void a_week_of_applies_on_a_pool(void **state)
     for (i = 0; i < 3; i++) {
         snprintf(path, sizeof(path), "window-%d.json", i);
         remove(path);
-        assert_int_equal(simnode_init_file(path, fe[i], "pool.example.com", &e), OFD_OK);
+        assert_int_equal(simnode_init_file(path, fe[i], "pool.example.com", NULL, &e), OFD_OK);
         assert_int_equal(simnode_open(path, &n[i], &e), OFD_OK);
     }
     for (t = MON; t < MON + 7 * 86400; t += 60) {
