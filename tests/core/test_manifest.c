@@ -57,8 +57,8 @@ static void base_is_valid(void **state)
     r = diag_text(BASE, DIAG_NOTE, 0, &m);
     assert_string_equal(r, "m.json:1:1: note: [R13] no /certificates/trusted_roots: ocsfed will not check that the "
                            "root CA of the IM&P certificate is in the Trusted Root store\n"
-                           "m.json:6:8: note: [R18] /ocs: on IM&P, add TLS peer subject 'pool.example.com' and upload "
-                           "the OCS CA's root certificate\n");
+                           "m.json:6:8: note: [R18] /ocs: on IM&P, add TLS peer subject 'pool.example.com'; every "
+                           "IM&P setting: ocsfed imp-checklist MANIFEST\n");
     free(r);
     assert_non_null(m);
     assert_int_equal(m->serial, 7);
