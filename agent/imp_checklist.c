@@ -293,8 +293,9 @@ static void ca_certificates(struct bld *b, const struct manifest *m)
         switch (sc->kind) {
         case MANIFEST_CERT_AUTO:
             item(b, "R18",
-                 UPLOAD "the certificate the agent selects on %s (subject CN %s with Server and Client "
-                        "Authentication, valid, the one expiring last; the server's plan names it).",
+                 UPLOAD "the certificate the agent selects on %s: in the Personal store, subject CN %s with "
+                        "Server and Client Authentication, valid, the one expiring last (the certificate snap-in "
+                        "shows its issuer under Certification Path).",
                  where, cn);
             vstr(b, "purpose", "cup-trust");
             vstr(b, "issued_to", cn);
