@@ -274,8 +274,12 @@ failed:
     }
 done:
     ofd_lock_release(lock);
-    /* The report is written whatever happened, so `ocsfed status` sees this server. */
+    /* The report is written whatever happened, so `ocsfed status` sees this server;
+     * with the IM&P checklist of the manifest checked, when there was one (a report
+     * without it is still a report). */
     if (have_report) {
+        if (m && !rep.imp)
+            report_set_imp_checklist(&rep, m, &werr);
         ofd_err_clear(&werr);
         if (report_write(sb_str(&reports), &rep, &werr) != OFD_OK) {
             emit(env, CHECK_EV_FAILED, "cannot write the report: %s", werr.msg);

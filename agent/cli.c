@@ -17,6 +17,7 @@ int cmd_status(int argc, char **argv, FILE *out, FILE *err);
 static const struct cli_command commands[] = {
     {"version", "version", cmd_version},
     {"validate", "validate MANIFEST", cmd_validate},
+    {"imp-checklist", "imp-checklist MANIFEST [--json]", cmd_imp_checklist},
     {"sim", "sim init FILE --fqdn FQDN [--pool FQDN [--pool-store FILE]]", cmd_sim},
     {"plan", "plan MANIFEST [--node sim:FILE] [--json]", cmd_plan},
     {"apply", "apply MANIFEST [--node sim:FILE] [--now SECONDS] [--restart-now] [--json]", cmd_apply},

@@ -1,6 +1,7 @@
-/* Subcommands over the manifest: validate, sim init, plan. Exit status:
+/* Subcommands over the manifest: validate, sim init, plan, imp-checklist. Exit status:
  *   validate: 0 valid (warnings allowed), 1 errors, 2 usage;
  *   sim init: 0 created, 1 error, 2 usage;
+ *   imp-checklist: 0 printed, 1 invalid manifest (as validate says it), 2 usage;
  *   plan:     0 nothing to change, 2 changes pending, 1 error or usage
  *             (terraform plan -detailed-exitcode); a Front End restart left for the
  *             maintenance window alone is not a change to the settings: 0, and said.
@@ -15,11 +16,36 @@
 #include "apply.h"
 #include "fsutil.h"
 #include "cli_manifest.h"
+#include "imp_checklist.h"
 #include "manifest.h"
 #include "nodespec.h"
 #include "plan.h"
 #include "simnode.h"
 #include "strbuf.h"
+
+/* A manifest that did not load, as `ocsfed validate` says it: every error and warning
+ * (notes only matter for a manifest that will be used) and a count, or the reason the
+ * file could not be read. */
+static void print_refused(const char *path, struct diags *d, const ofd_err *e, FILE *err)
+{
+    size_t i, k = 0;
+
+    if (!d->n) {
+        fprintf(err, "ocsfed: %s\n", e->msg);
+        return;
+    }
+    for (i = 0; i < d->n; i++)
+        if (d->v[i].sev != DIAG_NOTE)
+            d->v[k++] = d->v[i];
+        else {
+            free(d->v[i].ptr);
+            free(d->v[i].msg);
+        }
+    d->n = k;
+    diags_print(d, path, err);
+    fprintf(err, "%s: %zu error%s, %zu warning%s; nothing applied\n", path, d->nerrors, d->nerrors == 1 ? "" : "s",
+            d->nwarnings, d->nwarnings == 1 ? "" : "s");
+}
 
 int cmd_validate(int argc, char **argv, FILE *out, FILE *err)
 {
@@ -42,21 +68,8 @@ int cmd_validate(int argc, char **argv, FILE *out, FILE *err)
                 m->edition == MANIFEST_ENTERPRISE ? "Enterprise" : "Standard", m->nservers, m->nservers == 1 ? "" : "s",
                 m->ndomains, m->ndomains == 1 ? "" : "s", m->nnodes, m->nnodes == 1 ? "" : "s");
         status = 0;
-    } else if (d.n) {
-        size_t i, k = 0;
-        for (i = 0; i < d.n; i++) /* notes only matter for a manifest that will be used */
-            if (d.v[i].sev != DIAG_NOTE)
-                d.v[k++] = d.v[i];
-            else {
-                free(d.v[i].ptr);
-                free(d.v[i].msg);
-            }
-        d.n = k;
-        diags_print(&d, argv[1], err);
-        fprintf(err, "%s: %zu error%s, %zu warning%s; nothing applied\n", argv[1], d.nerrors, d.nerrors == 1 ? "" : "s",
-                d.nwarnings, d.nwarnings == 1 ? "" : "s");
     } else {
-        fprintf(err, "ocsfed: %s\n", e.msg);
+        print_refused(argv[1], &d, &e, err);
     }
     manifest_free(m);
     diags_free(&d);
@@ -189,6 +202,65 @@ out:
     free(journal);
     plan_free(&p);
     node_close(&node);
+    manifest_free(m);
+    diags_free(&d);
+    return status;
+}
+
+int cmd_imp_checklist(int argc, char **argv, FILE *out, FILE *err)
+{
+    const char *mpath = NULL;
+    struct manifest *m = NULL;
+    struct diags d = {0};
+    struct imp_checklist c;
+    char *json = NULL;
+    int as_json = 0, status = 1, i;
+    size_t k;
+    ofd_err e;
+
+    memset(&c, 0, sizeof(c));
+    ofd_err_clear(&e);
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            as_json = 1;
+        else if (argv[i][0] != '-' && !mpath)
+            mpath = argv[i];
+        else
+            break; /* unknown option or a second manifest */
+    }
+    if (i < argc || !mpath) {
+        cli_usage("imp-checklist", err);
+        return 2;
+    }
+    if (manifest_load(mpath, 0, &m, &d, &e) != OFD_OK) {
+        print_refused(mpath, &d, &e, err);
+        goto out;
+    }
+    /* The manifest's warnings (R8's among them); its notes are what this prints. */
+    for (k = 0; k < d.n; k++)
+        if (d.v[k].sev == DIAG_WARNING) {
+            struct diags one = d;
+            one.v = &d.v[k];
+            one.n = 1;
+            diags_print(&one, mpath, err);
+        }
+    if (imp_checklist_make(m, &c, &e) != OFD_OK) {
+        fprintf(err, "ocsfed: %s\n", e.msg);
+        goto out;
+    }
+    if (as_json) {
+        if (!(json = imp_checklist_to_json(&c))) {
+            fprintf(err, "ocsfed: out of memory\n");
+            goto out;
+        }
+        fprintf(out, "%s\n", json);
+    } else {
+        imp_checklist_print_text(&c, m, mpath, out);
+    }
+    status = 0;
+out:
+    free(json);
+    imp_checklist_free(&c);
     manifest_free(m);
     diags_free(&d);
     return status;

@@ -7,5 +7,6 @@
 int cmd_validate(int argc, char **argv, FILE *out, FILE *err);
 int cmd_sim(int argc, char **argv, FILE *out, FILE *err);
 int cmd_plan(int argc, char **argv, FILE *out, FILE *err);
+int cmd_imp_checklist(int argc, char **argv, FILE *out, FILE *err);
 
 #endif

@@ -1212,19 +1212,16 @@ static void parse_root(struct mctx *mc, const cJSON *root)
                 len, m->nservers, m->pool_fqdn ? m->pool_fqdn : "", slot, WINDOW_MIN_SLOT_MIN,
                 m->nservers * WINDOW_MIN_SLOT_MIN);
     }
-    /* R18: what the IM&P side needs, reported once. */
+    /* R18: what the IM&P side needs, in short: `ocsfed imp-checklist` has it all. */
     if (mc->transport_ok && m->transport == MANIFEST_TLS && mc->edition_ok && m->nservers) {
         if (m->edition == MANIFEST_ENTERPRISE && m->pool_fqdn)
             NOTE(mc, "R18", "/ocs",
-                 "on IM&P, add TLS peer subject '%s' and upload the OCS "
-                 "CA's root certificate",
-                 m->pool_fqdn);
+                 "on IM&P, add TLS peer subject '%s'; every IM&P setting: ocsfed imp-checklist MANIFEST", m->pool_fqdn);
         else if (m->edition == MANIFEST_STANDARD) {
             size_t i;
             for (i = 0; i < m->nservers; i++)
                 NOTE(mc, "R18", "/ocs",
-                     "on IM&P, add TLS peer subject '%s' and upload the "
-                     "OCS CA's root certificate",
+                     "on IM&P, add TLS peer subject '%s'; every IM&P setting: ocsfed imp-checklist MANIFEST",
                      m->servers[i].fqdn);
         }
     }

@@ -698,8 +698,7 @@ enum ofd_code plan_make(const struct manifest *m, const struct node *node, const
         goto out;
     if (p.tls)
         diags_add(&p.notes, DIAG_NOTE, "R18", 0, 0, "",
-                  "on IM&P, add TLS peer subject '%s' "
-                  "and upload the OCS CA's root certificate",
+                  "on IM&P, add TLS peer subject '%s'; every IM&P setting: ocsfed imp-checklist MANIFEST",
                   p.desired.expected_cn);
     if (c.oom || p.notes.oom) {
         rc = ofd_err_nomem(e);

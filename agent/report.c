@@ -199,6 +199,23 @@ enum ofd_code report_set_refusal(struct report *r, const char *reason, const cha
     return OFD_OK;
 }
 
+enum ofd_code report_set_imp_checklist(struct report *r, const struct manifest *m, ofd_err *e)
+{
+    struct imp_checklist *c = malloc(sizeof(*c));
+    enum ofd_code rc;
+
+    if (!c)
+        return ofd_err_nomem(e);
+    if ((rc = imp_checklist_make(m, c, e)) != OFD_OK) {
+        free(c);
+        return rc;
+    }
+    imp_checklist_free(r->imp);
+    free(r->imp);
+    r->imp = c;
+    return OFD_OK;
+}
+
 void report_free(struct report *r)
 {
     size_t i;
@@ -222,6 +239,8 @@ void report_free(struct report *r)
     free(r->sha256);
     free(r->refusal_reason);
     free(r->refusal_message);
+    imp_checklist_free(r->imp);
+    free(r->imp);
     memset(r, 0, sizeof(*r));
 }
 
@@ -287,6 +306,14 @@ char *report_to_json(const struct report *r)
         }
     } else {
         ok &= cJSON_AddNullToObject(root, "refusal") != NULL;
+    }
+    /* Within the reader's bounds: the first IMP_MAX_ITEMS items, strings cut. */
+    if (r->imp) {
+        o = imp_checklist_to_cjson(r->imp, IMP_MAX_ITEMS, REPORT_MAX_STRING);
+        if (!o || !cJSON_AddItemToObject(root, "imp_checklist", o)) {
+            cJSON_Delete(o);
+            ok = 0;
+        }
     }
     if (ok)
         text = cJSON_Print(root);

@@ -9,7 +9,8 @@
  *                 "applied": true}],
  *    "errors": [{"message": "...", "rule": "R14"}],
  *    "restart_pending": false,
- *    "refusal": null | {"reason": "older_serial", "message": "..."}}
+ *    "refusal": null | {"reason": "older_serial", "message": "..."},
+ *    "imp_checklist": {...}}   (optional: imp_checklist.h, of the manifest checked)
  * The reader is strict: the file comes from a share any front end can write. */
 #ifndef OCSFED_REPORT_H
 #define OCSFED_REPORT_H
@@ -18,9 +19,10 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "imp_checklist.h"
 
 #define REPORT_MAX_BYTES (1024u * 1024u) /* a report file */
-#define REPORT_MAX_DEPTH 4               /* object/array nesting */
+#define REPORT_MAX_DEPTH 5               /* object/array nesting (an IM&P checklist item's values) */
 #define REPORT_MAX_ITEMS 10000u          /* changes, errors */
 #define REPORT_MAX_STRING 2048u          /* any string value */
 #define REPORT_MAX_FILES 10000u          /* reports in the folder */
@@ -67,6 +69,7 @@ struct report {
     int restart_pending;
     char *refusal_reason; /* intake_reason_name(), or NULL */
     char *refusal_message;
+    struct imp_checklist *imp; /* the IM&P checklist of the manifest checked, or NULL */
 };
 
 /* Builders: copy their strings into r. Return OFD_OK or OFD_E_NOMEM. */
@@ -76,11 +79,15 @@ enum ofd_code report_add_change(struct report *r, const char *action, const char
 enum ofd_code report_add_error(struct report *r, const char *message, const char *rule, ofd_err *e);
 enum ofd_code report_set_refusal(struct report *r, const char *reason, const char *message, ofd_err *e);
 struct plan;
+struct manifest;
 /* Adds every change of p except the unchanged ones (action, class, key, rule), marked
  * applied or not, and sets planned and drift to their number and applied to that
  * number or 0. The restart flag and the status stay the caller's. OFD_OK or
  * OFD_E_NOMEM. */
 enum ofd_code report_add_plan(struct report *r, const struct plan *p, int applied, ofd_err *e);
+/* Attaches the IM&P checklist of m (imp_checklist.h), replacing one already there.
+ * OFD_OK or OFD_E_NOMEM. */
+enum ofd_code report_set_imp_checklist(struct report *r, const struct manifest *m, ofd_err *e);
 void report_free(struct report *r);
 
 /* Name of a status ("converged", ..., "silent", "unreadable") and its inverse (-1 when

@@ -94,6 +94,163 @@ static const cJSON *get_typed(const cJSON *o, const char *name, int array, ofd_e
     return v;
 }
 
+/* "R" and one to three digits: a rule of the guide's numbering. */
+static int is_rule(const char *s)
+{
+    size_t i, n = strlen(s);
+
+    if (n < 2 || n > 4 || s[0] != 'R')
+        return 0;
+    for (i = 1; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* One value of an item: a string, a whole number in [0, 2^53) or null. */
+static int get_value(const cJSON *v, struct imp_item *it, ofd_err *e)
+{
+    const char *name = v->string;
+    size_t k;
+
+    if (!name || !name[0] || strlen(name) > IMP_MAX_NAME) {
+        ofd_err_set(e, OFD_E_INVALID, "a value's name is empty or longer than %u bytes", IMP_MAX_NAME);
+        return -1;
+    }
+    for (k = 0; k < it->nvalues; k++)
+        if (strcmp(it->values[k].name, name) == 0) {
+            ofd_err_set(e, OFD_E_INVALID, "value '%s' appears twice", name);
+            return -1;
+        }
+    if (cJSON_IsNull(v))
+        return imp_item_add_value(it, name, IMP_VAL_NULL, NULL, 0, e) == OFD_OK ? 0 : -1;
+    if (cJSON_IsString(v) && strlen(v->valuestring) <= REPORT_MAX_STRING)
+        return imp_item_add_value(it, name, IMP_VAL_STRING, v->valuestring, 0, e) == OFD_OK ? 0 : -1;
+    if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 9007199254740992.0
+        && v->valuedouble == (double)(long long)v->valuedouble)
+        return imp_item_add_value(it, name, IMP_VAL_NUMBER, NULL, (long long)v->valuedouble, e) == OFD_OK ? 0 : -1;
+    ofd_err_set(e, OFD_E_INVALID, "value '%s' is neither a string, a whole number >= 0 nor null", name);
+    return -1;
+}
+
+/* The IM&P checklist a report may carry (imp_checklist.h, docs/imp-checklist.md), as
+ * strictly as the rest: known sections, rules as the guide numbers them, a bounded
+ * number of items and values, each value of its three kinds. */
+static int get_checklist(const cJSON *o, struct imp_checklist *c, ofd_err *e)
+{
+    const cJSON *a, *it, *vals, *v;
+    char *s = NULL, *rule = NULL, *text = NULL;
+    long long n;
+    size_t cnt;
+    int sec, ret = -1;
+
+    if (!cJSON_IsObject(o)) {
+        ofd_err_set(e, OFD_E_INVALID, "it is neither null nor an object");
+        goto out;
+    }
+    if (get_count(o, "format", &n, e) || n != IMP_FORMAT) {
+        ofd_err_set(e, OFD_E_INVALID, "'format' is not %d", IMP_FORMAT);
+        goto out;
+    }
+    if (get_count(o, "serial", &c->serial, e) || get_str(o, "transport", 0, &s, e))
+        goto out;
+    if (strcmp(s, "tls") != 0 && strcmp(s, "tcp") != 0) {
+        ofd_err_set(e, OFD_E_INVALID, "'transport' is neither tls nor tcp");
+        goto out;
+    }
+    c->tls = strcmp(s, "tls") == 0;
+    free(s);
+    s = NULL;
+    if (get_str(o, "edition", 0, &s, e))
+        goto out;
+    if (strcmp(s, "standard") != 0 && strcmp(s, "enterprise") != 0) {
+        ofd_err_set(e, OFD_E_INVALID, "'edition' is neither standard nor enterprise");
+        goto out;
+    }
+    c->enterprise = strcmp(s, "enterprise") == 0;
+    free(s);
+    s = NULL;
+    if (get_count(o, "total", &n, e))
+        goto out;
+    c->total = (size_t)n;
+    /* The sections' titles are the code's; the list only has to be well formed. */
+    if (!(a = get_typed(o, "sections", 1, e)))
+        goto out;
+    if (cJSON_GetArraySize(a) > IMP_NSECTIONS) {
+        ofd_err_set(e, OFD_E_INVALID, "more than %d sections", IMP_NSECTIONS);
+        goto out;
+    }
+    cJSON_ArrayForEach(it, a)
+    {
+        if (!cJSON_IsObject(it) || get_str(it, "id", 0, &s, e) || get_str(it, "title", 0, &text, e)) {
+            ofd_err_set(e, OFD_E_INVALID, "a section is not an object with an id and a title");
+            goto out;
+        }
+        if (imp_section_parse(s) < 0) {
+            ofd_err_set(e, OFD_E_INVALID, "section '%s' is unknown", s);
+            goto out;
+        }
+        free(s), free(text);
+        s = text = NULL;
+    }
+    if (!(a = get_typed(o, "items", 1, e)))
+        goto out;
+    if ((cnt = (size_t)cJSON_GetArraySize(a)) > IMP_MAX_ITEMS) {
+        ofd_err_set(e, OFD_E_INVALID, "more than %u items", IMP_MAX_ITEMS);
+        goto out;
+    }
+    cJSON_ArrayForEach(it, a)
+    {
+        if (!cJSON_IsObject(it)) {
+            ofd_err_set(e, OFD_E_INVALID, "an item is not an object");
+            goto out;
+        }
+        if (get_count(it, "n", &n, e))
+            goto out;
+        if (n != (long long)c->n + 1) {
+            ofd_err_set(e, OFD_E_INVALID, "item %zu is numbered %lld", c->n + 1, n);
+            goto out;
+        }
+        if (get_str(it, "section", 0, &s, e))
+            goto out;
+        if ((sec = imp_section_parse(s)) < 0) {
+            ofd_err_set(e, OFD_E_INVALID, "an item's section '%s' is unknown", s);
+            goto out;
+        }
+        if (get_str(it, "rule", 1, &rule, e))
+            goto out;
+        if (rule && !is_rule(rule)) {
+            ofd_err_set(e, OFD_E_INVALID, "an item's rule is not a rule (R1, R2...)");
+            goto out;
+        }
+        if (get_str(it, "text", 0, &text, e) || !(vals = get_typed(it, "values", 0, e)))
+            goto out;
+        if (cJSON_GetArraySize(vals) > IMP_MAX_VALUES) {
+            ofd_err_set(e, OFD_E_INVALID, "an item has more than %d values", IMP_MAX_VALUES);
+            goto out;
+        }
+        if (imp_checklist_add_item(c, (enum imp_section)sec, rule, text, e) != OFD_OK)
+            goto out;
+        cJSON_ArrayForEach(v, vals)
+        {
+            if (get_value(v, &c->v[c->n - 1], e))
+                goto out;
+        }
+        free(s), free(rule), free(text);
+        s = rule = text = NULL;
+    }
+    if (c->total < c->n) {
+        ofd_err_set(e, OFD_E_INVALID, "'total' is less than the items it carries");
+        goto out;
+    }
+    ret = 0;
+out:
+    if (ret && e && e->code != OFD_E_NOMEM)
+        ofd_err_prefix(e, "imp_checklist");
+    free(s), free(rule), free(text);
+    return ret;
+}
+
 enum ofd_code report_parse(const char *text, size_t len, struct report *out, ofd_err *e)
 {
     cJSON *root = NULL;
@@ -208,6 +365,16 @@ enum ofd_code report_parse(const char *text, size_t len, struct report *out, ofd
             goto out;
         }
         if (get_str(o, "reason", 0, &r.refusal_reason, e) || get_str(o, "message", 0, &r.refusal_message, e))
+            goto out;
+    }
+    /* Optional: reports of a refused manifest, and of older agents, have none. */
+    o = cJSON_GetObjectItemCaseSensitive(root, "imp_checklist");
+    if (o && !cJSON_IsNull(o)) {
+        if (!(r.imp = calloc(1, sizeof(*r.imp)))) {
+            ofd_err_nomem(e);
+            goto out;
+        }
+        if (get_checklist(o, r.imp, e))
             goto out;
     }
     *out = r;

@@ -1,14 +1,17 @@
 /* libFuzzer target: the manifest scanner, parser and validator, the expansion for every
- * server a valid manifest names, the simulated node reader and the plan.
+ * server a valid manifest names, its IM&P checklist, the simulated node reader and the
+ * plan.
  * Input: MANIFEST [NUL NODE]. Without a NUL byte the whole input is tried as both.
  * Certificate files are never read (MANIFEST_NO_FILES, a base directory that does not
  * exist). */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "desired.h"
+#include "imp_checklist.h"
 #include "manifest.h"
 #include "plan.h"
 #include "simnode.h"
@@ -40,6 +43,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (desired_expand(m, m->servers[i].fqdn, NULL, &x, &e) != OFD_OK)
                 __builtin_trap();
             desired_free(&x);
+        }
+        {
+            struct imp_checklist c;
+            FILE *devnull;
+            char *json;
+
+            if (imp_checklist_make(m, &c, &e) == OFD_OK) {
+                if (!c.n)
+                    __builtin_trap(); /* every manifest has IM&P domains and listeners */
+                json = imp_checklist_to_json(&c);
+                free(json);
+                if ((devnull = fopen("/dev/null", "w")) != NULL) {
+                    imp_checklist_print_text(&c, m, "fuzz.json", devnull);
+                    fclose(devnull);
+                }
+                imp_checklist_free(&c);
+            }
         }
     } else if (!d.nerrors && e.code != OFD_E_NOMEM) {
         __builtin_trap(); /* a rejected manifest says why */

@@ -391,6 +391,50 @@ static void a_stop_in_the_middle_of_an_apply_undoes_it(void **state)
     }
 }
 
+/* Each report carries the IM&P checklist of the manifest it checked, monitor or apply
+ * mode alike; a refused manifest gives none. */
+static void the_report_carries_the_imp_checklist(void **state)
+{
+    char tp[41];
+    struct check_config cfg = {.manifest_dir = "check_share",
+                               .trusted_signer = tp,
+                               .state_path = "check_state.json",
+                               .node_spec = "sim:check_node.json",
+                               .monitor = 1};
+    struct check_result res;
+    struct report r;
+    ofd_err e;
+
+    (void)state;
+    fresh_node("ocs-se1.json");
+    publish("tcp-standard.json", tp, 1);
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    r = read_report();
+    assert_non_null(r.imp);
+    assert_int_equal(r.imp->serial, 1);
+    assert_int_equal(r.imp->tls, 0);
+    assert_int_equal(r.imp->n, 12); /* tests/core/test_imp_checklist.c: tcp_standard */
+    assert_int_equal(r.imp->v[3].section, IMP_SEC_ACL);
+    assert_string_equal(r.imp->v[3].values[0].s, "ocs-se1.example.com");
+    report_free(&r);
+
+    cfg.monitor = 0; /* the apply writes a new report: the checklist is in it too */
+    fresh_node("ocs-se1.json");
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_int_equal(res.outcome, CHECK_EV_RESTART_PENDING);
+    r = read_report();
+    assert_non_null(r.imp);
+    assert_int_equal(r.imp->n, 12);
+    report_free(&r);
+
+    publish("tcp-standard.json", tp, 0);
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_int_equal(res.outcome, CHECK_EV_REFUSED);
+    r = read_report();
+    assert_null(r.imp);
+    report_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -401,6 +445,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(apply_mode_converges_the_node_and_records_the_serial),
         cmocka_unit_test(a_stop_in_the_middle_of_an_apply_undoes_it),
         cmocka_unit_test(monitor_mode_reports_a_pending_restart_as_such),
+        cmocka_unit_test(the_report_carries_the_imp_checklist),
     };
 
     if (argc != 2) {

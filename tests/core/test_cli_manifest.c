@@ -98,8 +98,8 @@ static void plan_exit_codes(void **state)
                            "Plan: 6 to create, 2 to update, 0 to delete, 1 unchanged; the Front End service RTCSRV "
                            "restarts in the maintenance window sat,sun 02:00-02:50 local (slot 1 of 2 of the pool's "
                            "window 02:00-04:00).\n"));
-    assert_string_equal(testutil_err, "ocsfed: note: [R18] on IM&P, add TLS peer subject 'pool.example.com' and upload "
-                                      "the OCS CA's root certificate\n");
+    assert_string_equal(testutil_err, "ocsfed: note: [R18] on IM&P, add TLS peer subject 'pool.example.com'; every "
+                                      "IM&P setting: ocsfed imp-checklist MANIFEST\n");
     assert_int_equal(testutil_ocsfed("plan", tls, "--node", sb_str(&n2), "--json", NULL), 2);
     assert_non_null(strstr(testutil_out, "\"class\":\t\"MSFT_SIPRoutingTableData\""));
     /* the empty node made by sim init: changes pending */

@@ -60,8 +60,8 @@ static void base_is_valid(void **state)
                            "m.json:1:1: note: [R19] no /maintenance_window: ocsfed never restarts the Front End by "
                            "itself, so a change that needs the restart waits until a window is set, or until 'ocsfed "
                            "apply --restart-now' is run on the server\n"
-                           "m.json:6:8: note: [R18] /ocs: on IM&P, add TLS peer subject 'pool.example.com' and upload "
-                           "the OCS CA's root certificate\n");
+                           "m.json:6:8: note: [R18] /ocs: on IM&P, add TLS peer subject 'pool.example.com'; every "
+                           "IM&P setting: ocsfed imp-checklist MANIFEST\n");
     free(r);
     assert_non_null(m);
     assert_int_equal(m->serial, 7);

@@ -710,7 +710,8 @@ static void r1_r18_notes(void **state)
     assert_int_equal(p.notes.v[1].sev, DIAG_NOTE);
     assert_string_equal(p.notes.v[1].rule, "R18");
     assert_string_equal(p.notes.v[1].msg,
-                        "on IM&P, add TLS peer subject 'pool.example.com' and upload the OCS CA's root certificate");
+                        "on IM&P, add TLS peer subject 'pool.example.com'; every IM&P setting: ocsfed "
+                        "imp-checklist MANIFEST");
     plan_free(&p);
     free(node);
 }

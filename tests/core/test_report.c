@@ -157,7 +157,7 @@ static void reader_is_strict(void **state)
     assert_int_equal(parse(GOOD_HEAD "\"status\": 3, " GOOD_TAIL, &e), OFD_E_INVALID);
     assert_string_equal(e.msg, "'status' is missing, not a string or too long");
     assert_int_equal(parse("[[[[[[[[[[]]]]]]]]]]", &e), OFD_E_INVALID);
-    assert_string_equal(e.msg, "nested deeper than 4 levels");
+    assert_string_equal(e.msg, "nested deeper than 5 levels");
     assert_int_equal(parse("{\"a\": \"[[[[[[[[\"}", &e), OFD_E_INVALID); /* strings do not nest */
     assert_string_equal(e.msg, "'format' is not 1");
     assert_int_equal(parse("{\"format\": 1", &e), OFD_E_INVALID);
