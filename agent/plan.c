@@ -18,6 +18,7 @@ struct pctx {
     char **owned_keys; /* "class\nkey" strings */
     size_t nowned;
     int restart_pending; /* R19: left by an apply outside the maintenance window */
+    size_t left_cap;     /* of p->left_alone */
 };
 
 static struct plan_change *add_change(struct pctx *c, enum plan_action a, const char *cls, const char *key,
@@ -48,6 +49,46 @@ static struct plan_change *add_change(struct pctx *c, enum plan_action a, const 
     c->p->n++;
     c->p->counts[a]++;
     return ch;
+}
+
+/* Records the current instance inst (natural key key, or NULL) as left alone. */
+static void leave_alone(struct pctx *c, const struct ocs_class_def *def, const char *key,
+                        const struct node_instance *inst)
+{
+    const struct node_value *id = node_instance_get(inst, OCS_P_INSTANCE_ID);
+    struct plan_left_alone *la, *n;
+    struct strbuf why = {0};
+
+    if (c->oom)
+        return;
+    if (c->p->foreign == c->left_cap) {
+        size_t cap = c->left_cap ? c->left_cap * 2 : 16;
+        if (!(n = realloc(c->p->left_alone, cap * sizeof(*n)))) {
+            c->oom = 1;
+            return;
+        }
+        c->p->left_alone = n;
+        c->left_cap = cap;
+    }
+    la = &c->p->left_alone[c->p->foreign];
+    memset(la, 0, sizeof(*la));
+    la->cls = def->name;
+    if (!key)
+        sb_printf(&why, "it has no %s, so ocsfed did not make it", def->match_prop);
+    else if (!def->may_delete && def == ocs_class_find(OCS_CLASS_LISTENING))
+        sb_printf(&why, "ocsfed never deletes a listening address (OCS uses them for its own traffic)");
+    else if (!def->may_delete)
+        sb_printf(&why, "ocsfed never deletes a %s", def->name);
+    else
+        sb_printf(&why, "not created by ocsfed and not named by the manifest");
+    if (!(la->why = sb_take(&why)) || (key && !(la->key = ofd_strdup(key)))
+        || (id && id->type == OCS_STRING && id->s && !(la->instance_id = ofd_strdup(id->s)))) {
+        free(la->why);
+        free(la->key);
+        c->oom = 1;
+        return;
+    }
+    c->p->foreign++;
 }
 
 static char *owned_key(const char *cls, const char *key)
@@ -271,7 +312,7 @@ static enum ofd_code plan_class(struct pctx *c, const char *cls, ofd_err *e)
         if (used[i])
             continue;
         if (!keys[i] || !def->may_delete || !is_owned(c, cls, keys[i])) {
-            c->p->foreign++;
+            leave_alone(c, def, keys[i], &cur.v[i]);
             continue;
         }
         if (!(ch = add_change(c, PLAN_DELETE, def->name, keys[i],
@@ -737,6 +778,12 @@ void plan_free(struct plan *p)
         node_instance_free(&p->v[i].current);
     }
     free(p->v);
+    for (i = 0; i < p->foreign; i++) {
+        free(p->left_alone[i].key);
+        free(p->left_alone[i].instance_id);
+        free(p->left_alone[i].why);
+    }
+    free(p->left_alone);
     free(p->server);
     free(p->pool);
     free(p->window);

@@ -37,6 +37,14 @@ struct plan_change {
     const struct desired_item *item; /* into plan.desired; NULL for deletes */
 };
 
+/* A current instance the plan leaves alone: not wanted, and not ocsfed's to delete. */
+struct plan_left_alone {
+    const char *cls;   /* WMI class (static) */
+    char *key;         /* natural key; NULL when the instance has none */
+    char *instance_id; /* NULL when it has none */
+    char *why;         /* why it is left alone, one clause */
+};
+
 struct plan {
     char *server;
     char *pool; /* NULL on Standard Edition */
@@ -48,9 +56,10 @@ struct plan {
     struct plan_change *v;
     size_t n;
     size_t counts[PLAN_NACTIONS];
-    size_t foreign;     /* current instances left alone (not wanted, not owned) */
-    struct diags notes; /* warnings and notes found on the node (R1, R16, R18, R19) */
-    int cert_selected;  /* TLS: cert_tp is the server certificate R17 selects */
+    size_t foreign;                     /* current instances left alone (not wanted, not owned) */
+    struct plan_left_alone *left_alone; /* those foreign instances, in class order */
+    struct diags notes;                 /* warnings and notes found on the node (R1, R16, R18, R19) */
+    int cert_selected;                  /* TLS: cert_tp is the server certificate R17 selects */
     unsigned char cert_tp[20];
 };
 
@@ -74,12 +83,15 @@ int plan_has_changes(const struct plan *p);
  * earlier apply left for the maintenance window. */
 int plan_has_setting_changes(const struct plan *p);
 
-/* Prints the plan as a reviewable diff (unchanged items only counted). */
+/* Prints the plan as a reviewable diff (unchanged items only counted). The entries
+ * left alone are counted; with verbose (plan_print_text_ex) each is listed. */
 void plan_print_text(const struct plan *p, FILE *f);
+void plan_print_text_ex(const struct plan *p, int verbose, FILE *f);
 
 /* The plan as JSON: {"server", "pool", "edition", "transport", "serial",
  * "changes": [{"action", "class", "key", "rule", "owned", "instance_id", "properties",
- * "current"}], "summary": {...}, "warnings": [..]}. Malloc'ed text; NULL on oom. */
+ * "current"}], "summary": {...}, "left_alone": [{"class", "key", "instance_id", "why"}],
+ * "diagnostics": [..]}. Malloc'ed text; NULL on oom. */
 char *plan_to_json(const struct plan *p);
 
 /* "create", "update", "delete", "unchanged", "restart". */

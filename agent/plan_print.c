@@ -33,6 +33,11 @@ static void print_value(FILE *f, const struct node_value *v)
 
 void plan_print_text(const struct plan *p, FILE *f)
 {
+    plan_print_text_ex(p, 0, f);
+}
+
+void plan_print_text_ex(const struct plan *p, int verbose, FILE *f)
+{
     static const char sign[PLAN_NACTIONS] = {'+', '~', '-', '=', '!'};
     size_t i, k;
 
@@ -97,8 +102,23 @@ void plan_print_text(const struct plan *p, FILE *f)
     if (p->foreign)
         fprintf(f,
                 "%zu existing entr%s that ocsfed did not create and the manifest does not "
-                "name left alone.\n",
-                p->foreign, p->foreign == 1 ? "y" : "ies");
+                "name left alone%s\n",
+                p->foreign, p->foreign == 1 ? "y" : "ies",
+                verbose           ? ":"
+                : p->foreign == 1 ? " (--verbose lists it)."
+                                  : " (--verbose lists them).");
+    for (k = 0; verbose && k < p->foreign; k++) {
+        const struct plan_left_alone *la = &p->left_alone[k];
+        const struct ocs_class_def *def = ocs_class_find(la->cls);
+        fprintf(f, "      %s ", la->cls);
+        if (la->key)
+            fputs(la->key, f);
+        else
+            fprintf(f, "(no %s)", def ? def->match_prop : "key");
+        if (la->instance_id)
+            fprintf(f, " (InstanceID %s)", la->instance_id);
+        fprintf(f, ": %s\n", la->why);
+    }
 }
 
 static cJSON *instance_json(const struct node_instance *inst)
@@ -159,7 +179,22 @@ char *plan_to_json(const struct plan *p)
             goto out;
     if (!cJSON_AddBoolToObject(sum, "restart", p->counts[PLAN_RESTART] != 0)
         || !cJSON_AddNumberToObject(sum, "left_alone", (double)p->foreign)
-        || !(arr = cJSON_AddArrayToObject(root, "diagnostics")))
+        || !(arr = cJSON_AddArrayToObject(root, "left_alone")))
+        goto out;
+    for (i = 0; i < p->foreign; i++) {
+        const struct plan_left_alone *la = &p->left_alone[i];
+        if (!(o = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            goto out;
+        }
+        if (!cJSON_AddStringToObject(o, "class", la->cls)
+            || !(la->key ? cJSON_AddStringToObject(o, "key", la->key) : cJSON_AddNullToObject(o, "key"))
+            || !(la->instance_id ? cJSON_AddStringToObject(o, "instance_id", la->instance_id)
+                                 : cJSON_AddNullToObject(o, "instance_id"))
+            || !cJSON_AddStringToObject(o, "why", la->why))
+            goto out;
+    }
+    if (!(arr = cJSON_AddArrayToObject(root, "diagnostics")))
         goto out;
     for (i = 0; i < p->notes.n; i++) {
         if (!(o = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, o)) {

@@ -83,9 +83,14 @@ static void plan_exit_codes(void **state)
     sb_printf(&n3, "sim:%s", "cli-sim.json");
     /* converged: 0 */
     assert_int_equal(testutil_ocsfed("plan", tcp, "--node", sb_str(&n1), NULL), 0);
-    assert_non_null(strstr(
-        testutil_out, "No changes: ocs-se1.example.com matches the manifest (5 items checked).\n"
-                      "3 existing entries that ocsfed did not create and the manifest does not name left alone.\n"));
+    assert_non_null(strstr(testutil_out, "No changes: ocs-se1.example.com matches the manifest (5 items checked).\n"
+                                         "3 existing entries that ocsfed did not create and the manifest does not "
+                                         "name left alone (--verbose lists them).\n"));
+    /* --verbose names them */
+    assert_int_equal(testutil_ocsfed("plan", tcp, "--node", sb_str(&n1), "--verbose", NULL), 0);
+    assert_non_null(strstr(testutil_out, "name left alone:\n      MSFT_SIPListeningAddressData 5061 (InstanceID "));
+    assert_int_equal(testutil_ocsfed("plan", "--verbose", tcp, "--json", "--node", sb_str(&n1), NULL), 0);
+    assert_non_null(strstr(testutil_out, "\"left_alone\":\t[{\n\t\t\t\"class\":\t\"MSFT_SIPListeningAddressData\""));
     /* changes pending: 2, in text and JSON */
     assert_int_equal(testutil_ocsfed("plan", tls, "--node", sb_str(&n2), NULL), 2);
     assert_non_null(strstr(
@@ -132,8 +137,8 @@ static void plan_exit_codes(void **state)
 static void apply_exit_codes_and_json(void **state)
 {
     char *tls = path(examples, "tls-enterprise.json"), *fe1 = path(examples, "nodes/fe1-enterprise.json");
-    char *bad = path(data, "bad-many.json"), *text = NULL, sat[32];
-    size_t len = 0;
+    char *bad = path(data, "bad-many.json"), *text = NULL, *text2 = NULL, sat[32];
+    size_t len = 0, len2 = 0;
     long long t = 1795834800LL; /* Saturday 2026-11-28 03:00 UTC */
     ofd_err e;
 
@@ -142,7 +147,8 @@ static void apply_exit_codes_and_json(void **state)
     snprintf(sat, sizeof(sat), "%lld", t - apply_local_offset(t));
     assert_int_equal(ofd_read_file(fe1, 1u << 24, &text, &len, &e), OFD_OK);
     assert_int_equal(ofd_write_file_atomic("cli-apply.json", text, len, &e), OFD_OK);
-    free(text);
+    text2 = text;
+    len2 = len;
     remove("cli-apply.json.journal");
     assert_int_equal(testutil_ocsfed("apply", tls, "--node", "sim:cli-apply.json", "--now", sat, "--json", NULL), 0);
     assert_non_null(strstr(testutil_out, "\"result\":\t\"applied\""));
@@ -153,6 +159,15 @@ static void apply_exit_codes_and_json(void **state)
     assert_non_null(strstr(testutil_out, "\"action\":\t\"create\""));
     assert_int_equal(testutil_ocsfed("apply", tls, "--node", "sim:cli-apply.json", "--now", sat, NULL), 0);
     assert_string_equal(testutil_out, "fe1.example.com: nothing to change (manifest serial 12)\n");
+    /* apply prints the plan it applied; --verbose lists what it left alone */
+    assert_int_equal(ofd_write_file_atomic("cli-apply.json", text2, len2, &e), OFD_OK);
+    remove("cli-apply.json.journal");
+    assert_int_equal(testutil_ocsfed("apply", tls, "--node", "sim:cli-apply.json", "--now", sat, NULL), 0);
+    assert_non_null(strstr(testutil_out, "left alone (--verbose lists them).\n"));
+    assert_int_equal(ofd_write_file_atomic("cli-apply.json", text2, len2, &e), OFD_OK);
+    assert_int_equal(testutil_ocsfed("apply", tls, "--verbose", "--node", "sim:cli-apply.json", "--now", sat, NULL), 0);
+    assert_non_null(strstr(testutil_out, "left alone:\n      MSFT_SIPListeningAddressData 443 "));
+    free(text2);
     assert_int_equal(testutil_ocsfed("apply", tls, "--node", "sim:cli-apply.json", "--json", NULL), 0);
     assert_non_null(strstr(testutil_out, "\"result\":\t\"nothing_to_change\""));
     assert_non_null(strstr(testutil_out, "\"writes\":\t0"));

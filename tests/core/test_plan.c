@@ -802,7 +802,69 @@ static void text_output(void **state)
         "\n"
         "Plan: 0 to create, 1 to update, 0 to delete, 2 unchanged; the Front End service RTCSRV restarts (no "
         "maintenance window set).\n"
-        "1 existing entry that ocsfed did not create and the manifest does not name left alone.\n");
+        "1 existing entry that ocsfed did not create and the manifest does not name left alone (--verbose lists "
+        "it).\n");
+    plan_free(&p);
+}
+
+/* The entries left alone are named: each with its class, key, InstanceID and why, in
+ * the JSON always and in the text with --verbose (plan_print_text_ex). */
+static void left_alone_entries_are_listed(void **state)
+{
+    static const char node[] =
+        "{" SE_NODE ", \"ocs\": {\"MSFT_SIPListeningAddressData\": [" LISTEN_5060
+        ", {\"InstanceID\": \"{L2}\", \"IPAddress\": \"*\", \"Port\": 443, \"TransportType\": \"MTLS\", \"Enabled\": "
+        "true}],"
+        " \"MSFT_SIPRoutingTableData\": [" ROUTE_TCP ", {\"InstanceID\": \"{R2}\", \"MatchURI\": \"other.com\"},"
+        " {\"InstanceID\": \"{R4}\", \"NextHop\": \"10.9.9.8\"}],"
+        " \"MSFT_SIPRemoteAddressData\": [" HOST_TCP "]},"
+        " \"ocsfed\": {\"owned\": [{\"class\": \"MSFT_SIPListeningAddressData\", \"key\": \"443\"}]}}";
+    struct plan p;
+    ofd_err e;
+    FILE *f;
+    char buf[4096], *text;
+    size_t n;
+    cJSON *j, *a, *x;
+
+    (void)state;
+    assert_int_equal(plan_of(TCP_SE, node, &p, &e), OFD_OK);
+    assert_int_equal(p.foreign, 3);
+    assert_string_equal(p.left_alone[0].cls, "MSFT_SIPListeningAddressData");
+    assert_string_equal(p.left_alone[0].key, "443");
+    assert_string_equal(p.left_alone[0].instance_id, "{L2}");
+    assert_string_equal(p.left_alone[1].key, "other.com");
+    assert_null(p.left_alone[2].key);
+    assert_non_null(f = fopen("plan-left.out", "w+b"));
+    plan_print_text_ex(&p, 1, f);
+    rewind(f);
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    remove("plan-left.out");
+    assert_non_null(strstr(
+        buf, "No changes: se1.example.com matches the manifest (4 items checked).\n"
+             "3 existing entries that ocsfed did not create and the manifest does not name left alone:\n"
+             "      MSFT_SIPListeningAddressData 443 (InstanceID {L2}): ocsfed never deletes a listening address "
+             "(OCS uses them for its own traffic)\n"
+             "      MSFT_SIPRoutingTableData other.com (InstanceID {R2}): not created by ocsfed and not named by the "
+             "manifest\n"
+             "      MSFT_SIPRoutingTableData (no MatchURI) (InstanceID {R4}): it has no MatchURI, so ocsfed did not "
+             "make it\n"));
+    /* JSON: all of them, always. */
+    assert_non_null(text = plan_to_json(&p));
+    assert_non_null(j = cJSON_Parse(text));
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "summary"), "left_alone")->valueint, 3);
+    a = cJSON_GetObjectItem(j, "left_alone");
+    assert_int_equal(cJSON_GetArraySize(a), 3);
+    x = cJSON_GetArrayItem(a, 1);
+    assert_string_equal(cJSON_GetObjectItem(x, "class")->valuestring, "MSFT_SIPRoutingTableData");
+    assert_string_equal(cJSON_GetObjectItem(x, "key")->valuestring, "other.com");
+    assert_string_equal(cJSON_GetObjectItem(x, "instance_id")->valuestring, "{R2}");
+    assert_string_equal(cJSON_GetObjectItem(x, "why")->valuestring,
+                        "not created by ocsfed and not named by the manifest");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 2), "key")));
+    cJSON_Delete(j);
+    free(text);
     plan_free(&p);
 }
 
@@ -920,6 +982,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(r6_name_resolution),
         cmocka_unit_test(json_output),
         cmocka_unit_test(text_output),
+        cmocka_unit_test(left_alone_entries_are_listed),
         cmocka_unit_test(bad_sim_nodes),
         cmocka_unit_test(wmi_dump_loads),
         cmocka_unit_test(sim_init_round_trip),
