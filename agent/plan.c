@@ -1,5 +1,6 @@
 #include "plan.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -707,8 +708,17 @@ enum ofd_code plan_make(const struct manifest *m, const struct node *node, const
     if (p.tls && (rc = resolve_cert(&c, m, sv, opt, &dc, &info, e)) != OFD_OK)
         goto out;
     if (p.tls && dc.known) {
-        p.cert_selected = 1;
-        memcpy(p.cert_tp, dc.tp, sizeof(p.cert_tp));
+        p.cert.selected = 1;
+        p.cert.how = dc.kind;
+        memcpy(p.cert.tp, dc.tp, sizeof(p.cert.tp));
+        p.cert.not_after = info.not_after;
+        snprintf(p.cert.subject, sizeof(p.cert.subject), "%s", info.subject_text);
+        snprintf(p.cert.issuer, sizeof(p.cert.issuer), "%s", info.issuer_text);
+        snprintf(p.cert.serial, sizeof(p.cert.serial), "%s", info.serial_text);
+        if (dc.kind == MANIFEST_CERT_PFX && dc.pfx && !(p.cert.pfx_file = ofd_strdup(dc.pfx->file))) {
+            rc = ofd_err_nomem(e);
+            goto out;
+        }
     }
     if ((rc = desired_expand(m, id.fqdn, p.tls ? &dc : NULL, &p.desired, e)) != OFD_OK)
         goto out;
@@ -784,6 +794,7 @@ void plan_free(struct plan *p)
         free(p->left_alone[i].why);
     }
     free(p->left_alone);
+    free(p->cert.pfx_file);
     free(p->server);
     free(p->pool);
     free(p->window);

@@ -45,6 +45,17 @@ struct plan_left_alone {
     char *why;         /* why it is left alone, one clause */
 };
 
+/* The server certificate the plan selects (R17), named for the people reading the plan. */
+struct plan_cert {
+    int selected;                /* 1: known (TLS, and a PKCS#12 that could be opened) */
+    enum manifest_cert_kind how; /* AUTO: picked among the installed ones; THUMBPRINT; PFX */
+    char *pfx_file;              /* PFX: the file as the manifest names it */
+    unsigned char tp[20];
+    long long not_after; /* seconds since 1970 (UTC) */
+    /* As the certificate MMC shows them (cs_cert_info): "CN = ...", "12 34". */
+    char subject[512], issuer[512], serial[200];
+};
+
 struct plan {
     char *server;
     char *pool; /* NULL on Standard Edition */
@@ -59,8 +70,7 @@ struct plan {
     size_t foreign;                     /* current instances left alone (not wanted, not owned) */
     struct plan_left_alone *left_alone; /* those foreign instances, in class order */
     struct diags notes;                 /* warnings and notes found on the node (R1, R16, R18, R19) */
-    int cert_selected;                  /* TLS: cert_tp is the server certificate R17 selects */
-    unsigned char cert_tp[20];
+    struct plan_cert cert;              /* TLS: the server certificate R17 selects */
 };
 
 /* What the plan needs beyond the manifest and the node, decided by the caller (the

@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "report.h"
 #include "rules.h"
 #include "strbuf.h"
 
@@ -31,6 +32,47 @@ static void print_value(FILE *f, const struct node_value *v)
     free(t);
 }
 
+/* R17: the selected certificate's issuer and serial number beside the bytes OCS keeps
+ * (TLSCertIssuer: the issuer Name's DER; TLSCertSN: the serial, least significant byte
+ * first), as the certificate MMC shows them. */
+static void annotate(const struct plan *p, const char *name, FILE *f)
+{
+    if (!p->cert.selected)
+        return;
+    if (!ofd_strcasecmp(name, OCS_P_TLS_CERT_ISSUER))
+        fprintf(f, "  (issuer %s)", p->cert.issuer);
+    else if (!ofd_strcasecmp(name, OCS_P_TLS_CERT_SN))
+        fprintf(f, "  (serial number %s)", p->cert.serial);
+}
+
+/* R17: which certificate the server will use, and how it was chosen. */
+static void print_cert(const struct plan *p, FILE *f)
+{
+    const struct plan_cert *c = &p->cert;
+    char tp[2 * CS_SHA1_LEN + 1], expires[21];
+
+    if (!c->selected)
+        return;
+    cs_thumbprint_hex(c->tp, tp);
+    report_format_time(c->not_after, expires);
+    fputs("Server certificate (R17): ", f);
+    if (c->how == MANIFEST_CERT_THUMBPRINT)
+        fprintf(f, "given by its thumbprint in the manifest, in the Personal (My) store of %s\n", p->server);
+    else if (c->how == MANIFEST_CERT_PFX)
+        fprintf(f, "from %s (PKCS#12), imported into the Personal (My) store of %s\n", c->pfx_file ? c->pfx_file : "?",
+                p->server);
+    else
+        fprintf(f,
+                "picked in the Personal (My) store of %s, the valid one with CN=%s and Server and Client "
+                "Authentication that expires last\n",
+                p->server, p->desired.expected_cn ? p->desired.expected_cn : "?");
+    fprintf(f, "      %-24s %s\n", "Subject", c->subject);
+    fprintf(f, "      %-24s %s\n", "Thumbprint", tp);
+    fprintf(f, "      %-24s %s\n", "Expires", expires);
+    fprintf(f, "      %-24s %s\n", "Issuer", c->issuer);
+    fprintf(f, "      %-24s %s\n", "Serial number", c->serial);
+}
+
 void plan_print_text(const struct plan *p, FILE *f)
 {
     plan_print_text_ex(p, 0, f);
@@ -44,6 +86,7 @@ void plan_print_text_ex(const struct plan *p, int verbose, FILE *f)
     fprintf(f, "ocsfed plan for %s (%s%s), manifest serial %lld, transport %s\n", p->server,
             p->enterprise ? "Enterprise Edition, pool " : "Standard Edition", p->pool ? p->pool : "", p->serial,
             p->tls ? "tls" : "tcp");
+    print_cert(p, f);
     for (i = 0; i < p->n; i++) {
         const struct plan_change *ch = &p->v[i];
         if (ch->action == PLAN_UNCHANGED)
@@ -58,6 +101,7 @@ void plan_print_text_ex(const struct plan *p, int verbose, FILE *f)
             for (k = 0; k < ch->props.nprops; k++) {
                 fprintf(f, "      %-24s ", ch->props.props[k].name);
                 print_value(f, &ch->props.props[k].v);
+                annotate(p, ch->props.props[k].name, f);
                 fputc('\n', f);
             }
         } else if (ch->action == PLAN_UPDATE) {
@@ -67,6 +111,7 @@ void plan_print_text_ex(const struct plan *p, int verbose, FILE *f)
                 print_value(f, node_instance_get(&ch->current, name));
                 fputs(" -> ", f);
                 print_value(f, &ch->props.props[k].v);
+                annotate(p, name, f);
                 fputc('\n', f);
             }
         } else if (ch->action == PLAN_DELETE) {
@@ -136,6 +181,29 @@ static cJSON *instance_json(const struct node_instance *inst)
     return o;
 }
 
+/* "server_certificate": {"selected_by": "auto" | "thumbprint" | "pfx", "pfx",
+ * "subject", "thumbprint", "not_after", "issuer", "serial_number"} or null. 0 on oom. */
+static int add_cert(cJSON *root, const struct plan *p)
+{
+    const struct plan_cert *c = &p->cert;
+    cJSON *o;
+    char tp[2 * CS_SHA1_LEN + 1], expires[21];
+
+    if (!c->selected)
+        return cJSON_AddNullToObject(root, "server_certificate") != NULL;
+    cs_thumbprint_hex(c->tp, tp);
+    report_format_time(c->not_after, expires);
+    return (o = cJSON_AddObjectToObject(root, "server_certificate")) != NULL
+           && cJSON_AddStringToObject(o, "selected_by",
+                                      c->how == MANIFEST_CERT_THUMBPRINT ? "thumbprint"
+                                      : c->how == MANIFEST_CERT_PFX      ? "pfx"
+                                                                         : "auto")
+           && (c->pfx_file ? cJSON_AddStringToObject(o, "pfx", c->pfx_file) : cJSON_AddNullToObject(o, "pfx"))
+           && cJSON_AddStringToObject(o, "subject", c->subject) && cJSON_AddStringToObject(o, "thumbprint", tp)
+           && cJSON_AddStringToObject(o, "not_after", expires) && cJSON_AddStringToObject(o, "issuer", c->issuer)
+           && cJSON_AddStringToObject(o, "serial_number", c->serial);
+}
+
 char *plan_to_json(const struct plan *p)
 {
     static const char *const sevs[3] = {"error", "warning", "note"};
@@ -147,7 +215,7 @@ char *plan_to_json(const struct plan *p)
         || !(p->pool ? cJSON_AddStringToObject(root, "pool", p->pool) : cJSON_AddNullToObject(root, "pool"))
         || !cJSON_AddStringToObject(root, "edition", p->enterprise ? "enterprise" : "standard")
         || !cJSON_AddStringToObject(root, "transport", p->tls ? "tls" : "tcp")
-        || !cJSON_AddNumberToObject(root, "serial", (double)p->serial)
+        || !cJSON_AddNumberToObject(root, "serial", (double)p->serial) || !add_cert(root, p)
         || !(arr = cJSON_AddArrayToObject(root, "changes")))
         goto out;
     for (i = 0; i < p->n; i++) {

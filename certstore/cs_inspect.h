@@ -25,6 +25,15 @@ struct cs_cert_info {
     size_t issuer_len;
     unsigned char *serial_le; /* serial number bytes, little-endian (malloc'ed) */
     size_t serial_len;
+    /* As the certificate MMC of Windows Server 2003-2008 R2 shows them, for people
+     * comparing the plan with the server: the Names most specific first with CryptoAPI's
+     * short names, "CN = Example Root CA, O = Example" (S state, E e-mail, "OID.1.2.3"
+     * for others, " + " within one RDN); the serial number as the Details tab, the DER
+     * INTEGER's bytes (sign byte included) in lower-case hex, "00 89 ab". UTF-8; control
+     * characters as \xNN; cut short (ending "...") when longer. */
+    char subject_text[512];
+    char issuer_text[512];
+    char serial_text[200];
 };
 
 /* Inspects a DER certificate. Returns OFD_OK and fills *out (free with

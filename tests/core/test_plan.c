@@ -15,6 +15,7 @@
 
 #include "cs_inspect.h"
 #include "plan.h"
+#include "report.h"
 #include "simnode.h"
 #include "testcert.h"
 #include "test_manifest_util.h"
@@ -639,6 +640,110 @@ static void pfx_server_certificate(void **state)
     free(node);
 }
 
+/* The plan's text, as plan_print_text prints it (malloc'ed). */
+static char *text_of(const struct plan *p)
+{
+    FILE *f = fopen("plan-text-of.out", "w+b");
+    char *buf = calloc(1, 65536);
+    size_t n;
+
+    assert_non_null(f);
+    assert_non_null(buf);
+    plan_print_text(p, f);
+    rewind(f);
+    n = fread(buf, 1, 65535, f);
+    buf[n] = '\0';
+    fclose(f);
+    remove("plan-text-of.out");
+    return buf;
+}
+
+/* The server certificate the plan selects (R17) is named, however it was chosen:
+ * subject, thumbprint, expiry, and issuer and serial number as the certificate MMC shows
+ * them (they are otherwise only TLSCertIssuer's DER and TLSCertSN's little-endian bytes,
+ * which are annotated too); in the text and in the JSON. */
+static void the_selected_certificate_is_named(void **state)
+{
+    char *node = tls_node(fx.good_b64, ""), expires[21], want[2048], issuer[256] = "", by[256], *text, *mt;
+    const char *pairs[] = {"\"trusted_roots\": [\"plan-root.pem\"]", by, NULL};
+    struct plan p;
+    ofd_err e;
+    cJSON *j, *c;
+    size_t i;
+
+    (void)state;
+    report_format_time(fx.good.not_after, expires);
+    for (i = 0; i < fx.good.issuer_len; i++)
+        snprintf(issuer + 2 * i, 3, "%02X", fx.good.issuer_der[i]);
+
+    /* Picked among the installed ones (no certificates.server). */
+    assert_int_equal(plan_of(TLS_EE, node, &p, &e), OFD_OK);
+    text = text_of(&p);
+    snprintf(want, sizeof(want),
+             "transport tls\n"
+             "Server certificate (R17): picked in the Personal (My) store of fe1.example.com, the valid one with "
+             "CN=pool.example.com and Server and Client Authentication that expires last\n"
+             "      Subject                  CN = pool.example.com\n"
+             "      Thumbprint               %s\n"
+             "      Expires                  %s\n"
+             "      Issuer                   CN = Example Root CA\n"
+             "      Serial number            12 34\n\n",
+             fx.good_tp, expires);
+    if (!strstr(text, want))
+        fail_msg("%s", text);
+    snprintf(want, sizeof(want), "      TLSCertIssuer            0x%s  (issuer CN = Example Root CA)\n", issuer);
+    assert_non_null(strstr(text, want));
+    assert_non_null(strstr(text, "      TLSCertSN                0x3412  (serial number 12 34)\n"));
+    free(text);
+    assert_non_null(text = plan_to_json(&p));
+    assert_non_null(j = cJSON_Parse(text));
+    assert_non_null(c = cJSON_GetObjectItem(j, "server_certificate"));
+    assert_string_equal(cJSON_GetObjectItem(c, "selected_by")->valuestring, "auto");
+    assert_string_equal(cJSON_GetObjectItem(c, "subject")->valuestring, "CN = pool.example.com");
+    assert_string_equal(cJSON_GetObjectItem(c, "thumbprint")->valuestring, fx.good_tp);
+    assert_string_equal(cJSON_GetObjectItem(c, "not_after")->valuestring, expires);
+    assert_string_equal(cJSON_GetObjectItem(c, "issuer")->valuestring, "CN = Example Root CA");
+    assert_string_equal(cJSON_GetObjectItem(c, "serial_number")->valuestring, "12 34");
+    cJSON_Delete(j);
+    free(text);
+    plan_free(&p);
+
+    /* Given by thumbprint. */
+    snprintf(by, sizeof(by), "\"trusted_roots\": [\"plan-root.pem\"], \"server\": {\"thumbprint\": \"%s\"}",
+             fx.good_tp);
+    mt = subst(TLS_EE, pairs);
+    assert_int_equal(plan_of(mt, node, &p, &e), OFD_OK);
+    text = text_of(&p);
+    snprintf(want, sizeof(want),
+             "Server certificate (R17): given by its thumbprint in the manifest, in the Personal (My) store of "
+             "fe1.example.com\n"
+             "      Subject                  CN = pool.example.com\n"
+             "      Thumbprint               %s\n",
+             fx.good_tp);
+    if (!strstr(text, want))
+        fail_msg("%s", text);
+    free(text);
+    assert_non_null(text = plan_to_json(&p));
+    assert_non_null(j = cJSON_Parse(text));
+    c = cJSON_GetObjectItem(j, "server_certificate");
+    assert_string_equal(cJSON_GetObjectItem(c, "selected_by")->valuestring, "thumbprint");
+    assert_string_equal(cJSON_GetObjectItem(c, "serial_number")->valuestring, "12 34");
+    cJSON_Delete(j);
+    free(text);
+    plan_free(&p);
+    free(mt);
+    free(node);
+
+    /* TCP: no certificate, null. */
+    assert_int_equal(plan_of(TCP_SE, "{" SE_NODE "}", &p, &e), OFD_OK);
+    assert_non_null(text = plan_to_json(&p));
+    assert_non_null(j = cJSON_Parse(text));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "server_certificate")));
+    cJSON_Delete(j);
+    free(text);
+    plan_free(&p);
+}
+
 /* Which server: the node's FQDN selects; editions and pools must agree. */
 static void server_selection(void **state)
 {
@@ -977,6 +1082,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(tls_r17_serial_order_is_learned_from_the_server),
         cmocka_unit_test(certificate_rules),
         cmocka_unit_test(pfx_server_certificate),
+        cmocka_unit_test(the_selected_certificate_is_named),
         cmocka_unit_test(server_selection),
         cmocka_unit_test(r1_r18_notes),
         cmocka_unit_test(r6_name_resolution),
