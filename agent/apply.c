@@ -343,7 +343,7 @@ static enum ofd_code check_selected_cert(const struct plan *p, struct node *n, o
     for (i = 0; i < p->n && !selects; i++)
         selects = phase(&p->v[i]) == 4 && (p->v[i].action == PLAN_CREATE || p->v[i].action == PLAN_UPDATE)
                   && node_instance_get(&p->v[i].props, OCS_P_TLS_CERT_SN) != NULL;
-    return selects ? n->ops->cert_usable(n->ctx, p->cert.tp, e) : OFD_OK;
+    return selects ? n->ops->cert_usable(n->ctx, p->cert.tp, NULL, e) : OFD_OK;
 }
 
 enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply_options *opt, struct apply_result *res,

@@ -18,8 +18,10 @@ struct pctx {
     struct strmap owned;
     char **owned_keys; /* "class\nkey" strings */
     size_t nowned;
-    int restart_pending; /* R19: left by an apply outside the maintenance window */
-    size_t left_cap;     /* of p->left_alone */
+    int restart_pending;    /* R19: left by an apply outside the maintenance window */
+    size_t left_cap;        /* of p->left_alone */
+    unsigned char *pfx_der; /* R16: the certificate of the PKCS#12 to import, when opened */
+    size_t pfx_der_len;
 };
 
 static struct plan_change *add_change(struct pctx *c, enum plan_action a, const char *cls, const char *key,
@@ -548,6 +550,10 @@ static enum ofd_code resolve_cert(struct pctx *c, const struct manifest *m, cons
             ofd_err_prefix(e, "%s", want->pfx.file);
             goto out;
         }
+        /* Kept for the chain check (check_cert_usable): not in My until imported. */
+        c->pfx_der = der;
+        c->pfx_der_len = len;
+        der = NULL;
     } else if (want->kind == MANIFEST_CERT_THUMBPRINT) {
         const struct node_cert *hit = NULL;
         cs_thumbprint_hex(want->tp, tp);
@@ -620,6 +626,65 @@ out:
     free(der);
     node_certs_free(&my);
     return rc;
+}
+
+/* R13, R14: the check the apply makes just before a listener selects the server
+ * certificate (node_ops.cert_usable, apply.c), made now, counting the certificates the
+ * same apply adds (the manifest's roots and intermediates, the PKCS#12's certificate),
+ * so that the plan fails where the apply would, before anything is written. When no
+ * listener is to be written with it (one already selects it) the apply does not check:
+ * a warning then. */
+static enum ofd_code check_cert_usable(struct pctx *c, ofd_err *e)
+{
+    const struct plan *p = c->p;
+    struct node_certs adding = {0};
+    size_t i;
+    int selects = 0;
+    ofd_err why;
+    enum ofd_code rc;
+
+    if (!p->cert.selected || !c->node->ops->cert_usable)
+        return OFD_OK;
+    for (i = 0; i < p->n && !selects; i++)
+        selects = (p->v[i].action == PLAN_CREATE || p->v[i].action == PLAN_UPDATE)
+                  && !strcmp(p->v[i].cls, OCS_CLASS_LISTENING)
+                  && node_instance_get(&p->v[i].props, OCS_P_TLS_CERT_SN) != NULL;
+    if (!(adding.v = calloc(p->desired.n + 1, sizeof(*adding.v))))
+        return ofd_err_nomem(e);
+    for (i = 0; i < p->desired.n; i++) {
+        const struct desired_item *it = &p->desired.v[i];
+        if (it->der && it->store && strcmp(it->inst.cls, OCS_CLASS_CERT) == 0) {
+            struct node_cert *nc = &adding.v[adding.n++];
+            snprintf(nc->store, sizeof(nc->store), "%s", it->store);
+            memcpy(nc->tp, it->tp, sizeof(nc->tp));
+            nc->der = (unsigned char *)it->der; /* borrowed: adding.v alone is freed */
+            nc->der_len = it->der_len;
+        }
+    }
+    if (c->pfx_der) {
+        struct node_cert *nc = &adding.v[adding.n++];
+        snprintf(nc->store, sizeof(nc->store), "%s", ocs_lit.store_my);
+        memcpy(nc->tp, p->cert.tp, sizeof(nc->tp));
+        nc->der = c->pfx_der;
+        nc->der_len = c->pfx_der_len;
+    }
+    ofd_err_clear(&why);
+    rc = c->node->ops->cert_usable(c->node->ctx, p->cert.tp, &adding, &why);
+    free(adding.v);
+    if (rc == OFD_OK || rc == OFD_E_NOMEM) {
+        if (rc == OFD_E_NOMEM && e)
+            *e = why;
+        return rc;
+    }
+    ofd_err_prefix(&why, "the server certificate (%s, issued by %s)", p->cert.subject, p->cert.issuer);
+    if (selects) {
+        if (e)
+            *e = why;
+        return rc;
+    }
+    diags_add(&c->p->notes, DIAG_WARNING, why.rule[0] ? why.rule : "R13", 0, 0, "",
+              "%s; the listener already selects it, so OCS cannot use it now", why.msg);
+    return OFD_OK;
 }
 
 static char *window_text(const struct manifest_window *w)
@@ -727,8 +792,8 @@ enum ofd_code plan_make(const struct manifest *m, const struct node *node, const
     if ((rc = plan_certs(&c, e)) != OFD_OK || (rc = plan_fips(&c, e)) != OFD_OK
         || (rc = plan_class(&c, OCS_CLASS_LISTENING, e)) != OFD_OK
         || (rc = plan_class(&c, OCS_CLASS_ROUTE, e)) != OFD_OK || (rc = plan_class(&c, OCS_CLASS_HOST, e)) != OFD_OK
-        || (rc = plan_restart(&c, e)) != OFD_OK || (rc = check_domains(&c, m, e)) != OFD_OK
-        || (rc = check_resolution(&c, m, e)) != OFD_OK)
+        || (rc = check_cert_usable(&c, e)) != OFD_OK || (rc = plan_restart(&c, e)) != OFD_OK
+        || (rc = check_domains(&c, m, e)) != OFD_OK || (rc = check_resolution(&c, m, e)) != OFD_OK)
         goto out;
     if (p.tls)
         diags_add(&p.notes, DIAG_NOTE, "R18", 0, 0, "",
@@ -747,6 +812,7 @@ out:
         free(c.owned_keys[i]);
     free(c.owned_keys);
     strmap_free(&c.owned);
+    free(c.pfx_der);
     cs_cert_info_free(&info);
     node_identity_free(&id);
     plan_free(&p);

@@ -61,12 +61,6 @@ enum ofd_code cs_pkcs12_cert(const unsigned char *buf, size_t len, const char *n
  * Returns OFD_OK or OFD_E_INVALID with the first failure. */
 enum ofd_code cs_check_server_cert(const struct cs_cert_info *ci, const char *expected_cn, long long now, ofd_err *e);
 
-/* One DER certificate, for cs_verify_chain. */
-struct cs_der {
-    const unsigned char *der;
-    size_t len;
-};
-
 /* R13: builds the chain of the DER certificate leaf from the intermediates (the CA
  * store) to one of roots (the Root store, the only trust anchors) at time now, as
  * CryptoAPI's chain engine does on a server (cs_store_verify_chain). Purposes are not

@@ -105,6 +105,35 @@ static void plan_exit_codes(void **state)
                                       "the OCS CA's root certificate\n");
     assert_int_equal(testutil_ocsfed("plan", tls, "--node", sb_str(&n2), "--json", NULL), 2);
     assert_non_null(strstr(testutil_out, "\"class\":\t\"MSFT_SIPRoutingTableData\""));
+    /* R13 predicted: the example front end without the root of its certificate's CA,
+     * which the manifest does not add either: plan 1, apply 1 with nothing written */
+    {
+        char *text = NULL, *after = NULL, *t;
+        size_t len = 0, alen = 0;
+        ofd_err e;
+        cJSON *root, *certs;
+        assert_int_equal(ofd_read_file(fe1, 1u << 24, &text, &len, &e), OFD_OK);
+        assert_non_null(root = cJSON_ParseWithLength(text, len));
+        free(text);
+        certs = cJSON_GetObjectItem(root, "certificates");
+        cJSON_ReplaceItemInObject(certs, "Root", cJSON_CreateArray());
+        assert_non_null(t = cJSON_Print(root));
+        cJSON_Delete(root);
+        assert_int_equal(ofd_write_file_atomic("cli-r13.json", t, strlen(t), &e), OFD_OK);
+        assert_int_equal(testutil_ocsfed("plan", tls, "--node", "sim:cli-r13.json", NULL), 1);
+        assert_non_null(strstr(testutil_err, "ocsfed: error: [R13] "));
+        assert_non_null(strstr(testutil_err, "does not chain to a root in the local machine's Trusted Root"));
+        remove("cli-r13.json.journal");
+        assert_int_equal(testutil_ocsfed("apply", tls, "--node", "sim:cli-r13.json", NULL), 1);
+        assert_non_null(strstr(testutil_err, "[R13] "));
+        assert_non_null(strstr(testutil_err, "; nothing applied\n"));
+        assert_int_equal(ofd_read_file("cli-r13.json", 1u << 24, &after, &alen, &e), OFD_OK);
+        assert_int_equal(alen, strlen(t));
+        assert_memory_equal(after, t, alen);
+        free(after);
+        cJSON_free(t);
+        remove("cli-r13.json");
+    }
     /* the empty node made by sim init: changes pending */
     remove("cli-sim.json");
     assert_int_equal(testutil_ocsfed("sim", "init", "cli-sim.json", "--fqdn", "ocs-se1.example.com", NULL), 0);

@@ -640,6 +640,99 @@ static void pfx_server_certificate(void **state)
     free(node);
 }
 
+/* R13 predicted: the plan runs the chain check apply runs just before the listener
+ * selects the server certificate (node_ops.cert_usable), counting the roots and
+ * intermediates the same apply adds, and fails with R13 where the apply would; a
+ * listener that already selects the certificate only gets a warning (apply does not
+ * check it then). */
+static void r13_the_plan_checks_the_chain_the_apply_will_check(void **state)
+{
+    static const char *const other_root[] = {"plan-root.pem", "plan-other-root.pem", NULL};
+    static const char *const with_inter[] = {"\"trusted_roots\": [\"plan-root.pem\"]",
+                                             "\"trusted_roots\": [\"plan-root.pem\"], \"intermediates\": "
+                                             "[\"plan-inter.pem\"]",
+                                             NULL};
+    struct testcert_opts oo = {91, 1}, io = {92, 1}, lo = {0x1235, 1};
+    struct testcert other, inter, leaf2;
+    unsigned char *der = NULL;
+    size_t len = 0, i;
+    char *mt_other = subst(TLS_EE, other_root), *mt_inter = subst(TLS_EE, with_inter), *node, *leaf2_b64, *x;
+    struct strbuf sb = {0};
+    struct plan p;
+    ofd_err e;
+    int warned = 0;
+
+    (void)state;
+    assert_int_equal(testcert_ca_opts("Other Root CA", 3650, &oo, &other), 0);
+    assert_int_equal(testcert_write_pem(&other, NULL, "plan-other-root.pem"), 0);
+    assert_int_equal(testcert_intermediate(&fx.ca, "Example Issuing CA", 3000, &io, &inter), 0);
+    assert_int_equal(testcert_write_pem(&inter, NULL, "plan-inter.pem"), 0);
+    assert_int_equal(testcert_leaf_opts(&inter, "pool.example.com", SERVER_CLIENT, NULL, -1, 365, &lo, &leaf2), 0);
+    assert_int_equal(testcert_der(&leaf2, &der, &len), 0);
+    leaf2_b64 = testcert_base64(der, len);
+    free(der);
+
+    /* The manifest trusts another root, the node none: the apply would refuse. */
+    node = tls_node(fx.good_b64, "");
+    assert_int_equal(plan_of(mt_other, node, &p, &e), OFD_E_INVALID);
+    assert_string_equal(e.rule, "R13");
+    if (!strstr(e.msg, "does not chain to a root in the local machine's Trusted Root Certification Authorities "
+                       "store")
+        || !strstr(e.msg, fx.good_tp) || !strstr(e.msg, "issued by CN = Example Root CA"))
+        fail_msg("%s", e.msg);
+    free(node);
+    /* The same with the root on the node already: fine. */
+    node = tls_node(fx.good_b64, "");
+    x = strstr(node, "\"Root\": []");
+    sb_appendn(&sb, node, (size_t)(x - node));
+    sb_printf(&sb, "\"Root\": [{\"der\": \"%s\"}]%s", fx.root_b64, x + strlen("\"Root\": []"));
+    assert_int_equal(plan_of(mt_other, sb_str(&sb), &p, &e), OFD_OK);
+    plan_free(&p);
+    free(node);
+
+    /* Through an intermediate: the root on the node, the intermediate only in the
+     * manifest, which the same apply adds to CA before it selects the certificate. */
+    sb_truncate(&sb, 0);
+    sb_printf(&sb,
+              "{\"node\": {\"fqdn\": \"fe1.example.com\", \"pool\": \"pool.example.com\"},"
+              " \"services\": {\"RTCSRV\": \"running\"},"
+              " \"certificates\": {\"Root\": [{\"der\": \"%s\"}], \"My\": [{\"der\": \"%s\"}]}}",
+              fx.root_b64, leaf2_b64);
+    assert_int_equal(plan_of(TLS_EE, sb_str(&sb), &p, &e), OFD_E_INVALID);
+    assert_string_equal(e.rule, "R13");
+    assert_int_equal(plan_of(mt_inter, sb_str(&sb), &p, &e), OFD_OK);
+    assert_true(p.cert.selected);
+    plan_free(&p);
+
+    /* The listener already selects the certificate (nothing to write there): the apply
+     * does not check it, so the plan warns instead of failing. */
+    sb_truncate(&sb, 0);
+    sb_printf(&sb, ", \"fips\": {\"Enabled\": 1}, \"ocs\": {\"MSFT_SIPListeningAddressData\": ["
+                   "{\"InstanceID\": \"{L1}\", \"IPAddress\": \"*\", \"Port\": 5061, \"TransportType\": \"MTLS\", "
+                   "\"Enabled\": true, \"TLSCertIssuer\": [");
+    for (i = 0; i < fx.good.issuer_len; i++)
+        sb_printf(&sb, "%s%u", i ? "," : "", fx.good.issuer_der[i]);
+    sb_printf(&sb, "], \"TLSCertSN\": [52, 18]}]}");
+    node = tls_node(fx.good_b64, sb_str(&sb));
+    assert_int_equal(plan_of(mt_other, node, &p, &e), OFD_OK);
+    for (i = 0; i < p.notes.n; i++)
+        warned |= p.notes.v[i].sev == DIAG_WARNING && !strcmp(p.notes.v[i].rule, "R13")
+                  && strstr(p.notes.v[i].msg, "does not chain to a root") != NULL;
+    assert_true(warned);
+    plan_free(&p);
+    free(node);
+
+    sb_free(&sb);
+    free(leaf2_b64);
+    free(mt_other);
+    free(mt_inter);
+    testcert_free(&leaf2);
+    testcert_free(&inter);
+    testcert_free(&other);
+    remove("plan-other-root.pem");
+    remove("plan-inter.pem");
+}
+
 /* The plan's text, as plan_print_text prints it (malloc'ed). */
 static char *text_of(const struct plan *p)
 {
@@ -1083,6 +1176,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(certificate_rules),
         cmocka_unit_test(pfx_server_certificate),
         cmocka_unit_test(the_selected_certificate_is_named),
+        cmocka_unit_test(r13_the_plan_checks_the_chain_the_apply_will_check),
         cmocka_unit_test(server_selection),
         cmocka_unit_test(r1_r18_notes),
         cmocka_unit_test(r6_name_resolution),
