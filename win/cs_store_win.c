@@ -390,18 +390,15 @@ enum ofd_code cs_store_verify_chain_with(const char *store, const unsigned char 
     cs_thumbprint_hex(tp, hex);
     if ((rc = open_store(store, &st, e)) != OFD_OK)
         goto out;
-    if (!(c = find_sha1(st, tp)) && leaf
-        && !(c = CertCreateCertificateContext(X509_ASN_ENCODING, leaf->der, (DWORD)leaf->len))) {
-        rc = ofd_err_win32(e, GetLastError(), "certificate %s cannot be read", hex);
-        goto out;
-    }
-    if (!c) {
+    c = find_sha1(st, tp);
+    if (!c && !leaf) {
         rc = ofd_err_set(e, OFD_E_NOTFOUND, "certificate %s is not in the local machine '%s' store", hex, store);
         goto out;
     }
-    /* What the apply will add, in a memory store the chain engine searches too; a
-     * certificate that does not parse is skipped, as a store skips it. */
-    if (nroots + ninter) {
+    /* What the apply will add, in a memory store the chain engine searches too (and the
+     * certificate to check, when it is not in `store` yet); a certificate that does not
+     * parse is skipped, as a store skips it. */
+    if (nroots + ninter || !c) {
         if (!(extra = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, CERT_STORE_CREATE_NEW_FLAG, NULL))) {
             rc = ofd_err_win32(e, GetLastError(), "cannot open a memory certificate store");
             goto out;
@@ -410,6 +407,12 @@ enum ofd_code cs_store_verify_chain_with(const char *store, const unsigned char 
             const struct cs_der *d = i < nroots ? &roots[i] : &intermediates[i - nroots];
             CertAddEncodedCertificateToStore(extra, X509_ASN_ENCODING, d->der, (DWORD)d->len,
                                              CERT_STORE_ADD_USE_EXISTING, NULL);
+        }
+        if (!c
+            && !CertAddEncodedCertificateToStore(extra, X509_ASN_ENCODING, leaf->der, (DWORD)leaf->len,
+                                                 CERT_STORE_ADD_USE_EXISTING, &c)) {
+            rc = ofd_err_win32(e, GetLastError(), "certificate %s cannot be read", hex);
+            goto out;
         }
     }
     /* A fresh engine on the local machine's stores for every check: trust what the
