@@ -364,12 +364,12 @@ static enum ofd_code check_selected_cert(const struct plan *p, struct node *n, o
     size_t i;
     int selects = 0;
 
-    if (!p->cert_selected || !n->ops->cert_usable)
+    if (!p->cert.selected || !n->ops->cert_usable)
         return OFD_OK;
     for (i = 0; i < p->n && !selects; i++)
         selects = phase(&p->v[i]) == 4 && (p->v[i].action == PLAN_CREATE || p->v[i].action == PLAN_UPDATE)
                   && node_instance_get(&p->v[i].props, OCS_P_TLS_CERT_SN) != NULL;
-    return selects ? n->ops->cert_usable(n->ctx, p->cert_tp, e) : OFD_OK;
+    return selects ? n->ops->cert_usable(n->ctx, p->cert.tp, NULL, e) : OFD_OK;
 }
 
 enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply_options *opt, struct apply_result *res,

@@ -1,6 +1,7 @@
-/* ocsfed apply MANIFEST [--node sim:FILE] [--now SECONDS] [--json]: plans, then applies
- * all or nothing, to a simulated node or (no --node, Windows) this server. --json
- * prints the outcome as one JSON object (below) instead of the text. Exit status: 0 the node is at the desired state (a restart may be pending
+/* ocsfed apply MANIFEST [--node sim:FILE] [--now SECONDS] [--json] [--verbose]: plans,
+ * then applies all or nothing, to a simulated node or (no --node, Windows) this server.
+ * --json prints the outcome as one JSON object (below) instead of the text; --verbose
+ * lists the entries left alone. Exit status: 0 the node is at the desired state (a restart may be pending
  * until the maintenance window), 1 error (after rollback), 2 usage.
  * The journal is FILE.journal (this server's: nodespec.h); one left by an apply cut
  * short is recovered (that apply undone) before anything is planned. */
@@ -100,7 +101,7 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
     struct ofd_lock *lock = NULL;
     char *journal = NULL, *password = NULL;
     long long now = (long long)time(NULL);
-    int i, planned = 0, applied = 0, as_json = 0, restart_now = 0, status = 1;
+    int i, planned = 0, applied = 0, as_json = 0, restart_now = 0, verbose = 0, status = 1;
     ofd_err e;
 
     ofd_err_clear(&e);
@@ -117,6 +118,8 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
             as_json = 1;
         else if (strcmp(argv[i], "--restart-now") == 0)
             restart_now = 1;
+        else if (strcmp(argv[i], "--verbose") == 0)
+            verbose = 1;
         else if (argv[i][0] != '-' && !mpath)
             mpath = argv[i];
         else
@@ -174,7 +177,7 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
                 res.restart_pending ? "; the Front End restart (R19) waits: it happens " : "",
                 res.restart_pending ? plan_restart_when(&p, when, sizeof(when)) : "");
     } else {
-        plan_print_text(&p, out);
+        plan_print_text_ex(&p, verbose, out);
         fprintf(out, "applied %zu change%s to %s (%zu writes, each read back)%s%s\n", res.applied,
                 res.applied == 1 ? "" : "s", p.server, res.writes,
                 res.restart_done      ? "; Front End restarted (R19)"

@@ -130,7 +130,7 @@ int cmd_plan(int argc, char **argv, FILE *out, FILE *err)
     struct plan p;
     struct plan_options po;
     char *json = NULL, *journal = NULL, *password = NULL;
-    int as_json = 0, status = 1, i;
+    int as_json = 0, verbose = 0, status = 1, i;
     ofd_err e;
 
     memset(&p, 0, sizeof(p));
@@ -141,6 +141,8 @@ int cmd_plan(int argc, char **argv, FILE *out, FILE *err)
             nodespec = argv[++i];
         else if (strcmp(argv[i], "--json") == 0)
             as_json = 1;
+        else if (strcmp(argv[i], "--verbose") == 0)
+            verbose = 1;
         else if (argv[i][0] != '-' && !mpath)
             mpath = argv[i];
         else
@@ -193,7 +195,7 @@ int cmd_plan(int argc, char **argv, FILE *out, FILE *err)
         fprintf(out, "%s\n", json);
     } else {
         print_notes(&p.notes, err);
-        plan_print_text(&p, out);
+        plan_print_text_ex(&p, verbose, out);
     }
     status = plan_has_setting_changes(&p) ? 2 : 0;
 out:

@@ -1,7 +1,7 @@
 /* ocsfed status SHARE [--reports DIR]: the fleet table from the JSON reports in
  * SHARE/reports, or in DIR where the agents write them elsewhere (REPORTS_PATH).
  * Exit status 0 when every server is converged, 2 when some drift or wait for a restart (nothing worse),
- * 1 when any is failing, refused, silent or unreadable (or none reported), and for
+ * 1 when any is failing, refused, silent, future-dated or unreadable (or none reported), and for
  * errors; 2 also for usage. */
 #include <stdio.h>
 #include <stdlib.h>

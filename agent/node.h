@@ -146,9 +146,15 @@ struct node_ops {
                                 unsigned char tp[20], ofd_err *e);
 
     /* R13, R14: the server certificate tp in My can be used: it chains to a root in
-     * Root, and its private key is present and usable (where the node keeps keys).
-     * Apply asks just before the listener is told to use it (R17). NULL: not checked. */
-    enum ofd_code (*cert_usable)(void *ctx, const unsigned char tp[20], ofd_err *e);
+     * Root (through CA), and its private key is present and usable (where the node
+     * keeps keys). adding: the certificates an apply adds before it selects tp (the
+     * manifest's trusted roots and intermediates, the certificate of a PKCS#12 to
+     * import), counted as if they were in their stores ("Root", "CA", "My"; der set);
+     * NULL when none. Apply asks with NULL just before the listener is told to use the
+     * certificate (R17), when they are in place; the plan asks first, with them, so that
+     * it fails where the apply would. A certificate only in adding has its key checked
+     * when it is imported. NULL: not checked. */
+    enum ofd_code (*cert_usable)(void *ctx, const unsigned char tp[20], const struct node_certs *adding, ofd_err *e);
 };
 
 struct node {

@@ -1,5 +1,6 @@
 #include "plan.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,10 @@ struct pctx {
     struct strmap owned;
     char **owned_keys; /* "class\nkey" strings */
     size_t nowned;
-    int restart_pending; /* R19: left by an apply outside the maintenance window */
+    int restart_pending;    /* R19: left by an apply outside the maintenance window */
+    size_t left_cap;        /* of p->left_alone */
+    unsigned char *pfx_der; /* R16: the certificate of the PKCS#12 to import, when opened */
+    size_t pfx_der_len;
 };
 
 static struct plan_change *add_change(struct pctx *c, enum plan_action a, const char *cls, const char *key,
@@ -49,6 +53,46 @@ static struct plan_change *add_change(struct pctx *c, enum plan_action a, const 
     c->p->n++;
     c->p->counts[a]++;
     return ch;
+}
+
+/* Records the current instance inst (natural key key, or NULL) as left alone. */
+static void leave_alone(struct pctx *c, const struct ocs_class_def *def, const char *key,
+                        const struct node_instance *inst)
+{
+    const struct node_value *id = node_instance_get(inst, OCS_P_INSTANCE_ID);
+    struct plan_left_alone *la, *n;
+    struct strbuf why = {0};
+
+    if (c->oom)
+        return;
+    if (c->p->foreign == c->left_cap) {
+        size_t cap = c->left_cap ? c->left_cap * 2 : 16;
+        if (!(n = realloc(c->p->left_alone, cap * sizeof(*n)))) {
+            c->oom = 1;
+            return;
+        }
+        c->p->left_alone = n;
+        c->left_cap = cap;
+    }
+    la = &c->p->left_alone[c->p->foreign];
+    memset(la, 0, sizeof(*la));
+    la->cls = def->name;
+    if (!key)
+        sb_printf(&why, "it has no %s, so ocsfed did not make it", def->match_prop);
+    else if (!def->may_delete && def == ocs_class_find(OCS_CLASS_LISTENING))
+        sb_printf(&why, "ocsfed never deletes a listening address (OCS uses them for its own traffic)");
+    else if (!def->may_delete)
+        sb_printf(&why, "ocsfed never deletes a %s", def->name);
+    else
+        sb_printf(&why, "not created by ocsfed and not named by the manifest");
+    if (!(la->why = sb_take(&why)) || (key && !(la->key = ofd_strdup(key)))
+        || (id && id->type == OCS_STRING && id->s && !(la->instance_id = ofd_strdup(id->s)))) {
+        free(la->why);
+        free(la->key);
+        c->oom = 1;
+        return;
+    }
+    c->p->foreign++;
 }
 
 static char *owned_key(const char *cls, const char *key)
@@ -307,7 +351,7 @@ static enum ofd_code plan_class(struct pctx *c, const char *cls, ofd_err *e)
         if (used[i])
             continue;
         if (!keys[i] || !def->may_delete || !ours(c, cls, keys[i], &cur.v[i])) {
-            c->p->foreign++;
+            leave_alone(c, def, keys[i], &cur.v[i]);
             continue;
         }
         if (!(ch = add_change(c, PLAN_DELETE, def->name, keys[i],
@@ -542,6 +586,10 @@ static enum ofd_code resolve_cert(struct pctx *c, const struct manifest *m, cons
             ofd_err_prefix(e, "%s", want->pfx.file);
             goto out;
         }
+        /* Kept for the chain check (check_cert_usable): not in My until imported. */
+        c->pfx_der = der;
+        c->pfx_der_len = len;
+        der = NULL;
     } else if (want->kind == MANIFEST_CERT_THUMBPRINT) {
         const struct node_cert *hit = NULL;
         cs_thumbprint_hex(want->tp, tp);
@@ -616,6 +664,65 @@ out:
     return rc;
 }
 
+/* R13, R14: the check the apply makes just before a listener selects the server
+ * certificate (node_ops.cert_usable, apply.c), made now, counting the certificates the
+ * same apply adds (the manifest's roots and intermediates, the PKCS#12's certificate),
+ * so that the plan fails where the apply would, before anything is written. When no
+ * listener is to be written with it (one already selects it) the apply does not check:
+ * a warning then. */
+static enum ofd_code check_cert_usable(struct pctx *c, ofd_err *e)
+{
+    const struct plan *p = c->p;
+    struct node_certs adding = {0};
+    size_t i;
+    int selects = 0;
+    ofd_err why;
+    enum ofd_code rc;
+
+    if (!p->cert.selected || !c->node->ops->cert_usable)
+        return OFD_OK;
+    for (i = 0; i < p->n && !selects; i++)
+        selects = (p->v[i].action == PLAN_CREATE || p->v[i].action == PLAN_UPDATE)
+                  && !strcmp(p->v[i].cls, OCS_CLASS_LISTENING)
+                  && node_instance_get(&p->v[i].props, OCS_P_TLS_CERT_SN) != NULL;
+    if (!(adding.v = calloc(p->desired.n + 1, sizeof(*adding.v))))
+        return ofd_err_nomem(e);
+    for (i = 0; i < p->desired.n; i++) {
+        const struct desired_item *it = &p->desired.v[i];
+        if (it->der && it->store && strcmp(it->inst.cls, OCS_CLASS_CERT) == 0) {
+            struct node_cert *nc = &adding.v[adding.n++];
+            snprintf(nc->store, sizeof(nc->store), "%s", it->store);
+            memcpy(nc->tp, it->tp, sizeof(nc->tp));
+            nc->der = (unsigned char *)it->der; /* borrowed: adding.v alone is freed */
+            nc->der_len = it->der_len;
+        }
+    }
+    if (c->pfx_der) {
+        struct node_cert *nc = &adding.v[adding.n++];
+        snprintf(nc->store, sizeof(nc->store), "%s", ocs_lit.store_my);
+        memcpy(nc->tp, p->cert.tp, sizeof(nc->tp));
+        nc->der = c->pfx_der;
+        nc->der_len = c->pfx_der_len;
+    }
+    ofd_err_clear(&why);
+    rc = c->node->ops->cert_usable(c->node->ctx, p->cert.tp, &adding, &why);
+    free(adding.v);
+    if (rc == OFD_OK || rc == OFD_E_NOMEM) {
+        if (rc == OFD_E_NOMEM && e)
+            *e = why;
+        return rc;
+    }
+    ofd_err_prefix(&why, "the server certificate (%s, issued by %s)", p->cert.subject, p->cert.issuer);
+    if (selects) {
+        if (e)
+            *e = why;
+        return rc;
+    }
+    diags_add(&c->p->notes, DIAG_WARNING, why.rule[0] ? why.rule : "R13", 0, 0, "",
+              "%s; the listener already selects it, so OCS cannot use it now", why.msg);
+    return OFD_OK;
+}
+
 enum ofd_code plan_make(const struct manifest *m, const struct node *node, const struct plan_options *opt,
                         struct plan *out, ofd_err *e)
 {
@@ -683,8 +790,17 @@ enum ofd_code plan_make(const struct manifest *m, const struct node *node, const
     if (p.tls && (rc = resolve_cert(&c, m, sv, opt, &dc, &info, e)) != OFD_OK)
         goto out;
     if (p.tls && dc.known) {
-        p.cert_selected = 1;
-        memcpy(p.cert_tp, dc.tp, sizeof(p.cert_tp));
+        p.cert.selected = 1;
+        p.cert.how = dc.kind;
+        memcpy(p.cert.tp, dc.tp, sizeof(p.cert.tp));
+        p.cert.not_after = info.not_after;
+        snprintf(p.cert.subject, sizeof(p.cert.subject), "%s", info.subject_text);
+        snprintf(p.cert.issuer, sizeof(p.cert.issuer), "%s", info.issuer_text);
+        snprintf(p.cert.serial, sizeof(p.cert.serial), "%s", info.serial_text);
+        if (dc.kind == MANIFEST_CERT_PFX && dc.pfx && !(p.cert.pfx_file = ofd_strdup(dc.pfx->file))) {
+            rc = ofd_err_nomem(e);
+            goto out;
+        }
     }
     if ((rc = desired_expand(m, id.fqdn, p.tls ? &dc : NULL, &p.desired, e)) != OFD_OK)
         goto out;
@@ -693,8 +809,8 @@ enum ofd_code plan_make(const struct manifest *m, const struct node *node, const
     if ((rc = plan_certs(&c, e)) != OFD_OK || (rc = plan_fips(&c, e)) != OFD_OK
         || (rc = plan_class(&c, OCS_CLASS_LISTENING, e)) != OFD_OK
         || (rc = plan_class(&c, OCS_CLASS_ROUTE, e)) != OFD_OK || (rc = plan_class(&c, OCS_CLASS_HOST, e)) != OFD_OK
-        || (rc = plan_restart(&c, e)) != OFD_OK || (rc = check_domains(&c, m, e)) != OFD_OK
-        || (rc = check_resolution(&c, m, e)) != OFD_OK)
+        || (rc = check_cert_usable(&c, e)) != OFD_OK || (rc = plan_restart(&c, e)) != OFD_OK
+        || (rc = check_domains(&c, m, e)) != OFD_OK || (rc = check_resolution(&c, m, e)) != OFD_OK)
         goto out;
     if (p.tls)
         diags_add(&p.notes, DIAG_NOTE, "R18", 0, 0, "",
@@ -712,6 +828,7 @@ out:
         free(c.owned_keys[i]);
     free(c.owned_keys);
     strmap_free(&c.owned);
+    free(c.pfx_der);
     cs_cert_info_free(&info);
     node_identity_free(&id);
     plan_free(&p);
@@ -753,6 +870,13 @@ void plan_free(struct plan *p)
         node_instance_free(&p->v[i].current);
     }
     free(p->v);
+    for (i = 0; i < p->foreign; i++) {
+        free(p->left_alone[i].key);
+        free(p->left_alone[i].instance_id);
+        free(p->left_alone[i].why);
+    }
+    free(p->left_alone);
+    free(p->cert.pfx_file);
     free(p->server);
     free(p->pool);
     free(p->window);

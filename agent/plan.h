@@ -37,6 +37,25 @@ struct plan_change {
     const struct desired_item *item; /* into plan.desired; NULL for deletes */
 };
 
+/* A current instance the plan leaves alone: not wanted, and not ocsfed's to delete. */
+struct plan_left_alone {
+    const char *cls;   /* WMI class (static) */
+    char *key;         /* natural key; NULL when the instance has none */
+    char *instance_id; /* NULL when it has none */
+    char *why;         /* why it is left alone, one clause */
+};
+
+/* The server certificate the plan selects (R17), named for the people reading the plan. */
+struct plan_cert {
+    int selected;                /* 1: known (TLS, and a PKCS#12 that could be opened) */
+    enum manifest_cert_kind how; /* AUTO: picked among the installed ones; THUMBPRINT; PFX */
+    char *pfx_file;              /* PFX: the file as the manifest names it */
+    unsigned char tp[20];
+    long long not_after; /* seconds since 1970 (UTC) */
+    /* As the certificate MMC shows them (cs_cert_info): "CN = ...", "12 34". */
+    char subject[512], issuer[512], serial[200];
+};
+
 struct plan {
     char *server;
     char *pool; /* NULL on Standard Edition */
@@ -48,10 +67,10 @@ struct plan {
     struct plan_change *v;
     size_t n;
     size_t counts[PLAN_NACTIONS];
-    size_t foreign;     /* current instances left alone (not wanted, not owned) */
-    struct diags notes; /* warnings and notes found on the node (R1, R16, R18, R19) */
-    int cert_selected;  /* TLS: cert_tp is the server certificate R17 selects */
-    unsigned char cert_tp[20];
+    size_t foreign;                     /* current instances left alone (not wanted, not owned) */
+    struct plan_left_alone *left_alone; /* those foreign instances, in class order */
+    struct diags notes;                 /* warnings and notes found on the node (R1, R16, R18, R19) */
+    struct plan_cert cert;              /* TLS: the server certificate R17 selects */
 };
 
 /* What the plan needs beyond the manifest and the node, decided by the caller (the
@@ -79,12 +98,15 @@ int plan_has_setting_changes(const struct plan *p);
  * of 2 ...)", or, without a window, when one is set or on `apply --restart-now`. */
 const char *plan_restart_when(const struct plan *p, char *buf, size_t n);
 
-/* Prints the plan as a reviewable diff (unchanged items only counted). */
+/* Prints the plan as a reviewable diff (unchanged items only counted). The entries
+ * left alone are counted; with verbose (plan_print_text_ex) each is listed. */
 void plan_print_text(const struct plan *p, FILE *f);
+void plan_print_text_ex(const struct plan *p, int verbose, FILE *f);
 
 /* The plan as JSON: {"server", "pool", "edition", "transport", "serial",
  * "changes": [{"action", "class", "key", "rule", "owned", "instance_id", "properties",
- * "current"}], "summary": {...}, "warnings": [..]}. Malloc'ed text; NULL on oom. */
+ * "current"}], "summary": {...}, "left_alone": [{"class", "key", "instance_id", "why"}],
+ * "diagnostics": [..]}. Malloc'ed text; NULL on oom. */
 char *plan_to_json(const struct plan *p);
 
 /* "create", "update", "delete", "unchanged", "restart". */

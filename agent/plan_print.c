@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "report.h"
 #include "rules.h"
 #include "strbuf.h"
 
@@ -41,7 +42,53 @@ static void print_value(FILE *f, const struct node_value *v)
     free(t);
 }
 
+/* R17: the selected certificate's issuer and serial number beside the bytes OCS keeps
+ * (TLSCertIssuer: the issuer Name's DER; TLSCertSN: the serial, least significant byte
+ * first), as the certificate MMC shows them. */
+static void annotate(const struct plan *p, const char *name, FILE *f)
+{
+    if (!p->cert.selected)
+        return;
+    if (!ofd_strcasecmp(name, OCS_P_TLS_CERT_ISSUER))
+        fprintf(f, "  (issuer %s)", p->cert.issuer);
+    else if (!ofd_strcasecmp(name, OCS_P_TLS_CERT_SN))
+        fprintf(f, "  (serial number %s)", p->cert.serial);
+}
+
+/* R17: which certificate the server will use, and how it was chosen. */
+static void print_cert(const struct plan *p, FILE *f)
+{
+    const struct plan_cert *c = &p->cert;
+    char tp[2 * CS_SHA1_LEN + 1], expires[21];
+
+    if (!c->selected)
+        return;
+    cs_thumbprint_hex(c->tp, tp);
+    report_format_time(c->not_after, expires);
+    fputs("Server certificate (R17): ", f);
+    if (c->how == MANIFEST_CERT_THUMBPRINT)
+        fprintf(f, "given by its thumbprint in the manifest, in the Personal (My) store of %s\n", p->server);
+    else if (c->how == MANIFEST_CERT_PFX)
+        fprintf(f, "from %s (PKCS#12), imported into the Personal (My) store of %s\n", c->pfx_file ? c->pfx_file : "?",
+                p->server);
+    else
+        fprintf(f,
+                "picked in the Personal (My) store of %s, the valid one with CN=%s and Server and Client "
+                "Authentication that expires last\n",
+                p->server, p->desired.expected_cn ? p->desired.expected_cn : "?");
+    fprintf(f, "      %-24s %s\n", "Subject", c->subject);
+    fprintf(f, "      %-24s %s\n", "Thumbprint", tp);
+    fprintf(f, "      %-24s %s\n", "Expires", expires);
+    fprintf(f, "      %-24s %s\n", "Issuer", c->issuer);
+    fprintf(f, "      %-24s %s\n", "Serial number", c->serial);
+}
+
 void plan_print_text(const struct plan *p, FILE *f)
+{
+    plan_print_text_ex(p, 0, f);
+}
+
+void plan_print_text_ex(const struct plan *p, int verbose, FILE *f)
 {
     char when[256];
     static const char sign[PLAN_NACTIONS] = {'+', '~', '-', '=', '!'};
@@ -50,6 +97,7 @@ void plan_print_text(const struct plan *p, FILE *f)
     fprintf(f, "ocsfed plan for %s (%s%s), manifest serial %lld, transport %s\n", p->server,
             p->enterprise ? "Enterprise Edition, pool " : "Standard Edition", p->pool ? p->pool : "", p->serial,
             p->tls ? "tls" : "tcp");
+    print_cert(p, f);
     for (i = 0; i < p->n; i++) {
         const struct plan_change *ch = &p->v[i];
         if (ch->action == PLAN_UNCHANGED)
@@ -64,6 +112,7 @@ void plan_print_text(const struct plan *p, FILE *f)
             for (k = 0; k < ch->props.nprops; k++) {
                 fprintf(f, "      %-24s ", ch->props.props[k].name);
                 print_value(f, &ch->props.props[k].v);
+                annotate(p, ch->props.props[k].name, f);
                 fputc('\n', f);
             }
         } else if (ch->action == PLAN_UPDATE) {
@@ -73,6 +122,7 @@ void plan_print_text(const struct plan *p, FILE *f)
                 print_value(f, node_instance_get(&ch->current, name));
                 fputs(" -> ", f);
                 print_value(f, &ch->props.props[k].v);
+                annotate(p, name, f);
                 fputc('\n', f);
             }
         } else if (ch->action == PLAN_DELETE) {
@@ -105,8 +155,23 @@ void plan_print_text(const struct plan *p, FILE *f)
     if (p->foreign)
         fprintf(f,
                 "%zu existing entr%s that ocsfed did not create and the manifest does not "
-                "name left alone.\n",
-                p->foreign, p->foreign == 1 ? "y" : "ies");
+                "name left alone%s\n",
+                p->foreign, p->foreign == 1 ? "y" : "ies",
+                verbose           ? ":"
+                : p->foreign == 1 ? " (--verbose lists it)."
+                                  : " (--verbose lists them).");
+    for (k = 0; verbose && k < p->foreign; k++) {
+        const struct plan_left_alone *la = &p->left_alone[k];
+        const struct ocs_class_def *def = ocs_class_find(la->cls);
+        fprintf(f, "      %s ", la->cls);
+        if (la->key)
+            fputs(la->key, f);
+        else
+            fprintf(f, "(no %s)", def ? def->match_prop : "key");
+        if (la->instance_id)
+            fprintf(f, " (InstanceID %s)", la->instance_id);
+        fprintf(f, ": %s\n", la->why);
+    }
 }
 
 static cJSON *instance_json(const struct node_instance *inst)
@@ -124,6 +189,29 @@ static cJSON *instance_json(const struct node_instance *inst)
     return o;
 }
 
+/* "server_certificate": {"selected_by": "auto" | "thumbprint" | "pfx", "pfx",
+ * "subject", "thumbprint", "not_after", "issuer", "serial_number"} or null. 0 on oom. */
+static int add_cert(cJSON *root, const struct plan *p)
+{
+    const struct plan_cert *c = &p->cert;
+    cJSON *o;
+    char tp[2 * CS_SHA1_LEN + 1], expires[21];
+
+    if (!c->selected)
+        return cJSON_AddNullToObject(root, "server_certificate") != NULL;
+    cs_thumbprint_hex(c->tp, tp);
+    report_format_time(c->not_after, expires);
+    return (o = cJSON_AddObjectToObject(root, "server_certificate")) != NULL
+           && cJSON_AddStringToObject(o, "selected_by",
+                                      c->how == MANIFEST_CERT_THUMBPRINT ? "thumbprint"
+                                      : c->how == MANIFEST_CERT_PFX      ? "pfx"
+                                                                         : "auto")
+           && (c->pfx_file ? cJSON_AddStringToObject(o, "pfx", c->pfx_file) : cJSON_AddNullToObject(o, "pfx"))
+           && cJSON_AddStringToObject(o, "subject", c->subject) && cJSON_AddStringToObject(o, "thumbprint", tp)
+           && cJSON_AddStringToObject(o, "not_after", expires) && cJSON_AddStringToObject(o, "issuer", c->issuer)
+           && cJSON_AddStringToObject(o, "serial_number", c->serial);
+}
+
 char *plan_to_json(const struct plan *p)
 {
     static const char *const sevs[3] = {"error", "warning", "note"};
@@ -135,7 +223,7 @@ char *plan_to_json(const struct plan *p)
         || !(p->pool ? cJSON_AddStringToObject(root, "pool", p->pool) : cJSON_AddNullToObject(root, "pool"))
         || !cJSON_AddStringToObject(root, "edition", p->enterprise ? "enterprise" : "standard")
         || !cJSON_AddStringToObject(root, "transport", p->tls ? "tls" : "tcp")
-        || !cJSON_AddNumberToObject(root, "serial", (double)p->serial)
+        || !cJSON_AddNumberToObject(root, "serial", (double)p->serial) || !add_cert(root, p)
         || !(arr = cJSON_AddArrayToObject(root, "changes")))
         goto out;
     for (i = 0; i < p->n; i++) {
@@ -167,7 +255,22 @@ char *plan_to_json(const struct plan *p)
             goto out;
     if (!cJSON_AddBoolToObject(sum, "restart", p->counts[PLAN_RESTART] != 0)
         || !cJSON_AddNumberToObject(sum, "left_alone", (double)p->foreign)
-        || !(arr = cJSON_AddArrayToObject(root, "diagnostics")))
+        || !(arr = cJSON_AddArrayToObject(root, "left_alone")))
+        goto out;
+    for (i = 0; i < p->foreign; i++) {
+        const struct plan_left_alone *la = &p->left_alone[i];
+        if (!(o = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            goto out;
+        }
+        if (!cJSON_AddStringToObject(o, "class", la->cls)
+            || !(la->key ? cJSON_AddStringToObject(o, "key", la->key) : cJSON_AddNullToObject(o, "key"))
+            || !(la->instance_id ? cJSON_AddStringToObject(o, "instance_id", la->instance_id)
+                                 : cJSON_AddNullToObject(o, "instance_id"))
+            || !cJSON_AddStringToObject(o, "why", la->why))
+            goto out;
+    }
+    if (!(arr = cJSON_AddArrayToObject(root, "diagnostics")))
         goto out;
     for (i = 0; i < p->notes.n; i++) {
         if (!(o = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, o)) {

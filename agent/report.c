@@ -12,7 +12,7 @@
 #include "version.h"
 
 static const char *const status_names[REPORT_NSTATUS] = {"converged", "drifting", "pending_restart", "failing",
-                                                         "refused",   "silent",   "unreadable"};
+                                                         "refused",   "silent",   "future_dated",    "unreadable"};
 
 const char *report_status_name(enum report_status s)
 {

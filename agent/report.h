@@ -36,9 +36,10 @@ enum report_status {
     REPORT_FAILING,
     REPORT_REFUSED,
     REPORT_SILENT,    /* only in the fleet table: no recent report */
+    REPORT_FUTURE,    /* only in the fleet table: dated ahead, the server's clock is wrong */
     REPORT_UNREADABLE /* only in the fleet table: the file is not a report */
 };
-#define REPORT_NSTATUS 7
+#define REPORT_NSTATUS 8
 
 struct report_change {
     char *action; /* "create", "update", "delete", "restart" */
@@ -90,7 +91,7 @@ enum ofd_code report_add_plan(struct report *r, const struct plan *p, int applie
 enum ofd_code report_set_imp_checklist(struct report *r, const struct manifest *m, ofd_err *e);
 void report_free(struct report *r);
 
-/* Name of a status ("converged", ..., "silent", "unreadable") and its inverse (-1 when
+/* Name of a status ("converged", ..., "silent", "future_dated", "unreadable") and its inverse (-1 when
  * unknown; only the five written statuses are accepted). */
 const char *report_status_name(enum report_status s);
 int report_status_parse(const char *s);
@@ -115,7 +116,8 @@ enum ofd_code report_parse(const char *text, size_t len, struct report *out, ofd
 enum ofd_code report_read_file(const char *path, struct report *out, ofd_err *e);
 
 /* A report's status as the fleet table shows it: SILENT when it is older than
- * stale_after seconds at now (or dated more than 5 minutes in the future). */
+ * stale_after seconds at now, FUTURE when it is dated more than 5 minutes after now
+ * (the server's clock is ahead). */
 enum report_status report_classify(const struct report *r, long long now, long long stale_after);
 
 struct report_row {
@@ -139,7 +141,7 @@ enum ofd_code report_fleet_load(const char *reports_dir, long long now, long lon
 /* The fixed-width table and a closing line of counts. */
 void report_fleet_print(const struct report_fleet *f, FILE *out);
 /* 0 all converged; 2 some drifting or pending restart (nothing worse); 1 any failing,
- * refused, silent or unreadable, or no report at all. */
+ * refused, silent, future-dated or unreadable, or no report at all. */
 int report_fleet_exit(const struct report_fleet *f);
 void report_fleet_free(struct report_fleet *f);
 

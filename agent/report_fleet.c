@@ -11,8 +11,11 @@
 
 enum report_status report_classify(const struct report *r, long long now, long long stale_after)
 {
-    /* A clock far ahead on the server would otherwise keep a dead server fresh. */
-    if (r->time > now + 300 || now - r->time > stale_after)
+    /* A clock far ahead on the server would otherwise keep a dead server fresh; it is
+     * a clock to fix, not silence. */
+    if (r->time > now + 300)
+        return REPORT_FUTURE;
+    if (now - r->time > stale_after)
         return REPORT_SILENT;
     return r->status;
 }
@@ -120,14 +123,19 @@ static void format_age(long long s, char *buf, size_t n)
 }
 
 /* One line, control characters replaced: report text comes from the share. */
-static void summary_of(const struct report_row *row, char *buf, size_t n)
+static void summary_of(const struct report_row *row, long long now, char *buf, size_t n)
 {
     const struct report *r = &row->rep;
-    char *p;
+    char ahead[16], *p;
 
     switch (row->status) {
     case REPORT_UNREADABLE: snprintf(buf, n, "unreadable: %s", row->problem ? row->problem : ""); break;
     case REPORT_SILENT: snprintf(buf, n, "no report for too long; last said %s", report_status_name(r->status)); break;
+    case REPORT_FUTURE:
+        format_age(r->time - now, ahead, sizeof(ahead));
+        snprintf(buf, n, "dated %s in the future: check the clock of %s; last said %s", ahead, r->server,
+                 report_status_name(r->status));
+        break;
     case REPORT_REFUSED:
         snprintf(buf, n, "manifest refused (%s): %s", r->refusal_reason ? r->refusal_reason : "?",
                  r->refusal_message ? r->refusal_message : "");
@@ -174,14 +182,14 @@ void report_fleet_print(const struct report_fleet *f, FILE *out)
             else
                 snprintf(serial, sizeof(serial), "-");
         }
-        summary_of(row, summ, sizeof(summ));
+        summary_of(row, f->now, summ, sizeof(summ));
         fprintf(out, "%-40s %-15s %8s %7s  %s\n", server, report_status_name(row->status), serial, age, summ);
     }
     for (s = 0; s < REPORT_NSTATUS; s++)
         total += f->counts[s];
     fprintf(out, "%zu server%s:", total, total == 1 ? "" : "s");
     for (s = 0; s < REPORT_NSTATUS; s++) {
-        if (s == REPORT_UNREADABLE && !f->counts[s])
+        if ((s == REPORT_UNREADABLE || s == REPORT_FUTURE) && !f->counts[s])
             continue;
         fprintf(out, "%s %zu %s", sep, f->counts[s], report_status_name((enum report_status)s));
         sep = ",";
@@ -192,7 +200,7 @@ void report_fleet_print(const struct report_fleet *f, FILE *out)
 int report_fleet_exit(const struct report_fleet *f)
 {
     if (f->n == 0 || f->counts[REPORT_FAILING] || f->counts[REPORT_REFUSED] || f->counts[REPORT_SILENT]
-        || f->counts[REPORT_UNREADABLE])
+        || f->counts[REPORT_FUTURE] || f->counts[REPORT_UNREADABLE])
         return 1;
     if (f->counts[REPORT_DRIFTING] || f->counts[REPORT_PENDING_RESTART])
         return 2;

@@ -69,7 +69,8 @@ static const struct rules_info table[] = {
      .scope = "server",
      .kind = RULES_SETS | RULES_CHECKS,
      .title = "TLS: the IM&P CA's root certificate in Trusted Root",
-     .enforced = "agent/manifest.c agent/desired.c agent/apply.c certstore/cs_inspect.c win/cs_store_win.c"},
+     .enforced =
+         "agent/manifest.c agent/desired.c agent/plan.c agent/apply.c certstore/cs_inspect.c win/cs_store_win.c"},
     {.id = "R14",
      .scope = "server",
      .kind = RULES_CHECKS,

@@ -577,21 +577,51 @@ static enum ofd_code sim_import_pfx(void *ctx, const unsigned char *pfx, size_t 
     return rc;
 }
 
+/* The certificate tp in the My store of l, or NULL. */
+static const struct node_cert *find_my(const struct node_certs *l, const unsigned char tp[20])
+{
+    size_t i;
+
+    for (i = 0; l && i < l->n; i++)
+        if (ofd_strcasecmp(l->v[i].store, ocs_lit.store_my) == 0 && memcmp(l->v[i].tp, tp, 20) == 0)
+            return &l->v[i];
+    return NULL;
+}
+
+/* Adds the DER certificates of l in Root to roots, in CA to inter. */
+static void split_stores(const struct node_certs *l, struct cs_der *roots, size_t *nr, struct cs_der *inter, size_t *ni)
+{
+    size_t i;
+
+    for (i = 0; l && i < l->n; i++) {
+        const struct node_cert *c = &l->v[i];
+        if (!c->der)
+            continue;
+        if (ofd_strcasecmp(c->store, ocs_lit.store_root) == 0)
+            roots[(*nr)++] = (struct cs_der){c->der, c->der_len};
+        else if (ofd_strcasecmp(c->store, ocs_lit.store_ca) == 0)
+            inter[(*ni)++] = (struct cs_der){c->der, c->der_len};
+    }
+}
+
 /* R13 on the simulated node, with OpenSSL: the certificate chains through its CA store
- * to its Root store. It keeps no private keys, so R14's key check is the WMI node's. A
- * certificate known only by its thumbprint cannot be checked. */
-static enum ofd_code sim_cert_usable(void *ctx, const unsigned char tp[20], ofd_err *e)
+ * to its Root store, with the certificates being added counted in theirs. It keeps no
+ * private keys, so R14's key check is the WMI node's. A certificate known only by its
+ * thumbprint cannot be checked. */
+static enum ofd_code sim_cert_usable(void *ctx, const unsigned char tp[20], const struct node_certs *adding, ofd_err *e)
 {
     struct sim *s = ctx;
-    const struct node_cert *leaf = NULL;
+    const struct node_cert *leaf = find_my(&s->certs, tp);
     struct cs_der *roots = NULL, *inter = NULL;
-    size_t i, nr = 0, ni = 0;
+    size_t nr = 0, ni = 0, all = s->certs.n + (adding ? adding->n : 0);
     char hex[2 * CS_SHA1_LEN + 1];
     enum ofd_code rc;
 
-    for (i = 0; i < s->certs.n && !leaf; i++)
-        if (ofd_strcasecmp(s->certs.v[i].store, ocs_lit.store_my) == 0 && memcmp(s->certs.v[i].tp, tp, 20) == 0)
-            leaf = &s->certs.v[i];
+    if (!leaf || !leaf->der) {
+        const struct node_cert *added = find_my(adding, tp);
+        if (added && added->der)
+            leaf = added;
+    }
     if (!leaf) {
         cs_thumbprint_hex(tp, hex);
         rc = ofd_err_rule(e, OFD_E_NOTFOUND, "R16", "certificate %s is not in the Personal (My) store", hex);
@@ -601,20 +631,12 @@ static enum ofd_code sim_cert_usable(void *ctx, const unsigned char tp[20], ofd_
         rc = OFD_OK;
         goto out;
     }
-    if (s->certs.n
-        && (!(roots = calloc(s->certs.n, sizeof(*roots))) || !(inter = calloc(s->certs.n, sizeof(*inter))))) {
+    if (all && (!(roots = calloc(all, sizeof(*roots))) || !(inter = calloc(all, sizeof(*inter))))) {
         rc = ofd_err_nomem(e);
         goto out;
     }
-    for (i = 0; i < s->certs.n; i++) {
-        const struct node_cert *c = &s->certs.v[i];
-        if (!c->der)
-            continue;
-        if (ofd_strcasecmp(c->store, ocs_lit.store_root) == 0)
-            roots[nr++] = (struct cs_der){c->der, c->der_len};
-        else if (ofd_strcasecmp(c->store, ocs_lit.store_ca) == 0)
-            inter[ni++] = (struct cs_der){c->der, c->der_len};
-    }
+    split_stores(&s->certs, roots, &nr, inter, &ni);
+    split_stores(adding, roots, &nr, inter, &ni);
     rc = cs_verify_chain(leaf->der, leaf->der_len, roots, nr, inter, ni, (long long)time(NULL), e);
 out:
     free(roots);

@@ -11,6 +11,13 @@
 #define CS_SHA1_LEN 20
 #define CS_SHA256_LEN 32
 
+/* One DER certificate (borrowed), for the chain checks (cs_verify_chain,
+ * cs_store_verify_chain_with). */
+struct cs_der {
+    const unsigned char *der;
+    size_t len;
+};
+
 /* SHA-1 thumbprint of a DER certificate (what the certificate snap-in shows and what
  * CryptoAPI finds by). Returns OFD_OK or OFD_E_CRYPTO with a message. */
 enum ofd_code cs_x509_thumbprint(const unsigned char *der, size_t len, unsigned char out[CS_SHA1_LEN], ofd_err *e);

@@ -36,6 +36,127 @@ static long long asn1_time_unix(const ASN1_TIME *t)
     return days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 }
 
+/* Appends text to out (size bytes, NUL-terminated), control characters as \xNN; when
+ * it does not fit, ends out with "..." and returns -1. */
+static int put_text(char *out, size_t size, const char *text, size_t len)
+{
+    size_t at = strlen(out), i;
+    char esc[5];
+
+    for (i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        const char *piece = (const char *)&text[i];
+        size_t n = 1;
+        if (ch < 0x20 || ch == 0x7f) {
+            snprintf(esc, sizeof(esc), "\\x%02x", ch);
+            piece = esc;
+            n = 4;
+        }
+        if (at + n + 4 > size) {
+            if (size >= 4)
+                memcpy(out + (at + 4 > size ? size - 4 : at), "...", 4);
+            return -1;
+        }
+        memcpy(out + at, piece, n);
+        at += n;
+        out[at] = '\0';
+    }
+    return 0;
+}
+
+/* CryptoAPI's short names of Name attributes (CertNameToStr, CERT_X500_NAME_STR). */
+static const char *x500_key(int nid)
+{
+    switch (nid) {
+    case NID_commonName: return "CN";
+    case NID_localityName: return "L";
+    case NID_organizationName: return "O";
+    case NID_organizationalUnitName: return "OU";
+    case NID_pkcs9_emailAddress: return "E";
+    case NID_countryName: return "C";
+    case NID_stateOrProvinceName: return "S";
+    case NID_streetAddress: return "STREET";
+    case NID_title: return "T";
+    case NID_givenName: return "G";
+    case NID_initials: return "I";
+    case NID_surname: return "SN";
+    case NID_domainComponent: return "DC";
+    case NID_serialNumber: return "SERIALNUMBER";
+    case NID_description: return "Description";
+    case NID_postalCode: return "PostalCode";
+    }
+    return NULL;
+}
+
+/* A Name as the certificate MMC shows it: RDNs most specific (last) first, as
+ * CertNameToStr with CERT_NAME_STR_REVERSE_FLAG, the attributes of one RDN in their
+ * order joined by " + ", "KEY = value". */
+static void name_text(const X509_NAME *name, char *out, size_t size)
+{
+    int n = X509_NAME_entry_count(name), first, last, k;
+    char oid[128];
+
+    out[0] = '\0';
+    for (last = n - 1; last >= 0; last = first - 1) {
+        int set = X509_NAME_ENTRY_set(X509_NAME_get_entry(name, last));
+        for (first = last; first > 0 && X509_NAME_ENTRY_set(X509_NAME_get_entry(name, first - 1)) == set; first--)
+            ;
+        if (last != n - 1 && put_text(out, size, ", ", 2))
+            return;
+        for (k = first; k <= last; k++) {
+            const X509_NAME_ENTRY *ne = X509_NAME_get_entry(name, k);
+            const ASN1_OBJECT *obj = X509_NAME_ENTRY_get_object(ne);
+            const char *key = x500_key(OBJ_obj2nid(obj));
+            unsigned char *v = NULL;
+            int len;
+            if (!key) {
+                memcpy(oid, "OID.", 4);
+                if (OBJ_obj2txt(oid + 4, (int)sizeof(oid) - 4, obj, 1) <= 0)
+                    snprintf(oid + 4, sizeof(oid) - 4, "?");
+                key = oid;
+            }
+            len = ASN1_STRING_to_UTF8(&v, X509_NAME_ENTRY_get_data(ne));
+            if ((k > first && put_text(out, size, " + ", 3)) || put_text(out, size, key, strlen(key))
+                || put_text(out, size, " = ", 3) || (len > 0 && put_text(out, size, (const char *)v, (size_t)len))) {
+                OPENSSL_free(v);
+                return;
+            }
+            OPENSSL_free(v);
+        }
+    }
+}
+
+/* The serial number as MMC's Details tab shows it: the DER INTEGER's content bytes
+ * (what CryptoAPI keeps, reversed), sign byte included, "00 89 ab". */
+static int serial_text(const ASN1_INTEGER *sn, char *out, size_t size)
+{
+    unsigned char *der = NULL;
+    const unsigned char *content;
+    char *hex = NULL, *h;
+    size_t hn = 0, clen;
+    int n, rc = -1;
+
+    out[0] = '\0';
+    /* The whole DER INTEGER, then past its tag and length. */
+    if ((n = i2d_ASN1_INTEGER(sn, &der)) < 3)
+        goto out;
+    content = der + 2 + (der[1] & 0x80 ? (der[1] & 0x7f) : 0);
+    if (content >= der + n)
+        goto out;
+    clen = (size_t)(der + n - content);
+    if (!(hex = malloc(3 * clen + 1)) || !OPENSSL_buf2hexstr_ex(hex, 3 * clen + 1, &hn, content, (long)clen, ' '))
+        goto out;
+    for (h = hex; *h; h++)
+        if (*h >= 'A' && *h <= 'F')
+            *h = (char)(*h - 'A' + 'a');
+    put_text(out, size, hex, strlen(hex));
+    rc = 0;
+out:
+    OPENSSL_free(der);
+    free(hex);
+    return rc;
+}
+
 void cs_cert_info_free(struct cs_cert_info *ci)
 {
     if (!ci)
@@ -79,6 +200,8 @@ enum ofd_code cs_inspect_der(const unsigned char *der, size_t len, struct cs_cer
     bl = BIO_get_mem_data(mem, &buf);
     if (bl > 0)
         snprintf(ci.subject, sizeof(ci.subject), "%.*s", (int)(bl > 511 ? 511 : bl), buf);
+    name_text(X509_get_subject_name(x), ci.subject_text, sizeof(ci.subject_text));
+    name_text(X509_get_issuer_name(x), ci.issuer_text, sizeof(ci.issuer_text));
     if ((eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit, NULL))) {
         ci.has_eku = 1;
         for (i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
@@ -99,7 +222,7 @@ enum ofd_code cs_inspect_der(const unsigned char *der, size_t len, struct cs_cer
     memcpy(ci.issuer_der, ip, (size_t)n);
     ci.issuer_len = (size_t)n;
     sn = X509_get_serialNumber(x);
-    if (!(bn = ASN1_INTEGER_to_BN(sn, NULL)))
+    if (serial_text(sn, ci.serial_text, sizeof(ci.serial_text)) != 0 || !(bn = ASN1_INTEGER_to_BN(sn, NULL)))
         goto out;
     n = BN_num_bytes(bn);
     if (n == 0)

@@ -25,6 +25,15 @@ struct cs_cert_info {
     size_t issuer_len;
     unsigned char *serial_le; /* serial number bytes, little-endian (malloc'ed) */
     size_t serial_len;
+    /* As the certificate MMC of Windows Server 2003-2008 R2 shows them, for people
+     * comparing the plan with the server: the Names most specific first with CryptoAPI's
+     * short names, "CN = Example Root CA, O = Example" (S state, E e-mail, "OID.1.2.3"
+     * for others, " + " within one RDN); the serial number as the Details tab, the DER
+     * INTEGER's bytes (sign byte included) in lower-case hex, "00 89 ab". UTF-8; control
+     * characters as \xNN; cut short (ending "...") when longer. */
+    char subject_text[512];
+    char issuer_text[512];
+    char serial_text[200];
 };
 
 /* Inspects a DER certificate. Returns OFD_OK and fills *out (free with
@@ -51,12 +60,6 @@ enum ofd_code cs_pkcs12_cert(const unsigned char *buf, size_t len, const char *n
  * R16/R17: valid at time now (an expired certificate stops the Front End).
  * Returns OFD_OK or OFD_E_INVALID with the first failure. */
 enum ofd_code cs_check_server_cert(const struct cs_cert_info *ci, const char *expected_cn, long long now, ofd_err *e);
-
-/* One DER certificate, for cs_verify_chain. */
-struct cs_der {
-    const unsigned char *der;
-    size_t len;
-};
 
 /* R13: builds the chain of the DER certificate leaf from the intermediates (the CA
  * store) to one of roots (the Root store, the only trust anchors) at time now, as

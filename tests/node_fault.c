@@ -139,10 +139,10 @@ static enum ofd_code f_import_pfx(void *c, const unsigned char *pfx, size_t len,
 }
 
 /* A check, not a write: passed through, never a fault point. */
-static enum ofd_code f_cert_usable(void *c, const unsigned char tp[20], ofd_err *e)
+static enum ofd_code f_cert_usable(void *c, const unsigned char tp[20], const struct node_certs *adding, ofd_err *e)
 {
     struct nodefault *f = c;
-    return IN(f)->cert_usable ? IN(f)->cert_usable(CTX(f), tp, e) : OFD_OK;
+    return IN(f)->cert_usable ? IN(f)->cert_usable(CTX(f), tp, adding, e) : OFD_OK;
 }
 
 static const struct node_ops fault_ops = {

@@ -117,8 +117,8 @@ static EVP_PKEY *rsa_key(void)
     return NULL;
 }
 
-static int make(const struct testcert *ca, const char *cn, const char *eku, const char *san, int from_days, int to_days,
-                const struct testcert_opts *o, struct testcert *out)
+static int make_ex(const struct testcert *ca, int sub_ca, const char *cn, const char *eku, const char *san,
+                   int from_days, int to_days, const struct testcert_opts *o, struct testcert *out)
 {
     EVP_PKEY *key = NULL;
     X509 *x = NULL;
@@ -137,7 +137,13 @@ static int make(const struct testcert *ca, const char *cn, const char *eku, cons
         || !X509_set_issuer_name(x, ca ? X509_get_subject_name(ca->x) : X509_get_subject_name(x))
         || !X509_set_pubkey(x, key))
         goto out;
-    if (!ca) {
+    if (ca && sub_ca) {
+        if (!add_ext(x, ca->x, NID_basic_constraints, "critical,CA:TRUE")
+            || !add_ext(x, ca->x, NID_key_usage, "critical,keyCertSign,cRLSign")
+            || !add_ext(x, ca->x, NID_subject_key_identifier, "hash")
+            || !add_ext(x, ca->x, NID_authority_key_identifier, "keyid:always"))
+            goto out;
+    } else if (!ca) {
         if (!add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE")
             || !add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign")
             || !add_ext(x, x, NID_subject_key_identifier, "hash"))
@@ -163,6 +169,18 @@ out:
     X509_free(x);
     EVP_PKEY_free(key);
     return rc;
+}
+
+static int make(const struct testcert *ca, const char *cn, const char *eku, const char *san, int from_days, int to_days,
+                const struct testcert_opts *o, struct testcert *out)
+{
+    return make_ex(ca, 0, cn, eku, san, from_days, to_days, o, out);
+}
+
+int testcert_intermediate(const struct testcert *ca, const char *cn, int days, const struct testcert_opts *o,
+                          struct testcert *out)
+{
+    return make_ex(ca, 1, cn, NULL, NULL, -1, days, o, out);
 }
 
 int testcert_ca(const char *cn, int days, struct testcert *out)

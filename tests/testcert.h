@@ -40,6 +40,11 @@ int testcert_ca_opts(const char *cn, int days, const struct testcert_opts *o, st
 int testcert_leaf_opts(const struct testcert *ca, const char *cn, const char *eku, const char *san, int from_days,
                        int to_days, const struct testcert_opts *o, struct testcert *out);
 
+/* An intermediate CA for cn issued by ca (CA:TRUE, keyCertSign), valid for `days` days
+ * from yesterday; o as for testcert_leaf_opts (NULL: a fresh serial, an RSA key). */
+int testcert_intermediate(const struct testcert *ca, const char *cn, int days, const struct testcert_opts *o,
+                          struct testcert *out);
+
 /* DER of the certificate; malloc'ed, caller frees. */
 int testcert_der(const struct testcert *c, unsigned char **der, size_t *len);
 

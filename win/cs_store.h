@@ -40,6 +40,15 @@ enum ofd_code cs_store_key_usable(const char *store, const unsigned char tp[CS_S
  * the reason (untrusted root, expired, ...). */
 enum ofd_code cs_store_verify_chain(const char *store, const unsigned char tp[CS_SHA1_LEN], ofd_err *e);
 
+/* The same, counting certificates that are not on the machine yet (the plan, before the
+ * apply adds them): roots as trusted as the Root store's, intermediates as the CA
+ * store's; and, when tp is not in `store`, leaf (its DER, or NULL) as the certificate to
+ * check. A chain that ends at one of roots is trusted (R13) as it will be once the root
+ * is in Root. */
+enum ofd_code cs_store_verify_chain_with(const char *store, const unsigned char tp[CS_SHA1_LEN],
+                                         const struct cs_der *leaf, const struct cs_der *roots, size_t nroots,
+                                         const struct cs_der *intermediates, size_t ninter, ofd_err *e);
+
 /* Finds the certificates in `store` whose subject CN equals cn (case-insensitive, as
  * DNS names compare). Calls fn for each with its DER encoding; stops at the first
  * non-OK return. *count (may be NULL) receives the number of matches. */

@@ -355,7 +355,25 @@ out:
 
 enum ofd_code cs_store_verify_chain(const char *store, const unsigned char tp[CS_SHA1_LEN], ofd_err *e)
 {
-    HCERTSTORE st = NULL;
+    return cs_store_verify_chain_with(store, tp, NULL, NULL, 0, NULL, 0, e);
+}
+
+/* 1 when c is one of roots (the same DER bytes). */
+static int among(PCCERT_CONTEXT c, const struct cs_der *roots, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (roots[i].len == c->cbCertEncoded && memcmp(roots[i].der, c->pbCertEncoded, roots[i].len) == 0)
+            return 1;
+    return 0;
+}
+
+enum ofd_code cs_store_verify_chain_with(const char *store, const unsigned char tp[CS_SHA1_LEN],
+                                         const struct cs_der *leaf, const struct cs_der *roots, size_t nroots,
+                                         const struct cs_der *intermediates, size_t ninter, ofd_err *e)
+{
+    HCERTSTORE st = NULL, extra = NULL;
     PCCERT_CONTEXT c = NULL;
     PCCERT_CHAIN_CONTEXT chain = NULL;
     HCERTCHAINENGINE engine = NULL;
@@ -365,14 +383,37 @@ enum ofd_code cs_store_verify_chain(const char *store, const unsigned char tp[CS
     CERT_CHAIN_POLICY_STATUS pst;
     char hex[2 * CS_SHA1_LEN + 1];
     DWORD status;
+    size_t i;
+    int added_root = 0;
     enum ofd_code rc;
 
     cs_thumbprint_hex(tp, hex);
     if ((rc = open_store(store, &st, e)) != OFD_OK)
         goto out;
-    if (!(c = find_sha1(st, tp))) {
+    c = find_sha1(st, tp);
+    if (!c && !leaf) {
         rc = ofd_err_set(e, OFD_E_NOTFOUND, "certificate %s is not in the local machine '%s' store", hex, store);
         goto out;
+    }
+    /* What the apply will add, in a memory store the chain engine searches too (and the
+     * certificate to check, when it is not in `store` yet); a certificate that does not
+     * parse is skipped, as a store skips it. */
+    if (nroots + ninter || !c) {
+        if (!(extra = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, CERT_STORE_CREATE_NEW_FLAG, NULL))) {
+            rc = ofd_err_win32(e, GetLastError(), "cannot open a memory certificate store");
+            goto out;
+        }
+        for (i = 0; i < nroots + ninter; i++) {
+            const struct cs_der *d = i < nroots ? &roots[i] : &intermediates[i - nroots];
+            CertAddEncodedCertificateToStore(extra, X509_ASN_ENCODING, d->der, (DWORD)d->len,
+                                             CERT_STORE_ADD_USE_EXISTING, NULL);
+        }
+        if (!c
+            && !CertAddEncodedCertificateToStore(extra, X509_ASN_ENCODING, leaf->der, (DWORD)leaf->len,
+                                                 CERT_STORE_ADD_USE_EXISTING, &c)) {
+            rc = ofd_err_win32(e, GetLastError(), "certificate %s cannot be read", hex);
+            goto out;
+        }
     }
     /* A fresh engine on the local machine's stores for every check: trust what the
      * machine trusts (the service's view, not the user running the command), and see
@@ -386,13 +427,19 @@ enum ofd_code cs_store_verify_chain(const char *store, const unsigned char tp[CS
     }
     memset(&para, 0, sizeof(para));
     para.cbSize = sizeof(para);
-    if (!CertGetCertificateChain(engine, c, NULL, NULL, &para, 0, NULL, &chain)) {
+    if (!CertGetCertificateChain(engine, c, NULL, extra, &para, 0, NULL, &chain)) {
         rc = ofd_err_win32(e, GetLastError(), "cannot build the chain of certificate %s", hex);
         goto out;
     }
     /* The chain's own trust status first: Wine's base policy lets an untrusted root
-     * pass, and on Windows it gives the same answer. */
+     * pass, and on Windows it gives the same answer. A chain ending at a root the apply
+     * adds to Root is trusted as it will be then. */
     status = chain->TrustStatus.dwErrorStatus;
+    if ((status & CERT_TRUST_IS_UNTRUSTED_ROOT) && chain->cChain && chain->rgpChain[0]->cElement
+        && among(chain->rgpChain[0]->rgpElement[chain->rgpChain[0]->cElement - 1]->pCertContext, roots, nroots)) {
+        status &= ~(DWORD)CERT_TRUST_IS_UNTRUSTED_ROOT;
+        added_root = 1;
+    }
     if (status & (CERT_TRUST_IS_UNTRUSTED_ROOT | CERT_TRUST_IS_PARTIAL_CHAIN)) {
         rc = ofd_err_rule(e, OFD_E_INVALID, "R13", CS_MSG_UNTRUSTED_ROOT, hex);
         goto out;
@@ -409,6 +456,8 @@ enum ofd_code cs_store_verify_chain(const char *store, const unsigned char tp[CS
         rc = ofd_err_win32(e, GetLastError(), "cannot check the chain of certificate %s", hex);
         goto out;
     }
+    if (added_root && pst.dwError == (DWORD)CERT_E_UNTRUSTEDROOT)
+        pst.dwError = 0;
     if (status != CERT_TRUST_NO_ERROR || pst.dwError != 0) {
         rc = ofd_err_hresult(e, (HRESULT)(pst.dwError ? pst.dwError : (DWORD)CERT_E_CHAINING),
                              "the chain of certificate %s is not valid (trust status 0x%lx)", hex,
@@ -421,7 +470,9 @@ out:
         CertFreeCertificateChain(chain);
     if (engine)
         CertFreeCertificateChainEngine(engine);
-    release(c, st);
+    release(c, st); /* c is own, or the store's */
+    if (extra)
+        CertCloseStore(extra, 0);
     return rc;
 }
 

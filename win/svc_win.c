@@ -8,6 +8,7 @@
 #include "error_win.h"
 #include "evlog_win.h"
 #include "scm_win.h"
+#include "version.h"
 
 /* Quiet time after a change in the manifest folder before checking: a manifest being
  * copied fires several notifications, and the check must not read it half-written. */
@@ -87,6 +88,8 @@ static enum ofd_code reg_string(HKEY key, const wchar_t *name, char *out, size_t
     err = RegQueryValueExW(key, name, NULL, &type, (BYTE *)buf, &cb);
     if (err == ERROR_FILE_NOT_FOUND && !required)
         return OFD_OK;
+    if (err == ERROR_FILE_NOT_FOUND)
+        return ofd_err_set(e, OFD_E_NOTFOUND, "HKLM\\SOFTWARE\\ocsfed\\%ls is not set", name);
     if (err != ERROR_SUCCESS)
         return ofd_err_win32(e, (DWORD)err, "cannot read HKLM\\SOFTWARE\\ocsfed\\%ls (set by the MSI)", name);
     if (type != REG_SZ && type != REG_EXPAND_SZ)
@@ -97,6 +100,10 @@ static enum ofd_code reg_string(HKEY key, const wchar_t *name, char *out, size_t
     if (strlen(u) >= size) {
         free(u);
         return ofd_err_set(e, OFD_E_INVALID, "HKLM\\SOFTWARE\\ocsfed\\%ls is too long", name);
+    }
+    if (required && !u[0]) { /* what the MSI leaves when its property was not given */
+        free(u);
+        return ofd_err_set(e, OFD_E_NOTFOUND, "HKLM\\SOFTWARE\\ocsfed\\%ls is not set (empty)", name);
     }
     memcpy(out, u, strlen(u) + 1);
     free(u);
@@ -113,7 +120,11 @@ enum ofd_code svc_config_load(struct svc_config *c, ofd_err *e)
 
     memset(c, 0, sizeof(*c));
     c->interval_s = 300;
-    if ((err = RegOpenKeyExW(HKEY_LOCAL_MACHINE, SVC_REG_KEY, 0, KEY_QUERY_VALUE, &key)) != ERROR_SUCCESS) {
+    if ((err = RegOpenKeyExW(HKEY_LOCAL_MACHINE, SVC_REG_KEY, 0, KEY_QUERY_VALUE, &key)) == ERROR_FILE_NOT_FOUND) {
+        rc = ofd_err_set(e, OFD_E_NOTFOUND, "HKLM\\SOFTWARE\\ocsfed does not exist (is ocsfed installed?)");
+        goto out;
+    }
+    if (err != ERROR_SUCCESS) {
         rc = ofd_err_win32(e, (DWORD)err, "cannot open HKLM\\SOFTWARE\\ocsfed (is ocsfed installed?)");
         goto out;
     }
@@ -310,9 +321,30 @@ static void WINAPI service_main(DWORD argc, wchar_t **argv)
     report(SERVICE_STOPPED, 0);
 }
 
+/* In a console nobody reads the Event Log: what is wrong with the configuration, and
+ * how to set it (README, "The agent on a front end"). */
+static void console_config_help(const ofd_err *e)
+{
+    fprintf(
+        stderr,
+        "ocsfed: %s\n"
+        "ocsfed: the agent's settings are values of HKLM\\SOFTWARE\\ocsfed, written by its MSI from its "
+        "properties:\n"
+        "ocsfed:   msiexec /i ocsfed-%s-x64.msi MANIFEST_PATH=\\\\fileserver\\ocsfed "
+        "[REPORTS_PATH=FOLDER] [TRUSTED_SIGNER=THUMBPRINT] [MODE=monitor|apply] [INTERVAL=SECONDS] [NODE=sim:FILE]\n"
+        "ocsfed: or, as an administrator, one value at a time (ManifestPath is required; ReportsPath, "
+        "TrustedSigner, Mode, IntervalSeconds and Node are optional):\n"
+        "ocsfed:   reg add HKLM\\SOFTWARE\\ocsfed /v ManifestPath /t REG_SZ /d \\\\fileserver\\ocsfed\n"
+        "ocsfed: nothing checked; the service (started by the SCM) waits for these settings instead, "
+        "reporting event 2001\n",
+        e->msg, OCSFED_VERSION);
+}
+
 int svc_run(const struct svc_hooks *h, int foreground)
 {
     SERVICE_TABLE_ENTRYW table[] = {{(wchar_t *)SVC_NAME, service_main}, {NULL, NULL}};
+    struct svc_config cfg;
+    ofd_err e;
     int rc = 1;
 
     hooks = h;
@@ -333,6 +365,13 @@ int svc_run(const struct svc_hooks *h, int foreground)
             goto out;
         }
         /* Not started by the SCM: run in the console, as `service run` does. */
+    }
+    /* The service waits for a missing configuration (an MSI install must not roll
+     * back); a console run says what is missing and fails instead of sitting silent. */
+    ofd_err_clear(&e);
+    if (svc_config_load(&cfg, &e) != OFD_OK) {
+        console_config_help(&e);
+        goto out;
     }
     SetConsoleCtrlHandler(console_handler, TRUE);
     fprintf(stderr, "ocsfed: running in the foreground; Ctrl+C stops\n");

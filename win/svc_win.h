@@ -33,8 +33,10 @@ struct svc_config {
 
 /* Reads the configuration from HKLM\SOFTWARE\ocsfed (values ManifestPath,
  * ReportsPath, TrustedSigner, Mode = apply|monitor, IntervalSeconds, Node). Missing values take their
- * defaults, except ManifestPath, which is required: without it the service keeps
- * running, reports EVLOG_CONFIG_INVALID once a minute and checks nothing. */
+ * defaults, except ManifestPath, which is required (OFD_E_NOTFOUND when it, or the key,
+ * is missing or empty): without it the service keeps running, reports
+ * EVLOG_CONFIG_INVALID once a minute and checks nothing; in a console svc_run prints
+ * what is missing and how to set it, and returns 1. */
 enum ofd_code svc_config_load(struct svc_config *c, ofd_err *e);
 
 struct svc_hooks {
@@ -51,7 +53,8 @@ struct svc_hooks {
 
 /* Runs the service under the SCM (returns when it has stopped: 0), or, when
  * foreground is set or the process was not started by the SCM, in the console until
- * Ctrl+C (`ocsfed service run`). Returns the process exit status. */
+ * Ctrl+C (`ocsfed service run`); there, a configuration that cannot be loaded is
+ * printed with how to set it and 1 returned at once. Returns the process exit status. */
 int svc_run(const struct svc_hooks *hooks, int foreground);
 
 /* 1 once a stop has been requested (SCM stop, shutdown or Ctrl+C). */

@@ -612,14 +612,41 @@ static enum ofd_code wn_import_pfx(void *ctx, const unsigned char *pfx, size_t l
 }
 
 /* R13, R14 with CryptoAPI, as OCS will use the certificate: the machine's chain
- * engine, and a signature made with the linked private key. */
-static enum ofd_code wn_cert_usable(void *ctx, const unsigned char tp[20], ofd_err *e)
+ * engine, with the certificates being added counted as in their stores, and a
+ * signature made with the linked private key (of a certificate already in My; one still
+ * to be imported from its PKCS#12 brings its key along). */
+static enum ofd_code wn_cert_usable(void *ctx, const unsigned char tp[20], const struct node_certs *adding, ofd_err *e)
 {
+    struct cs_der *roots = NULL, *inter = NULL, leaf = {NULL, 0};
+    size_t i, nr = 0, ni = 0, n = adding ? adding->n : 0;
+    int in_my = 0;
     enum ofd_code rc;
 
     (void)ctx;
-    if ((rc = cs_store_verify_chain(ocs_lit.store_my, tp, e)) == OFD_OK)
+    if ((rc = cs_store_find(ocs_lit.store_my, tp, &in_my, e)) != OFD_OK)
+        return rc;
+    if (n && (!(roots = calloc(n, sizeof(*roots))) || !(inter = calloc(n, sizeof(*inter))))) {
+        rc = ofd_err_nomem(e);
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        const struct node_cert *c = &adding->v[i];
+        if (!c->der)
+            continue;
+        if (!ofd_strcasecmp(c->store, ocs_lit.store_root))
+            roots[nr++] = (struct cs_der){c->der, c->der_len};
+        else if (!ofd_strcasecmp(c->store, ocs_lit.store_ca))
+            inter[ni++] = (struct cs_der){c->der, c->der_len};
+        else if (!ofd_strcasecmp(c->store, ocs_lit.store_my) && !memcmp(c->tp, tp, 20))
+            leaf = (struct cs_der){c->der, c->der_len};
+    }
+    if ((rc = cs_store_verify_chain_with(ocs_lit.store_my, tp, leaf.der ? &leaf : NULL, roots, nr, inter, ni, e))
+            == OFD_OK
+        && in_my)
         rc = cs_store_key_usable(ocs_lit.store_my, tp, e);
+out:
+    free(roots);
+    free(inter);
     return rc;
 }
 

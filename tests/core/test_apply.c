@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "apply.h"
+#include "cs_inspect.h"
 #include "fsutil.h"
 #include "manifest.h"
 #include "node_fault.h"
@@ -594,9 +595,9 @@ static void a_pkcs12_server_certificate_is_imported(void **state)
     struct node n = {0};
     struct plan p;
     const struct plan_change *c = NULL;
-    unsigned char tp[CS_SHA1_LEN];
-    char *before;
-    size_t lb = 0, i;
+    unsigned char tp[CS_SHA1_LEN], ca_tp[CS_SHA1_LEN], *ca_der = NULL;
+    char *before, *pem = NULL;
+    size_t lb = 0, i, pem_len = 0, ca_len = 0;
     int found = 0;
     ofd_err e;
 
@@ -622,17 +623,40 @@ static void a_pkcs12_server_certificate_is_imported(void **state)
     plan_free(&p);
     assert_node_is(before, lb, NULL, 0);
 
-    /* With it, but its CA's root not trusted: imported, then refused before the listener
-     * selects it, and undone. */
+    /* With it, but its CA's root not trusted, on the node or by the manifest: the plan
+     * already says the apply would be refused (R13), before anything is written. */
     set_pfx_password("s3cret");
     before = file_bytes(&lb);
+    assert_int_equal(simnode_open(NODE, &n, &e), OFD_OK);
+    assert_int_equal(plan_make(m, &n, &(struct plan_options){.now = NOW, .pfx_password = pfx_password}, &p, &e),
+                     OFD_E_INVALID);
+    assert_string_equal(e.rule, "R13");
+    assert_non_null(strstr(e.msg, "does not chain to a root in the local machine's Trusted Root"));
+    node_close(&n);
+    assert_node_is(before, lb, NULL, 0);
+
+    /* Planned while the node trusted the root, which is then removed before the apply:
+     * the apply's own check refuses before the listener selects the certificate, and
+     * every write is undone. */
+    assert_int_equal(ofd_read_file("certs/pool-ca.pem", 1u << 20, &pem, &pem_len, &e), OFD_OK);
+    assert_int_equal(cs_cert_from_buffer((unsigned char *)pem, pem_len, "pool-ca.pem", &ca_der, &ca_len, &e), OFD_OK);
+    assert_int_equal(cs_x509_thumbprint(ca_der, ca_len, ca_tp, &e), OFD_OK);
+    assert_int_equal(simnode_open(NODE, &n, &e), OFD_OK);
+    assert_int_equal(n.ops->add_certificate(n.ctx, "Root", ca_der, ca_len, &e), OFD_OK);
+    node_close(&n);
     plan_once(m, &p);
+    assert_int_equal(simnode_open(NODE, &n, &e), OFD_OK);
+    assert_int_equal(n.ops->remove_certificate(n.ctx, "Root", ca_tp, &e), OFD_OK);
+    node_close(&n);
+    before = file_bytes(&lb);
     assert_int_equal(apply_with(&p, NULL, 1, &res, &e), OFD_E_INVALID);
     assert_string_equal(e.rule, "R13");
     assert_non_null(strstr(e.msg, "does not chain to a root in the local machine's Trusted Root"));
     assert_int_equal(res.rollback_rc, OFD_OK);
     plan_free(&p);
     assert_node_is(before, lb, NULL, 0);
+    free(pem);
+    free(ca_der);
     manifest_free(m);
 
     /* With the root trusted too: imported, selected, and then nothing left to do. */

@@ -84,9 +84,14 @@ static void plan_exit_codes(void **state)
     sb_printf(&n3, "sim:%s", "cli-sim.json");
     /* converged: 0 */
     assert_int_equal(testutil_ocsfed("plan", tcp, "--node", sb_str(&n1), NULL), 0);
-    assert_non_null(strstr(
-        testutil_out, "No changes: ocs-se1.example.com matches the manifest (5 items checked).\n"
-                      "3 existing entries that ocsfed did not create and the manifest does not name left alone.\n"));
+    assert_non_null(strstr(testutil_out, "No changes: ocs-se1.example.com matches the manifest (5 items checked).\n"
+                                         "3 existing entries that ocsfed did not create and the manifest does not "
+                                         "name left alone (--verbose lists them).\n"));
+    /* --verbose names them */
+    assert_int_equal(testutil_ocsfed("plan", tcp, "--node", sb_str(&n1), "--verbose", NULL), 0);
+    assert_non_null(strstr(testutil_out, "name left alone:\n      MSFT_SIPListeningAddressData 5061 (InstanceID "));
+    assert_int_equal(testutil_ocsfed("plan", "--verbose", tcp, "--json", "--node", sb_str(&n1), NULL), 0);
+    assert_non_null(strstr(testutil_out, "\"left_alone\":\t[{\n\t\t\t\"class\":\t\"MSFT_SIPListeningAddressData\""));
     /* changes pending: 2, in text and JSON */
     assert_int_equal(testutil_ocsfed("plan", tls, "--node", sb_str(&n2), NULL), 2);
     assert_non_null(strstr(
@@ -102,6 +107,35 @@ static void plan_exit_codes(void **state)
                                       "IM&P setting: ocsfed imp-checklist MANIFEST\n");
     assert_int_equal(testutil_ocsfed("plan", tls, "--node", sb_str(&n2), "--json", NULL), 2);
     assert_non_null(strstr(testutil_out, "\"class\":\t\"MSFT_SIPRoutingTableData\""));
+    /* R13 predicted: the example front end without the root of its certificate's CA,
+     * which the manifest does not add either: plan 1, apply 1 with nothing written */
+    {
+        char *text = NULL, *after = NULL, *t;
+        size_t len = 0, alen = 0;
+        ofd_err e;
+        cJSON *root, *certs;
+        assert_int_equal(ofd_read_file(fe1, 1u << 24, &text, &len, &e), OFD_OK);
+        assert_non_null(root = cJSON_ParseWithLength(text, len));
+        free(text);
+        certs = cJSON_GetObjectItem(root, "certificates");
+        cJSON_ReplaceItemInObject(certs, "Root", cJSON_CreateArray());
+        assert_non_null(t = cJSON_Print(root));
+        cJSON_Delete(root);
+        assert_int_equal(ofd_write_file_atomic("cli-r13.json", t, strlen(t), &e), OFD_OK);
+        assert_int_equal(testutil_ocsfed("plan", tls, "--node", "sim:cli-r13.json", NULL), 1);
+        assert_non_null(strstr(testutil_err, "ocsfed: error: [R13] "));
+        assert_non_null(strstr(testutil_err, "does not chain to a root in the local machine's Trusted Root"));
+        remove("cli-r13.json.journal");
+        assert_int_equal(testutil_ocsfed("apply", tls, "--node", "sim:cli-r13.json", NULL), 1);
+        assert_non_null(strstr(testutil_err, "[R13] "));
+        assert_non_null(strstr(testutil_err, "; nothing applied\n"));
+        assert_int_equal(ofd_read_file("cli-r13.json", 1u << 24, &after, &alen, &e), OFD_OK);
+        assert_int_equal(alen, strlen(t));
+        assert_memory_equal(after, t, alen);
+        free(after);
+        cJSON_free(t);
+        remove("cli-r13.json");
+    }
     /* the empty node made by sim init: changes pending */
     remove("cli-sim.json");
     assert_int_equal(testutil_ocsfed("sim", "init", "cli-sim.json", "--fqdn", "ocs-se1.example.com", NULL), 0);
@@ -134,8 +168,8 @@ static void plan_exit_codes(void **state)
 static void apply_exit_codes_and_json(void **state)
 {
     char *tls = path(examples, "tls-enterprise.json"), *fe1 = path(examples, "nodes/fe1-enterprise.json");
-    char *bad = path(data, "bad-many.json"), *text = NULL, sat[32];
-    size_t len = 0;
+    char *bad = path(data, "bad-many.json"), *text = NULL, *text2 = NULL, sat[32];
+    size_t len = 0, len2 = 0;
     long long t = 1795833000LL; /* Saturday 2026-11-28 02:30 UTC */
     ofd_err e;
 
@@ -145,7 +179,8 @@ static void apply_exit_codes_and_json(void **state)
     snprintf(sat, sizeof(sat), "%lld", t - window_local_offset(t));
     assert_int_equal(ofd_read_file(fe1, 1u << 24, &text, &len, &e), OFD_OK);
     assert_int_equal(ofd_write_file_atomic("cli-apply.json", text, len, &e), OFD_OK);
-    free(text);
+    text2 = text;
+    len2 = len;
     remove("cli-apply.json.journal");
     assert_int_equal(testutil_ocsfed("apply", tls, "--node", "sim:cli-apply.json", "--now", sat, "--json", NULL), 0);
     assert_non_null(strstr(testutil_out, "\"result\":\t\"applied\""));
@@ -156,6 +191,15 @@ static void apply_exit_codes_and_json(void **state)
     assert_non_null(strstr(testutil_out, "\"action\":\t\"create\""));
     assert_int_equal(testutil_ocsfed("apply", tls, "--node", "sim:cli-apply.json", "--now", sat, NULL), 0);
     assert_string_equal(testutil_out, "fe1.example.com: nothing to change (manifest serial 12)\n");
+    /* apply prints the plan it applied; --verbose lists what it left alone */
+    assert_int_equal(ofd_write_file_atomic("cli-apply.json", text2, len2, &e), OFD_OK);
+    remove("cli-apply.json.journal");
+    assert_int_equal(testutil_ocsfed("apply", tls, "--node", "sim:cli-apply.json", "--now", sat, NULL), 0);
+    assert_non_null(strstr(testutil_out, "left alone (--verbose lists them).\n"));
+    assert_int_equal(ofd_write_file_atomic("cli-apply.json", text2, len2, &e), OFD_OK);
+    assert_int_equal(testutil_ocsfed("apply", tls, "--verbose", "--node", "sim:cli-apply.json", "--now", sat, NULL), 0);
+    assert_non_null(strstr(testutil_out, "left alone:\n      MSFT_SIPListeningAddressData 443 "));
+    free(text2);
     assert_int_equal(testutil_ocsfed("apply", tls, "--node", "sim:cli-apply.json", "--json", NULL), 0);
     assert_non_null(strstr(testutil_out, "\"result\":\t\"nothing_to_change\""));
     assert_non_null(strstr(testutil_out, "\"writes\":\t0"));

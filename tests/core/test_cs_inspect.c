@@ -12,6 +12,10 @@
 
 #include <cmocka.h>
 
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include "cs_inspect.h"
 #include "fsutil.h"
 #include "testcert.h"
@@ -264,11 +268,103 @@ static void r13_chain(void **state)
     testcert_free(&other);
 }
 
+/* A self-signed certificate (EC key) with the Name in dn ("C=US/ST=.../CN=...", in DER
+ * order, "+" joining the attributes of one RDN) and serial number serial (hex). */
+static void named_der(const char *dn, const char *serial, unsigned char **der, size_t *len)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    X509_NAME *n = X509_NAME_new();
+    BIGNUM *bn = NULL;
+    char buf[512], *tok, *next;
+    unsigned char *p;
+    int k;
+
+    assert_non_null(key);
+    assert_non_null(x);
+    snprintf(buf, sizeof(buf), "%s", dn);
+    for (tok = buf; tok; tok = next) {
+        char *eq, *plus;
+        if ((next = strchr(tok, '/')))
+            *next++ = '\0';
+        eq = strchr(tok, '=');
+        if ((plus = strchr(tok, '+'))) /* "A=x+B=y": two attributes in one RDN */
+            *plus = '\0';
+        *eq = '\0';
+        assert_true(X509_NAME_add_entry_by_txt(n, tok, MBSTRING_UTF8, (unsigned char *)eq + 1, -1, -1, 0));
+        if (plus) {
+            eq = strchr(plus + 1, '=');
+            *eq = '\0';
+            assert_true(X509_NAME_add_entry_by_txt(n, plus + 1, MBSTRING_UTF8, (unsigned char *)eq + 1, -1, -1, -1));
+        }
+    }
+    X509_set_version(x, 2);
+    assert_true(BN_hex2bn(&bn, serial) > 0);
+    assert_non_null(BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)));
+    X509_gmtime_adj(X509_getm_notBefore(x), -86400L);
+    X509_gmtime_adj(X509_getm_notAfter(x), 86400L);
+    assert_true(X509_set_subject_name(x, n) && X509_set_issuer_name(x, n) && X509_set_pubkey(x, key));
+    assert_true(X509_sign(x, key, EVP_sha256()));
+    k = i2d_X509(x, NULL);
+    assert_true(k > 0);
+    *der = p = malloc((size_t)k);
+    i2d_X509(x, &p);
+    *len = (size_t)k;
+    BN_free(bn);
+    X509_NAME_free(n);
+    X509_free(x);
+    EVP_PKEY_free(key);
+}
+
+/* The issuer, subject and serial number as the certificate MMC shows them (Windows
+ * Server 2003-2008 R2): the Name most specific first with CryptoAPI's short names
+ * ("CN = Example Root CA, O = Example", S for the state, E for e-mail), the serial
+ * number big-endian in lower-case hex bytes with its sign byte, as the Details tab. */
+static void names_and_serial_as_mmc_shows_them(void **state)
+{
+    struct cs_cert_info ci;
+    unsigned char *der = NULL;
+    size_t len = 0;
+    ofd_err e;
+
+    (void)state;
+    named_der("C=US/ST=Some State/L=Springfield/O=Example/OU=PKI/CN=Example Root CA/emailAddress=pki@example.com",
+              "89AB", &der, &len);
+    assert_int_equal(cs_inspect_der(der, len, &ci, &e), OFD_OK);
+    assert_string_equal(ci.issuer_text, "E = pki@example.com, CN = Example Root CA, OU = PKI, O = Example, "
+                                        "L = Springfield, S = Some State, C = US");
+    assert_string_equal(ci.subject_text, ci.issuer_text);
+    assert_string_equal(ci.serial_text, "00 89 ab"); /* the DER INTEGER's bytes, sign byte included */
+    assert_int_equal(ci.serial_len, 2);              /* TLSCertSN (R17) as before */
+    assert_int_equal(ci.serial_le[0], 0xab);
+    cs_cert_info_free(&ci);
+    free(der);
+
+    /* Several attributes in one RDN (in their order, as CryptoAPI's CertNameToStr);
+     * an attribute CryptoAPI has no short name for, as "OID." and its OID; a long
+     * serial number. */
+    named_der("DC=com/DC=example/O=Example+OU=Servers/CN=pool.example.com/1.2.3.4=IT",
+              "0102030405060708090A0B0C0D0E0F1011121314", &der, &len);
+    assert_int_equal(cs_inspect_der(der, len, &ci, &e), OFD_OK);
+    assert_string_equal(ci.subject_text,
+                        "OID.1.2.3.4 = IT, CN = pool.example.com, O = Example + OU = Servers, DC = example, DC = com");
+    assert_string_equal(ci.serial_text, "01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10 11 12 13 14");
+    cs_cert_info_free(&ci);
+    free(der);
+
+    /* A leaf of the test CA: its issuer is the CA's subject. */
+    inspect("pool.example.com", SERVER_CLIENT, -1, 30, 0x1234, &ci);
+    assert_string_equal(ci.issuer_text, "CN = Inspect Root CA");
+    assert_string_equal(ci.subject_text, "CN = pool.example.com");
+    assert_string_equal(ci.serial_text, "12 34");
+    cs_cert_info_free(&ci);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fields), cmocka_unit_test(r14_purposes), cmocka_unit_test(r15_subject_and_validity),
-        cmocka_unit_test(files),  cmocka_unit_test(r13_chain),
+        cmocka_unit_test(files),  cmocka_unit_test(r13_chain),    cmocka_unit_test(names_and_serial_as_mmc_shows_them),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

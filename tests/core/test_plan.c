@@ -15,6 +15,7 @@
 
 #include "cs_inspect.h"
 #include "plan.h"
+#include "report.h"
 #include "simnode.h"
 #include "testcert.h"
 #include "test_manifest_util.h"
@@ -663,6 +664,203 @@ static void pfx_server_certificate(void **state)
     free(node);
 }
 
+/* R13 predicted: the plan runs the chain check apply runs just before the listener
+ * selects the server certificate (node_ops.cert_usable), counting the roots and
+ * intermediates the same apply adds, and fails with R13 where the apply would; a
+ * listener that already selects the certificate only gets a warning (apply does not
+ * check it then). */
+static void r13_the_plan_checks_the_chain_the_apply_will_check(void **state)
+{
+    static const char *const other_root[] = {"plan-root.pem", "plan-other-root.pem", NULL};
+    static const char *const with_inter[] = {"\"trusted_roots\": [\"plan-root.pem\"]",
+                                             "\"trusted_roots\": [\"plan-root.pem\"], \"intermediates\": "
+                                             "[\"plan-inter.pem\"]",
+                                             NULL};
+    struct testcert_opts oo = {91, 1}, io = {92, 1}, lo = {0x1235, 1};
+    struct testcert other, inter, leaf2;
+    unsigned char *der = NULL;
+    size_t len = 0, i;
+    char *mt_other = subst(TLS_EE, other_root), *mt_inter = subst(TLS_EE, with_inter), *node, *leaf2_b64, *x;
+    struct strbuf sb = {0};
+    struct plan p;
+    ofd_err e;
+    int warned = 0;
+
+    (void)state;
+    assert_int_equal(testcert_ca_opts("Other Root CA", 3650, &oo, &other), 0);
+    assert_int_equal(testcert_write_pem(&other, NULL, "plan-other-root.pem"), 0);
+    assert_int_equal(testcert_intermediate(&fx.ca, "Example Issuing CA", 3000, &io, &inter), 0);
+    assert_int_equal(testcert_write_pem(&inter, NULL, "plan-inter.pem"), 0);
+    assert_int_equal(testcert_leaf_opts(&inter, "pool.example.com", SERVER_CLIENT, NULL, -1, 365, &lo, &leaf2), 0);
+    assert_int_equal(testcert_der(&leaf2, &der, &len), 0);
+    leaf2_b64 = testcert_base64(der, len);
+    free(der);
+
+    /* The manifest trusts another root, the node none: the apply would refuse. */
+    node = tls_node(fx.good_b64, "");
+    assert_int_equal(plan_of(mt_other, node, &p, &e), OFD_E_INVALID);
+    assert_string_equal(e.rule, "R13");
+    if (!strstr(e.msg, "does not chain to a root in the local machine's Trusted Root Certification Authorities "
+                       "store")
+        || !strstr(e.msg, fx.good_tp) || !strstr(e.msg, "issued by CN = Example Root CA"))
+        fail_msg("%s", e.msg);
+    free(node);
+    /* The same with the root on the node already: fine. */
+    node = tls_node(fx.good_b64, "");
+    x = strstr(node, "\"Root\": []");
+    sb_appendn(&sb, node, (size_t)(x - node));
+    sb_printf(&sb, "\"Root\": [{\"der\": \"%s\"}]%s", fx.root_b64, x + strlen("\"Root\": []"));
+    assert_int_equal(plan_of(mt_other, sb_str(&sb), &p, &e), OFD_OK);
+    plan_free(&p);
+    free(node);
+
+    /* Through an intermediate: the root on the node, the intermediate only in the
+     * manifest, which the same apply adds to CA before it selects the certificate. */
+    sb_truncate(&sb, 0);
+    sb_printf(&sb,
+              "{\"node\": {\"fqdn\": \"fe1.example.com\", \"pool\": \"pool.example.com\"},"
+              " \"services\": {\"RTCSRV\": \"running\"},"
+              " \"certificates\": {\"Root\": [{\"der\": \"%s\"}], \"My\": [{\"der\": \"%s\"}]}}",
+              fx.root_b64, leaf2_b64);
+    assert_int_equal(plan_of(TLS_EE, sb_str(&sb), &p, &e), OFD_E_INVALID);
+    assert_string_equal(e.rule, "R13");
+    assert_int_equal(plan_of(mt_inter, sb_str(&sb), &p, &e), OFD_OK);
+    assert_true(p.cert.selected);
+    plan_free(&p);
+
+    /* The listener already selects the certificate (nothing to write there): the apply
+     * does not check it, so the plan warns instead of failing. */
+    sb_truncate(&sb, 0);
+    sb_printf(&sb, ", \"fips\": {\"Enabled\": 1}, \"ocs\": {\"MSFT_SIPListeningAddressData\": ["
+                   "{\"InstanceID\": \"{L1}\", \"IPAddress\": \"*\", \"Port\": 5061, \"TransportType\": \"MTLS\", "
+                   "\"Enabled\": true, \"TLSCertIssuer\": [");
+    for (i = 0; i < fx.good.issuer_len; i++)
+        sb_printf(&sb, "%s%u", i ? "," : "", fx.good.issuer_der[i]);
+    sb_printf(&sb, "], \"TLSCertSN\": [52, 18]}]}");
+    node = tls_node(fx.good_b64, sb_str(&sb));
+    assert_int_equal(plan_of(mt_other, node, &p, &e), OFD_OK);
+    for (i = 0; i < p.notes.n; i++)
+        warned |= p.notes.v[i].sev == DIAG_WARNING && !strcmp(p.notes.v[i].rule, "R13")
+                  && strstr(p.notes.v[i].msg, "does not chain to a root") != NULL;
+    assert_true(warned);
+    plan_free(&p);
+    free(node);
+
+    sb_free(&sb);
+    free(leaf2_b64);
+    free(mt_other);
+    free(mt_inter);
+    testcert_free(&leaf2);
+    testcert_free(&inter);
+    testcert_free(&other);
+    remove("plan-other-root.pem");
+    remove("plan-inter.pem");
+}
+
+/* The plan's text, as plan_print_text prints it (malloc'ed). */
+static char *text_of(const struct plan *p)
+{
+    FILE *f = fopen("plan-text-of.out", "w+b");
+    char *buf = calloc(1, 65536);
+    size_t n;
+
+    assert_non_null(f);
+    assert_non_null(buf);
+    plan_print_text(p, f);
+    rewind(f);
+    n = fread(buf, 1, 65535, f);
+    buf[n] = '\0';
+    fclose(f);
+    remove("plan-text-of.out");
+    return buf;
+}
+
+/* The server certificate the plan selects (R17) is named, however it was chosen:
+ * subject, thumbprint, expiry, and issuer and serial number as the certificate MMC shows
+ * them (they are otherwise only TLSCertIssuer's DER and TLSCertSN's little-endian bytes,
+ * which are annotated too); in the text and in the JSON. */
+static void the_selected_certificate_is_named(void **state)
+{
+    char *node = tls_node(fx.good_b64, ""), expires[21], want[2048], issuer[256] = "", by[256], *text, *mt;
+    const char *pairs[] = {"\"trusted_roots\": [\"plan-root.pem\"]", by, NULL};
+    struct plan p;
+    ofd_err e;
+    cJSON *j, *c;
+    size_t i;
+
+    (void)state;
+    report_format_time(fx.good.not_after, expires);
+    for (i = 0; i < fx.good.issuer_len; i++)
+        snprintf(issuer + 2 * i, 3, "%02X", fx.good.issuer_der[i]);
+
+    /* Picked among the installed ones (no certificates.server). */
+    assert_int_equal(plan_of(TLS_EE, node, &p, &e), OFD_OK);
+    text = text_of(&p);
+    snprintf(want, sizeof(want),
+             "transport tls\n"
+             "Server certificate (R17): picked in the Personal (My) store of fe1.example.com, the valid one with "
+             "CN=pool.example.com and Server and Client Authentication that expires last\n"
+             "      Subject                  CN = pool.example.com\n"
+             "      Thumbprint               %s\n"
+             "      Expires                  %s\n"
+             "      Issuer                   CN = Example Root CA\n"
+             "      Serial number            12 34\n\n",
+             fx.good_tp, expires);
+    if (!strstr(text, want))
+        fail_msg("%s", text);
+    snprintf(want, sizeof(want), "      TLSCertIssuer            0x%s  (issuer CN = Example Root CA)\n", issuer);
+    assert_non_null(strstr(text, want));
+    assert_non_null(strstr(text, "      TLSCertSN                0x3412  (serial number 12 34)\n"));
+    free(text);
+    assert_non_null(text = plan_to_json(&p));
+    assert_non_null(j = cJSON_Parse(text));
+    assert_non_null(c = cJSON_GetObjectItem(j, "server_certificate"));
+    assert_string_equal(cJSON_GetObjectItem(c, "selected_by")->valuestring, "auto");
+    assert_string_equal(cJSON_GetObjectItem(c, "subject")->valuestring, "CN = pool.example.com");
+    assert_string_equal(cJSON_GetObjectItem(c, "thumbprint")->valuestring, fx.good_tp);
+    assert_string_equal(cJSON_GetObjectItem(c, "not_after")->valuestring, expires);
+    assert_string_equal(cJSON_GetObjectItem(c, "issuer")->valuestring, "CN = Example Root CA");
+    assert_string_equal(cJSON_GetObjectItem(c, "serial_number")->valuestring, "12 34");
+    cJSON_Delete(j);
+    free(text);
+    plan_free(&p);
+
+    /* Given by thumbprint. */
+    snprintf(by, sizeof(by), "\"trusted_roots\": [\"plan-root.pem\"], \"server\": {\"thumbprint\": \"%s\"}",
+             fx.good_tp);
+    mt = subst(TLS_EE, pairs);
+    assert_int_equal(plan_of(mt, node, &p, &e), OFD_OK);
+    text = text_of(&p);
+    snprintf(want, sizeof(want),
+             "Server certificate (R17): given by its thumbprint in the manifest, in the Personal (My) store of "
+             "fe1.example.com\n"
+             "      Subject                  CN = pool.example.com\n"
+             "      Thumbprint               %s\n",
+             fx.good_tp);
+    if (!strstr(text, want))
+        fail_msg("%s", text);
+    free(text);
+    assert_non_null(text = plan_to_json(&p));
+    assert_non_null(j = cJSON_Parse(text));
+    c = cJSON_GetObjectItem(j, "server_certificate");
+    assert_string_equal(cJSON_GetObjectItem(c, "selected_by")->valuestring, "thumbprint");
+    assert_string_equal(cJSON_GetObjectItem(c, "serial_number")->valuestring, "12 34");
+    cJSON_Delete(j);
+    free(text);
+    plan_free(&p);
+    free(mt);
+    free(node);
+
+    /* TCP: no certificate, null. */
+    assert_int_equal(plan_of(TCP_SE, "{" SE_NODE "}", &p, &e), OFD_OK);
+    assert_non_null(text = plan_to_json(&p));
+    assert_non_null(j = cJSON_Parse(text));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "server_certificate")));
+    cJSON_Delete(j);
+    free(text);
+    plan_free(&p);
+}
+
 /* Which server: the node's FQDN selects; editions and pools must agree. */
 static void server_selection(void **state)
 {
@@ -828,7 +1026,69 @@ static void text_output(void **state)
         "Plan: 0 to create, 1 to update, 0 to delete, 2 unchanged; the Front End service RTCSRV restarts when a "
         "maintenance window is set (the manifest has none) or when 'ocsfed apply --restart-now' is run on the "
         "server.\n"
-        "1 existing entry that ocsfed did not create and the manifest does not name left alone.\n");
+        "1 existing entry that ocsfed did not create and the manifest does not name left alone (--verbose lists "
+        "it).\n");
+    plan_free(&p);
+}
+
+/* The entries left alone are named: each with its class, key, InstanceID and why, in
+ * the JSON always and in the text with --verbose (plan_print_text_ex). */
+static void left_alone_entries_are_listed(void **state)
+{
+    static const char node[] =
+        "{" SE_NODE ", \"ocs\": {\"MSFT_SIPListeningAddressData\": [" LISTEN_5060
+        ", {\"InstanceID\": \"{L2}\", \"IPAddress\": \"*\", \"Port\": 443, \"TransportType\": \"MTLS\", \"Enabled\": "
+        "true}],"
+        " \"MSFT_SIPRoutingTableData\": [" ROUTE_TCP ", {\"InstanceID\": \"{R2}\", \"MatchURI\": \"other.com\"},"
+        " {\"InstanceID\": \"{R4}\", \"NextHop\": \"10.9.9.8\"}],"
+        " \"MSFT_SIPRemoteAddressData\": [" HOST_TCP "]},"
+        " \"ocsfed\": {\"owned\": [{\"class\": \"MSFT_SIPListeningAddressData\", \"key\": \"443\"}]}}";
+    struct plan p;
+    ofd_err e;
+    FILE *f;
+    char buf[4096], *text;
+    size_t n;
+    cJSON *j, *a, *x;
+
+    (void)state;
+    assert_int_equal(plan_of(TCP_SE, node, &p, &e), OFD_OK);
+    assert_int_equal(p.foreign, 3);
+    assert_string_equal(p.left_alone[0].cls, "MSFT_SIPListeningAddressData");
+    assert_string_equal(p.left_alone[0].key, "443");
+    assert_string_equal(p.left_alone[0].instance_id, "{L2}");
+    assert_string_equal(p.left_alone[1].key, "other.com");
+    assert_null(p.left_alone[2].key);
+    assert_non_null(f = fopen("plan-left.out", "w+b"));
+    plan_print_text_ex(&p, 1, f);
+    rewind(f);
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    remove("plan-left.out");
+    assert_non_null(strstr(
+        buf, "No changes: se1.example.com matches the manifest (4 items checked).\n"
+             "3 existing entries that ocsfed did not create and the manifest does not name left alone:\n"
+             "      MSFT_SIPListeningAddressData 443 (InstanceID {L2}): ocsfed never deletes a listening address "
+             "(OCS uses them for its own traffic)\n"
+             "      MSFT_SIPRoutingTableData other.com (InstanceID {R2}): not created by ocsfed and not named by the "
+             "manifest\n"
+             "      MSFT_SIPRoutingTableData (no MatchURI) (InstanceID {R4}): it has no MatchURI, so ocsfed did not "
+             "make it\n"));
+    /* JSON: all of them, always. */
+    assert_non_null(text = plan_to_json(&p));
+    assert_non_null(j = cJSON_Parse(text));
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "summary"), "left_alone")->valueint, 3);
+    a = cJSON_GetObjectItem(j, "left_alone");
+    assert_int_equal(cJSON_GetArraySize(a), 3);
+    x = cJSON_GetArrayItem(a, 1);
+    assert_string_equal(cJSON_GetObjectItem(x, "class")->valuestring, "MSFT_SIPRoutingTableData");
+    assert_string_equal(cJSON_GetObjectItem(x, "key")->valuestring, "other.com");
+    assert_string_equal(cJSON_GetObjectItem(x, "instance_id")->valuestring, "{R2}");
+    assert_string_equal(cJSON_GetObjectItem(x, "why")->valuestring,
+                        "not created by ocsfed and not named by the manifest");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 2), "key")));
+    cJSON_Delete(j);
+    free(text);
     plan_free(&p);
 }
 
@@ -942,11 +1202,14 @@ int main(int argc, char **argv)
         cmocka_unit_test(tls_r17_serial_order_is_learned_from_the_server),
         cmocka_unit_test(certificate_rules),
         cmocka_unit_test(pfx_server_certificate),
+        cmocka_unit_test(the_selected_certificate_is_named),
+        cmocka_unit_test(r13_the_plan_checks_the_chain_the_apply_will_check),
         cmocka_unit_test(server_selection),
         cmocka_unit_test(r1_r18_notes),
         cmocka_unit_test(r6_name_resolution),
         cmocka_unit_test(json_output),
         cmocka_unit_test(text_output),
+        cmocka_unit_test(left_alone_entries_are_listed),
         cmocka_unit_test(bad_sim_nodes),
         cmocka_unit_test(wmi_dump_loads),
         cmocka_unit_test(sim_init_round_trip),

@@ -193,8 +193,8 @@ static void classification_uses_now(void **state)
     assert_int_equal(report_classify(&r, NOW + 1, 900), REPORT_SILENT);
     r.time = NOW + 300; /* a clock a little ahead is tolerated, far ahead is not */
     assert_int_equal(report_classify(&r, NOW, 900), REPORT_DRIFTING);
-    r.time = NOW + 301;
-    assert_int_equal(report_classify(&r, NOW, 900), REPORT_SILENT);
+    r.time = NOW + 301; /* far ahead: the server's clock, not silence */
+    assert_int_equal(report_classify(&r, NOW, 900), REPORT_FUTURE);
     report_free(&r);
 }
 
@@ -369,6 +369,39 @@ static void fleet_table(void **state)
     assert_int_equal(report_fleet_load("no-such-share/reports", NOW, 900, &f, &e), OFD_E_IO);
 }
 
+/* A report dated more than 5 minutes ahead says the server's clock is wrong: its own
+ * status and wording, not "no report for too long", and still a failing exit status. */
+static void a_future_dated_report_is_a_clock_problem(void **state)
+{
+    struct report_fleet f;
+    ofd_err e;
+
+    (void)state;
+    assert_int_equal(ofd_make_dir("report-future", &e), OFD_OK);
+    assert_int_equal(ofd_make_dir("report-future/reports", &e), OFD_OK);
+    clean("report-future/reports");
+    put("report-future", "a.example.com", NOW - 60, REPORT_CONVERGED, NULL);
+    put("report-future", "fe1.example.com", NOW + 2 * 3600 + 5, REPORT_CONVERGED, NULL);
+    assert_int_equal(status_of("report-future", 900, &f), 1);
+    assert_int_equal(f.counts[REPORT_FUTURE], 1);
+    assert_int_equal(f.counts[REPORT_SILENT], 0);
+    assert_string_equal(
+        table,
+        "SERVER                                   STATUS            SERIAL     AGE  SUMMARY\n"
+        "a.example.com                            converged             12     60s  0 applied, apply\n"
+        "fe1.example.com                          future_dated          12  future  dated 2h in the future: check "
+        "the clock of fe1.example.com; last said converged\n"
+        "2 servers: 1 converged, 0 drifting, 0 pending_restart, 0 failing, 0 refused, 0 silent, 1 future_dated "
+        "(silent: no report for 900s)\n");
+    report_fleet_free(&f);
+    /* Ten minutes ahead reads in minutes. */
+    put("report-future", "fe1.example.com", NOW + 600, REPORT_DRIFTING, drift3);
+    assert_int_equal(status_of("report-future", 900, &f), 1);
+    assert_non_null(strstr(table, "dated 10m in the future: check the clock of fe1.example.com; last said drifting\n"));
+    report_fleet_free(&f);
+    clean("report-future/reports");
+}
+
 static int status_cmd(int argc, const char *a1, const char *a2, const char *a3)
 {
     char *argv[] = {(char *)"ocsfed", (char *)"status", (char *)a1, (char *)a2, (char *)a3, NULL};
@@ -461,10 +494,15 @@ static void plan_into_report(void **state)
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(times_are_utc_iso8601), cmocka_unit_test(write_and_read_back),
-        cmocka_unit_test(reader_is_strict),      cmocka_unit_test(classification_uses_now),
-        cmocka_unit_test(fleet_table),           cmocka_unit_test(plan_into_report),
-        cmocka_unit_test(status_command),        cmocka_unit_test(folder_listing),
+        cmocka_unit_test(times_are_utc_iso8601),
+        cmocka_unit_test(write_and_read_back),
+        cmocka_unit_test(reader_is_strict),
+        cmocka_unit_test(classification_uses_now),
+        cmocka_unit_test(fleet_table),
+        cmocka_unit_test(plan_into_report),
+        cmocka_unit_test(status_command),
+        cmocka_unit_test(folder_listing),
+        cmocka_unit_test(a_future_dated_report_is_a_clock_problem),
     };
 
     if (argc > 1)

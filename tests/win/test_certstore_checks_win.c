@@ -199,6 +199,58 @@ static void unknown_root_and_expiry_are_reported(void **state)
     testcert_free(&ca);
 }
 
+/* R13 as the plan asks it, before the apply adds the manifest's certificates: a root
+ * and an intermediate not yet on the machine count as if they were in Root and CA, and
+ * a certificate not yet in My (a PKCS#12 to import) is checked from its DER. */
+static void certificates_still_to_add_are_counted(void **state)
+{
+    struct testcert root, inter, leaf, other;
+    unsigned char *rd = NULL, *id = NULL, *ld = NULL, *od = NULL, tp[CS_SHA1_LEN];
+    size_t rl = 0, il = 0, ll = 0, ol = 0;
+    struct cs_der r, i, l, o;
+    ofd_err e;
+
+    (void)state;
+    assert_int_equal(testcert_ca("ocsfed Plan Root CA", 365, &root), 0);
+    assert_int_equal(testcert_intermediate(&root, "ocsfed Plan Issuing CA", 300, NULL, &inter), 0);
+    assert_int_equal(testcert_leaf(&inter, "ocs6.example.com", "serverAuth,clientAuth", NULL, -1, 200, &leaf), 0);
+    assert_int_equal(testcert_ca("ocsfed Plan Other CA", 365, &other), 0);
+    assert_int_equal(testcert_der(&root, &rd, &rl), 0);
+    assert_int_equal(testcert_der(&inter, &id, &il), 0);
+    assert_int_equal(testcert_der(&leaf, &ld, &ll), 0);
+    assert_int_equal(testcert_der(&other, &od, &ol), 0);
+    r = (struct cs_der){rd, rl};
+    i = (struct cs_der){id, il};
+    l = (struct cs_der){ld, ll};
+    o = (struct cs_der){od, ol};
+    thumb_of(&leaf, tp);
+
+    /* Not in My yet: checked from its DER; without it, not found. */
+    assert_int_equal(cs_store_verify_chain_with("My", tp, NULL, &r, 1, &i, 1, &e), OFD_E_NOTFOUND);
+    assert_ok(cs_store_verify_chain_with("My", tp, &l, &r, 1, &i, 1, &e));
+    /* Without the intermediate, or with another root: R13. */
+    assert_int_equal(cs_store_verify_chain_with("My", tp, &l, &r, 1, NULL, 0, &e), OFD_E_INVALID);
+    assert_string_equal(e.rule, "R13");
+    assert_int_equal(cs_store_verify_chain_with("My", tp, &l, &o, 1, &i, 1, &e), OFD_E_INVALID);
+    assert_string_equal(e.rule, "R13");
+    assert_non_null(strstr(e.msg, "does not chain to a root in the local machine's Trusted Root"));
+
+    /* In My, the root in Root, the intermediate still to add. */
+    assert_ok(cs_store_add("My", ld, ll, NULL, &e));
+    add_root(&root);
+    assert_int_equal(cs_store_verify_chain("My", tp, &e), OFD_E_INVALID);
+    assert_ok(cs_store_verify_chain_with("My", tp, NULL, NULL, 0, &i, 1, &e));
+
+    free(rd);
+    free(id);
+    free(ld);
+    free(od);
+    testcert_free(&other);
+    testcert_free(&leaf);
+    testcert_free(&inter);
+    testcert_free(&root);
+}
+
 static enum ofd_code count_cb(void *ctx, const unsigned char *der, size_t len, ofd_err *e)
 {
     (void)der;
@@ -304,6 +356,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(certificate_without_key_is_not_usable),
         cmocka_unit_test(unknown_root_and_expiry_are_reported),
         cmocka_unit_test(find_by_subject_cn),
+        cmocka_unit_test(certificates_still_to_add_are_counted),
         cmocka_unit_test(undoing_a_pfx_import_deletes_its_key_container),
     };
 

@@ -1,6 +1,7 @@
 /* The service loop under the real SCM of the Wine prefix: start, the first check,
  * "sync now" (control 128), a change in the manifest folder, stop in the middle of a
- * check, and a configuration that is wrong until an administrator fixes it. */
+ * check, and a configuration that is wrong until an administrator fixes it; and the
+ * same program in a console without its configuration, which says so and exits. */
 #include <windows.h>
 
 #include <setjmp.h>
@@ -248,6 +249,92 @@ static void a_share_back_after_an_outage_is_checked_at_once(void **state)
     RemoveDirectoryW(L"C:\\ocsfed-away");
 }
 
+/* Runs svc_harness.exe (with arg, or none) as a console program, not started by the
+ * SCM, its standard error in C:\ocsfed-svc\stderr.txt, read into err. Returns its exit
+ * code, or STILL_ACTIVE when it was still running after ms (it is then ended). */
+static DWORD run_in_console(const wchar_t *arg, DWORD ms, char *err, size_t size)
+{
+    wchar_t exe[MAX_PATH], cmd[2 * MAX_PATH], *slash;
+    SECURITY_ATTRIBUTES sa = {sizeof(sa), NULL, TRUE};
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+    HANDLE out;
+    DWORD code = 99;
+    FILE *f;
+    size_t n;
+
+    CreateDirectoryW(L"C:\\ocsfed-svc", NULL);
+    assert_true(GetModuleFileNameW(NULL, exe, MAX_PATH) > 0);
+    slash = wcsrchr(exe, L'\\');
+    slash[1] = 0;
+    _snwprintf(cmd, sizeof(cmd) / sizeof(cmd[0]), L"\"%lssvc_harness.exe\"%ls%ls", exe, arg ? L" " : L"",
+               arg ? arg : L"");
+    cmd[sizeof(cmd) / sizeof(cmd[0]) - 1] = 0;
+    out = CreateFileW(L"C:\\ocsfed-svc\\stderr.txt", GENERIC_WRITE, FILE_SHARE_READ, &sa, CREATE_ALWAYS, 0, NULL);
+    assert_true(out != INVALID_HANDLE_VALUE);
+    memset(&si, 0, sizeof(si));
+    si.cb = sizeof(si);
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
+    si.hStdOutput = out;
+    si.hStdError = out;
+    assert_true(CreateProcessW(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi));
+    CloseHandle(out);
+    if (WaitForSingleObject(pi.hProcess, ms) == WAIT_TIMEOUT) {
+        TerminateProcess(pi.hProcess, 3);
+        WaitForSingleObject(pi.hProcess, 5000);
+        code = STILL_ACTIVE;
+    } else {
+        GetExitCodeProcess(pi.hProcess, &code);
+    }
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+    err[0] = 0;
+    if ((f = fopen("C:\\ocsfed-svc\\stderr.txt", "rb"))) {
+        n = fread(err, 1, size - 1, f);
+        err[n] = 0;
+        fclose(f);
+    }
+    return code;
+}
+
+/* In a console (`ocsfed service` run by hand, or `service run`) nobody reads the Event
+ * Log: without its configuration the agent says what is missing and how to set it, and
+ * exits 1 at once instead of waiting in silence. Under the SCM it still waits
+ * (bad_configuration_waits_for_a_fix). */
+static void in_a_console_a_missing_configuration_is_said_at_once(void **state)
+{
+    static const wchar_t *const args[] = {NULL, L"run"};
+    char err[4096];
+    HKEY key;
+    DWORD code;
+    int i;
+
+    (void)state;
+    for (i = 0; i < 2; i++) {
+        /* No HKLM\SOFTWARE\ocsfed at all. */
+        RegDeleteKeyW(HKEY_LOCAL_MACHINE, SVC_REG_KEY);
+        code = run_in_console(args[i], 15000, err, sizeof(err));
+        print_message("%s", err);
+        assert_int_equal(code, 1);
+        assert_non_null(strstr(err, "HKLM\\SOFTWARE\\ocsfed does not exist"));
+        assert_non_null(strstr(err, "MANIFEST_PATH="));
+        assert_non_null(strstr(err, "reg add HKLM\\SOFTWARE\\ocsfed /v ManifestPath"));
+        assert_null(strstr(err, "running in the foreground"));
+        /* The key, without ManifestPath. */
+        assert_int_equal(RegCreateKeyExW(HKEY_LOCAL_MACHINE, SVC_REG_KEY, 0, NULL, 0, KEY_SET_VALUE, NULL, &key, NULL),
+                         ERROR_SUCCESS);
+        RegSetValueExW(key, L"Mode", 0, REG_SZ, (const BYTE *)L"apply", sizeof(L"apply"));
+        RegCloseKey(key);
+        code = run_in_console(args[i], 15000, err, sizeof(err));
+        print_message("%s", err);
+        assert_int_equal(code, 1);
+        assert_non_null(strstr(err, "HKLM\\SOFTWARE\\ocsfed\\ManifestPath is not set"));
+        assert_non_null(strstr(err, "MANIFEST_PATH="));
+    }
+    RegDeleteKeyW(HKEY_LOCAL_MACHINE, SVC_REG_KEY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +343,7 @@ int main(void)
         cmocka_unit_test(stop_in_the_middle_of_a_check),
         cmocka_unit_test(bad_configuration_waits_for_a_fix),
         cmocka_unit_test(a_share_back_after_an_outage_is_checked_at_once),
+        cmocka_unit_test(in_a_console_a_missing_configuration_is_said_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -575,9 +575,11 @@ static void a_pkcs12_is_imported_into_the_real_my_store(void **state)
 }
 
 /* R14, R13 before use: a server certificate in My without its private key (imported
- * without its PFX), or whose CA's root the server does not trust, is refused just
- * before the listener would select it (R17); the apply is undone through WMI and a new
- * plan is the same as before it. */
+ * without its PFX), or whose CA's root the server does not trust, is refused by the
+ * plan already (the same check through CryptoAPI, node_ops.cert_usable), before
+ * anything is written; and when it breaks between the plan and the apply, just before
+ * the listener would select it (R17), the apply is undone through WMI and a new plan is
+ * the same as before it. */
 static void a_server_certificate_that_cannot_be_used_is_refused_before_use(void **state)
 {
     static const char *const want_rule[] = {"R14", "R13"};
@@ -590,16 +592,23 @@ static void a_server_certificate_that_cannot_be_used_is_refused_before_use(void 
     struct node_certs my = {0}, roots = {0};
     struct plan p;
     char *before, *after;
+    struct node_ops unchecked_ops;
+    struct node unchecked;
     int done, kase;
     ofd_err e;
 
     (void)state;
-    for (kase = 0; kase < 2; kase++) {
+    for (kase = 0; kase < 4; kase++) {
         struct ocs_standin *st = standin_with_pool();
         open_wmi_node(st, &n);
         assert_int_equal(n.ops->certificates(n.ctx, "My", &my, &e), OFD_OK);
         assert_int_equal(my.n, 1);
-        if (kase == 0) {
+        if (kase >= 2) {
+            /* Broken after the plan was made. */
+            assert_int_equal(plan_make(m, &n, &(struct plan_options){.now = NOW}, &p, &e), OFD_OK);
+            before = plan_text(&p);
+        }
+        if (kase % 2 == 0) {
             /* The same certificate, without its key. */
             assert_int_equal(cs_store_remove("My", my.v[0].tp, &done, &e), OFD_OK);
             assert_int_equal(cs_store_add("My", my.v[0].der, my.v[0].der_len, &done, &e), OFD_OK);
@@ -617,15 +626,31 @@ static void a_server_certificate_that_cannot_be_used_is_refused_before_use(void 
             node_certs_free(&roots);
         }
         node_certs_free(&my);
-        assert_int_equal(plan_make(m, &n, &(struct plan_options){.now = NOW}, &p, &e), OFD_OK);
-        before = plan_text(&p);
+        if (kase < 2) {
+            /* The plan says it: the apply would be refused. */
+            assert_int_equal(plan_make(m, &n, &(struct plan_options){.now = NOW}, &p, &e), OFD_E_INVALID);
+            assert_string_equal(e.rule, want_rule[kase % 2]);
+            if (!strstr(e.msg, want_msg[kase % 2]) || !strstr(e.msg, "the server certificate (CN = "))
+                fail_msg("case %d: %s", kase, e.msg);
+            node_close(&n);
+            standin_done(st);
+            continue;
+        }
         assert_int_equal(apply_run(&p, &n, &opt, &res, &e), OFD_E_INVALID);
-        assert_string_equal(e.rule, want_rule[kase]);
-        if (!strstr(e.msg, want_msg[kase]))
+        assert_string_equal(e.rule, want_rule[kase % 2]);
+        if (!strstr(e.msg, want_msg[kase % 2]))
             fail_msg("case %d: %s", kase, e.msg);
         assert_int_equal(res.rollback_rc, OFD_OK);
         plan_free(&p);
-        assert_int_equal(plan_make(m, &n, &(struct plan_options){.now = NOW}, &p, &e), OFD_OK);
+        /* Now the plan itself refuses; without the check it is the plan from before the
+         * apply: everything was undone through WMI. */
+        assert_int_equal(plan_make(m, &n, &(struct plan_options){.now = NOW}, &p, &e), OFD_E_INVALID);
+        assert_string_equal(e.rule, want_rule[kase % 2]);
+        unchecked_ops = *n.ops;
+        unchecked_ops.cert_usable = NULL;
+        unchecked.ops = &unchecked_ops;
+        unchecked.ctx = n.ctx;
+        assert_int_equal(plan_make(m, &unchecked, &(struct plan_options){.now = NOW}, &p, &e), OFD_OK);
         after = plan_text(&p);
         assert_string_equal(after, before);
         free(before);
