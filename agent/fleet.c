@@ -345,7 +345,7 @@ enum ofd_code fleet_load(const struct fleet_options *o, struct fleet *out, ofd_e
             rc = ofd_err_set(e, OFD_E_INTERNAL, "the manifest's hash is not known");
             goto out;
         }
-        if (!(f.rows = calloc(m->nservers, sizeof(*f.rows)))
+        if ((m->nservers && !(f.rows = calloc(m->nservers, sizeof(*f.rows))))
             || (f.reports.n && !(f.others = calloc(f.reports.n, sizeof(*f.others))))
             || strmap_init(&idx, m->nservers, 1) != 0) {
             rc = ofd_err_nomem(e);
