@@ -25,7 +25,8 @@ static const struct cli_command commands[] = {
     {"sign", "sign MANIFEST (--key KEY.pem --cert CERT.pem | --pfx FILE.pfx [--password PW]) [--out FILE.p7s]",
      cmd_sign},
     {"verify", "verify MANIFEST --signer THUMBPRINT [--cert CERT] [--sig FILE.p7s] [--state FILE]", cmd_verify},
-    {"status", "status SHARE [--reports DIR] [--stale-after SECONDS]", cmd_status},
+    {"status", "status SHARE [--signer THUMBPRINT] [--reports DIR] [--stale-after SECONDS] [--json] [--html FILE]",
+     cmd_status},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -144,5 +144,9 @@ void report_fleet_print(const struct report_fleet *f, FILE *out);
  * refused, silent, future-dated or unreadable, or no report at all. */
 int report_fleet_exit(const struct report_fleet *f);
 void report_fleet_free(struct report_fleet *f);
+/* The table's summary of a row (one line, control characters blanked) and its age
+ * column ("60s", "2m", "3h", "4d", "future"), for the manifest-driven view (fleet.h). */
+void report_row_summary(const struct report_row *row, long long now, char *buf, size_t n);
+void report_format_age(long long seconds, char *buf, size_t n);
 
 #endif

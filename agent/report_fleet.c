@@ -206,3 +206,13 @@ int report_fleet_exit(const struct report_fleet *f)
         return 2;
     return 0;
 }
+
+void report_row_summary(const struct report_row *row, long long now, char *buf, size_t n)
+{
+    summary_of(row, now, buf, n);
+}
+
+void report_format_age(long long seconds, char *buf, size_t n)
+{
+    format_age(seconds, buf, n);
+}

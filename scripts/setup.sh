@@ -8,6 +8,8 @@ pkgs=(
   # native build and tests
   build-essential cmake ninja-build pkg-config libcjson-dev libcmocka-dev libssl-dev
   clang libclang-rt-14-dev clang-format valgrind openssl
+  # the fleet page of `ocsfed status --html`, rendered headless (native.status_html_chromium)
+  chromium
   # Windows build, Wine as the Windows under test, the MSI
   gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 binutils-mingw-w64-x86-64 mingw-w64-tools
   wine wine64 libwine wixl msitools
