@@ -47,13 +47,18 @@ void intake_result_free(struct intake_result *res)
 static void refuse(struct intake_result *r, enum intake_reason why, const char *fmt, ...) OFD_PRINTF(3, 4);
 static void refuse(struct intake_result *r, enum intake_reason why, const char *fmt, ...)
 {
+    char raw[OFD_ERR_MSG_MAX];
     va_list ap;
 
     r->decision = INTAKE_REFUSE;
     r->reason = why;
     va_start(ap, fmt);
-    vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
+    /* As every message: what it quotes (a path given, a diagnostic) shows its control
+     * characters escaped. */
+    ofd_utf8_trim(raw);
+    ofd_escape_controls(r->msg, sizeof(r->msg), raw);
 }
 
 static enum intake_reason from_trust(enum trust_refusal t)
