@@ -90,9 +90,12 @@ static int complete_json(const char *text, size_t len)
 }
 
 enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *sig, size_t sig_len,
-                            const struct trust_anchor *anchor, const struct intake_state *state, const char *base_dir,
-                            const struct ofd_reader *rd, unsigned flags, struct intake_result *res, ofd_err *e)
+                            const struct trust_anchor *anchor, const struct intake_state *state,
+                            const struct intake_names *names, const char *base_dir, const struct ofd_reader *rd,
+                            unsigned flags, struct intake_result *res, ofd_err *e)
 {
+    const char *mname = names && names->manifest ? names->manifest : "manifest.json";
+    const char *sname = names && names->sig ? names->sig : "manifest.json.p7s";
     struct intake_result r;
     struct diags d = {0};
     struct manifest *m = NULL;
@@ -100,15 +103,17 @@ enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *s
     ofd_err te;
     size_t i;
     enum ofd_code rc;
-    char diag[OFD_ERR_MSG_MAX];
+    char diag[OFD_ERR_MSG_MAX], hex[2 * CS_SHA1_LEN + 1];
 
     memset(&r, 0, sizeof(r));
     ofd_err_clear(&te);
     if ((rc = cs_sha256(text, len, r.sha256, e)) != OFD_OK)
         goto out;
     if (!sig) {
-        trust_verify((const unsigned char *)text, len, NULL, 0, anchor, NULL, &why, &te);
-        refuse(&r, INTAKE_R_UNSIGNED, "%s", te.msg);
+        cs_thumbprint_hex(anchor->tp, hex);
+        refuse(&r, INTAKE_R_UNSIGNED,
+               "'%s' is not signed: there is no signature file '%s'; sign it with the publisher certificate %s", mname,
+               sname, hex);
         goto done;
     }
     if (len > TRUST_MAX_CONTENT) {
@@ -141,7 +146,7 @@ enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *s
         diags_sort(&d);
         for (i = 0; i < d.n && d.v[i].sev != DIAG_ERROR; i++)
             ;
-        diags_format(&d, i, "manifest.json", diag, sizeof(diag));
+        diags_format(&d, i, mname, diag, sizeof(diag));
         snprintf(r.rule, sizeof(r.rule), "%s", d.v[i].rule);
         if (d.nfile_errors == d.nerrors)
             refuse(&r, INTAKE_R_FILE_MISMATCH,
@@ -220,6 +225,7 @@ enum ofd_code intake_check_files(const char *manifest_path, const char *sig_path
     int mp, sp1 = 0, sp2 = 0, sig_too_large = 0;
     enum ofd_code rc;
     struct intake_result r;
+    struct intake_names names;
 
     memset(&r, 0, sizeof(r));
     /* Each file twice, interleaved: a copy in progress shows as a difference. A file
@@ -255,7 +261,10 @@ enum ofd_code intake_check_files(const char *manifest_path, const char *sig_path
         slash[1] = '\0';
     else
         strcpy(base, ".");
-    rc = intake_decide(m1, m1n, sp1 ? (const unsigned char *)s1 : NULL, s1n, anchor, state, base, rd, flags, res, e);
+    names.manifest = manifest_path;
+    names.sig = sig_path;
+    rc = intake_decide(m1, m1n, sp1 ? (const unsigned char *)s1 : NULL, s1n, anchor, state, &names, base, rd, flags,
+                       res, e);
     goto out;
 failed:
     if (rc != OFD_E_INVALID)
