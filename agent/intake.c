@@ -120,6 +120,12 @@ enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *s
         refuse(&r, INTAKE_R_INVALID, "the manifest is larger than the limit of %u bytes", TRUST_MAX_CONTENT);
         goto done;
     }
+    /* Saved as UTF-16 (Notepad's "Unicode", Windows PowerShell's '>'): no copy in
+     * progress, however long one waits. */
+    if (jsonpos_utf16(text, len, diag, sizeof(diag))) {
+        refuse(&r, INTAKE_R_INVALID, "%s: %s", mname, diag);
+        goto done;
+    }
     if (!complete_json(text, len)) {
         refuse(&r, INTAKE_R_TORN,
                "the manifest is not a complete JSON document (cut short, or "

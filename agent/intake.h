@@ -61,8 +61,8 @@ struct intake_result {
  * operator gave (ocsfed verify), the share's (the service); NULL: manifest.json and
  * manifest.json.p7s. base_dir, rd and flags are manifest_parse's: the files the
  * manifest names are read through rd once, after the signature verified, and each
- * checked against its pin. The checks run in this order: unsigned, torn JSON, signature,
- * validation (then the named files), serial.
+ * checked against its pin. The checks run in this order: unsigned, UTF-16, torn JSON,
+ * signature, validation (then the named files), serial.
  * Returns OFD_OK with *res filled (free with intake_result_free) whatever the
  * decision; OFD_E_NOMEM or another error when no decision could be made. */
 struct intake_names {

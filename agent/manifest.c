@@ -27,6 +27,9 @@ struct mctx {
     int transport_ok, edition_ok, nodes_ok, ports_ok;
 };
 
+/* The manifest has a place for the free text people put in comments. */
+static const struct jsonpos_advice manifest_advice = {" (free text belongs in the top-level \"description\")"};
+
 /* Locates ptr, or the closest parent that exists. */
 static void locate(const struct mctx *mc, const char *ptr, int *line, int *col)
 {
@@ -731,6 +734,40 @@ static void parse_ocs(struct mctx *mc, const cJSON *ocs)
 
 /* ---- certificates ---- */
 
+/* A path holding a control character, which JSON's valid escapes \b \f \n \r \t make
+ * of a Windows path written with single backslashes ("certs\root.pem" holds a carriage
+ * return): say so, with the path as it was meant. */
+static void path_escape_error(struct mctx *mc, const char *rel, const char *bad, const char *ptr, const char *rule)
+{
+    static const char ctl[] = "\b\f\n\r\t", letter[] = "bfnrt";
+    static const char *const name[] = {"a backspace", "a form feed", "a newline", "a carriage return", "a tab"};
+    struct strbuf slash = {0}, twice = {0};
+    const char *p, *k;
+
+    for (p = rel; *p; p++) {
+        if ((k = strchr(ctl, *p))) {
+            sb_appendc(&slash, '/');
+            sb_appendc(&slash, letter[k - ctl]);
+            sb_append(&twice, "\\\\");
+            sb_appendc(&twice, letter[k - ctl]);
+        } else {
+            sb_appendc(&slash, *p);
+            sb_appendc(&twice, *p);
+        }
+    }
+    if (slash.oom || twice.oom)
+        mc->oom = 1;
+    else if ((k = strchr(ctl, *bad)))
+        ERR(mc, rule, ptr,
+            "'%s' holds a control character: '\\%c' in JSON is %s (a single backslash starts an escape); write the "
+            "path with '/' (\"%s\") or double each backslash (\"%s\")",
+            rel, letter[k - ctl], name[k - ctl], sb_str(&slash), sb_str(&twice));
+    else
+        ERR(mc, rule, ptr, "'%s' holds a control character, which no file name has", rel);
+    sb_free(&slash);
+    sb_free(&twice);
+}
+
 /* Joins base and rel, or reports why rel is not acceptable. Paths must be relative to
  * the manifest's directory and stay inside it. */
 static char *resolve(struct mctx *mc, const char *rel, const char *ptr, const char *rule)
@@ -741,6 +778,12 @@ static char *resolve(struct mctx *mc, const char *rel, const char *ptr, const ch
 
     if (!rel[0]) {
         ERR(mc, rule, ptr, "empty path");
+        return NULL;
+    }
+    for (p = rel; *p && (unsigned char)*p >= 0x20; p++)
+        ;
+    if (*p) {
+        path_escape_error(mc, rel, p, ptr, rule);
         return NULL;
     }
     if (rel[0] == '/' || rel[0] == '\\' || (((rel[0] | 0x20) >= 'a' && (rel[0] | 0x20) <= 'z') && rel[1] == ':')) {
@@ -1241,7 +1284,7 @@ enum ofd_code manifest_parse(const char *text, size_t len, const char *base_dir,
         rc = ofd_err_set(e, OFD_E_INVALID, "manifest too large");
         goto out;
     }
-    if ((rc = jsonpos_scan(text, len, &pos, d, e)) != OFD_OK)
+    if ((rc = jsonpos_scan_ex(text, len, &manifest_advice, &pos, d, e)) != OFD_OK)
         goto out;
     bom = jsonpos_skip_bom(text, len);
     if (!(root = cJSON_ParseWithLength(text + bom, len - bom))) {
@@ -1478,7 +1521,7 @@ enum ofd_code manifest_pin(const char *text, size_t len, const char *base_dir, c
         rc = ofd_err_set(e, OFD_E_INVALID, "the manifest is larger than %u bytes", MANIFEST_MAX_BYTES);
         goto out;
     }
-    if ((rc = jsonpos_scan(text, len, (struct jsonpos **)&pn.mc.pos, d, e)) != OFD_OK)
+    if ((rc = jsonpos_scan_ex(text, len, &manifest_advice, (struct jsonpos **)&pn.mc.pos, d, e)) != OFD_OK)
         goto out;
     bom = jsonpos_skip_bom(text, len);
     if (!(root = cJSON_ParseWithLength(text + bom, len - bom))) {
