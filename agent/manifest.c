@@ -591,7 +591,8 @@ static void imp_rules(struct mctx *mc)
     }
 }
 
-static int server_cert_at(struct mctx *mc, const cJSON *j, const char *ptr, struct manifest_server_cert *out);
+static int server_cert_at(struct mctx *mc, const cJSON *j, const char *ptr, const char *rule,
+                          struct manifest_server_cert *out);
 
 static void parse_servers(struct mctx *mc, const cJSON *arr, const char *ptr)
 {
@@ -643,7 +644,7 @@ static void parse_servers(struct mctx *mc, const cJSON *arr, const char *ptr)
         }
         m->nservers++;
         if (c)
-            server_cert_at(mc, c, child(q, sizeof(q), p, "certificate"), &sv->cert);
+            server_cert_at(mc, c, child(q, sizeof(q), p, "certificate"), "R15", &sv->cert);
     }
 out:
     strmap_free(&seen);
@@ -998,12 +999,15 @@ static void cacert_list(struct mctx *mc, const cJSON *arr, const char *ptr, int 
     }
 }
 
-static int server_cert_at(struct mctx *mc, const cJSON *j, const char *ptr, struct manifest_server_cert *out)
+/* A server certificate at ptr: the pool's (/certificates/server, R16) or one server's
+ * own (/ocs/servers/N/certificate, R15); rule is the one a warning about it cites. */
+static int server_cert_at(struct mctx *mc, const cJSON *j, const char *ptr, const char *rule,
+                          struct manifest_server_cert *out)
 {
     static const char *const keys[] = {"pfx", "sha256", "thumbprint", NULL};
     const cJSON *pfx, *tp;
     const char *s;
-    char p[1024];
+    char p[1024], removed[256], hex[2 * CS_SHA1_LEN + 1];
     ofd_err e;
 
     if (!want_object(mc, j, ptr))
@@ -1037,9 +1041,18 @@ static int server_cert_at(struct mctx *mc, const cJSON *j, const char *ptr, stru
     if (!want_string(mc, tp, p, &s))
         return 0;
     ofd_err_clear(&e);
-    if (cs_thumbprint_parse(s, out->tp, &e) != OFD_OK) {
+    if (cs_thumbprint_parse_ex(s, out->tp, removed, sizeof(removed), &e) != OFD_OK) {
         ERR(mc, "R17", p, "%s", e.msg);
         return 0;
+    }
+    /* Accepted (the signed bytes stay as they are; only the value read is clean), and
+     * said: what cannot be seen in the file should not go unnoticed. */
+    if (removed[0]) {
+        cs_thumbprint_hex(out->tp, hex);
+        WARN(mc, rule, p,
+             "removed %s from the thumbprint (invisible, as a copy from the certificate dialog brings along): it "
+             "reads %s; type it again to silence this warning",
+             removed, hex);
     }
     out->kind = MANIFEST_CERT_THUMBPRINT;
     return 1;
@@ -1059,8 +1072,8 @@ static void parse_certificates(struct mctx *mc, const cJSON *c)
         cacert_list(mc, j, "/certificates/trusted_roots", 1, &m->roots, &m->nroots);
     if ((j = get(c, "intermediates")))
         cacert_list(mc, j, "/certificates/intermediates", 0, &m->intermediates, &m->nintermediates);
-    if ((j = get(c, "server")) && server_cert_at(mc, j, "/certificates/server", &m->server_cert) && mc->edition_ok
-        && m->edition == MANIFEST_STANDARD) {
+    if ((j = get(c, "server")) && server_cert_at(mc, j, "/certificates/server", "R16", &m->server_cert)
+        && mc->edition_ok && m->edition == MANIFEST_STANDARD) {
         size_t auto_servers = 0;
         for (i = 0; i < m->nservers; i++)
             auto_servers += m->servers[i].cert.kind == MANIFEST_CERT_AUTO;

@@ -466,6 +466,41 @@ static void refusals_name_the_files_given(void **state)
     sb_free(&want);
 }
 
+/* --signer pasted from the certificate dialog: its invisible U+200E is removed, said,
+ * and the signature is checked against the 20 bytes of the digits. */
+static void signer_pasted_from_the_certificate_dialog(void **state)
+{
+    struct fixture *f = *state;
+    struct strbuf signer = {0}, want = {0};
+    unsigned char *sig = NULL;
+    size_t sig_len = 0, i;
+    char hex[2 * CS_SHA1_LEN + 1], out[4096], last;
+
+    cs_thumbprint_hex(f->anchor.tp, hex);
+    sb_append(&signer, "\xe2\x80\x8e");
+    for (i = 0; i < 2 * CS_SHA1_LEN; i += 2)
+        sb_printf(&signer, "%s%.2s", i ? " " : "", hex + i);
+    assert_int_equal(testcert_write_file("my-signed.json", f->text, f->len), 0);
+    sign(&f->pub, f->text, f->len, &sig, &sig_len);
+    assert_int_equal(testcert_write_file("my-signed.json.p7s", sig, sig_len), 0);
+    assert_int_equal(verify_files("my-signed.json", sb_str(&signer), NULL, out, sizeof(out)), 0);
+    assert_string_equal(out, "OK: my-signed.json: manifest serial 1 accepted\n");
+    sb_printf(&want,
+              "ocsfed: warning: --signer: removed U+200E LEFT-TO-RIGHT MARK from the thumbprint (invisible, as a copy "
+              "from the certificate dialog brings along): it reads %s\n",
+              hex);
+    assert_string_equal(verify_err, sb_str(&want));
+    /* The digits are what is compared: one digit off is another publisher. */
+    last = signer.s[signer.len - 1];
+    sb_truncate(&signer, signer.len - 1);
+    sb_append(&signer, last == '0' ? "1" : "0");
+    assert_int_equal(verify_files("my-signed.json", sb_str(&signer), NULL, out, sizeof(out)), 1);
+    assert_memory_equal(out, "REFUSED (untrusted_signer): ", 28);
+    free(sig);
+    sb_free(&signer);
+    sb_free(&want);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -478,6 +513,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(files_on_disk),
         cmocka_unit_test(verify_command_with_state),
         cmocka_unit_test(refusals_name_the_files_given),
+        cmocka_unit_test(signer_pasted_from_the_certificate_dialog),
     };
 
     if (argc > 1)
