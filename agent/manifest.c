@@ -559,12 +559,14 @@ static void imp_rules(struct mctx *mc)
 
     if (!mc->transport_ok || !mc->ports_ok)
         return;
-    if (m->peer_auth_port != 5061)
+    /* R8 is about IM&P's TLS listeners, which a TCP federation does not use: with TCP
+     * their ports are not checked (a manifest switched from TLS may keep them). */
+    if (m->transport == MANIFEST_TLS && m->peer_auth_port != 5061)
         WARN(mc, "R8", "/imp/peer_auth_port",
              "the guide puts the IM&P peer-authentication "
              "listener on 5061, not %u",
              m->peer_auth_port);
-    if (m->server_auth_port && m->server_auth_port == m->peer_auth_port)
+    if (m->transport == MANIFEST_TLS && m->server_auth_port && m->server_auth_port == m->peer_auth_port)
         ERR(mc, "R8", "/imp/server_auth_port",
             "the IM&P server-authentication listener must not use the peer-authentication "
             "port %u: move it (e.g. to 5063)",
