@@ -190,8 +190,10 @@ static void node_spec_mistakes(void **state)
     assert_string_equal(testutil_err, "ocsfed: the simulated node file 'cli-missing-node.json' does not exist: create "
                                       "it with 'ocsfed sim init cli-missing-node.json --fqdn FQDN' (add --pool "
                                       "POOL_FQDN for a front end of an Enterprise Edition pool); nothing applied\n");
-    assert_null(f = fopen("cli-missing-node.json", "rb"));
-    assert_null(f = fopen("cli-missing-node.json.journal.lock", "rb"));
+    f = fopen("cli-missing-node.json", "rb");
+    assert_null(f);
+    f = fopen("cli-missing-node.json.journal.lock", "rb");
+    assert_null(f);
 
     assert_int_equal(testutil_ocsfed("plan", tcp, "--node", "sim:", NULL), 1);
     assert_string_equal(testutil_err, "ocsfed: --node 'sim:' names no file: give the simulated front end's file, "
