@@ -203,6 +203,7 @@ int cmd_verify(int argc, char **argv, FILE *out, FILE *err)
     struct intake_result res;
     unsigned char *cert = NULL;
     size_t cert_len = 0;
+    char removed[256], hex[2 * CS_SHA1_LEN + 1];
     ofd_err e;
     int i, status = 1;
 
@@ -234,10 +235,17 @@ int cmd_verify(int argc, char **argv, FILE *out, FILE *err)
         }
         sig_path = sb_str(&def);
     }
-    if (cs_thumbprint_parse(signer, anchor.tp, &e) != OFD_OK) {
+    if (cs_thumbprint_parse_ex(signer, anchor.tp, removed, sizeof(removed), &e) != OFD_OK) {
         fprintf(err, "ocsfed: --signer: %s\n", e.msg);
         status = 2;
         goto out;
+    }
+    if (removed[0]) {
+        cs_thumbprint_hex(anchor.tp, hex);
+        fprintf(err,
+                "ocsfed: warning: --signer: removed %s from the thumbprint (invisible, as a copy from the certificate "
+                "dialog brings along): it reads %s\n",
+                removed, hex);
     }
     if (cert_path) {
         if (trust_read_cert(cert_path, &cert, &cert_len, &e) != OFD_OK) {

@@ -10,6 +10,7 @@ void diags_add(struct diags *d, enum diag_sev sev, const char *rule, int line, i
                const char *fmt, ...)
 {
     struct diag *n, *x;
+    struct strbuf shown = {0}, where = {0};
     char msg[1024];
     va_list ap;
 
@@ -25,15 +26,22 @@ void diags_add(struct diags *d, enum diag_sev sev, const char *rule, int line, i
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    ofd_utf8_trim(msg);
+    /* What a diagnostic quotes of the input (a value, a key in the pointer) is shown
+     * with its control characters escaped: the one place for every printed form. */
+    sb_append_escaped(&shown, msg);
+    sb_append_escaped(&where, ptr ? ptr : "");
     x = &d->v[d->n];
     memset(x, 0, sizeof(*x));
     x->sev = sev;
     snprintf(x->rule, sizeof(x->rule), "%s", rule ? rule : "");
     x->line = line;
     x->col = col;
-    x->ptr = ofd_strdup(ptr ? ptr : "");
-    x->msg = ofd_strdup(msg);
+    x->ptr = shown.oom || where.oom ? NULL : sb_take(&where);
+    x->msg = shown.oom || where.oom ? NULL : sb_take(&shown);
     x->seq = d->n;
+    sb_free(&shown);
+    sb_free(&where);
     if (!x->ptr || !x->msg) {
         free(x->ptr);
         free(x->msg);

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "strbuf.h"
+
 void ofd_err_clear(ofd_err *e)
 {
     if (e)
@@ -11,11 +13,17 @@ void ofd_err_clear(ofd_err *e)
 
 enum ofd_code ofd_err_setv(ofd_err *e, enum ofd_code code, const char *fmt, va_list ap)
 {
+    char raw[OFD_ERR_MSG_MAX];
+
     if (e) {
         e->code = code;
         e->raw = 0;
         e->rule[0] = '\0';
-        vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+        /* The one place every message passes: what it quotes of the input is shown
+         * with its control characters escaped. */
+        vsnprintf(raw, sizeof(raw), fmt, ap);
+        ofd_utf8_trim(raw);
+        ofd_escape_controls(e->msg, sizeof(e->msg), raw);
     }
     return code;
 }
@@ -44,7 +52,7 @@ enum ofd_code ofd_err_rule(ofd_err *e, enum ofd_code code, const char *rule, con
 
 void ofd_err_prefix(ofd_err *e, const char *fmt, ...)
 {
-    char head[256];
+    char raw[256], head[256];
     char old[OFD_ERR_MSG_MAX];
     size_t hlen, olen;
     va_list ap;
@@ -52,8 +60,10 @@ void ofd_err_prefix(ofd_err *e, const char *fmt, ...)
     if (!e)
         return;
     va_start(ap, fmt);
-    vsnprintf(head, sizeof(head), fmt, ap);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
+    ofd_utf8_trim(raw);
+    ofd_escape_controls(head, sizeof(head), raw);
     memcpy(old, e->msg, sizeof(old));
     /* Built by hand: truncating the tail of a long message is intended. */
     hlen = strlen(head);

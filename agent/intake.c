@@ -47,13 +47,18 @@ void intake_result_free(struct intake_result *res)
 static void refuse(struct intake_result *r, enum intake_reason why, const char *fmt, ...) OFD_PRINTF(3, 4);
 static void refuse(struct intake_result *r, enum intake_reason why, const char *fmt, ...)
 {
+    char raw[OFD_ERR_MSG_MAX];
     va_list ap;
 
     r->decision = INTAKE_REFUSE;
     r->reason = why;
     va_start(ap, fmt);
-    vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
+    /* As every message: what it quotes (a path given, a diagnostic) shows its control
+     * characters escaped. */
+    ofd_utf8_trim(raw);
+    ofd_escape_controls(r->msg, sizeof(r->msg), raw);
 }
 
 static enum intake_reason from_trust(enum trust_refusal t)
@@ -85,9 +90,12 @@ static int complete_json(const char *text, size_t len)
 }
 
 enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *sig, size_t sig_len,
-                            const struct trust_anchor *anchor, const struct intake_state *state, const char *base_dir,
-                            const struct ofd_reader *rd, unsigned flags, struct intake_result *res, ofd_err *e)
+                            const struct trust_anchor *anchor, const struct intake_state *state,
+                            const struct intake_names *names, const char *base_dir, const struct ofd_reader *rd,
+                            unsigned flags, struct intake_result *res, ofd_err *e)
 {
+    const char *mname = names && names->manifest ? names->manifest : "manifest.json";
+    const char *sname = names && names->sig ? names->sig : "manifest.json.p7s";
     struct intake_result r;
     struct diags d = {0};
     struct manifest *m = NULL;
@@ -95,19 +103,27 @@ enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *s
     ofd_err te;
     size_t i;
     enum ofd_code rc;
-    char diag[OFD_ERR_MSG_MAX];
+    char diag[OFD_ERR_MSG_MAX], hex[2 * CS_SHA1_LEN + 1];
 
     memset(&r, 0, sizeof(r));
     ofd_err_clear(&te);
     if ((rc = cs_sha256(text, len, r.sha256, e)) != OFD_OK)
         goto out;
     if (!sig) {
-        trust_verify((const unsigned char *)text, len, NULL, 0, anchor, NULL, &why, &te);
-        refuse(&r, INTAKE_R_UNSIGNED, "%s", te.msg);
+        cs_thumbprint_hex(anchor->tp, hex);
+        refuse(&r, INTAKE_R_UNSIGNED,
+               "'%s' is not signed: there is no signature file '%s'; sign it with the publisher certificate %s", mname,
+               sname, hex);
         goto done;
     }
     if (len > TRUST_MAX_CONTENT) {
         refuse(&r, INTAKE_R_INVALID, "the manifest is larger than the limit of %u bytes", TRUST_MAX_CONTENT);
+        goto done;
+    }
+    /* Saved as UTF-16 (Notepad's "Unicode", Windows PowerShell's '>'): no copy in
+     * progress, however long one waits. */
+    if (jsonpos_utf16(text, len, diag, sizeof(diag))) {
+        refuse(&r, INTAKE_R_INVALID, "%s: %s", mname, diag);
         goto done;
     }
     if (!complete_json(text, len)) {
@@ -136,7 +152,7 @@ enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *s
         diags_sort(&d);
         for (i = 0; i < d.n && d.v[i].sev != DIAG_ERROR; i++)
             ;
-        diags_format(&d, i, "manifest.json", diag, sizeof(diag));
+        diags_format(&d, i, mname, diag, sizeof(diag));
         snprintf(r.rule, sizeof(r.rule), "%s", d.v[i].rule);
         if (d.nfile_errors == d.nerrors)
             refuse(&r, INTAKE_R_FILE_MISMATCH,
@@ -215,6 +231,7 @@ enum ofd_code intake_check_files(const char *manifest_path, const char *sig_path
     int mp, sp1 = 0, sp2 = 0, sig_too_large = 0;
     enum ofd_code rc;
     struct intake_result r;
+    struct intake_names names;
 
     memset(&r, 0, sizeof(r));
     /* Each file twice, interleaved: a copy in progress shows as a difference. A file
@@ -250,7 +267,10 @@ enum ofd_code intake_check_files(const char *manifest_path, const char *sig_path
         slash[1] = '\0';
     else
         strcpy(base, ".");
-    rc = intake_decide(m1, m1n, sp1 ? (const unsigned char *)s1 : NULL, s1n, anchor, state, base, rd, flags, res, e);
+    names.manifest = manifest_path;
+    names.sig = sig_path;
+    rc = intake_decide(m1, m1n, sp1 ? (const unsigned char *)s1 : NULL, s1n, anchor, state, &names, base, rd, flags,
+                       res, e);
     goto out;
 failed:
     if (rc != OFD_E_INVALID)

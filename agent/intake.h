@@ -57,18 +57,24 @@ struct intake_result {
 
 /* Decides on manifest bytes (text, len) and its signature (sig, sig_len; sig NULL when
  * there is no .p7s) given the trust anchor and the state (NULL or !present: nothing
- * accepted yet). base_dir, rd and flags are manifest_parse's: the files the manifest
- * names are read through rd once, after the signature verified, and each checked
- * against its pin. The checks run in this order: unsigned, torn JSON, signature,
- * validation (then the named files), serial.
+ * accepted yet). names are the two files as the messages name them: the paths the
+ * operator gave (ocsfed verify), the share's (the service); NULL: manifest.json and
+ * manifest.json.p7s. base_dir, rd and flags are manifest_parse's: the files the
+ * manifest names are read through rd once, after the signature verified, and each
+ * checked against its pin. The checks run in this order: unsigned, UTF-16, torn JSON,
+ * signature, validation (then the named files), serial.
  * Returns OFD_OK with *res filled (free with intake_result_free) whatever the
  * decision; OFD_E_NOMEM or another error when no decision could be made. */
+struct intake_names {
+    const char *manifest, *sig;
+};
 enum ofd_code intake_decide(const char *text, size_t len, const unsigned char *sig, size_t sig_len,
-                            const struct trust_anchor *anchor, const struct intake_state *state, const char *base_dir,
-                            const struct ofd_reader *rd, unsigned flags, struct intake_result *res, ofd_err *e);
+                            const struct trust_anchor *anchor, const struct intake_state *state,
+                            const struct intake_names *names, const char *base_dir, const struct ofd_reader *rd,
+                            unsigned flags, struct intake_result *res, ofd_err *e);
 
 /* Reads manifest_path and sig_path twice through rd (NULL: from disk) and decides as
- * intake_decide on the first read. A file that differs between the reads is still being
+ * intake_decide on the first read, its messages naming the two paths as given. A file that differs between the reads is still being
  * written: REFUSE/TORN. A missing sig_path is UNSIGNED; a missing manifest is OFD_E_IO
  * (nothing to decide on). Neither is read again afterwards: res->manifest is all the
  * caller may act on. */

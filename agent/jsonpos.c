@@ -1,5 +1,8 @@
 #include "jsonpos.h"
 
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +29,9 @@ struct scan {
     struct strbuf path;
     struct jsonpos *pos;
     struct diags *d;
-    int failed; /* syntax error reported */
+    const struct jsonpos_advice *adv; /* never NULL */
+    int in_token;                     /* inside a string, number or literal */
+    int failed;                       /* syntax error reported */
     int oom;
 };
 
@@ -91,12 +96,39 @@ static void adv(struct scan *sc)
     }
 }
 
-static void fail(struct scan *sc, const char *what)
+/* The first syntax error, at line:col. */
+static void fail_at(struct scan *sc, int line, int col, const char *fmt, ...) OFD_PRINTF(4, 5);
+
+static void fail_at(struct scan *sc, int line, int col, const char *fmt, ...)
 {
-    int c = peek(sc);
+    char msg[900];
+    va_list ap;
 
     if (sc->failed)
         return;
+    sc->failed = 1;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    diags_add(sc->d, DIAG_ERROR, "syntax", line, col, "", "%s", msg);
+}
+
+static void fail(struct scan *sc, const char *what)
+{
+    int c = peek(sc), c2 = sc->i + 1 < sc->n ? (unsigned char)sc->s[sc->i + 1] : -1;
+
+    if (sc->failed)
+        return;
+    /* Where JSON wants a token, '//', '/ *' or '#' can only be a comment meant: say so
+     * (the editors people use accept them in other files). */
+    if (!sc->in_token && ((c == '/' && (c2 == '/' || c2 == '*')) || c == '#')) {
+        fail_at(sc, sc->line, sc->col, "unexpected '%s': JSON has no comments; remove it%s",
+                c == '#'    ? "#"
+                : c2 == '/' ? "//"
+                            : "/*",
+                sc->adv->comments ? sc->adv->comments : "");
+        return;
+    }
     sc->failed = 1;
     if (c < 0)
         diags_add(sc->d, DIAG_ERROR, "syntax", sc->line, sc->col, "", "unexpected end of input, expected %s", what);
@@ -215,10 +247,111 @@ static int utf8_seq(struct scan *sc, struct strbuf *out)
     return 0;
 }
 
-/* A string at sc->i ('"'); its decoded text goes to out when out is not NULL. */
-static int string(struct scan *sc, struct strbuf *out)
+/* The text of the string whose quote is at s[start], as written (escapes undecoded), to
+ * its closing quote on the same line: malloc'ed, or NULL when there is none within
+ * JSONPOS_QUOTE_MAX bytes (too long to quote in a message). */
+#define JSONPOS_QUOTE_MAX 200
+
+static char *raw_string(const struct scan *sc, size_t start)
 {
-    int line = sc->line, col = sc->col, c;
+    size_t i;
+
+    for (i = start + 1; i < sc->n && i - start <= JSONPOS_QUOTE_MAX; i++) {
+        unsigned char c = (unsigned char)sc->s[i];
+        if (c == '"')
+            return ofd_strndup(sc->s + start + 1, i - start - 1);
+        if (c < 0x20)
+            return NULL;
+        if (c == '\\')
+            i++;
+    }
+    return NULL;
+}
+
+/* Whether raw (a string as written) looks like a file path: two backslashes or more, a
+ * '/', a drive ("C:"), or a file extension after its last backslash. */
+static int looks_like_path(const char *raw)
+{
+    const char *dot = strrchr(raw, '.'), *bs = strrchr(raw, '\\'), *q;
+    size_t nbs = 0;
+
+    for (q = raw; *q; q++)
+        nbs += *q == '\\';
+    if (nbs >= 2 || strchr(raw, '/') || (isalpha((unsigned char)raw[0]) && raw[1] == ':'))
+        return 1;
+    if (!dot || (bs && dot < bs) || !dot[1] || strlen(dot + 1) > 5)
+        return 0;
+    for (q = dot + 1; *q; q++)
+        if (!isalnum((unsigned char)*q))
+            return 0;
+    return 1;
+}
+
+/* raw with each path separator written as sep: a single backslash (the mistake), an
+ * escaped one, or an escaped slash. */
+static void path_with(struct strbuf *sb, const char *raw, const char *sep)
+{
+    for (; *raw; raw++) {
+        if (*raw != '\\') {
+            sb_appendc(sb, *raw);
+        } else if (raw[1] == '\\' || raw[1] == '/') {
+            sb_append(sb, raw[1] == '/' ? "/" : sep);
+            raw++;
+        } else if (raw[1] == '"') {
+            sb_append(sb, "\\\"");
+            raw++;
+        } else {
+            sb_append(sb, sep);
+        }
+    }
+}
+
+/* A backslash at bline:bcol that starts no JSON escape, in the string whose quote is at
+ * s[start]. The usual cause is a Windows path ("certs\imp-root-ca.pem"): say how to
+ * write it; a C-style \xHH: say how JSON writes that character. */
+static void bad_escape(struct scan *sc, size_t start, int bline, int bcol)
+{
+    int c = peek(sc);
+    char *raw;
+    struct strbuf slash = {0}, twice = {0};
+
+    if (c < 0x21 || c > 0x7e) {
+        fail(sc, "an escape: \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX");
+        return;
+    }
+    raw = raw_string(sc, start);
+    if (raw && looks_like_path(raw)) {
+        path_with(&slash, raw, "/");
+        path_with(&twice, raw, "\\\\");
+        if (slash.oom || twice.oom)
+            sc->oom = 1;
+        else
+            fail_at(sc, bline, bcol,
+                    "'\\%c' is not a JSON escape (a single backslash starts one): write the path with '/' (\"%s\") or "
+                    "double each backslash (\"%s\")",
+                    c, sb_str(&slash), sb_str(&twice));
+    } else if (c == 'x' && sc->i + 2 < sc->n && isxdigit((unsigned char)sc->s[sc->i + 1])
+               && isxdigit((unsigned char)sc->s[sc->i + 2])) {
+        fail_at(sc, bline, bcol,
+                "'\\x' is not a JSON escape: write \\u00%c%c for that character (\\u and four hexadecimal digits), "
+                "\\\\ for a backslash",
+                sc->s[sc->i + 1], sc->s[sc->i + 2]);
+    } else {
+        fail_at(sc, bline, bcol,
+                "'\\%c' is not a JSON escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX): write \\\\ for a "
+                "backslash",
+                c);
+    }
+    free(raw);
+    sb_free(&slash);
+    sb_free(&twice);
+}
+
+/* A string at sc->i ('"'); its decoded text goes to out when out is not NULL. */
+static int string_in(struct scan *sc, struct strbuf *out)
+{
+    int line = sc->line, col = sc->col, c, bline, bcol;
+    size_t quote = sc->i;
 
     adv(sc); /* the quote */
     for (;;) {
@@ -251,6 +384,8 @@ static int string(struct scan *sc, struct strbuf *out)
                 sb_appendn(out, sc->s + start, sc->i - start);
             continue;
         }
+        bline = sc->line;
+        bcol = sc->col;
         adv(sc);
         c = peek(sc);
         switch (c) {
@@ -304,12 +439,12 @@ static int string(struct scan *sc, struct strbuf *out)
             put_utf8(out, cp);
             break;
         }
-        default: fail(sc, "an escape: \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX"); return -1;
+        default: bad_escape(sc, quote, bline, bcol); return -1;
         }
     }
 }
 
-static int number(struct scan *sc)
+static int number_in(struct scan *sc)
 {
     int c;
 
@@ -348,7 +483,7 @@ static int number(struct scan *sc)
     return 0;
 }
 
-static int literal(struct scan *sc, const char *word)
+static int literal_in(struct scan *sc, const char *word)
 {
     size_t k, n = strlen(word);
 
@@ -360,6 +495,37 @@ static int literal(struct scan *sc, const char *word)
         adv(sc);
     }
     return 0;
+}
+
+/* A token: an error inside one is about the token, not a comment between tokens. */
+static int string(struct scan *sc, struct strbuf *out)
+{
+    int rc;
+
+    sc->in_token = 1;
+    rc = string_in(sc, out);
+    sc->in_token = 0;
+    return rc;
+}
+
+static int number(struct scan *sc)
+{
+    int rc;
+
+    sc->in_token = 1;
+    rc = number_in(sc);
+    sc->in_token = 0;
+    return rc;
+}
+
+static int literal(struct scan *sc, const char *word)
+{
+    int rc;
+
+    sc->in_token = 1;
+    rc = literal_in(sc, word);
+    sc->in_token = 0;
+    return rc;
 }
 
 static int value(struct scan *sc);
@@ -511,6 +677,29 @@ static int value(struct scan *sc)
     }
 }
 
+int jsonpos_utf16(const char *text, size_t len, char *buf, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)text;
+    const char *what = NULL;
+
+    if (len >= 2 && u[0] == 0xFF && u[1] == 0xFE)
+        what = "little-endian, byte order mark FF FE";
+    else if (len >= 2 && u[0] == 0xFE && u[1] == 0xFF)
+        what = "big-endian, byte order mark FE FF";
+    /* No mark: JSON starts with ASCII, which UTF-16 writes as a byte and a 0. */
+    else if (len >= 4 && u[0] && !u[1] && u[2] && !u[3])
+        what = "little-endian without a byte order mark: every second byte is 0";
+    else if (len >= 4 && !u[0] && u[1] && !u[2] && u[3])
+        what = "big-endian without a byte order mark: every second byte is 0";
+    if (!what)
+        return 0;
+    snprintf(buf, n,
+             "the file is UTF-16 (%s), not UTF-8: save it as UTF-8 (Notepad: File > Save As, Encoding UTF-8; "
+             "PowerShell: Set-Content -Encoding UTF8 or Out-File -Encoding utf8, not '>')",
+             what);
+    return 1;
+}
+
 size_t jsonpos_skip_bom(const char *text, size_t len)
 {
     return (len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB
@@ -521,8 +710,16 @@ size_t jsonpos_skip_bom(const char *text, size_t len)
 
 enum ofd_code jsonpos_scan(const char *text, size_t len, struct jsonpos **out, struct diags *d, ofd_err *e)
 {
+    return jsonpos_scan_ex(text, len, NULL, out, d, e);
+}
+
+enum ofd_code jsonpos_scan_ex(const char *text, size_t len, const struct jsonpos_advice *adv, struct jsonpos **out,
+                              struct diags *d, ofd_err *e)
+{
+    static const struct jsonpos_advice none = {0};
     struct scan sc;
     enum ofd_code rc = OFD_E_INVALID;
+    char utf16[512];
 
     memset(&sc, 0, sizeof(sc));
     sc.s = text;
@@ -530,14 +727,18 @@ enum ofd_code jsonpos_scan(const char *text, size_t len, struct jsonpos **out, s
     sc.i = jsonpos_skip_bom(text, len);
     sc.line = sc.col = 1;
     sc.d = d;
+    sc.adv = adv ? adv : &none;
     if (!(sc.pos = calloc(1, sizeof(*sc.pos))) || strmap_init(&sc.pos->index, 64, 0) != 0) {
         rc = ofd_err_nomem(e);
         goto out;
     }
     sb_append(&sc.path, "");
+    /* Not converted: a signature covers the bytes as they are. */
+    if (jsonpos_utf16(text, len, utf16, sizeof(utf16)))
+        fail_at(&sc, 1, 1, "%s", utf16);
     ws(&sc);
     record(&sc, sc.line, sc.col);
-    if (!sc.oom && value(&sc) == 0) {
+    if (!sc.failed && !sc.oom && value(&sc) == 0) {
         sc.pos->v[0].end = sc.i;
         ws(&sc);
         if (sc.i < sc.n)

@@ -24,6 +24,15 @@ struct jsonpos;
  * error (*out untouched); OFD_E_NOMEM. */
 enum ofd_code jsonpos_scan(const char *text, size_t len, struct jsonpos **out, struct diags *d, ofd_err *e);
 
+/* What the scanner adds to its messages for one kind of document: a manifest has a
+ * place for free text, a simulated node file has none. */
+struct jsonpos_advice {
+    const char *comments; /* appended to "JSON has no comments; remove it", or NULL */
+};
+/* jsonpos_scan with advice (NULL: none). */
+enum ofd_code jsonpos_scan_ex(const char *text, size_t len, const struct jsonpos_advice *adv, struct jsonpos **out,
+                              struct diags *d, ofd_err *e);
+
 /* Looks up a JSON pointer ("" is the document). Returns 1 and sets line/col when the
  * value exists, else 0 (line/col untouched). */
 int jsonpos_find(const struct jsonpos *p, const char *ptr, int *line, int *col);
@@ -46,6 +55,12 @@ void jsonpos_free(struct jsonpos *p);
 void jsonpos_push(struct strbuf *sb, const char *key);
 /* Appends "/" and an array index. */
 void jsonpos_push_index(struct strbuf *sb, size_t i);
+
+/* Whether text is UTF-16 rather than UTF-8 (a UTF-16 byte order mark, or every second
+ * byte 0 as JSON's ASCII start is in UTF-16): 1 with the operator's message (what was
+ * found, how to save the file as UTF-8) in buf (n bytes), else 0. jsonpos_scan reports
+ * it as its syntax error; the agent's intake refuses such a manifest with it. */
+int jsonpos_utf16(const char *text, size_t len, char *buf, size_t n);
 
 /* Number of bytes of a UTF-8 byte order mark at the start of text (0 or 3). */
 size_t jsonpos_skip_bom(const char *text, size_t len);

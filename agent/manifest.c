@@ -28,6 +28,9 @@ struct mctx {
     int transport_ok, edition_ok, nodes_ok, ports_ok;
 };
 
+/* The manifest has a place for the free text people put in comments. */
+static const struct jsonpos_advice manifest_advice = {" (free text belongs in the top-level \"description\")"};
+
 /* Locates ptr, or the closest parent that exists. */
 static void locate(const struct mctx *mc, const char *ptr, int *line, int *col)
 {
@@ -557,12 +560,14 @@ static void imp_rules(struct mctx *mc)
 
     if (!mc->transport_ok || !mc->ports_ok)
         return;
-    if (m->peer_auth_port != 5061)
+    /* R8 is about IM&P's TLS listeners, which a TCP federation does not use: with TCP
+     * their ports are not checked (a manifest switched from TLS may keep them). */
+    if (m->transport == MANIFEST_TLS && m->peer_auth_port != 5061)
         WARN(mc, "R8", "/imp/peer_auth_port",
              "the guide puts the IM&P peer-authentication "
              "listener on 5061, not %u",
              m->peer_auth_port);
-    if (m->server_auth_port && m->server_auth_port == m->peer_auth_port)
+    if (m->transport == MANIFEST_TLS && m->server_auth_port && m->server_auth_port == m->peer_auth_port)
         ERR(mc, "R8", "/imp/server_auth_port",
             "the IM&P server-authentication listener must not use the peer-authentication "
             "port %u: move it (e.g. to 5063)",
@@ -589,7 +594,8 @@ static void imp_rules(struct mctx *mc)
     }
 }
 
-static int server_cert_at(struct mctx *mc, const cJSON *j, const char *ptr, struct manifest_server_cert *out);
+static int server_cert_at(struct mctx *mc, const cJSON *j, const char *ptr, const char *rule,
+                          struct manifest_server_cert *out);
 
 static void parse_servers(struct mctx *mc, const cJSON *arr, const char *ptr)
 {
@@ -641,7 +647,7 @@ static void parse_servers(struct mctx *mc, const cJSON *arr, const char *ptr)
         }
         m->nservers++;
         if (c)
-            server_cert_at(mc, c, child(q, sizeof(q), p, "certificate"), &sv->cert);
+            server_cert_at(mc, c, child(q, sizeof(q), p, "certificate"), "R15", &sv->cert);
     }
 out:
     strmap_free(&seen);
@@ -732,6 +738,40 @@ static void parse_ocs(struct mctx *mc, const cJSON *ocs)
 
 /* ---- certificates ---- */
 
+/* A path holding a control character, which JSON's valid escapes \b \f \n \r \t make
+ * of a Windows path written with single backslashes ("certs\root.pem" holds a carriage
+ * return): say so, with the path as it was meant. */
+static void path_escape_error(struct mctx *mc, const char *rel, const char *bad, const char *ptr, const char *rule)
+{
+    static const char ctl[] = "\b\f\n\r\t", letter[] = "bfnrt";
+    static const char *const name[] = {"a backspace", "a form feed", "a newline", "a carriage return", "a tab"};
+    struct strbuf slash = {0}, twice = {0};
+    const char *p, *k;
+
+    for (p = rel; *p; p++) {
+        if ((k = strchr(ctl, *p))) {
+            sb_appendc(&slash, '/');
+            sb_appendc(&slash, letter[k - ctl]);
+            sb_append(&twice, "\\\\");
+            sb_appendc(&twice, letter[k - ctl]);
+        } else {
+            sb_appendc(&slash, *p);
+            sb_appendc(&twice, *p);
+        }
+    }
+    if (slash.oom || twice.oom)
+        mc->oom = 1;
+    else if ((k = strchr(ctl, *bad)))
+        ERR(mc, rule, ptr,
+            "'%s' holds a control character: '\\%c' in JSON is %s (a single backslash starts an escape); write the "
+            "path with '/' (\"%s\") or double each backslash (\"%s\")",
+            rel, letter[k - ctl], name[k - ctl], sb_str(&slash), sb_str(&twice));
+    else
+        ERR(mc, rule, ptr, "'%s' holds a control character, which no file name has", rel);
+    sb_free(&slash);
+    sb_free(&twice);
+}
+
 /* Joins base and rel, or reports why rel is not acceptable. Paths must be relative to
  * the manifest's directory and stay inside it. */
 static char *resolve(struct mctx *mc, const char *rel, const char *ptr, const char *rule)
@@ -742,6 +782,12 @@ static char *resolve(struct mctx *mc, const char *rel, const char *ptr, const ch
 
     if (!rel[0]) {
         ERR(mc, rule, ptr, "empty path");
+        return NULL;
+    }
+    for (p = rel; *p && (unsigned char)*p >= 0x20; p++)
+        ;
+    if (*p) {
+        path_escape_error(mc, rel, p, ptr, rule);
         return NULL;
     }
     if (rel[0] == '/' || rel[0] == '\\' || (((rel[0] | 0x20) >= 'a' && (rel[0] | 0x20) <= 'z') && rel[1] == ':')) {
@@ -956,12 +1002,15 @@ static void cacert_list(struct mctx *mc, const cJSON *arr, const char *ptr, int 
     }
 }
 
-static int server_cert_at(struct mctx *mc, const cJSON *j, const char *ptr, struct manifest_server_cert *out)
+/* A server certificate at ptr: the pool's (/certificates/server, R16) or one server's
+ * own (/ocs/servers/N/certificate, R15); rule is the one a warning about it cites. */
+static int server_cert_at(struct mctx *mc, const cJSON *j, const char *ptr, const char *rule,
+                          struct manifest_server_cert *out)
 {
     static const char *const keys[] = {"pfx", "sha256", "thumbprint", NULL};
     const cJSON *pfx, *tp;
     const char *s;
-    char p[1024];
+    char p[1024], removed[256], hex[2 * CS_SHA1_LEN + 1];
     ofd_err e;
 
     if (!want_object(mc, j, ptr))
@@ -995,9 +1044,18 @@ static int server_cert_at(struct mctx *mc, const cJSON *j, const char *ptr, stru
     if (!want_string(mc, tp, p, &s))
         return 0;
     ofd_err_clear(&e);
-    if (cs_thumbprint_parse(s, out->tp, &e) != OFD_OK) {
+    if (cs_thumbprint_parse_ex(s, out->tp, removed, sizeof(removed), &e) != OFD_OK) {
         ERR(mc, "R17", p, "%s", e.msg);
         return 0;
+    }
+    /* Accepted (the signed bytes stay as they are; only the value read is clean), and
+     * said: what cannot be seen in the file should not go unnoticed. */
+    if (removed[0]) {
+        cs_thumbprint_hex(out->tp, hex);
+        WARN(mc, rule, p,
+             "removed %s from the thumbprint (invisible, as a copy from the certificate dialog brings along): it "
+             "reads %s; type it again to silence this warning",
+             removed, hex);
     }
     out->kind = MANIFEST_CERT_THUMBPRINT;
     return 1;
@@ -1017,8 +1075,8 @@ static void parse_certificates(struct mctx *mc, const cJSON *c)
         cacert_list(mc, j, "/certificates/trusted_roots", 1, &m->roots, &m->nroots);
     if ((j = get(c, "intermediates")))
         cacert_list(mc, j, "/certificates/intermediates", 0, &m->intermediates, &m->nintermediates);
-    if ((j = get(c, "server")) && server_cert_at(mc, j, "/certificates/server", &m->server_cert) && mc->edition_ok
-        && m->edition == MANIFEST_STANDARD) {
+    if ((j = get(c, "server")) && server_cert_at(mc, j, "/certificates/server", "R16", &m->server_cert)
+        && mc->edition_ok && m->edition == MANIFEST_STANDARD) {
         size_t auto_servers = 0;
         for (i = 0; i < m->nservers; i++)
             auto_servers += m->servers[i].cert.kind == MANIFEST_CERT_AUTO;
@@ -1255,7 +1313,7 @@ enum ofd_code manifest_parse(const char *text, size_t len, const char *base_dir,
         rc = ofd_err_set(e, OFD_E_INVALID, "manifest too large");
         goto out;
     }
-    if ((rc = jsonpos_scan(text, len, &pos, d, e)) != OFD_OK)
+    if ((rc = jsonpos_scan_ex(text, len, &manifest_advice, &pos, d, e)) != OFD_OK)
         goto out;
     bom = jsonpos_skip_bom(text, len);
     if (!(root = cJSON_ParseWithLength(text + bom, len - bom))) {
@@ -1492,7 +1550,7 @@ enum ofd_code manifest_pin(const char *text, size_t len, const char *base_dir, c
         rc = ofd_err_set(e, OFD_E_INVALID, "the manifest is larger than %u bytes", MANIFEST_MAX_BYTES);
         goto out;
     }
-    if ((rc = jsonpos_scan(text, len, (struct jsonpos **)&pn.mc.pos, d, e)) != OFD_OK)
+    if ((rc = jsonpos_scan_ex(text, len, &manifest_advice, (struct jsonpos **)&pn.mc.pos, d, e)) != OFD_OK)
         goto out;
     bom = jsonpos_skip_bom(text, len);
     if (!(root = cJSON_ParseWithLength(text + bom, len - bom))) {

@@ -1,11 +1,13 @@
 #include "nodespec.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
 #include "apply.h"
+#include "fsutil.h"
 #include "simnode.h"
 #include "strbuf.h"
 
@@ -51,12 +53,25 @@ enum ofd_code nodespec_open(const char *spec, struct node *out, char **journal, 
         }
         return rc;
     }
-    if (strncmp(spec, "sim:", 4) != 0 || !spec[4])
+    if (strcmp(spec, "sim:") == 0)
+        return ofd_err_set(
+            e, OFD_E_INVALID,
+            "--node 'sim:' names no file: give the simulated front end's file, e.g. --node sim:fe1.json");
+    if (strncmp(spec, "sim:", 4) != 0) {
+        FILE *f = ofd_fopen(spec, "rb");
+        /* A file given without its "sim:": say how to write it. */
+        if (f) {
+            fclose(f);
+            return ofd_err_set(e, OFD_E_INVALID,
+                               "--node '%s': a node is sim:FILE (a simulated front end): write --node sim:%s", spec,
+                               spec);
+        }
         return ofd_err_set(e, OFD_E_INVALID, "--node '%s': a node is sim:FILE (a simulated front end)%s", spec,
                            platform ? ", or no --node for this server" : "");
+    }
     if (!(*journal = apply_journal_for(spec + 4)))
         return ofd_err_nomem(e);
-    if ((rc = simnode_open(spec + 4, out, e)) != OFD_OK) {
+    if ((rc = simnode_open_named(spec + 4, out, e)) != OFD_OK) {
         free(*journal);
         *journal = NULL;
     }

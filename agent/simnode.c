@@ -672,17 +672,43 @@ enum ofd_code simnode_open_buffer(const char *text, size_t len, const char *name
     return OFD_OK;
 }
 
-enum ofd_code simnode_open(const char *path, struct node *out, ofd_err *e)
+static enum ofd_code stop_at_first(void *ctx, const char *name, ofd_err *e)
+{
+    (void)ctx;
+    (void)name;
+    (void)e;
+    return OFD_E_CANCELLED;
+}
+
+/* Whether path can be listed as a folder. */
+static int is_folder(const char *path)
+{
+    return ofd_dir_scan(path, stop_at_first, NULL, NULL) != OFD_E_IO;
+}
+
+static enum ofd_code open_file(const char *path, int must_exist, struct node *out, ofd_err *e)
 {
     char *text = NULL;
     size_t len = 0;
     enum ofd_code rc;
 
     rc = ofd_read_file(path, SIMNODE_MAX_BYTES, &text, &len, e);
-    /* A missing file is an empty node (saved there on the first write). */
-    if (rc == OFD_E_NOTFOUND) {
+    if (rc == OFD_E_NOTFOUND && must_exist) {
+        rc = ofd_err_set(e, OFD_E_NOTFOUND,
+                         "the simulated node file '%s' does not exist: create it with 'ocsfed sim init %s --fqdn "
+                         "FQDN' (add --pool POOL_FQDN for a front end of an Enterprise Edition pool)",
+                         path, path);
+    } else if (rc == OFD_E_NOTFOUND) {
+        /* A missing file is an empty node (saved there on the first write). */
         ofd_err_clear(e);
         rc = simnode_open_buffer("{}", 2, path, out, e);
+    } else if (rc == OFD_E_IO && must_exist) {
+        /* POSIX opens a folder and fails to read it; Windows fails to open it. */
+        if (is_folder(path))
+            rc = ofd_err_set(e, OFD_E_IO,
+                             "the simulated node file '%s' is a folder: give the file in it (sim:FOLDER/FILE)", path);
+        else
+            ofd_err_prefix(e, "the simulated node file");
     } else if (rc == OFD_OK) {
         rc = simnode_open_buffer(text, len, path, out, e);
     }
@@ -692,4 +718,14 @@ enum ofd_code simnode_open(const char *path, struct node *out, ofd_err *e)
         rc = ofd_err_nomem(e);
     }
     return rc;
+}
+
+enum ofd_code simnode_open(const char *path, struct node *out, ofd_err *e)
+{
+    return open_file(path, 0, out, e);
+}
+
+enum ofd_code simnode_open_named(const char *path, struct node *out, ofd_err *e)
+{
+    return open_file(path, 1, out, e);
 }

@@ -15,7 +15,8 @@
  * (Get-WmiObject ... | ConvertTo-Json) can be dropped in: a class may be one object
  * instead of an array, object-valued members (PowerShell metadata) are ignored, unknown
  * properties keep the type their JSON suggests, and null means "not set".
- * A missing file is an empty node. */
+ * A missing file is an empty node to simnode_open; a node an operator names must exist
+ * (simnode_open_named). */
 #ifndef OCSFED_SIMNODE_H
 #define OCSFED_SIMNODE_H
 
@@ -28,6 +29,11 @@
  * A missing file gives an empty node with no identity. Malformed files fail with
  * OFD_E_INVALID and "PATH:LINE:COL: message" in e. */
 enum ofd_code simnode_open(const char *path, struct node *out, ofd_err *e);
+
+/* As simnode_open, for the node an operator names (--node sim:FILE, the service's
+ * Node): a file that is not there (OFD_E_NOTFOUND), a folder or an unreadable file is an
+ * error that says so and what to do, never an empty node ("the node has no FQDN"). */
+enum ofd_code simnode_open_named(const char *path, struct node *out, ofd_err *e);
 
 /* Same from a buffer; name is used in messages. */
 enum ofd_code simnode_open_buffer(const char *text, size_t len, const char *name, struct node *out, ofd_err *e);

@@ -189,3 +189,83 @@ size_t ofd_utf8_trim(char *s)
     }
     return n;
 }
+
+/* Whether a message shows cp as an escape (see ofd_escape_controls). */
+static int shown_escaped(unsigned cp)
+{
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xAD || cp == 0x061C || (cp >= 0x200B && cp <= 0x200F)
+           || (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF;
+}
+
+/* The next character of s as a message shows it: *put and *plen (the escape in esc, or
+ * the character's own bytes). Returns the bytes of s it takes; a byte that does not
+ * start a valid UTF-8 sequence is one character of its own, copied. */
+static size_t shown_unit(const unsigned char *s, char esc[8], const char **put, size_t *plen)
+{
+    size_t need = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : 1, k;
+    unsigned cp = need == 4 ? s[0] & 0x07u : need == 3 ? s[0] & 0x0Fu : need == 2 ? s[0] & 0x1Fu : s[0];
+
+    if (s[0] >= 0xF5 || (s[0] >= 0x80 && s[0] < 0xC2))
+        need = 1;
+    for (k = 1; k < need; k++) {
+        if ((s[k] & 0xC0) != 0x80) {
+            need = 1; /* not UTF-8: the lead byte alone */
+            cp = s[0];
+            break;
+        }
+        cp = (cp << 6) | (s[k] & 0x3Fu);
+    }
+    if (need == 1 && s[0] >= 0x80) {
+        *put = (const char *)s;
+        *plen = 1;
+        return 1;
+    }
+    if (!shown_escaped(cp)) {
+        *put = (const char *)s;
+        *plen = need;
+        return need;
+    }
+    switch (cp) {
+    case '\b': strcpy(esc, "\\b"); break;
+    case '\t': strcpy(esc, "\\t"); break;
+    case '\n': strcpy(esc, "\\n"); break;
+    case '\f': strcpy(esc, "\\f"); break;
+    case '\r': strcpy(esc, "\\r"); break;
+    default: snprintf(esc, 8, "\\u%04x", cp); break;
+    }
+    *put = esc;
+    *plen = strlen(esc);
+    return need;
+}
+
+size_t ofd_escape_controls(char *dst, size_t size, const char *src)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    const char *put;
+    char esc[8];
+    size_t n = 0, plen, took;
+
+    while (*s) {
+        took = shown_unit(s, esc, &put, &plen);
+        if (n + plen >= size)
+            break;
+        memcpy(dst + n, put, plen);
+        n += plen;
+        s += took;
+    }
+    dst[n] = '\0';
+    return n;
+}
+
+void sb_append_escaped(struct strbuf *sb, const char *src)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    const char *put;
+    char esc[8];
+    size_t plen;
+
+    while (*s) {
+        s += shown_unit(s, esc, &put, &plen);
+        sb_appendn(sb, put, plen);
+    }
+}

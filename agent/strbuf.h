@@ -42,6 +42,18 @@ int ofd_edit_distance(const char *a, const char *b);
  * vsnprintf may end inside one, and the UTF-16 conversion at the Windows boundary then
  * refuses the whole text (an event lost). Returns the new length. */
 size_t ofd_utf8_trim(char *s);
+/* Text quoted from a manifest or a node file, made safe to show in a message: the C0
+ * controls and DEL (as \b \t \n \f \r or \u00XX), the C1 controls, the bidi controls
+ * (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069), the invisible U+00AD,
+ * U+200B..U+200D, U+2060..U+2064 and U+FEFF, and the line and paragraph separators
+ * U+2028 and U+2029 are written as escapes (\u202e, lower case): printed raw they break
+ * the line, recolour a terminal or reorder what is shown. Everything else is copied as it
+ * is, backslashes included, so text escaped once passes through unchanged.
+ * ofd_escape_controls writes into dst (size bytes, NUL-terminated, size > 0) and stops
+ * before an escape or a character that would not fit; it returns the length written.
+ * sb_append_escaped appends all of it. */
+size_t ofd_escape_controls(char *dst, size_t size, const char *src);
+void sb_append_escaped(struct strbuf *sb, const char *src);
 /* FNV-1a (32 bits) over the bytes of s, lower-cased when case_insensitive: the one
  * string hash (strmap's, the service's memory of its last event). */
 unsigned long ofd_hash(const char *s, int case_insensitive);

@@ -113,9 +113,7 @@ enum ofd_code trust_verify(const unsigned char *data, size_t len, const unsigned
     ERR_clear_error();
     cs_thumbprint_hex(anchor->tp, want_hex);
     if (!sig) {
-        rc = refuse(e, why, TRUST_UNSIGNED,
-                    "the manifest is not signed (no manifest.json.p7s beside it); sign it "
-                    "with the publisher certificate %s",
+        rc = refuse(e, why, TRUST_UNSIGNED, "the manifest is not signed; sign it with the publisher certificate %s",
                     want_hex);
         goto out;
     }

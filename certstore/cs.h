@@ -25,9 +25,19 @@ enum ofd_code cs_x509_thumbprint(const unsigned char *der, size_t len, unsigned 
 /* Formats a thumbprint as 40 upper-case hex digits into out (41 bytes). */
 void cs_thumbprint_hex(const unsigned char tp[CS_SHA1_LEN], char out[2 * CS_SHA1_LEN + 1]);
 
-/* Parses 40 hex digits (spaces and colons ignored, either case). Returns OFD_OK or
- * OFD_E_INVALID. */
-enum ofd_code cs_thumbprint_parse(const char *hex, unsigned char out[CS_SHA1_LEN], ofd_err *e);
+/* Parses a thumbprint as an administrator pastes it: 40 hex digits in either case, with
+ * spaces or colons between them (as the certificate snap-in and openssl show one), and
+ * the invisible characters a copy from the certificate dialog brings along, which are
+ * removed: U+200E LEFT-TO-RIGHT MARK (the dialog puts one in front), U+200F, U+200B,
+ * U+200C, U+200D, U+2060, U+FEFF, U+00A0 and U+202F. Anything else, a bidi override
+ * that reorders what is shown included, is refused. The 20 bytes are the digits' alone,
+ * so a comparison of thumbprints stays exact. Returns OFD_OK or OFD_E_INVALID.
+ * The _ex form also names what it removed in removed (n bytes; may be NULL), e.g.
+ * "U+200E LEFT-TO-RIGHT MARK, U+00A0 NO-BREAK SPACE (19 times)", or "" when nothing
+ * invisible was there, for a warning. */
+enum ofd_code cs_thumbprint_parse(const char *text, unsigned char out[CS_SHA1_LEN], ofd_err *e);
+enum ofd_code cs_thumbprint_parse_ex(const char *text, unsigned char out[CS_SHA1_LEN], char *removed, size_t n,
+                                     ofd_err *e);
 
 /* SHA-256 of data[0..len) (the pins of the files a manifest names, the manifest's own
  * hash). Returns OFD_OK or OFD_E_CRYPTO. */

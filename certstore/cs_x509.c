@@ -45,24 +45,71 @@ void cs_thumbprint_hex(const unsigned char tp[CS_SHA1_LEN], char out[2 * CS_SHA1
         out[0] = '\0';
 }
 
-enum ofd_code cs_thumbprint_parse(const char *hex, unsigned char out[CS_SHA1_LEN], ofd_err *e)
+/* The invisible characters a pasted thumbprint may carry, removed by the parser. */
+static const struct {
+    const char *utf8, *name;
+} invisible[] = {
+    {"\xe2\x80\x8e", "U+200E LEFT-TO-RIGHT MARK"},        {"\xe2\x80\x8f", "U+200F RIGHT-TO-LEFT MARK"},
+    {"\xe2\x80\x8b", "U+200B ZERO WIDTH SPACE"},          {"\xe2\x80\x8c", "U+200C ZERO WIDTH NON-JOINER"},
+    {"\xe2\x80\x8d", "U+200D ZERO WIDTH JOINER"},         {"\xe2\x81\xa0", "U+2060 WORD JOINER"},
+    {"\xef\xbb\xbf", "U+FEFF ZERO WIDTH NO-BREAK SPACE"}, {"\xc2\xa0", "U+00A0 NO-BREAK SPACE"},
+    {"\xe2\x80\xaf", "U+202F NARROW NO-BREAK SPACE"},
+};
+
+#define N_INVISIBLE (sizeof(invisible) / sizeof(invisible[0]))
+
+enum ofd_code cs_thumbprint_parse(const char *text, unsigned char out[CS_SHA1_LEN], ofd_err *e)
+{
+    return cs_thumbprint_parse_ex(text, out, NULL, 0, e);
+}
+
+enum ofd_code cs_thumbprint_parse_ex(const char *text, unsigned char out[CS_SHA1_LEN], char *removed, size_t n,
+                                     ofd_err *e)
 {
     char digits[2 * CS_SHA1_LEN + 1];
     unsigned char tmp[CS_SHA1_LEN];
-    size_t n = 0, k = 0;
+    size_t count[N_INVISIBLE] = {0}, order[N_INVISIBLE], nseen = 0, got = 0, k = 0, i, len;
     const char *s;
-    int ok;
+    int ok = 1;
 
-    /* Spaces and colons, as the snap-in and openssl print a thumbprint, are ignored. */
-    for (s = hex; *s && k < sizeof(digits); s++)
-        if (*s != ' ' && *s != ':')
-            digits[k++] = *s;
-    ok = k == 2 * CS_SHA1_LEN && !*s;
+    if (removed && n)
+        removed[0] = '\0';
+    for (s = text; *s && ok;) {
+        if (*s == ' ' || *s == ':') { /* as the snap-in and openssl print one */
+            s++;
+            continue;
+        }
+        if (isxdigit((unsigned char)*s)) {
+            if (k == 2 * CS_SHA1_LEN)
+                ok = 0;
+            else
+                digits[k++] = *s++;
+            continue;
+        }
+        for (i = 0; i < N_INVISIBLE && strncmp(s, invisible[i].utf8, strlen(invisible[i].utf8)) != 0; i++)
+            ;
+        if (i == N_INVISIBLE) {
+            ok = 0;
+            break;
+        }
+        if (!count[i]++)
+            order[nseen++] = i;
+        s += strlen(invisible[i].utf8);
+    }
+    ok = ok && k == 2 * CS_SHA1_LEN;
     digits[ok ? k : 0] = '\0';
-    ok = ok && OPENSSL_hexstr2buf_ex(tmp, sizeof(tmp), &n, digits, '\0') && n == CS_SHA1_LEN;
+    ok = ok && OPENSSL_hexstr2buf_ex(tmp, sizeof(tmp), &got, digits, '\0') && got == CS_SHA1_LEN;
     ERR_clear_error();
     if (!ok)
-        return ofd_err_set(e, OFD_E_INVALID, "thumbprint '%s' is not 40 hexadecimal digits", hex);
+        return ofd_err_set(e, OFD_E_INVALID, "thumbprint '%s' is not 40 hexadecimal digits", text);
+    for (i = 0; removed && n && i < nseen; i++) {
+        len = strlen(removed);
+        if (count[order[i]] > 1)
+            snprintf(removed + len, n - len, "%s%s (%zu times)", i ? ", " : "", invisible[order[i]].name,
+                     count[order[i]]);
+        else
+            snprintf(removed + len, n - len, "%s%s", i ? ", " : "", invisible[order[i]].name);
+    }
     memcpy(out, tmp, sizeof(tmp));
     return OFD_OK;
 }

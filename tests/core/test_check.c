@@ -435,6 +435,66 @@ static void the_report_carries_the_imp_checklist(void **state)
     report_free(&r);
 }
 
+/* The agent's own messages name the share's files; a TrustedSigner pasted from the
+ * certificate dialog (with its invisible U+200E) still pins the publisher; a manifest
+ * saved as UTF-16 is refused as such (not "torn", read again forever); a node file that
+ * is not there is said to be missing. */
+static void the_agent_names_the_share_files_and_reads_what_admins_paste(void **state)
+{
+    char tp[41], pasted[64];
+    struct check_config cfg = {.manifest_dir = "check_share",
+                               .trusted_signer = tp,
+                               .state_path = "check_state.json",
+                               .node_spec = "sim:check_node.json",
+                               .monitor = 1};
+    struct check_result res;
+    struct report r;
+    char *text = NULL, *wide = NULL;
+    size_t len = 0, i;
+    ofd_err e;
+
+    (void)state;
+    fresh_node("ocs-se1.json");
+    publish("tcp-standard.json", tp, 0);
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_non_null(strstr(last_text, "refused (unsigned): 'check_share/manifest.json' is not signed: there is no "
+                                      "signature file 'check_share/manifest.json.p7s'; sign it with the publisher "
+                                      "certificate "));
+    r = read_report();
+    assert_memory_equal(r.refusal_message, "'check_share/manifest.json' is not signed", 41);
+    report_free(&r);
+
+    publish("tcp-standard.json", tp, 1);
+    snprintf(pasted, sizeof(pasted), "\xe2\x80\x8e%s", tp);
+    cfg.trusted_signer = pasted;
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_int_equal(res.outcome, CHECK_EV_DRIFT);
+
+    /* The same manifest as Notepad's "Unicode" writes it. */
+    assert_int_equal(ofd_read_file("check_share/manifest.json", 1u << 20, &text, &len, &e), OFD_OK);
+    assert_non_null(wide = malloc(2 * len + 2));
+    wide[0] = (char)0xFF;
+    wide[1] = (char)0xFE;
+    for (i = 0; i < len; i++) {
+        wide[2 + 2 * i] = text[i];
+        wide[3 + 2 * i] = 0;
+    }
+    assert_int_equal(ofd_write_file_atomic("check_share/manifest.json", wide, 2 * len + 2, &e), OFD_OK);
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_int_equal(res.outcome, CHECK_EV_REFUSED);
+    assert_non_null(strstr(last_text, "refused (invalid): check_share/manifest.json: the file is UTF-16 "
+                                      "(little-endian, byte order mark FF FE), not UTF-8: save it as UTF-8"));
+    free(text);
+    free(wide);
+
+    cfg.node_spec = "sim:check_missing_node.json";
+    remove("check_missing_node.json");
+    assert_int_not_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_string_equal(e.msg, "the simulated node file 'check_missing_node.json' does not exist: create it with "
+                               "'ocsfed sim init check_missing_node.json --fqdn FQDN' (add --pool POOL_FQDN for a "
+                               "front end of an Enterprise Edition pool)");
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -446,6 +506,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(a_stop_in_the_middle_of_an_apply_undoes_it),
         cmocka_unit_test(monitor_mode_reports_a_pending_restart_as_such),
         cmocka_unit_test(the_report_carries_the_imp_checklist),
+        cmocka_unit_test(the_agent_names_the_share_files_and_reads_what_admins_paste),
     };
 
     if (argc != 2) {

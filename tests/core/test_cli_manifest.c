@@ -12,6 +12,11 @@
 
 #include <cmocka.h>
 
+#ifndef _WIN32
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
 #include "apply.h"
 #include "fsutil.h"
 #include "strbuf.h"
@@ -258,6 +263,54 @@ static void no_window_restarts_only_on_request(void **state)
     remove("cli-nowin-node.json");
 }
 
+/* The mistakes made with --node: a file that is not there (it used to be planned as an
+ * empty node, "the node has no FQDN"), no file, a folder, a file without sim:. Nothing
+ * is created beside the missing file (not even apply's lock). */
+static void node_spec_mistakes(void **state)
+{
+    char *tcp = path(examples, "tcp-standard.json");
+    FILE *f;
+
+    (void)state;
+    remove("cli-missing-node.json");
+    assert_int_equal(testutil_ocsfed("plan", tcp, "--node", "sim:cli-missing-node.json", NULL), 1);
+    assert_string_equal(testutil_err, "ocsfed: the simulated node file 'cli-missing-node.json' does not exist: create "
+                                      "it with 'ocsfed sim init cli-missing-node.json --fqdn FQDN' (add --pool "
+                                      "POOL_FQDN for a front end of an Enterprise Edition pool)\n");
+    assert_int_equal(testutil_ocsfed("apply", tcp, "--node", "sim:cli-missing-node.json", NULL), 1);
+    assert_string_equal(testutil_err, "ocsfed: the simulated node file 'cli-missing-node.json' does not exist: create "
+                                      "it with 'ocsfed sim init cli-missing-node.json --fqdn FQDN' (add --pool "
+                                      "POOL_FQDN for a front end of an Enterprise Edition pool); nothing applied\n");
+    f = fopen("cli-missing-node.json", "rb");
+    assert_null(f);
+    f = fopen("cli-missing-node.json.journal.lock", "rb");
+    assert_null(f);
+
+    assert_int_equal(testutil_ocsfed("plan", tcp, "--node", "sim:", NULL), 1);
+    assert_string_equal(testutil_err, "ocsfed: --node 'sim:' names no file: give the simulated front end's file, "
+                                      "e.g. --node sim:fe1.json\n");
+    assert_int_equal(ofd_make_dir("cli-node-folder", NULL), OFD_OK);
+    assert_int_equal(testutil_ocsfed("plan", tcp, "--node", "sim:cli-node-folder", NULL), 1);
+    assert_string_equal(testutil_err, "ocsfed: the simulated node file 'cli-node-folder' is a folder: give the file "
+                                      "in it (sim:FOLDER/FILE)\n");
+    remove("cli-node-nosim.json");
+    assert_int_equal(testutil_ocsfed("sim", "init", "cli-node-nosim.json", "--fqdn", "ocs-se1.example.com", NULL), 0);
+    assert_int_equal(testutil_ocsfed("plan", tcp, "--node", "cli-node-nosim.json", NULL), 1);
+    assert_string_equal(testutil_err, "ocsfed: --node 'cli-node-nosim.json': a node is sim:FILE (a simulated front "
+                                      "end): write --node sim:cli-node-nosim.json\n");
+#ifndef _WIN32
+    /* A file this user cannot read (root reads any). */
+    if (geteuid() != 0) {
+        assert_int_equal(chmod("cli-node-nosim.json", 0), 0);
+        assert_int_equal(testutil_ocsfed("plan", tcp, "--node", "sim:cli-node-nosim.json", NULL), 1);
+        assert_string_equal(testutil_err, "ocsfed: the simulated node file: cannot open 'cli-node-nosim.json': "
+                                          "Permission denied\n");
+        assert_int_equal(chmod("cli-node-nosim.json", 0600), 0);
+    }
+#endif
+    free(tcp);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +319,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(plan_exit_codes),
         cmocka_unit_test(apply_exit_codes_and_json),
         cmocka_unit_test(no_window_restarts_only_on_request),
+        cmocka_unit_test(node_spec_mistakes),
     };
 
     if (argc > 2) {

@@ -81,6 +81,39 @@ static void utf8_is_cut_on_a_character(void **state)
     assert_int_equal(ofd_utf8_trim(strcpy(buf, "")), 0);
 }
 
+/* Text quoted from a manifest or a node file reaches the operator through these
+ * messages: its control characters, C1 controls and bidi or invisible format
+ * characters are shown as escapes (a newline, an ESC sequence or U+202E printed raw
+ * would break or disguise the line), everything else as it was. */
+static void controls_in_messages_are_escaped(void **state)
+{
+    ofd_err e;
+    char big[OFD_ERR_MSG_MAX + 16];
+
+    (void)state;
+    ofd_err_set(&e, OFD_E_INVALID, "FQDN '%s' is not valid",
+                "fe1.exa\nmple.com\t\r\b\f\x01\x1b[31m\x7f\xc2\x85\xe2\x80\xae\xe2\x81\xa6\xe2\x80\x8e\xe2\x80\x8b"
+                "\xef\xbb\xbf\xe2\x80\xa8");
+    assert_string_equal(e.msg, "FQDN 'fe1.exa\\nmple.com\\t\\r\\b\\f\\u0001\\u001b[31m\\u007f\\u0085\\u202e\\u2066"
+                               "\\u200e\\u200b\\ufeff\\u2028' is not valid");
+    /* Backslashes, quotes and letters of any script are the input's own. */
+    ofd_err_set(&e, OFD_E_INVALID, "'%s'", "certs\\..\\root.pem \"ex\xc3\xa4mple\" \xc2\xa0");
+    assert_string_equal(e.msg, "'certs\\..\\root.pem \"ex\xc3\xa4mple\" \xc2\xa0'");
+    ofd_err_rule(&e, OFD_E_INVALID, "R4", "domain '%s'", "a\nb");
+    assert_string_equal(e.msg, "domain 'a\\nb'");
+    ofd_err_prefix(&e, "in '%s'", "x\ty");
+    assert_string_equal(e.msg, "in 'x\\ty': domain 'a\\nb'");
+    /* Already escaped text passes through unchanged (a message copied into another). */
+    ofd_err_set(&e, OFD_E_INVALID, "first: %s", "in 'x\\ty': domain 'a\\nb'");
+    assert_string_equal(e.msg, "first: in 'x\\ty': domain 'a\\nb'");
+    /* Cut at the end of the buffer: never in the middle of an escape. */
+    memset(big, 'x', OFD_ERR_MSG_MAX - 3);
+    strcpy(big + OFD_ERR_MSG_MAX - 3, "\x1b");
+    ofd_err_set(&e, OFD_E_INVALID, "%s", big);
+    assert_int_equal(strlen(e.msg), OFD_ERR_MSG_MAX - 3);
+    assert_int_equal(e.msg[OFD_ERR_MSG_MAX - 4], 'x');
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -89,6 +122,7 @@ int main(void)
         cmocka_unit_test(long_messages_are_truncated_not_overrun),
         cmocka_unit_test(null_error_is_allowed),
         cmocka_unit_test(utf8_is_cut_on_a_character),
+        cmocka_unit_test(controls_in_messages_are_escaped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,8 +96,8 @@ static enum intake_decision decide(const struct fixture *f, const char *text, si
 
     if (c)
         sign(c, text, len, &sig, &sig_len);
-    assert_int_equal(intake_decide(text, len, sig, sig_len, &f->anchor, st, ".", NULL, MANIFEST_NO_FILES, res, &e),
-                     OFD_OK);
+    assert_int_equal(
+        intake_decide(text, len, sig, sig_len, &f->anchor, st, NULL, ".", NULL, MANIFEST_NO_FILES, res, &e), OFD_OK);
     free(sig);
     return res->decision;
 }
@@ -164,7 +164,8 @@ static void signature_refusals(void **state)
 
     assert_int_equal(decide(f, f->text, f->len, NULL, NULL, &r), INTAKE_REFUSE);
     assert_int_equal(r.reason, INTAKE_R_UNSIGNED);
-    assert_memory_equal(r.msg, "the manifest is not signed (no manifest.json.p7s beside it)", 59);
+    /* On bytes alone: the share's names. */
+    assert_memory_equal(r.msg, "'manifest.json' is not signed: there is no signature file 'manifest.json.p7s'; ", 79);
     intake_result_free(&r);
 
     assert_int_equal(decide(f, f->text, f->len, &f->other, NULL, &r), INTAKE_REFUSE);
@@ -173,7 +174,7 @@ static void signature_refusals(void **state)
     assert_null(r.manifest);
     intake_result_free(&r);
 
-    assert_int_equal(intake_decide(f->text, f->len, (const unsigned char *)"junk", 4, &f->anchor, NULL, ".", NULL,
+    assert_int_equal(intake_decide(f->text, f->len, (const unsigned char *)"junk", 4, &f->anchor, NULL, NULL, ".", NULL,
                                    MANIFEST_NO_FILES, &r, &e),
                      OFD_OK);
     assert_int_equal(r.decision, INTAKE_REFUSE);
@@ -193,7 +194,7 @@ static void torn_manifests_are_refused(void **state)
     /* The signature of the whole file, the manifest cut short: not complete JSON. */
     sign(&f->pub, f->text, f->len, &sig, &sig_len);
     assert_int_equal(
-        intake_decide(f->text, f->len / 2, sig, sig_len, &f->anchor, NULL, ".", NULL, MANIFEST_NO_FILES, &r, &e),
+        intake_decide(f->text, f->len / 2, sig, sig_len, &f->anchor, NULL, NULL, ".", NULL, MANIFEST_NO_FILES, &r, &e),
         OFD_OK);
     assert_int_equal(r.decision, INTAKE_REFUSE);
     assert_int_equal(r.reason, INTAKE_R_TORN);
@@ -203,7 +204,8 @@ static void torn_manifests_are_refused(void **state)
     /* Complete JSON, but not the bytes that were signed (a new manifest beside the old
      * signature, before the new .p7s arrived). */
     assert_int_equal(
-        intake_decide(v2, strlen(v2), sig, sig_len, &f->anchor, NULL, ".", NULL, MANIFEST_NO_FILES, &r, &e), OFD_OK);
+        intake_decide(v2, strlen(v2), sig, sig_len, &f->anchor, NULL, NULL, ".", NULL, MANIFEST_NO_FILES, &r, &e),
+        OFD_OK);
     assert_int_equal(r.reason, INTAKE_R_TORN);
     assert_string_equal(r.msg, "the manifest does not match its signature (changed or "
                                "half-copied after signing)");
@@ -396,6 +398,109 @@ static void verify_command_with_state(void **state)
                              "last accepted serial 2 (an old copy put back?)\n");
 }
 
+/* ocsfed verify names the files it was given, not the share's manifest.json. */
+static char verify_err[4096];
+
+static int verify_files(const char *manifest, const char *signer, const char *sig, char *out_text, size_t n)
+{
+    char *argv[] = {(char *)"ocsfed", (char *)"verify", (char *)manifest, (char *)"--signer",
+                    (char *)signer,   (char *)"--sig",  (char *)sig,      NULL};
+    FILE *out = fopen("intake-out.txt", "w+b"), *err = fopen("intake-err.txt", "w+b");
+    size_t got;
+    int rc;
+
+    assert_non_null(out);
+    assert_non_null(err);
+    rc = cli_main(sig ? 7 : 5, argv, out, err);
+    rewind(out);
+    got = fread(out_text, 1, n - 1, out);
+    out_text[got] = '\0';
+    rewind(err);
+    got = fread(verify_err, 1, sizeof(verify_err) - 1, err);
+    verify_err[got] = '\0';
+    fclose(out);
+    fclose(err);
+    return rc;
+}
+
+static void refusals_name_the_files_given(void **state)
+{
+    struct fixture *f = *state;
+    struct strbuf sb = {0}, want = {0};
+    unsigned char *sig = NULL;
+    size_t sig_len = 0;
+    char hex[2 * CS_SHA1_LEN + 1], out[4096];
+    const char *p = strstr(f->text, "\"manifest_version\": 1");
+
+    cs_thumbprint_hex(f->anchor.tp, hex);
+    remove("my-manifest.json.p7s");
+    assert_int_equal(testcert_write_file("my-manifest.json", f->text, f->len), 0);
+    assert_int_equal(verify_files("my-manifest.json", hex, NULL, out, sizeof(out)), 1);
+    sb_printf(&want,
+              "REFUSED (unsigned): 'my-manifest.json' is not signed: there is no signature file "
+              "'my-manifest.json.p7s'; sign it with the publisher certificate %s\n",
+              hex);
+    assert_string_equal(out, sb_str(&want));
+    assert_int_equal(verify_files("my-manifest.json", hex, "elsewhere/my.p7s", out, sizeof(out)), 1);
+    sb_truncate(&want, 0);
+    sb_printf(&want,
+              "REFUSED (unsigned): 'my-manifest.json' is not signed: there is no signature file "
+              "'elsewhere/my.p7s'; sign it with the publisher certificate %s\n",
+              hex);
+    assert_string_equal(out, sb_str(&want));
+
+    /* Signed but not valid: the first error is at a line of the file given. */
+    assert_non_null(p);
+    sb_appendn(&sb, f->text, (size_t)(p - f->text));
+    sb_append(&sb, "\"manifest_version\": 2");
+    sb_append(&sb, p + strlen("\"manifest_version\": 1"));
+    assert_int_equal(testcert_write_file("my-manifest.json", sb_str(&sb), sb.len), 0);
+    sign(&f->pub, sb_str(&sb), sb.len, &sig, &sig_len);
+    assert_int_equal(testcert_write_file("my-manifest.sig", sig, sig_len), 0);
+    assert_int_equal(verify_files("my-manifest.json", hex, "my-manifest.sig", out, sizeof(out)), 1);
+    assert_string_equal(out, "REFUSED (invalid): the manifest is signed but not valid (1 error), first: "
+                             "my-manifest.json:3:23: error: [schema] /manifest_version: this ocsfed reads manifest "
+                             "version 1, not 2\n");
+    free(sig);
+    sb_free(&sb);
+    sb_free(&want);
+}
+
+/* --signer pasted from the certificate dialog: its invisible U+200E is removed, said,
+ * and the signature is checked against the 20 bytes of the digits. */
+static void signer_pasted_from_the_certificate_dialog(void **state)
+{
+    struct fixture *f = *state;
+    struct strbuf signer = {0}, want = {0};
+    unsigned char *sig = NULL;
+    size_t sig_len = 0, i;
+    char hex[2 * CS_SHA1_LEN + 1], out[4096], last;
+
+    cs_thumbprint_hex(f->anchor.tp, hex);
+    sb_append(&signer, "\xe2\x80\x8e");
+    for (i = 0; i < 2 * CS_SHA1_LEN; i += 2)
+        sb_printf(&signer, "%s%.2s", i ? " " : "", hex + i);
+    assert_int_equal(testcert_write_file("my-signed.json", f->text, f->len), 0);
+    sign(&f->pub, f->text, f->len, &sig, &sig_len);
+    assert_int_equal(testcert_write_file("my-signed.json.p7s", sig, sig_len), 0);
+    assert_int_equal(verify_files("my-signed.json", sb_str(&signer), NULL, out, sizeof(out)), 0);
+    assert_string_equal(out, "OK: my-signed.json: manifest serial 1 accepted\n");
+    sb_printf(&want,
+              "ocsfed: warning: --signer: removed U+200E LEFT-TO-RIGHT MARK from the thumbprint (invisible, as a copy "
+              "from the certificate dialog brings along): it reads %s\n",
+              hex);
+    assert_string_equal(verify_err, sb_str(&want));
+    /* The digits are what is compared: one digit off is another publisher. */
+    last = signer.s[signer.len - 1];
+    sb_truncate(&signer, signer.len - 1);
+    sb_append(&signer, last == '0' ? "1" : "0");
+    assert_int_equal(verify_files("my-signed.json", sb_str(&signer), NULL, out, sizeof(out)), 1);
+    assert_memory_equal(out, "REFUSED (untrusted_signer): ", 28);
+    free(sig);
+    sb_free(&signer);
+    sb_free(&want);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -407,6 +512,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(state_file_round_trip),
         cmocka_unit_test(files_on_disk),
         cmocka_unit_test(verify_command_with_state),
+        cmocka_unit_test(refusals_name_the_files_given),
+        cmocka_unit_test(signer_pasted_from_the_certificate_dialog),
     };
 
     if (argc > 1)

@@ -68,27 +68,53 @@ static void duplicates_all_reported(void **state)
     diags_free(&d);
 }
 
+#define UTF16_FIX                                                                                                    \
+    "save it as UTF-8 (Notepad: File > Save As, Encoding UTF-8; PowerShell: Set-Content -Encoding UTF8 or Out-File " \
+    "-Encoding utf8, not '>')"
+
 static void syntax(void **state)
 {
     static const struct {
         const char *text;
         int line, col;
         const char *msg;
+        size_t len; /* 0: strlen(text) */
     } cases[] = {
-        {"{\"a\" 1}", 1, 6, "unexpected '1', expected ':' after the member name"},
-        {"[1,]", 1, 4, "unexpected ']', expected another element after ',' (no trailing commas in JSON)"},
-        {"[01]", 1, 3, "unexpected '1', expected ',' or ']' after an array element"},
-        {"[1.]", 1, 4, "unexpected ']', expected a digit after '.'"},
-        {"{\"a\": tru}", 1, 10,
-         "unexpected '}', expected a value (object, array, string, number, true, false or null)"},
-        {"\"a\\x\"", 1, 4, "unexpected 'x', expected an escape: \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX"},
-        {"\"\\udc00\"", 1, 8, "unexpected '\"', expected a high surrogate before a low one (\\uD800-\\uDBFF)"},
-        {"\"\\ud800x\"", 1, 8, "unexpected 'x', expected a low surrogate escape (\\uDC00-\\uDFFF) after a high one"},
-        {"\"a\nb\"", 1, 3, "unexpected byte 0x0A, expected no control characters in a string (use \\n, \\t, ...)"},
-        {"\"\xff\"", 1, 2, "unexpected byte 0xFF, expected valid UTF-8"},
-        {"\"\xc0\xaf\"", 1, 2, "unexpected byte 0xC0, expected valid UTF-8"},
-        {"{} {}", 1, 4, "unexpected '{', expected the end of the document after the top-level value"},
-        {"[\"abc", 1, 6, "unexpected end of input, expected '\"' to close the string"},
+        {"{\"a\" 1}", 1, 6, "unexpected '1', expected ':' after the member name", 0},
+        {"[1,]", 1, 4, "unexpected ']', expected another element after ',' (no trailing commas in JSON)", 0},
+        {"[01]", 1, 3, "unexpected '1', expected ',' or ']' after an array element", 0},
+        {"[1.]", 1, 4, "unexpected ']', expected a digit after '.'", 0},
+        {"{\"a\": tru}", 1, 10, "unexpected '}', expected a value (object, array, string, number, true, false or null)",
+         0},
+        {"\"a\\q\"", 1, 3,
+         "'\\q' is not a JSON escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX): write \\\\ for a backslash", 0},
+        {"\"a\\x41\"", 1, 3,
+         "'\\x' is not a JSON escape: write \\u0041 for that character (\\u and four hexadecimal "
+         "digits), \\\\ for a backslash",
+         0},
+        {"{\"file\": \"C:\\Users\\x.pem\"}", 1, 13,
+         "'\\U' is not a JSON escape (a single backslash starts one): write the path with '/' (\"C:/Users/x.pem\") or "
+         "double each backslash (\"C:\\\\Users\\\\x.pem\")",
+         0},
+        {"[1, // one\n 2]", 1, 5, "unexpected '//': JSON has no comments; remove it", 0},
+        {"/* x */ {}", 1, 1, "unexpected '/*': JSON has no comments; remove it", 0},
+        {"{} # x", 1, 4, "unexpected '#': JSON has no comments; remove it", 0},
+        {"[\"a//b\", 1 /]", 1, 12, "unexpected '/', expected ',' or ']' after an array element", 0},
+        {"[\"\\u#abc\"]", 1, 5, "unexpected '#', expected four hexadecimal digits after \\u", 0},
+        {"[-//]", 1, 3, "unexpected '/', expected a digit", 0},
+        {"\xff\xfe{\0}\0", 1, 1, "the file is UTF-16 (little-endian, byte order mark FF FE), not UTF-8: " UTF16_FIX, 6},
+        {"\xfe\xff\0{\0}", 1, 1, "the file is UTF-16 (big-endian, byte order mark FE FF), not UTF-8: " UTF16_FIX, 6},
+        {"{\0\n\0}\0", 1, 1,
+         "the file is UTF-16 (little-endian without a byte order mark: every second byte is 0), "
+         "not UTF-8: " UTF16_FIX,
+         6},
+        {"\"\\udc00\"", 1, 8, "unexpected '\"', expected a high surrogate before a low one (\\uD800-\\uDBFF)", 0},
+        {"\"\\ud800x\"", 1, 8, "unexpected 'x', expected a low surrogate escape (\\uDC00-\\uDFFF) after a high one", 0},
+        {"\"a\nb\"", 1, 3, "unexpected byte 0x0A, expected no control characters in a string (use \\n, \\t, ...)", 0},
+        {"\"\xff\"", 1, 2, "unexpected byte 0xFF, expected valid UTF-8", 0},
+        {"\"\xc0\xaf\"", 1, 2, "unexpected byte 0xC0, expected valid UTF-8", 0},
+        {"{} {}", 1, 4, "unexpected '{', expected the end of the document after the top-level value", 0},
+        {"[\"abc", 1, 6, "unexpected end of input, expected '\"' to close the string", 0},
     };
     size_t i;
 
@@ -97,7 +123,8 @@ static void syntax(void **state)
         struct diags d = {0};
         struct jsonpos *p = NULL;
         ofd_err e;
-        assert_int_equal(jsonpos_scan(cases[i].text, strlen(cases[i].text), &p, &d, &e), OFD_E_INVALID);
+        assert_int_equal(jsonpos_scan(cases[i].text, cases[i].len ? cases[i].len : strlen(cases[i].text), &p, &d, &e),
+                         OFD_E_INVALID);
         assert_null(p);
         assert_int_equal(d.n, 1);
         assert_string_equal(d.v[0].rule, "syntax");

@@ -254,6 +254,10 @@ static void r8_listener_ports(void **state)
     CHECK("m.json:4:73: warning: [R8] /imp/peer_auth_port: the guide puts the IM&P peer-authentication listener on "
           "5061, not 5062\n",
           "5063", "5063, \"peer_auth_port\": 5062, \"route_port\": 5062");
+    /* R8 is about IM&P's TLS listeners: with TCP nothing is said of them, whatever the
+     * ports (a manifest switched from TLS to TCP may keep them). */
+    CHECK("", "\"tls\"", "\"tcp\"", "\"server_auth_port\": 5063, ", "");
+    CHECK("", "\"tls\"", "\"tcp\"", "5063", "5062, \"peer_auth_port\": 5062");
 }
 
 /* R1: domains must match the OCS SIP domains (warnings). */
