@@ -249,8 +249,7 @@ out:
     return rc;
 }
 
-/* x's DER encoding in a malloc'ed buffer: 0, or -1 (no memory, or x cannot be encoded). */
-static int x509_der(X509 *x, unsigned char **der, size_t *len)
+int cs_x509_der(X509 *x, unsigned char **der, size_t *len)
 {
     unsigned char *buf, *p;
     int n;
@@ -294,7 +293,7 @@ enum ofd_code cs_cert_from_buffer(const unsigned char *buf, size_t blen, const c
             goto out;
         }
     }
-    if (x509_der(x, der, len) != 0)
+    if (cs_x509_der(x, der, len) != 0)
         goto fail;
     rc = OFD_OK;
     goto out;
@@ -330,7 +329,7 @@ enum ofd_code cs_pkcs12_cert(const unsigned char *buf, size_t blen, const char *
                     name);
         goto out;
     }
-    if (x509_der(x, der, len) != 0) {
+    if (cs_x509_der(x, der, len) != 0) {
         ofd_err_set(e, OFD_E_CRYPTO, "cannot encode the certificate of '%s'", name);
         goto out;
     }

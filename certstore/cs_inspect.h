@@ -9,6 +9,13 @@
 #include "cs.h"
 #include "error.h"
 
+/* OpenSSL's certificate, for those that hold one (the tests' certificate factory). */
+typedef struct x509_st X509;
+
+/* x's DER encoding in a malloc'ed buffer (*der, *len): 0, or -1 (no memory, or x cannot
+ * be encoded). */
+int cs_x509_der(X509 *x, unsigned char **der, size_t *len);
+
 /* A certificate or PKCS#12 file larger than this is not one. */
 #define CS_FILE_MAX_BYTES (1024u * 1024u)
 

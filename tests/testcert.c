@@ -1,6 +1,7 @@
 #include "testcert.h"
 
 #include "cs.h"
+#include "cs_inspect.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,20 +15,6 @@
 #include <openssl/x509v3.h>
 
 static long serial_counter;
-
-static int to_der(X509 *x, unsigned char **der, size_t *len)
-{
-    unsigned char *buf, *p;
-    int n;
-
-    if ((n = i2d_X509(x, NULL)) <= 0 || !(buf = malloc((size_t)n)))
-        return -1;
-    p = buf;
-    i2d_X509(x, &p);
-    *der = buf;
-    *len = (size_t)n;
-    return 0;
-}
 
 int testcert_make_selfsigned(const char *cn, int days, unsigned char **der, size_t *len)
 {
@@ -46,7 +33,7 @@ int testcert_make_selfsigned(const char *cn, int days, unsigned char **der, size
     if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0)
         || !X509_set_issuer_name(x, name) || !X509_set_pubkey(x, key) || !X509_sign(x, key, EVP_sha256()))
         goto out;
-    rc = to_der(x, der, len);
+    rc = cs_x509_der(x, der, len);
 out:
     X509_free(x);
     EVP_PKEY_free(key);
@@ -207,7 +194,7 @@ int testcert_leaf_opts(const struct testcert *ca, const char *cn, const char *ek
 
 int testcert_der(const struct testcert *c, unsigned char **der, size_t *len)
 {
-    return to_der(c->x, der, len);
+    return cs_x509_der(c->x, der, len);
 }
 
 char *testcert_base64(const unsigned char *der, size_t len)

@@ -112,3 +112,21 @@ int testutil_ocsfed(const char *a0, ...)
     remove("testutil-err.txt");
     return rc;
 }
+
+void testutil_empty_dir(const char *dir)
+{
+    char **names = NULL;
+    size_t n = 0, i;
+    struct strbuf p = {0};
+    ofd_err e;
+
+    if (ofd_list_dir(dir, 100000, &names, &n, &e) != OFD_OK)
+        return;
+    for (i = 0; i < n; i++) {
+        sb_truncate(&p, 0);
+        sb_printf(&p, "%s/%s", dir, names[i]);
+        remove(sb_str(&p));
+    }
+    ofd_names_free(names, n);
+    sb_free(&p);
+}

@@ -10,6 +10,9 @@ struct manifest;
 /* Copies the file src to dst (written atomically). */
 void testutil_copy_file(const char *src, const char *dst);
 
+/* Removes the files in dir (what an earlier run left); a missing dir is fine. */
+void testutil_empty_dir(const char *dir);
+
 /* Loads the manifest at path; the test fails with its first diagnostic when it is not
  * valid. The caller frees it with manifest_free. */
 struct manifest *testutil_load_manifest(const char *path);

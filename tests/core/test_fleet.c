@@ -52,25 +52,6 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Empties a folder of the files in it (a share's reports from an earlier run). */
-static void clean(const char *dir)
-{
-    char **names = NULL;
-    size_t n = 0, i;
-    struct strbuf p = {0};
-    ofd_err e;
-
-    if (ofd_list_dir(dir, 1000, &names, &n, &e) != OFD_OK)
-        return;
-    for (i = 0; i < n; i++) {
-        sb_truncate(&p, 0);
-        sb_printf(&p, "%s/%s", dir, names[i]);
-        remove(sb_str(&p));
-    }
-    ofd_names_free(names, n);
-    sb_free(&p);
-}
-
 /* A fresh share: manifest.json for an Enterprise Edition pool of the servers named in
  * `servers` (a JSON list's inside), serial `serial`, a UTC window every day 02:00-04:00,
  * signed by the publisher; its SHA-256 in sha_hex. No reports yet. */
@@ -84,7 +65,7 @@ static void publish(const char *share, const char *servers, long long serial, ch
     assert_int_equal(ofd_make_dir(share, &e), OFD_OK);
     sb_printf(&path, "%s/reports", share);
     assert_int_equal(ofd_make_dir(sb_str(&path), &e), OFD_OK);
-    clean(sb_str(&path));
+    testutil_empty_dir(sb_str(&path));
     sb_printf(&text,
               "{\n  \"manifest_version\": 1,\n  \"serial\": %lld,\n"
               "  \"imp\": {\"transport\": \"tcp\", \"domains\": [\"example.com\"],\n"
@@ -322,7 +303,7 @@ static void without_a_manifest_the_reports_alone(void **state)
     (void)state;
     assert_int_equal(ofd_make_dir("fleet-none", &e), OFD_OK);
     assert_int_equal(ofd_make_dir("fleet-none/reports", &e), OFD_OK);
-    clean("fleet-none/reports");
+    testutil_empty_dir("fleet-none/reports");
     put("fleet-none", "a.example.com", 60, REPORT_CONVERGED, 3, NULL, NULL);
     assert_int_equal(testutil_ocsfed("status", "fleet-none", NULL), 0);
     assert_non_null(strstr(testutil_out, "no published manifest"));

@@ -19,6 +19,7 @@
 #include "report.h"
 #include "strbuf.h"
 #include "testcert.h"
+#include "testutil.h"
 #include "version.h"
 
 #define NOW 1795546800LL /* 2026-11-24T19:00:00Z */
@@ -236,24 +237,6 @@ static void refused(struct report *r)
     assert_int_equal(report_set_refusal(r, "older_serial", "serial 11 is older than 12", &e), OFD_OK);
 }
 
-static void clean(const char *dir)
-{
-    char **names = NULL;
-    size_t n = 0, i;
-    struct strbuf p = {0};
-    ofd_err e;
-
-    if (ofd_list_dir(dir, 1000, &names, &n, &e) != OFD_OK)
-        return;
-    for (i = 0; i < n; i++) {
-        sb_truncate(&p, 0);
-        sb_printf(&p, "%s/%s", dir, names[i]);
-        remove(sb_str(&p));
-    }
-    ofd_names_free(names, n);
-    sb_free(&p);
-}
-
 /* The reports folder as status lists it: regular files only, sorted, bounded. */
 static void folder_listing(void **state)
 {
@@ -263,7 +246,7 @@ static void folder_listing(void **state)
     ofd_err e;
 
     (void)state;
-    clean("report-list");
+    testutil_empty_dir("report-list");
     assert_int_equal(ofd_make_dir("report-list", &e), OFD_OK);
     assert_int_equal(ofd_make_dir("report-list/sub.json", &e), OFD_OK);
     for (i = 0; i < 3; i++)
@@ -280,7 +263,7 @@ static void folder_listing(void **state)
     assert_string_equal(e.msg, "the folder 'report-list' holds more than 2 files");
     assert_int_equal(ofd_list_dir("report-list/none", 2, &names, &n, &e), OFD_E_IO);
     assert_non_null(strstr(e.msg, "cannot read the folder 'report-list/none'"));
-    clean("report-list");
+    testutil_empty_dir("report-list");
 }
 
 static char table[8192];
@@ -330,7 +313,7 @@ static void fleet_table(void **state)
     (void)state;
     assert_int_equal(ofd_make_dir("report-fleet", &e), OFD_OK);
     assert_int_equal(ofd_make_dir("report-fleet/reports", &e), OFD_OK);
-    clean("report-fleet/reports");
+    testutil_empty_dir("report-fleet/reports");
     assert_int_equal(report_fleet_load("report-fleet/reports", NOW, 900, &f, &e), OFD_OK);
     assert_int_equal(f.n, 0);
     assert_int_equal(report_fleet_exit(&f), 1); /* nobody reported */
@@ -379,7 +362,7 @@ static void a_future_dated_report_is_a_clock_problem(void **state)
     (void)state;
     assert_int_equal(ofd_make_dir("report-future", &e), OFD_OK);
     assert_int_equal(ofd_make_dir("report-future/reports", &e), OFD_OK);
-    clean("report-future/reports");
+    testutil_empty_dir("report-future/reports");
     put("report-future", "a.example.com", NOW - 60, REPORT_CONVERGED, NULL);
     put("report-future", "fe1.example.com", NOW + 2 * 3600 + 5, REPORT_CONVERGED, NULL);
     assert_int_equal(status_of("report-future", 900, &f), 1);
@@ -399,7 +382,7 @@ static void a_future_dated_report_is_a_clock_problem(void **state)
     assert_int_equal(status_of("report-future", 900, &f), 1);
     assert_non_null(strstr(table, "dated 10m in the future: check the clock of fe1.example.com; last said drifting\n"));
     report_fleet_free(&f);
-    clean("report-future/reports");
+    testutil_empty_dir("report-future/reports");
 }
 
 static int status_cmd(int argc, const char *a1, const char *a2, const char *a3)
@@ -428,7 +411,7 @@ static void status_command(void **state)
     (void)state;
     assert_int_equal(ofd_make_dir("report-cmd", &e), OFD_OK);
     assert_int_equal(ofd_make_dir("report-cmd/reports", &e), OFD_OK);
-    clean("report-cmd/reports");
+    testutil_empty_dir("report-cmd/reports");
     assert_int_equal(status_cmd(3, "report-cmd", NULL, NULL), 1); /* no reports */
     put("report-cmd", "a.example.com", (long long)time(NULL), REPORT_CONVERGED, NULL);
     assert_int_equal(status_cmd(3, "report-cmd", NULL, NULL), 0);
