@@ -286,25 +286,31 @@ static enum ofd_code plan_class(struct pctx *c, const char *cls, ofd_err *e)
     const struct ocs_class_def *def = ocs_class_find(cls);
     const struct desired *d = &c->p->desired;
     struct node_instances cur;
-    struct strmap idx;
+    struct strmap idx, ids;
     char **keys = NULL;
     unsigned char *used = NULL;
-    size_t i, k;
+    size_t i;
     enum ofd_code rc;
 
     memset(&cur, 0, sizeof(cur));
     memset(&idx, 0, sizeof(idx));
+    memset(&ids, 0, sizeof(ids));
     if ((rc = c->node->ops->instances(c->node->ctx, cls, &cur, e)) != OFD_OK)
         return rc;
     if (def == ocs_class_find(OCS_CLASS_LISTENING))
         learn_serial_order(c, &cur);
-    if (strmap_init(&idx, cur.n, 1) != 0 || !(keys = calloc(cur.n + 1, sizeof(char *)))
-        || !(used = calloc(cur.n + 1, 1))) {
+    if (strmap_init(&idx, cur.n, 1) != 0 || strmap_init(&ids, def->pool_scoped ? cur.n : 0, 1) != 0
+        || !(keys = calloc(cur.n + 1, sizeof(char *))) || !(used = calloc(cur.n + 1, 1))) {
         c->oom = 1;
         goto out;
     }
     for (i = 0; i < cur.n; i++) {
         const struct node_value *v = node_instance_get(&cur.v[i], def->match_prop);
+        const struct node_value *id = node_instance_get(&cur.v[i], OCS_P_INSTANCE_ID);
+        if (def->pool_scoped && id && id->type == OCS_STRING && id->s && strmap_put(&ids, id->s, i) < 0) {
+            c->oom = 1;
+            goto out;
+        }
         if (!v)
             continue; /* no natural key: cannot be ours, left alone */
         if (!(keys[i] = node_value_text(v)) || strmap_put(&idx, keys[i], i) < 0) {
@@ -335,9 +341,14 @@ static enum ofd_code plan_class(struct pctx *c, const char *cls, ofd_err *e)
         /* No entry with that key: one of the pool's that ocsfed made for it and someone
          * since edited (its key changed) still carries the InstanceID derived from the
          * key; that one is put back, rather than a second one created beside it. */
-        for (k = 0; !best && def->pool_scoped && k < cur.n; k++)
-            if (!used[k] && pool_made(c, cls, it->key, &cur.v[k]))
-                best = k + 1;
+        if (!best && def->pool_scoped) {
+            char want[OCS_INSTANCE_ID_LEN];
+
+            if (ocs_pool_instance_id(c->p->pool ? c->p->pool : c->p->server, cls, it->key, want) == 0)
+                for (hit = strmap_get(&ids, want); hit && !best; hit = strmap_next(&ids, hit))
+                    if (!used[hit - 1])
+                        best = hit;
+        }
         if (best) {
             used[best - 1] = 1;
             compare(c, it, &cur.v[best - 1]);
@@ -369,6 +380,7 @@ out:
     free(keys);
     free(used);
     strmap_free(&idx);
+    strmap_free(&ids);
     node_instances_free(&cur);
     return c->oom ? ofd_err_nomem(e) : OFD_OK;
 }
