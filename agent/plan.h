@@ -19,6 +19,7 @@
 #include "error.h"
 #include "manifest.h"
 #include "node.h"
+#include "vocab.h"
 
 enum plan_action { PLAN_CREATE, PLAN_UPDATE, PLAN_DELETE, PLAN_UNCHANGED, PLAN_RESTART };
 #define PLAN_NACTIONS 5
@@ -52,6 +53,8 @@ struct plan {
     struct diags notes; /* warnings and notes found on the node (R1, R16, R18, R19) */
     int cert_selected;  /* TLS: cert_tp is the server certificate R17 selects */
     unsigned char cert_tp[20];
+    struct vocab vocab; /* the server's own vocabulary against what is written (vocab.h): a
+                         * contradiction refuses the apply; adopted spellings are planned */
 };
 
 /* What the plan needs beyond the manifest and the node, decided by the caller (the
