@@ -499,8 +499,9 @@ void vocab_notes(const struct vocab *v, int tls, struct diags *notes)
             continue;
         if (x->verdict == VOCAB_ADOPTED)
             diags_add(notes, DIAG_NOTE, vocab_rule(x, tls), 0, 0, "",
-                      "%s.%s: writing \"%s\", the server's spelling of \"%s\" (%s)", x->cls, x->prop, x->chosen,
-                      x->writes, x->evidence);
+                      "%s.%s: writing \"%s\", the server's own spelling of \"%s\", the one known to work here "
+                      "(%s)",
+                      x->cls, x->prop, x->chosen, x->writes, x->evidence);
         else if (x->verdict == VOCAB_CONTRADICTS)
             diags_add(notes, DIAG_ERROR, vocab_rule(x, tls), 0, 0, "",
                       "%s.%s: ocsfed would write \"%s\", but %s; an apply is refused until that is settled "
