@@ -169,13 +169,31 @@ static void list_values(struct strbuf *sb, const struct node_value *q)
         sb_printf(sb, "%s%s", i ? ", " : "", q->strs[i]);
 }
 
+/* 1 when name is one of def's WMI keys (comma-separated). */
+static int is_key_of(const struct ocs_class_def *def, const char *name)
+{
+    const char *p = def->wmi_keys;
+    size_t n = strlen(name);
+
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        char one[64];
+        snprintf(one, sizeof(one), "%.*s", (int)len, p);
+        if (len == n && !ofd_strcasecmp(one, name))
+            return 1;
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
 /* Each class-map property ocsfed writes exists with its CIM type; the keys are the
  * class map's. cs NULL: the node cannot tell. */
 static void check_definition(struct vocab *v, const struct ocs_class_def *def, const struct node_class_schema *cs)
 {
     struct strbuf sb = {0}, keys = {0};
     struct vocab_entry *x;
-    size_t i, bad = 0, nkeys = 0;
+    size_t i, k, bad = 0, nkeys = 0;
+    int same_keys = 1;
 
     if (!cs) {
         add(v, def->name, DEFINITION, "", "", VOCAB_TCP | VOCAB_TLS, VOCAB_NO_EVIDENCE,
@@ -203,7 +221,6 @@ static void check_definition(struct vocab *v, const struct ocs_class_def *def, c
         if (sp) {
             sb_printf(&sb, "the provider declares %s.%s as %s", def->name, pd->name, sp->type);
         } else {
-            size_t k;
             sb_printf(&sb, "the provider's %s has no such property (its properties: ", def->name);
             for (k = 0; k < cs->nprops; k++)
                 sb_printf(&sb, "%s%s", k ? ", " : "", cs->props[k].name);
@@ -213,13 +230,17 @@ static void check_definition(struct vocab *v, const struct ocs_class_def *def, c
             set_text(v, &x->evidence, &sb);
         sb_free(&sb);
     }
-    /* The keys ocsfed names instances by (object paths), where the provider marks any. */
+    /* The keys ocsfed names instances by (object paths), where the provider marks any;
+     * in any order. */
     for (i = 0; i < cs->nprops; i++)
         if (node_schema_prop_is_key(&cs->props[i])) {
             sb_printf(&keys, "%s%s", nkeys ? "," : "", cs->props[i].name);
             nkeys++;
+            same_keys &= is_key_of(def, cs->props[i].name);
         }
-    if (nkeys && ofd_strcasecmp(sb_str(&keys), def->wmi_keys) != 0) {
+    for (i = 0, k = 0; def->wmi_keys[i]; i++)
+        k += def->wmi_keys[i] == ',';
+    if (nkeys && (!same_keys || nkeys != k + 1)) {
         bad++;
         sb_printf(&sb, "the provider's keys of %s are %s", def->name, sb_str(&keys));
         if ((x = add(v, def->name, KEYS, "", def->wmi_keys, VOCAB_TCP | VOCAB_TLS, VOCAB_CONTRADICTS, "")))

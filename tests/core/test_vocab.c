@@ -200,7 +200,8 @@ static void assert_refused(const struct plan *p, const char *const *want, size_t
     after = node_bytes(&la);
     assert_int_equal(la, lb);
     assert_memory_equal(after, before, lb);
-    assert_null(j = fopen(NODE ".journal", "rb"));
+    j = fopen(NODE ".journal", "rb");
+    assert_null(j);
     free(before);
     free(after);
 }
@@ -417,6 +418,46 @@ static void the_evidence_goes_into_the_report(void **state)
     plan_done(&p);
 }
 
+/* The provider's keys in another order are the same keys; another key refuses (the
+ * object paths ocsfed writes by would name no instance). */
+static void keys_route_instance_id_first(cJSON *root)
+{
+    cJSON *route = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "schema"), OCS_CLASS_ROUTE);
+    cJSON *id = cJSON_DetachItemFromObject(route, "InstanceID");
+
+    cJSON_AddItemToArray(route, id); /* after Backend's siblings: the keys listed InstanceID last... */
+    id = cJSON_DetachItemFromObject(route, "Backend");
+    cJSON_AddItemToArray(route, id); /* ...then Backend after it */
+}
+
+static void match_uri_is_a_key(cJSON *root)
+{
+    cJSON *q = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "schema"), OCS_CLASS_ROUTE), "MatchURI"),
+        "qualifiers");
+
+    cJSON_AddTrueToObject(q, "key");
+}
+
+static void the_keys_are_compared_as_a_set(void **state)
+{
+    const struct vocab_entry *c;
+    struct plan p;
+
+    (void)state;
+    write_node("nodes/fe1-enterprise.json", schema_of_class_map(), keys_route_instance_id_first);
+    plan_node("tls-enterprise.json", &p);
+    assert_null(vocab_contradiction(&p.vocab, 1));
+    plan_done(&p);
+    write_node("nodes/fe1-enterprise.json", schema_of_class_map(), match_uri_is_a_key);
+    plan_node("tls-enterprise.json", &p);
+    assert_non_null(c = vocab_contradiction(&p.vocab, 1));
+    assert_string_equal(c->cls, OCS_CLASS_ROUTE);
+    assert_string_equal(c->prop, "(keys)");
+    assert_non_null(strstr(c->evidence, "MatchURI"));
+    plan_done(&p);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -427,6 +468,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(the_all_address_form_of_the_server_is_the_one_written),
         cmocka_unit_test(a_property_missing_or_of_another_type_refuses_the_apply),
         cmocka_unit_test(the_evidence_goes_into_the_report),
+        cmocka_unit_test(the_keys_are_compared_as_a_set),
     };
 
     if (argc != 2) {
