@@ -121,8 +121,8 @@ static void sleep_default(void *ctx, unsigned ms)
 }
 
 /* The read-back, tried again after each of APPLY_READBACK_DELAYS_MS while it reads a
- * mismatch: a provider may show a new AD-backed instance only after a moment (R2's own
- * tools retry such reads). A failed read is an error at once. */
+ * mismatch: a provider may show a new AD-backed instance only after a moment (a hosting
+ * panel written for R2 reads one up to ten times). A failed read is an error at once. */
 static enum ofd_code verify_instance(const struct run *r, const char *cls, const char *id,
                                      const struct node_instance *want, int gone, ofd_err *e)
 {

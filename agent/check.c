@@ -199,7 +199,7 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         goto failed;
     planned = 1;
     r.changes = p.n - p.counts[PLAN_UNCHANGED];
-    if ((rc = report_add_plan(&rep, &p, 0, e)) != OFD_OK || (rc = vocab_to_report(&p.vocab, &rep, e)) != OFD_OK)
+    if ((rc = report_add_plan(&rep, &p, 0, e)) != OFD_OK || (rc = report_add_vocabulary(&rep, &p.vocab, e)) != OFD_OK)
         goto failed;
     if (!plan_has_changes(&p)) {
         r.outcome = CHECK_EV_CONVERGED;
@@ -249,7 +249,8 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         }
         report_free(&rep);
         if ((rc = report_init(&rep, id.fqdn, now, cfg->monitor, e)) != OFD_OK
-            || (rc = report_add_plan(&rep, &p, 1, e)) != OFD_OK || (rc = vocab_to_report(&p.vocab, &rep, e)) != OFD_OK)
+            || (rc = report_add_plan(&rep, &p, 1, e)) != OFD_OK
+            || (rc = report_add_vocabulary(&rep, &p.vocab, e)) != OFD_OK)
             goto failed;
         rep.serial = m->serial;
         if (!(rep.sha256 = ofd_strdup(hex))) {

@@ -218,6 +218,27 @@ enum ofd_code report_add_vocab(struct report *r, const struct report_vocab *v, o
     return OFD_OK;
 }
 
+enum ofd_code report_add_vocabulary(struct report *r, const struct vocab *v, ofd_err *e)
+{
+    size_t i;
+    enum ofd_code rc;
+
+    for (i = 0; i < v->n; i++) {
+        const struct vocab_entry *x = &v->v[i];
+        struct report_vocab rv;
+
+        rv.cls = (char *)x->cls;
+        rv.prop = (char *)x->prop;
+        rv.writes = x->writes;
+        rv.chosen = x->chosen;
+        rv.verdict = (char *)vocab_verdict_name(x->verdict);
+        rv.evidence = x->evidence;
+        if ((rc = report_add_vocab(r, &rv, e)) != OFD_OK)
+            return rc;
+    }
+    return OFD_OK;
+}
+
 void report_free(struct report *r)
 {
     size_t i;

@@ -86,6 +86,9 @@ enum ofd_code report_add_change(struct report *r, const char *action, const char
 enum ofd_code report_add_error(struct report *r, const char *message, const char *rule, ofd_err *e);
 enum ofd_code report_set_refusal(struct report *r, const char *reason, const char *message, ofd_err *e);
 enum ofd_code report_add_vocab(struct report *r, const struct report_vocab *v, ofd_err *e);
+struct vocab;
+/* Adds every entry of the vocabulary check (vocab.h) to the report's "vocabulary". */
+enum ofd_code report_add_vocabulary(struct report *r, const struct vocab *v, ofd_err *e);
 struct plan;
 /* Adds every change of p except the unchanged ones (action, class, key, rule), marked
  * applied or not, and sets planned and drift to their number and applied to that

@@ -743,6 +743,7 @@ static enum ofd_code snapshot_read(const struct node *n, struct sim *s, ofd_err 
             free(c.v); /* the DER buffers moved to s */
             memset(&c, 0, sizeof(c));
         }
+        node_certs_free(&c); /* an empty list may still hold its array */
     }
     if ((rc = o->fips(n->ctx, &s->fips, e)) != OFD_OK || (rc = o->owned(n->ctx, &s->owned, e)) != OFD_OK
         || (rc = o->service_state(n->ctx, ocs_lit.service, &state, e)) != OFD_OK)

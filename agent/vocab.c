@@ -8,7 +8,6 @@
 #include <cjson/cJSON.h>
 
 #include "ocs_model.h"
-#include "report.h"
 #include "strbuf.h"
 
 #define DEFINITION "(class definition)"
@@ -558,27 +557,6 @@ cJSON *vocab_to_json(const struct vocab *v)
         }
     }
     return a;
-}
-
-enum ofd_code vocab_to_report(const struct vocab *v, struct report *r, ofd_err *e)
-{
-    size_t i;
-    enum ofd_code rc;
-
-    for (i = 0; i < v->n; i++) {
-        const struct vocab_entry *x = &v->v[i];
-        struct report_vocab rv;
-
-        rv.cls = (char *)x->cls;
-        rv.prop = (char *)x->prop;
-        rv.writes = x->writes;
-        rv.chosen = x->chosen;
-        rv.verdict = (char *)vocab_verdict_name(x->verdict);
-        rv.evidence = x->evidence;
-        if ((rc = report_add_vocab(r, &rv, e)) != OFD_OK)
-            return rc;
-    }
-    return OFD_OK;
 }
 
 void vocab_free(struct vocab *v)

@@ -88,10 +88,6 @@ const char *vocab_verdict_name(enum vocab_verdict verdict);
  * "evidence"} (the export and the report's "vocabulary"). NULL on oom. */
 struct cJSON *vocab_to_json(const struct vocab *v);
 
-struct report;
-/* Adds every entry to the report's "vocabulary" (report.h). OFD_OK or OFD_E_NOMEM. */
-enum ofd_code vocab_to_report(const struct vocab *v, struct report *r, ofd_err *e);
-
 void vocab_free(struct vocab *v);
 
 #endif

@@ -401,7 +401,7 @@ static void the_evidence_goes_into_the_report(void **state)
     write_node("nodes/fe1-enterprise.json", schema, NULL);
     plan_node("tls-enterprise.json", &p);
     assert_int_equal(report_init(&r, "fe1.example.com", NOW, 0, &e), OFD_OK);
-    assert_int_equal(vocab_to_report(&p.vocab, &r, &e), OFD_OK);
+    assert_int_equal(report_add_vocabulary(&r, &p.vocab, &e), OFD_OK);
     assert_int_equal(r.nvocab, p.vocab.n);
     assert_non_null(text = report_to_json(&r));
     assert_int_equal(report_parse(text, strlen(text), &back, &e), OFD_OK);
