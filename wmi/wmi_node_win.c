@@ -778,6 +778,7 @@ static int qualifier_value(const VARIANT *v, struct node_value *out)
 {
     char num[32];
     SAFEARRAY *sa;
+    void *data = NULL;
     LONG lo = 0, hi = -1, i;
     VARTYPE et;
 
@@ -808,29 +809,30 @@ static int qualifier_value(const VARIANT *v, struct node_value *out)
     out->type = OCS_STRING_ARRAY;
     if (hi >= lo && !(out->strs = calloc((size_t)(hi - lo + 1), sizeof(*out->strs))))
         return -1;
-    for (i = lo; i <= hi; i++) {
-        char *x = NULL;
+    if (hi >= lo && FAILED(SafeArrayAccessData(sa, &data))) {
+        node_value_free(out);
+        return 1;
+    }
+    for (i = 0; i <= hi - lo; i++) {
+        char *x;
         if (et == VT_BSTR) {
-            BSTR b = NULL;
-            if (SUCCEEDED(SafeArrayGetElement(sa, &i, &b)))
-                x = ofd_wide_to_utf8(b ? b : L"");
-            SysFreeString(b);
+            BSTR b = ((BSTR *)data)[i];
+            x = ofd_wide_to_utf8(b ? b : L"");
         } else if (et == VT_I4) {
-            LONG n = 0;
-            SafeArrayGetElement(sa, &i, &n);
-            snprintf(num, sizeof(num), "%ld", (long)n);
+            snprintf(num, sizeof(num), "%ld", (long)((LONG *)data)[i]);
             x = ofd_strdup(num);
         } else {
-            VARIANT_BOOL b = VARIANT_FALSE;
-            SafeArrayGetElement(sa, &i, &b);
-            x = ofd_strdup(b != VARIANT_FALSE ? "true" : "false");
+            x = ofd_strdup(((VARIANT_BOOL *)data)[i] != VARIANT_FALSE ? "true" : "false");
         }
         if (!x) {
+            SafeArrayUnaccessData(sa);
             node_value_free(out);
             return -1;
         }
         out->strs[out->nstrs++] = x;
     }
+    if (hi >= lo)
+        SafeArrayUnaccessData(sa);
     return 0;
 }
 
