@@ -23,6 +23,7 @@ struct entry {
 
 struct run {
     struct node *n;
+    const struct apply_options *opt;
     struct entry *u;
     size_t nu;
     struct apply_result *res;
@@ -66,9 +67,10 @@ static int phase(const struct plan_change *c)
     return 4; /* listening addresses: after the certificate they select (R17) */
 }
 
-/* Reads instance id of cls back and checks each property of want. */
-static enum ofd_code verify_instance(struct node *n, const char *cls, const char *id, const struct node_instance *want,
-                                     int gone, ofd_err *e)
+/* Reads instance id of cls back once and checks each property of want. *mismatch = 1
+ * when it was read and is not as written (what a slow provider may still show). */
+static enum ofd_code verify_once(struct node *n, const char *cls, const char *id, const struct node_instance *want,
+                                 int gone, int *mismatch, ofd_err *e)
 {
     struct node_instances l = {0};
     struct node_instance one;
@@ -93,6 +95,7 @@ static enum ofd_code verify_instance(struct node *n, const char *cls, const char
         }
     }
     rc = OFD_OK;
+    *mismatch = 1;
     if (gone && got)
         rc = ofd_err_set(e, OFD_E_PLATFORM, "%s %s is still there after it was deleted", cls, id);
     else if (!gone && !got)
@@ -104,8 +107,37 @@ static enum ofd_code verify_instance(struct node *n, const char *cls, const char
             rc = ofd_err_set(e, OFD_E_PLATFORM, "%s %s: %s reads back different from what was written", cls, id,
                              want->props[i].name);
     }
+    if (rc == OFD_OK)
+        *mismatch = 0;
     node_instances_free(&l);
     node_instance_free(&one);
+    return rc;
+}
+
+static void sleep_default(void *ctx, unsigned ms)
+{
+    (void)ctx;
+    ofd_sleep_ms(ms);
+}
+
+/* The read-back, tried again after each of APPLY_READBACK_DELAYS_MS while it reads a
+ * mismatch: a provider may show a new AD-backed instance only after a moment (a hosting
+ * panel written for R2 reads one up to ten times). A failed read is an error at once. */
+static enum ofd_code verify_instance(const struct run *r, const char *cls, const char *id,
+                                     const struct node_instance *want, int gone, ofd_err *e)
+{
+    static const unsigned delays[] = APPLY_READBACK_DELAYS_MS;
+    void (*wait)(void *, unsigned) = r->opt && r->opt->sleep_ms ? r->opt->sleep_ms : sleep_default;
+    size_t i;
+    int mismatch = 0;
+    enum ofd_code rc = verify_once(r->n, cls, id, want, gone, &mismatch, e);
+
+    for (i = 0; rc != OFD_OK && mismatch && i < sizeof(delays) / sizeof(delays[0]); i++) {
+        wait(r->opt ? r->opt->sleep_ctx : NULL, delays[i]);
+        rc = verify_once(r->n, cls, id, want, gone, &mismatch, e);
+    }
+    if (rc != OFD_OK && mismatch)
+        ofd_err_prefix(e, "after %u s of reading it back", APPLY_READBACK_TOTAL_MS / 1000);
     return rc;
 }
 
@@ -245,7 +277,7 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
              * this plan wants, it is done (and not this apply's to undo). */
             ofd_err mine = *e;
 
-            if (verify_instance(n, c->cls, given->s, &c->props, 0, e) != OFD_OK) {
+            if (verify_instance(r, c->cls, given->s, &c->props, 0, e) != OFD_OK) {
                 *e = mine;
                 goto out;
             }
@@ -257,7 +289,7 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
             goto out;
         r->u[r->nu - 1].done = 1;
         r->res->writes++;
-        rc = verify_instance(n, c->cls, id, &c->props, 0, e);
+        rc = verify_instance(r, c->cls, id, &c->props, 0, e);
         goto out;
     }
     case PLAN_UPDATE:
@@ -281,7 +313,7 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
             goto out;
         r->u[r->nu - 1].done = 1;
         r->res->writes++;
-        rc = verify_instance(n, c->cls, c->instance_id, &c->props, 0, e);
+        rc = verify_instance(r, c->cls, c->instance_id, &c->props, 0, e);
         goto out;
     case PLAN_DELETE:
         if (!(j = journal_record("delete", c->cls)) || !(x = journal_instance(&c->current))
@@ -296,7 +328,7 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
         /* Gone already: another front end of the pool deleted this shared entry first. */
         if ((rc = o->delete_instance(n->ctx, c->cls, c->instance_id, e)) == OFD_E_NOTFOUND && def && def->pool_scoped) {
             /* Not this apply's to put back: the journal's delete is void. */
-            if ((rc = verify_instance(n, c->cls, c->instance_id, NULL, 1, e)) == OFD_OK)
+            if ((rc = verify_instance(r, c->cls, c->instance_id, NULL, 1, e)) == OFD_OK)
                 rc = push(r, journal_record("void", c->cls), e);
             goto out;
         }
@@ -304,7 +336,7 @@ static enum ofd_code do_change(struct run *r, const struct plan_change *c, ofd_e
             goto out;
         r->u[r->nu - 1].done = 1;
         r->res->writes++;
-        rc = verify_instance(n, c->cls, c->instance_id, NULL, 1, e);
+        rc = verify_instance(r, c->cls, c->instance_id, NULL, 1, e);
         goto out;
     default: rc = OFD_OK;
     }
@@ -378,6 +410,7 @@ enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply
     struct run r;
     struct node_owned owned = {0}, next = {0};
     const struct plan_change *restart = NULL;
+    const struct vocab_entry *ve;
     ofd_err rb, fin;
     size_t i, k;
     int ph;
@@ -386,12 +419,22 @@ enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply
     memset(res, 0, sizeof(*res));
     memset(&r, 0, sizeof(r));
     r.n = n;
+    r.opt = opt;
     r.res = res;
     r.jl.path = opt->journal;
     r.jl.fqdn = p->server;
     r.pfx_password = opt->pfx_password;
     if (!n->ops->create_instance || !n->ops->set_owned) {
         rc = ofd_err_set(e, OFD_E_INVALID, "this node (%s) cannot be written", n->ops->kind);
+        goto out;
+    }
+    /* The server's own vocabulary contradicts what this plan would write (vocab.h): not
+     * one write, the journal included, rather than find out by breaking federation. */
+    if (plan_has_changes(p) && (ve = vocab_contradiction(&p->vocab, p->tls))) {
+        rc = ofd_err_rule(e, OFD_E_CONFLICT, vocab_rule(ve, p->tls),
+                          "%s.%s: ocsfed would write \"%s\", but %s: nothing was written (the server's vocabulary "
+                          "is not what ocsfed assumes: docs/field-trial.md)",
+                          ve->cls, ve->prop, ve->writes, ve->evidence);
         goto out;
     }
     if ((rc = n->ops->owned(n->ctx, &owned, e)) != OFD_OK)

@@ -27,7 +27,21 @@ struct apply_options {
      * NULL: never. */
     int (*cancelled)(void *ctx);
     void *cancel_ctx;
+    /* How the read-back waits between tries (APPLY_READBACK_DELAYS_MS); NULL: it sleeps
+     * (ofd_sleep_ms). Tests count the waits instead of waiting. */
+    void (*sleep_ms)(void *ctx, unsigned ms);
+    void *sleep_ctx;
 };
+
+/* A provider slow to show what was just written (an AD-backed instance may not be
+ * readable at once) is given a few seconds before a read-back mismatch is declared: the
+ * read-back is tried again after each of these waits, 3 s in all, and the apply fails
+ * (and is undone) only when the last one still differs. */
+#define APPLY_READBACK_DELAYS_MS      \
+    {                                 \
+        100u, 200u, 400u, 800u, 1500u \
+    }
+#define APPLY_READBACK_TOTAL_MS 3000u
 
 /* A journal larger than this is not one ocsfed wrote (10,000 changes take ~3 MB). */
 #define APPLY_JOURNAL_MAX_BYTES (256u * 1024u * 1024u)
@@ -50,7 +64,8 @@ struct apply_result {
 
 /* Applies p to n (which must have the write interface). Returns OFD_OK when every
  * change was made and verified; otherwise the first error (rule and message in e),
- * after undoing what was done (outcome in res). res is always filled. */
+ * after undoing what was done (outcome in res). res is always filled. A plan whose
+ * vocabulary check found a contradiction (vocab.h) is refused before any write. */
 enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply_options *opt, struct apply_result *res,
                         ofd_err *e);
 

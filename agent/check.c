@@ -199,7 +199,7 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         goto failed;
     planned = 1;
     r.changes = p.n - p.counts[PLAN_UNCHANGED];
-    if ((rc = report_add_plan(&rep, &p, 0, e)) != OFD_OK)
+    if ((rc = report_add_plan(&rep, &p, 0, e)) != OFD_OK || (rc = report_add_vocabulary(&rep, &p.vocab, e)) != OFD_OK)
         goto failed;
     if (!plan_has_changes(&p)) {
         r.outcome = CHECK_EV_CONVERGED;
@@ -212,8 +212,19 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         rep.status = REPORT_PENDING_RESTART;
         rep.restart_pending = 1;
     } else if (cfg->monitor) {
+        const struct vocab_entry *ve = vocab_contradiction(&p.vocab, p.tls);
+        char why[OFD_ERR_MSG_MAX];
+
         r.outcome = CHECK_EV_DRIFT;
         rep.status = REPORT_DRIFTING;
+        /* Monitor mode says now what an apply would refuse (vocab.h). */
+        if (ve) {
+            snprintf(why, sizeof(why), "an apply would be refused: %s.%s: ocsfed would write \"%s\", but %s", ve->cls,
+                     ve->prop, ve->writes, ve->evidence);
+            ofd_utf8_trim(why);
+            if ((rc = report_add_error(&rep, why, vocab_rule(ve, p.tls), e)) != OFD_OK)
+                goto failed;
+        }
         emit_state(env, r.outcome,
                    "manifest serial %lld: %zu change%s pending on %s (%zu to create, %zu to update, %zu to delete%s); "
                    "monitor mode changes nothing",
@@ -238,7 +249,8 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         }
         report_free(&rep);
         if ((rc = report_init(&rep, id.fqdn, now, cfg->monitor, e)) != OFD_OK
-            || (rc = report_add_plan(&rep, &p, 1, e)) != OFD_OK)
+            || (rc = report_add_plan(&rep, &p, 1, e)) != OFD_OK
+            || (rc = report_add_vocabulary(&rep, &p.vocab, e)) != OFD_OK)
             goto failed;
         rep.serial = m->serial;
         if (!(rep.sha256 = ofd_strdup(hex))) {

@@ -12,6 +12,7 @@ int cmd_pin(int argc, char **argv, FILE *out, FILE *err);
 int cmd_sign(int argc, char **argv, FILE *out, FILE *err);
 int cmd_verify(int argc, char **argv, FILE *out, FILE *err);
 int cmd_status(int argc, char **argv, FILE *out, FILE *err);
+int cmd_export(int argc, char **argv, FILE *out, FILE *err); /* cli_export.c */
 
 /* New subcommands are one line here. */
 static const struct cli_command commands[] = {
@@ -19,6 +20,7 @@ static const struct cli_command commands[] = {
     {"validate", "validate MANIFEST", cmd_validate},
     {"imp-checklist", "imp-checklist MANIFEST [--json]", cmd_imp_checklist},
     {"sim", "sim init FILE --fqdn FQDN [--pool FQDN [--pool-store FILE]]", cmd_sim},
+    {"export", "export [--node sim:FILE] [--out NODE.json] [--manifest DRAFT.json]", cmd_export},
     {"plan", "plan MANIFEST [--node sim:FILE] [--json] [--verbose]", cmd_plan},
     {"apply", "apply MANIFEST [--node sim:FILE] [--now SECONDS] [--restart-now] [--json] [--verbose]", cmd_apply},
     {"pin", "pin MANIFEST [--check]", cmd_pin},

@@ -4,7 +4,8 @@
  *   imp-checklist: 0 printed, 1 invalid manifest (as validate says it), 2 usage;
  *   plan:     0 nothing to change, 2 changes pending, 1 error or usage
  *             (terraform plan -detailed-exitcode); a Front End restart left for the
- *             maintenance window alone is not a change to the settings: 0, and said.
+ *             maintenance window alone is not a change to the settings: 0, and said;
+ *             1 also when the server's vocabulary would refuse the apply (vocab.h).
  *             A journal beside the node file (an apply cut short) is reported: the
  *             next apply undoes it first. */
 #include <stdio.h>
@@ -198,6 +199,10 @@ int cmd_plan(int argc, char **argv, FILE *out, FILE *err)
         plan_print_text_ex(&p, verbose, out);
     }
     status = plan_has_setting_changes(&p) ? 2 : 0;
+    /* An apply of it would be refused before any write (vocab.h; the error is among the
+     * plan's diagnostics): an error, not changes pending. */
+    if (plan_has_changes(&p) && vocab_contradiction(&p.vocab, p.tls))
+        status = 1;
 out:
     nodespec_password_free(password);
     free(json);

@@ -96,6 +96,64 @@ void node_owned_free(struct node_owned *o)
     memset(o, 0, sizeof(*o));
 }
 
+void node_class_schema_free(struct node_class_schema *s)
+{
+    size_t i;
+
+    if (!s)
+        return;
+    for (i = 0; i < s->nprops; i++) {
+        free(s->props[i].name);
+        free(s->props[i].type);
+        node_instance_free(&s->props[i].qualifiers);
+    }
+    free(s->props);
+    free(s->cls);
+    memset(s, 0, sizeof(*s));
+}
+
+const struct node_schema_prop *node_schema_prop_find(const struct node_class_schema *s, const char *name)
+{
+    size_t i;
+
+    for (i = 0; s && i < s->nprops; i++)
+        if (ofd_strcasecmp(s->props[i].name, name) == 0)
+            return &s->props[i];
+    return NULL;
+}
+
+int node_schema_prop_is_key(const struct node_schema_prop *p)
+{
+    const struct node_value *k = p ? node_instance_get(&p->qualifiers, "key") : NULL;
+
+    return k && k->type == OCS_BOOLEAN && k->b;
+}
+
+cJSON *node_class_schema_to_json(const struct node_class_schema *s)
+{
+    cJSON *o, *p, *q, *v;
+    size_t i, k;
+
+    if (s->absent)
+        return cJSON_CreateNull();
+    if (!(o = cJSON_CreateObject()))
+        return NULL;
+    for (i = 0; i < s->nprops; i++) {
+        const struct node_schema_prop *sp = &s->props[i];
+        if (!(p = cJSON_AddObjectToObject(o, sp->name)) || !cJSON_AddStringToObject(p, "type", sp->type)
+            || !(q = cJSON_AddObjectToObject(p, "qualifiers")))
+            goto oom;
+        for (k = 0; k < sp->qualifiers.nprops; k++)
+            if (!(v = node_value_to_json(&sp->qualifiers.props[k].v))
+                || !cJSON_AddItemToObject(q, sp->qualifiers.props[k].name, v))
+                goto oom;
+    }
+    return o;
+oom:
+    cJSON_Delete(o);
+    return NULL;
+}
+
 const struct node_value *node_instance_get(const struct node_instance *inst, const char *name)
 {
     size_t i;

@@ -50,11 +50,30 @@ struct node_cert {
     unsigned char tp[20]; /* SHA-1 thumbprint */
     unsigned char *der;   /* NULL when only the thumbprint is known */
     size_t der_len;
+    int key_known; /* 1: has_key says whether a private key is linked to it; 0: the node cannot tell */
+    int has_key;   /* never the key itself: only that there is one (the export shows it) */
 };
 
 struct node_certs {
     struct node_cert *v;
     size_t n;
+};
+
+/* A property as the provider defines it (its class definition, not an instance): the
+ * CIM type and the qualifiers the provider publishes on it. */
+struct node_schema_prop {
+    char *name;
+    char *type;                      /* "string", "uint32", "boolean", "uint8[]", "string[]", "datetime", ... */
+    struct node_instance qualifiers; /* key, CIMTYPE, ValueMap, Values, ...: booleans, numbers (as
+                                      * uint32), strings and string[] */
+};
+
+/* The definition of a WMI class as the provider publishes it. */
+struct node_class_schema {
+    char *cls;
+    int absent; /* the provider publishes no such class */
+    struct node_schema_prop *props;
+    size_t nprops;
 };
 
 struct node_identity {
@@ -155,6 +174,19 @@ struct node_ops {
      * it fails where the apply would. A certificate only in adding has its key checked
      * when it is imported. NULL: not checked. */
     enum ofd_code (*cert_usable)(void *ctx, const unsigned char tp[20], const struct node_certs *adding, ofd_err *e);
+
+    /* ---- Optional reads of the provider itself, for the vocabulary check (vocab.h) and
+     * `ocsfed export`. */
+    /* The definition of class cls as the provider publishes it (WMI: GetObject of the
+     * class, its property names, CIM types and qualifiers), into *out (free with
+     * node_class_schema_free); a class the provider does not have gives out->absent.
+     * *known = 0 (out untouched): this node cannot tell (a simulated node without a
+     * "schema" section for cls). NULL: never known. */
+    enum ofd_code (*schema)(void *ctx, const char *cls, struct node_class_schema *out, int *known, ofd_err *e);
+    /* Every instance of cls with every property the provider holds, those the class map
+     * does not know included (typed by their CIM type), for the export. NULL: instances()
+     * gives every property already. */
+    enum ofd_code (*instances_all)(void *ctx, const char *cls, struct node_instances *out, ofd_err *e);
 };
 
 struct node {
@@ -171,6 +203,15 @@ void node_instances_free(struct node_instances *l);
 void node_certs_free(struct node_certs *l);
 void node_identity_free(struct node_identity *id);
 void node_owned_free(struct node_owned *o);
+void node_class_schema_free(struct node_class_schema *s);
+
+/* The property named name of a class definition (case-insensitive), or NULL. */
+const struct node_schema_prop *node_schema_prop_find(const struct node_class_schema *s, const char *name);
+/* 1 when the property carries the qualifier key = true. */
+int node_schema_prop_is_key(const struct node_schema_prop *p);
+/* A class definition as JSON: {"Prop": {"type": "string", "qualifiers": {...}}, ...}, or
+ * null for an absent class (the simulated node's "schema" section). NULL on oom. */
+struct cJSON *node_class_schema_to_json(const struct node_class_schema *s);
 
 /* The property named name (case-insensitive) or NULL. */
 const struct node_value *node_instance_get(const struct node_instance *i, const char *name);

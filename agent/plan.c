@@ -297,6 +297,8 @@ static enum ofd_code plan_class(struct pctx *c, const char *cls, ofd_err *e)
     memset(&ids, 0, sizeof(ids));
     if ((rc = c->node->ops->instances(c->node->ctx, cls, &cur, e)) != OFD_OK)
         return rc;
+    /* The values this server already uses decide the spelling written (vocab.h). */
+    vocab_observe(&c->p->vocab, cls, &cur, &c->p->desired);
     if (def == ocs_class_find(OCS_CLASS_LISTENING))
         learn_serial_order(c, &cur);
     if (strmap_init(&idx, cur.n, 1) != 0 || strmap_init(&ids, def->pool_scoped ? cur.n : 0, 1) != 0
@@ -816,7 +818,7 @@ enum ofd_code plan_make(const struct manifest *m, const struct node *node, const
     }
     if ((rc = desired_expand(m, id.fqdn, p.tls ? &dc : NULL, &p.desired, e)) != OFD_OK)
         goto out;
-    if ((rc = load_owned(&c, e)) != OFD_OK)
+    if ((rc = load_owned(&c, e)) != OFD_OK || (rc = vocab_schema(&p.vocab, node, e)) != OFD_OK)
         goto out;
     if ((rc = plan_certs(&c, e)) != OFD_OK || (rc = plan_fips(&c, e)) != OFD_OK
         || (rc = plan_class(&c, OCS_CLASS_LISTENING, e)) != OFD_OK
@@ -824,11 +826,12 @@ enum ofd_code plan_make(const struct manifest *m, const struct node *node, const
         || (rc = check_cert_usable(&c, e)) != OFD_OK || (rc = plan_restart(&c, e)) != OFD_OK
         || (rc = check_domains(&c, m, e)) != OFD_OK || (rc = check_resolution(&c, m, e)) != OFD_OK)
         goto out;
+    vocab_notes(&p.vocab, p.tls, &p.notes);
     if (p.tls)
         diags_add(&p.notes, DIAG_NOTE, "R18", 0, 0, "",
                   "on IM&P, add TLS peer subject '%s'; every IM&P setting: ocsfed imp-checklist MANIFEST",
                   p.desired.expected_cn);
-    if (c.oom || p.notes.oom) {
+    if (c.oom || p.notes.oom || p.vocab.oom) {
         rc = ofd_err_nomem(e);
         goto out;
     }
@@ -894,5 +897,6 @@ void plan_free(struct plan *p)
     free(p->window);
     desired_free(&p->desired);
     diags_free(&p->notes);
+    vocab_free(&p->vocab);
     memset(p, 0, sizeof(*p));
 }

@@ -19,6 +19,7 @@
 #include "error.h"
 #include "manifest.h"
 #include "node.h"
+#include "vocab.h"
 
 enum plan_action { PLAN_CREATE, PLAN_UPDATE, PLAN_DELETE, PLAN_UNCHANGED, PLAN_RESTART };
 #define PLAN_NACTIONS 5
@@ -71,6 +72,8 @@ struct plan {
     struct plan_left_alone *left_alone; /* those foreign instances, in class order */
     struct diags notes;                 /* warnings and notes found on the node (R1, R16, R18, R19) */
     struct plan_cert cert;              /* TLS: the server certificate R17 selects */
+    struct vocab vocab;                 /* the server's own vocabulary against what is written (vocab.h): a
+                                         * contradiction refuses the apply; adopted spellings are planned */
 };
 
 /* What the plan needs beyond the manifest and the node, decided by the caller (the

@@ -216,12 +216,57 @@ enum ofd_code report_set_imp_checklist(struct report *r, const struct manifest *
     return OFD_OK;
 }
 
+enum ofd_code report_add_vocab(struct report *r, const struct report_vocab *v, ofd_err *e)
+{
+    struct report_vocab *nv, *x;
+
+    if (!(nv = realloc(r->vocab, (r->nvocab + 1) * sizeof(*nv))))
+        return ofd_err_nomem(e);
+    r->vocab = nv;
+    x = &nv[r->nvocab];
+    memset(x, 0, sizeof(*x));
+    if (!(x->cls = dup_or_empty(v->cls)) || !(x->prop = dup_or_empty(v->prop)) || !(x->writes = dup_or_empty(v->writes))
+        || !(x->chosen = dup_or_empty(v->chosen)) || !(x->verdict = dup_or_empty(v->verdict))
+        || !(x->evidence = dup_or_empty(v->evidence))) {
+        free(x->cls), free(x->prop), free(x->writes), free(x->chosen), free(x->verdict), free(x->evidence);
+        return ofd_err_nomem(e);
+    }
+    r->nvocab++;
+    return OFD_OK;
+}
+
+enum ofd_code report_add_vocabulary(struct report *r, const struct vocab *v, ofd_err *e)
+{
+    size_t i;
+    enum ofd_code rc;
+
+    for (i = 0; i < v->n; i++) {
+        const struct vocab_entry *x = &v->v[i];
+        struct report_vocab rv;
+
+        rv.cls = (char *)x->cls;
+        rv.prop = (char *)x->prop;
+        rv.writes = x->writes;
+        rv.chosen = x->chosen;
+        rv.verdict = (char *)vocab_verdict_name(x->verdict);
+        rv.evidence = x->evidence;
+        if ((rc = report_add_vocab(r, &rv, e)) != OFD_OK)
+            return rc;
+    }
+    return OFD_OK;
+}
+
 void report_free(struct report *r)
 {
     size_t i;
 
     if (!r)
         return;
+    for (i = 0; i < r->nvocab; i++) {
+        free(r->vocab[i].cls), free(r->vocab[i].prop), free(r->vocab[i].writes);
+        free(r->vocab[i].chosen), free(r->vocab[i].verdict), free(r->vocab[i].evidence);
+    }
+    free(r->vocab);
     for (i = 0; i < r->nchanges; i++) {
         free(r->changes[i].action);
         free(r->changes[i].cls);
@@ -314,6 +359,22 @@ char *report_to_json(const struct report *r)
             cJSON_Delete(o);
             ok = 0;
         }
+    }
+    /* The vocabulary check's evidence (vocab.h), when there was a plan. */
+    if (r->nvocab)
+        ok &= (a = cJSON_AddArrayToObject(root, "vocabulary")) != NULL;
+    for (i = 0; r->nvocab && a && i < r->nvocab; i++) {
+        if (!(it = cJSON_CreateObject()) || !cJSON_AddItemToArray(a, it)) {
+            cJSON_Delete(it);
+            ok = 0;
+            break;
+        }
+        ok &= cJSON_AddStringToObject(it, "class", r->vocab[i].cls) != NULL;
+        ok &= cJSON_AddStringToObject(it, "property", r->vocab[i].prop) != NULL;
+        ok &= cJSON_AddStringToObject(it, "writes", r->vocab[i].writes) != NULL;
+        ok &= cJSON_AddStringToObject(it, "chosen", r->vocab[i].chosen) != NULL;
+        ok &= cJSON_AddStringToObject(it, "verdict", r->vocab[i].verdict) != NULL;
+        ok &= cJSON_AddStringToObject(it, "evidence", r->vocab[i].evidence) != NULL;
     }
     if (ok)
         text = cJSON_Print(root);

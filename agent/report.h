@@ -10,7 +10,10 @@
  *    "errors": [{"message": "...", "rule": "R14"}],
  *    "restart_pending": false,
  *    "refusal": null | {"reason": "older_serial", "message": "..."},
- *    "imp_checklist": {...}}   (optional: imp_checklist.h, of the manifest checked)
+ *    "imp_checklist": {...},   (optional: imp_checklist.h, of the manifest checked)
+ *    "vocabulary": [{"class", "property", "writes", "chosen", "verdict", "evidence"}]}
+ * ("vocabulary", the evidence of the provider's own vocabulary (vocab.h), only when the
+ * check planned; a report without it is read as before).
  * The reader is strict: the file comes from a share any front end can write. */
 #ifndef OCSFED_REPORT_H
 #define OCSFED_REPORT_H
@@ -54,6 +57,11 @@ struct report_error {
     char *rule; /* "" when none */
 };
 
+/* One entry of the vocabulary check (vocab.h), as text. */
+struct report_vocab {
+    char *cls, *prop, *writes, *chosen, *verdict, *evidence;
+};
+
 struct report {
     char *server; /* lower-case FQDN */
     char *agent_version;
@@ -70,7 +78,9 @@ struct report {
     int restart_pending;
     char *refusal_reason; /* intake_reason_name(), or NULL */
     char *refusal_message;
-    struct imp_checklist *imp; /* the IM&P checklist of the manifest checked, or NULL */
+    struct imp_checklist *imp;  /* the IM&P checklist of the manifest checked, or NULL */
+    struct report_vocab *vocab; /* the vocabulary check's evidence */
+    size_t nvocab;
 };
 
 /* Builders: copy their strings into r. Return OFD_OK or OFD_E_NOMEM. */
@@ -79,6 +89,10 @@ enum ofd_code report_add_change(struct report *r, const char *action, const char
                                 const char *rule, int applied, ofd_err *e);
 enum ofd_code report_add_error(struct report *r, const char *message, const char *rule, ofd_err *e);
 enum ofd_code report_set_refusal(struct report *r, const char *reason, const char *message, ofd_err *e);
+enum ofd_code report_add_vocab(struct report *r, const struct report_vocab *v, ofd_err *e);
+struct vocab;
+/* Adds every entry of the vocabulary check (vocab.h) to the report's "vocabulary". */
+enum ofd_code report_add_vocabulary(struct report *r, const struct vocab *v, ofd_err *e);
 struct plan;
 struct manifest;
 /* Adds every change of p except the unchanged ones (action, class, key, rule), marked

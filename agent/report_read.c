@@ -251,6 +251,45 @@ out:
     return ret;
 }
 
+/* "vocabulary": [{"class", "property", "writes", "chosen", "verdict", "evidence"}]. */
+static enum ofd_code parse_vocab(const cJSON *a, struct report *r, ofd_err *e)
+{
+    static const char *const names[] = {"class", "property", "writes", "chosen", "verdict", "evidence"};
+    const cJSON *it;
+    char *f[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
+    size_t k;
+    enum ofd_code rc = OFD_E_INVALID;
+
+    if (!cJSON_IsArray(a) || (size_t)cJSON_GetArraySize(a) > REPORT_MAX_ITEMS) {
+        ofd_err_set(e, OFD_E_INVALID, "'vocabulary' is not an array of at most %u entries", REPORT_MAX_ITEMS);
+        return OFD_E_INVALID;
+    }
+    cJSON_ArrayForEach(it, a)
+    {
+        struct report_vocab v;
+
+        if (!cJSON_IsObject(it)) {
+            ofd_err_set(e, OFD_E_INVALID, "a vocabulary entry is not an object");
+            goto out;
+        }
+        for (k = 0; k < 6; k++)
+            if (get_str(it, names[k], 0, &f[k], e))
+                goto out;
+        v.cls = f[0], v.prop = f[1], v.writes = f[2], v.chosen = f[3], v.verdict = f[4], v.evidence = f[5];
+        if (report_add_vocab(r, &v, e) != OFD_OK)
+            goto out;
+        for (k = 0; k < 6; k++) {
+            free(f[k]);
+            f[k] = NULL;
+        }
+    }
+    rc = OFD_OK;
+out:
+    for (k = 0; k < 6; k++)
+        free(f[k]);
+    return rc;
+}
+
 enum ofd_code report_parse(const char *text, size_t len, struct report *out, ofd_err *e)
 {
     cJSON *root = NULL;
@@ -377,6 +416,9 @@ enum ofd_code report_parse(const char *text, size_t len, struct report *out, ofd
         if (get_checklist(o, r.imp, e))
             goto out;
     }
+    /* Optional: reports of agents before the vocabulary check have none. */
+    if ((a = cJSON_GetObjectItemCaseSensitive(root, "vocabulary")) && (rc = parse_vocab(a, &r, e)) != OFD_OK)
+        goto out;
     *out = r;
     memset(&r, 0, sizeof(r));
     rc = OFD_OK;

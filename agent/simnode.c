@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "cs.h"
 #include "cs_inspect.h"
 #include "fsutil.h"
@@ -38,6 +40,10 @@ void simnode_model_free(struct sim *s)
     }
     free(s->dns);
     node_owned_free(&s->owned);
+    for (i = 0; i < s->nschema; i++)
+        node_class_schema_free(&s->schema[i]);
+    free(s->schema);
+    cJSON_Delete(s->export_info);
     free(s->pool_store);
     simnode_model_free(s->pool);
     free(s->path);
@@ -439,9 +445,11 @@ static enum ofd_code sim_delete_instance(void *ctx, const char *cls, const char 
     return rc;
 }
 
-static enum ofd_code sim_add_certificate(void *ctx, const char *store, const unsigned char *der, size_t len, ofd_err *e)
+/* Adds a certificate; with_key: it came with its private key (a PKCS#12), which the
+ * simulated node does not keep but records as there, as a server's store shows it. */
+static enum ofd_code add_cert(struct sim *s, const char *store, const unsigned char *der, size_t len, int with_key,
+                              ofd_err *e)
 {
-    struct sim *s = ctx;
     struct node_cert *v, nc;
     size_t i;
     enum ofd_code rc;
@@ -453,9 +461,17 @@ static enum ofd_code sim_add_certificate(void *ctx, const char *store, const uns
         return ofd_err_set(e, OFD_E_INVALID, "no certificate store '%s'", store);
     if ((rc = cs_x509_thumbprint(der, len, nc.tp, e)) != OFD_OK)
         return rc;
-    for (i = 0; i < s->certs.n; i++)
-        if (ofd_strcasecmp(s->certs.v[i].store, store) == 0 && !memcmp(s->certs.v[i].tp, nc.tp, CS_SHA1_LEN))
+    for (i = 0; i < s->certs.n; i++) {
+        struct node_cert *c = &s->certs.v[i];
+        if (ofd_strcasecmp(c->store, store) != 0 || memcmp(c->tp, nc.tp, CS_SHA1_LEN) != 0)
+            continue;
+        if (!with_key || (c->key_known && c->has_key))
             return OFD_OK;
+        c->key_known = c->has_key = 1;
+        return simnode_model_save(s, e);
+    }
+    nc.key_known = 1;
+    nc.has_key = with_key;
     snprintf(nc.store, sizeof(nc.store), "%s", store);
     if (!(nc.der = malloc(len)) || !(v = realloc(s->certs.v, (s->certs.n + 1) * sizeof(*v)))) {
         free(nc.der);
@@ -466,6 +482,11 @@ static enum ofd_code sim_add_certificate(void *ctx, const char *store, const uns
     s->certs.v = v;
     v[s->certs.n++] = nc;
     return simnode_model_save(s, e);
+}
+
+static enum ofd_code sim_add_certificate(void *ctx, const char *store, const unsigned char *der, size_t len, ofd_err *e)
+{
+    return add_cert(ctx, store, der, len, 0, e);
 }
 
 static enum ofd_code sim_remove_certificate(void *ctx, const char *store, const unsigned char tp[20], ofd_err *e)
@@ -572,7 +593,7 @@ static enum ofd_code sim_import_pfx(void *ctx, const unsigned char *pfx, size_t 
 
     if ((rc = cs_pkcs12_cert(pfx, pfx_len, "the PKCS#12 file", password, &der, &len, e)) == OFD_OK
         && (rc = cs_x509_thumbprint(der, len, tp, e)) == OFD_OK)
-        rc = sim_add_certificate(ctx, ocs_lit.store_my, der, len, e);
+        rc = add_cert(ctx, ocs_lit.store_my, der, len, 1, e);
     free(der);
     return rc;
 }
@@ -644,6 +665,49 @@ out:
     return rc;
 }
 
+/* The class definitions of the file's "schema" section; a class it does not list is
+ * not known (a hand-written node may describe only some classes). */
+static enum ofd_code sim_schema(void *ctx, const char *cls, struct node_class_schema *out, int *known, ofd_err *e)
+{
+    struct sim *s = ctx;
+    struct node_class_schema c;
+    const struct node_class_schema *src = NULL;
+    size_t i, k;
+
+    *known = 0;
+    for (i = 0; s->has_schema && i < s->nschema && !src; i++)
+        if (ofd_strcasecmp(s->schema[i].cls, cls) == 0)
+            src = &s->schema[i];
+    if (!src)
+        return OFD_OK;
+    memset(&c, 0, sizeof(c));
+    c.absent = src->absent;
+    if (!(c.cls = ofd_strdup(src->cls)) || (src->nprops && !(c.props = calloc(src->nprops, sizeof(*c.props)))))
+        goto oom;
+    for (i = 0; i < src->nprops; i++, c.nprops++) {
+        struct node_schema_prop *d = &c.props[i];
+        const struct node_schema_prop *p = &src->props[i];
+        if (!(d->name = ofd_strdup(p->name)) || !(d->type = ofd_strdup(p->type))) {
+            c.nprops++;
+            goto oom;
+        }
+        for (k = 0; k < p->qualifiers.nprops; k++) {
+            struct node_value v;
+            if (node_value_copy(&v, &p->qualifiers.props[k].v) != OFD_OK
+                || node_instance_add(&d->qualifiers, p->qualifiers.props[k].name, &v) != OFD_OK) {
+                c.nprops++;
+                goto oom;
+            }
+        }
+    }
+    *out = c;
+    *known = 1;
+    return OFD_OK;
+oom:
+    node_class_schema_free(&c);
+    return ofd_err_nomem(e);
+}
+
 /* One table, twice: without a "dns" section the node cannot tell what a name resolves
  * to, so its resolve is NULL and the R6 check is skipped (node.h). */
 #define SIM_OPS(resolve_fn)                                                                                    \
@@ -654,7 +718,7 @@ out:
         .delete_instance = sim_delete_instance, .add_certificate = sim_add_certificate,                        \
         .remove_certificate = sim_remove_certificate, .set_fips = sim_set_fips,                                \
         .restart_service = sim_restart_service, .set_owned = sim_set_owned, .get_instance = sim_get_instance,  \
-        .import_pfx = sim_import_pfx, .cert_usable = sim_cert_usable,                                          \
+        .import_pfx = sim_import_pfx, .cert_usable = sim_cert_usable, .schema = sim_schema,                    \
     }
 
 static const struct node_ops sim_ops = SIM_OPS(sim_resolve);

@@ -9,7 +9,14 @@
  *     "certificates": { "Root": [ { "thumbprint": "hex", "der": "base64" } ], "CA": [], "My": [] },
  *     "fips": { "Enabled": 0 },
  *     "services": { "RTCSRV": "running" },
- *     "ocsfed": { "owned": [ { "class": "MSFT_SIPRoutingTableData", "key": "foo.com" } ] } }
+ *     "ocsfed": { "owned": [ { "class": "MSFT_SIPRoutingTableData", "key": "foo.com" } ] },
+ *     "schema": { "MSFT_SIPListeningAddressData": { "Port": { "type": "uint32",
+ *                 "qualifiers": { "CIMTYPE": "uint32" } }, ... }, ... },
+ *     "export": { ... } }
+ * "schema" (optional): the class definitions the provider publishes (node_ops.schema), a
+ * class null when the provider has none; "export" (optional): what `ocsfed export` said
+ * about the server (kept as it is, never read). A certificate may say "private_key":
+ * true or false (whether one is linked to it; never the key).
  * Properties the model knows (ocs_model.c) must have its CIM type: uint8[] is an array of
  * numbers, string[] an array of strings. So that a dump of a real server
  * (Get-WmiObject ... | ConvertTo-Json) can be dropped in: a class may be one object
@@ -46,5 +53,16 @@ enum ofd_code simnode_open_buffer(const char *text, size_t len, const char *name
  * for every front end of the pool that names it; it is made on the first write. */
 enum ofd_code simnode_init_file(const char *path, const char *fqdn, const char *pool, const char *pool_store,
                                 ofd_err *e);
+
+struct cJSON;
+/* The state node n reads, as a simulated node file (the format simnode_open reads), for
+ * `ocsfed export`: its identity; every instance of the OCS classes, foreign ones
+ * included, with every property (instances_all where the node has it); the class
+ * definitions the provider publishes (schema); the Root, CA and My certificates with
+ * whether a private key is linked; FIPS; the Front End service; the ownership record;
+ * and, when the node can resolve names, what the FQDNs its routes and authorized hosts
+ * name resolve to. extra (taken over; NULL: none) becomes the "export" section. OFD_OK
+ * with the text in *text (malloc'ed), or the node's error. Only reads. */
+enum ofd_code simnode_snapshot(const struct node *n, struct cJSON *extra, char **text, ofd_err *e);
 
 #endif

@@ -16,6 +16,7 @@
 #include "jsonpos.h"
 #include "manifest.h"
 #include "strbuf.h"
+#include "strmap.h"
 
 struct sload {
     const char *name;
@@ -177,6 +178,7 @@ static enum ofd_code load_certs(struct sload *l, const cJSON *certs, struct sim 
             struct node_cert *c = &s->certs.v[s->certs.n];
             const cJSON *tp = cJSON_GetObjectItemCaseSensitive(it, "thumbprint");
             const cJSON *der = cJSON_GetObjectItemCaseSensitive(it, "der");
+            const cJSON *key = cJSON_GetObjectItemCaseSensitive(it, "private_key");
             unsigned char tpv[CS_SHA1_LEN];
             ofd_err e2;
 
@@ -185,6 +187,10 @@ static enum ofd_code load_certs(struct sload *l, const cJSON *certs, struct sim 
                 return bad(l, q, "expected {\"thumbprint\": hex, \"der\": base64}");
             snprintf(c->store, sizeof(c->store), "%s", st->string);
             s->certs.n++;
+            if (key && !cJSON_IsBool(key))
+                return bad(l, q, "'private_key' is true or false (whether one is linked to it)");
+            c->key_known = key != NULL;
+            c->has_key = cJSON_IsTrue(key);
             if (der) {
                 if (!cJSON_IsString(der) || cs_base64_decode(der->valuestring, &c->der, &c->der_len))
                     return bad(l, q, "'der' is not base64");
@@ -205,10 +211,92 @@ static enum ofd_code load_certs(struct sload *l, const cJSON *certs, struct sim 
     return OFD_OK;
 }
 
+/* One property of a class definition: {"type": "uint32", "qualifiers": {...}}. */
+static enum ofd_code load_schema_prop(struct sload *l, const cJSON *j, const char *ptr, struct node_schema_prop *out)
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "type"),
+                *q = cJSON_GetObjectItemCaseSensitive(j, "qualifiers");
+    const cJSON *it;
+    char pp[1100];
+
+    if (!cJSON_IsObject(j))
+        return bad(l, ptr, "expected {\"type\": CIM type, \"qualifiers\": {...}}");
+    cJSON_ArrayForEach(it, j)
+    {
+        if (strcmp(it->string, "type") && strcmp(it->string, "qualifiers"))
+            return bad(l, ptr2(pp, sizeof(pp), ptr, it->string), "unknown key '%s' (type, qualifiers)", it->string);
+    }
+    if (!cJSON_IsString(t) || !t->valuestring[0])
+        return bad(l, ptr, "'type' is the property's CIM type (\"string\", \"uint32\", \"uint8[]\", ...)");
+    if (q && !cJSON_IsObject(q))
+        return bad(l, ptr2(pp, sizeof(pp), ptr, "qualifiers"), "expected an object of qualifiers");
+    if (!(out->type = ofd_strdup(t->valuestring)))
+        return ofd_err_nomem(l->e);
+    cJSON_ArrayForEach(it, q)
+    {
+        struct node_value v;
+        enum ocs_type ty;
+        ofd_err e2;
+
+        ptr2(pp, sizeof(pp), ptr, "qualifiers");
+        if (node_value_guess_type(it, &ty) != 0) {
+            char qp[1200];
+            return bad(l, ptr2(qp, sizeof(qp), pp, it->string),
+                       "a qualifier is a string, a boolean, a number or an array of them");
+        }
+        ofd_err_clear(&e2);
+        if (node_value_from_json(it, ty, &v, &e2) != OFD_OK)
+            return ofd_err_nomem(l->e);
+        if (node_instance_add(&out->qualifiers, it->string, &v) != OFD_OK)
+            return ofd_err_nomem(l->e);
+    }
+    return OFD_OK;
+}
+
+/* "schema": {"Class": {"Prop": {...}, ...} or null (no such class), ...}. */
+static enum ofd_code load_schema(struct sload *l, const cJSON *j, struct sim *s)
+{
+    const cJSON *c, *p;
+    char cp[1024], pp[1100];
+    enum ofd_code rc;
+
+    if (!cJSON_IsObject(j))
+        return bad(l, "/schema", "expected an object keyed by WMI class name");
+    s->has_schema = 1;
+    if (cJSON_GetArraySize(j) && !(s->schema = calloc((size_t)cJSON_GetArraySize(j), sizeof(*s->schema))))
+        return ofd_err_nomem(l->e);
+    cJSON_ArrayForEach(c, j)
+    {
+        struct node_class_schema *cs = &s->schema[s->nschema++];
+
+        ptr2(cp, sizeof(cp), "/schema", c->string);
+        if (!(cs->cls = ofd_strdup(c->string)))
+            return ofd_err_nomem(l->e);
+        if (cJSON_IsNull(c)) {
+            cs->absent = 1;
+            continue;
+        }
+        if (!cJSON_IsObject(c))
+            return bad(l, cp, "expected an object of properties, or null when the provider has no such class");
+        if (cJSON_GetArraySize(c) && !(cs->props = calloc((size_t)cJSON_GetArraySize(c), sizeof(*cs->props))))
+            return ofd_err_nomem(l->e);
+        cJSON_ArrayForEach(p, c)
+        {
+            struct node_schema_prop *sp = &cs->props[cs->nprops++];
+            if (!(sp->name = ofd_strdup(p->string)))
+                return ofd_err_nomem(l->e);
+            if ((rc = load_schema_prop(l, p, ptr2(pp, sizeof(pp), cp, p->string), sp)) != OFD_OK)
+                return rc;
+        }
+    }
+    return OFD_OK;
+}
+
 static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
 {
-    static const char *const keys[] = {"ocsfed_sim_node", "node", "ocs", "certificates", "fips", "services", "dns",
-                                       "ocsfed",          NULL};
+    static const char *const keys[] = {
+        "ocsfed_sim_node", "node",   "ocs", "certificates", "fips", "services", "dns", "ocsfed",
+        "schema",          "export", NULL};
     const cJSON *j, *it;
     char p[256];
     enum ofd_code rc;
@@ -257,6 +345,14 @@ static enum ofd_code load(struct sload *l, const cJSON *root, struct sim *s)
             return bad(l, ptr2(p, sizeof(p), "/ocs", s->classes[k].name),
                        "%s is kept in the pool store '%s' of this node, not in the node's file", s->classes[k].name,
                        s->pool_store);
+    }
+    if ((j = cJSON_GetObjectItemCaseSensitive(root, "schema")) && (rc = load_schema(l, j, s)) != OFD_OK)
+        return rc;
+    if ((j = cJSON_GetObjectItemCaseSensitive(root, "export"))) {
+        if (!cJSON_IsObject(j))
+            return bad(l, "/export", "expected the object ocsfed export wrote");
+        if (!(s->export_info = cJSON_Duplicate(j, 1)))
+            return ofd_err_nomem(l->e);
     }
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "certificates")) && (rc = load_certs(l, j, s)) != OFD_OK)
         return rc;
@@ -376,6 +472,13 @@ static cJSON *model_to_json(struct sim *s)
     }
     if (s->is_pool_store) /* a pool's store: the pool and its shared classes only */
         return root;
+    if (s->has_schema) {
+        if (!(x = cJSON_AddObjectToObject(root, "schema")))
+            goto oom;
+        for (i = 0; i < s->nschema; i++)
+            if (!(y = node_class_schema_to_json(&s->schema[i])) || !cJSON_AddItemToObject(x, s->schema[i].cls, y))
+                goto oom;
+    }
     if (!(x = cJSON_AddObjectToObject(root, "certificates")))
         goto oom;
     for (k = 0; k < 3; k++) {
@@ -387,7 +490,8 @@ static cJSON *model_to_json(struct sim *s)
                 continue;
             cs_thumbprint_hex(c->tp, hex);
             if (!(obj = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, obj)
-                || !cJSON_AddStringToObject(obj, "thumbprint", hex))
+                || !cJSON_AddStringToObject(obj, "thumbprint", hex)
+                || (c->key_known && !cJSON_AddBoolToObject(obj, "private_key", c->has_key)))
                 goto oom;
             if (c->der) {
                 if (!(b64 = cs_base64_encode(c->der, c->der_len)))
@@ -421,6 +525,8 @@ static cJSON *model_to_json(struct sim *s)
             || !cJSON_AddStringToObject(obj, "key", s->owned.v[i].key))
             goto oom;
     }
+    if (s->export_info && (!(y = cJSON_Duplicate(s->export_info, 1)) || !cJSON_AddItemToObject(root, "export", y)))
+        goto oom;
     return root;
 oom:
     cJSON_Delete(root);
@@ -566,5 +672,165 @@ out:
     cJSON_Delete(root);
     jsonpos_free(pos);
     diags_free(&d);
+    return rc;
+}
+
+/* ---- the snapshot `ocsfed export` writes ---- */
+
+/* Reads what node n holds into the model s. */
+static enum ofd_code snapshot_read(const struct node *n, struct sim *s, ofd_err *e)
+{
+    static const char *const stores[] = {"Root", "CA", "My"};
+    const struct node_ops *o = n->ops;
+    struct node_certs c = {0};
+    struct strmap seen = {0};
+    char *state = NULL;
+    size_t k, i, nwmi = 0;
+    int known;
+    enum ofd_code rc;
+
+    if ((rc = o->identity(n->ctx, &s->id, e)) != OFD_OK)
+        goto out;
+    for (k = 0; k < ocs_class_count(); k++)
+        nwmi += ocs_class_at(k)->wmi != 0;
+    if (!(s->classes = calloc(nwmi, sizeof(*s->classes))) || !(s->schema = calloc(nwmi, sizeof(*s->schema)))) {
+        rc = ofd_err_nomem(e);
+        goto out;
+    }
+    for (k = 0; k < ocs_class_count(); k++) {
+        const struct ocs_class_def *def = ocs_class_at(k);
+        struct sim_class *sc = &s->classes[s->nclasses];
+
+        if (!def->wmi)
+            continue;
+        if (!(sc->name = ofd_strdup(def->name))) {
+            rc = ofd_err_nomem(e);
+            goto out;
+        }
+        s->nclasses++;
+        /* Foreign entries included, and every property the provider holds. */
+        rc = o->instances_all ? o->instances_all(n->ctx, def->name, &sc->inst, e)
+                              : o->instances(n->ctx, def->name, &sc->inst, e);
+        if (rc != OFD_OK)
+            goto out;
+        known = 0;
+        if (o->schema && (rc = o->schema(n->ctx, def->name, &s->schema[s->nschema], &known, e)) != OFD_OK)
+            goto out;
+        if (known) {
+            s->has_schema = 1;
+            if (!s->schema[s->nschema].cls && !(s->schema[s->nschema].cls = ofd_strdup(def->name))) {
+                rc = ofd_err_nomem(e);
+                goto out;
+            }
+            s->nschema++;
+        }
+    }
+    for (k = 0; k < 3; k++) {
+        struct node_cert *v;
+        if ((rc = o->certificates(n->ctx, stores[k], &c, e)) != OFD_OK)
+            goto out;
+        if (c.n) {
+            if (!(v = realloc(s->certs.v, (s->certs.n + c.n) * sizeof(*v)))) {
+                rc = ofd_err_nomem(e);
+                goto out;
+            }
+            s->certs.v = v;
+            for (i = 0; i < c.n; i++) {
+                v[s->certs.n] = c.v[i];
+                snprintf(v[s->certs.n].store, sizeof(v[s->certs.n].store), "%s", stores[k]);
+                s->certs.n++;
+            }
+            free(c.v); /* the DER buffers moved to s */
+            memset(&c, 0, sizeof(c));
+        }
+        node_certs_free(&c); /* an empty list may still hold its array */
+    }
+    if ((rc = o->fips(n->ctx, &s->fips, e)) != OFD_OK || (rc = o->owned(n->ctx, &s->owned, e)) != OFD_OK
+        || (rc = o->service_state(n->ctx, ocs_lit.service, &state, e)) != OFD_OK)
+        goto out;
+    if (state) {
+        if (!(s->svcs = calloc(1, sizeof(*s->svcs))) || !(s->svcs[0].name = ofd_strdup(ocs_lit.service))) {
+            rc = ofd_err_nomem(e);
+            goto out;
+        }
+        s->svcs[0].state = state;
+        state = NULL;
+        s->nsvcs = 1;
+    }
+    /* R6: what the names of the routes' next hops and of the authorized hosts resolve to
+     * from this server, when it can tell (the plan of the export warns as the node's). */
+    if (o->resolve) {
+        s->has_dns = 1;
+        if (strmap_init(&seen, 16, 1) != 0) {
+            rc = ofd_err_nomem(e);
+            goto out;
+        }
+        for (k = 0; k < s->nclasses; k++) {
+            const char *prop = !ofd_strcasecmp(s->classes[k].name, OCS_CLASS_ROUTE)  ? OCS_P_NEXT_HOP
+                               : !ofd_strcasecmp(s->classes[k].name, OCS_CLASS_HOST) ? OCS_P_SERVER
+                                                                                     : NULL;
+            for (i = 0; prop && i < s->classes[k].inst.n; i++) {
+                const struct node_value *v = node_instance_get(&s->classes[k].inst.v[i], prop);
+                const char *why;
+                char *ip = NULL;
+                struct sim_service *d;
+
+                if (!v || v->type != OCS_STRING || !v->s || manifest_is_ipv4(v->s, &why)
+                    || !manifest_is_fqdn(v->s, &why) || strmap_get(&seen, v->s))
+                    continue;
+                if ((rc = o->resolve(n->ctx, v->s, &ip, e)) != OFD_OK)
+                    goto out;
+                if (!ip)
+                    continue; /* absent from "dns": does not resolve */
+                if (!(d = realloc(s->dns, (s->ndns + 1) * sizeof(*d)))) {
+                    free(ip);
+                    rc = ofd_err_nomem(e);
+                    goto out;
+                }
+                s->dns = d;
+                d[s->ndns].state = ip;
+                if (!(d[s->ndns].name = ofd_strlower(ofd_strdup(v->s)))) {
+                    free(ip);
+                    rc = ofd_err_nomem(e);
+                    goto out;
+                }
+                if (strmap_put(&seen, d[s->ndns].name, s->ndns) < 0) {
+                    s->ndns++;
+                    rc = ofd_err_nomem(e);
+                    goto out;
+                }
+                s->ndns++;
+            }
+        }
+    }
+    rc = OFD_OK;
+out:
+    strmap_free(&seen);
+    node_certs_free(&c);
+    free(state);
+    return rc;
+}
+
+enum ofd_code simnode_snapshot(const struct node *n, cJSON *extra, char **text, ofd_err *e)
+{
+    struct sim *s = NULL;
+    cJSON *root = NULL;
+    enum ofd_code rc;
+
+    if (!(s = calloc(1, sizeof(*s)))) {
+        cJSON_Delete(extra);
+        return ofd_err_nomem(e);
+    }
+    s->export_info = extra;
+    if ((rc = snapshot_read(n, s, e)) != OFD_OK)
+        goto out;
+    if (!(root = model_to_json(s)) || !(*text = cJSON_Print(root))) {
+        rc = ofd_err_nomem(e);
+        goto out;
+    }
+    rc = OFD_OK;
+out:
+    cJSON_Delete(root);
+    simnode_model_free(s);
     return rc;
 }

@@ -7,6 +7,8 @@
 #include "error.h"
 #include "node.h"
 
+struct cJSON;
+
 struct sim_class {
     char *name;
     struct node_instances inst;
@@ -38,6 +40,10 @@ struct sim {
     char *path;        /* where writes are saved; NULL for a node read from a buffer */
     int poisoned;      /* a save failed: memory and file may differ, refuse writes */
     unsigned long ids; /* InstanceIDs made by this node */
+    int has_schema;    /* the file has a "schema" section: the provider's class definitions */
+    struct node_class_schema *schema;
+    size_t nschema;
+    struct cJSON *export_info; /* the "export" section `ocsfed export` wrote: kept as it is */
 };
 
 /* Reads the file format in text (len bytes, named name in messages) into a new model

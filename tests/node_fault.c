@@ -1,5 +1,8 @@
 #include "node_fault.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "strbuf.h"
 
 /* Counts a write; 1 when this one is to fail (with an error set). */
@@ -66,7 +69,14 @@ static void f_close(void *c)
 static enum ofd_code f_create(void *c, const struct node_instance *i, char **id, ofd_err *e)
 {
     struct nodefault *f = c;
-    return fault(f, e) ? OFD_E_IO : IN(f)->create_instance(CTX(f), i, id, e);
+    enum ofd_code rc = fault(f, e) ? OFD_E_IO : IN(f)->create_instance(CTX(f), i, id, e);
+
+    /* A slow provider: the new instance is not readable for the next slow_reads reads. */
+    if (rc == OFD_OK && f->slow_reads && strlen(*id) < sizeof(f->slow_id)) {
+        snprintf(f->slow_id, sizeof(f->slow_id), "%s", *id);
+        f->hidden_left = f->slow_reads;
+    }
+    return rc;
 }
 static enum ofd_code f_update(void *c, const char *cls, const char *id, const struct node_instance *p, ofd_err *e)
 {
@@ -112,6 +122,12 @@ static enum ofd_code f_get_instance(void *c, const char *cls, const char *id, st
     size_t i;
     enum ofd_code rc;
 
+    if (f->hidden_left && ofd_strcasecmp(id, f->slow_id) == 0) {
+        f->hidden_left--;
+        f->hidden++;
+        *found = 0;
+        return OFD_OK;
+    }
     if (IN(f)->get_instance)
         return IN(f)->get_instance(CTX(f), cls, id, o, found, e);
     /* The inner node cannot: list the class, as apply would. */
@@ -145,6 +161,22 @@ static enum ofd_code f_cert_usable(void *c, const unsigned char tp[20], const st
     return IN(f)->cert_usable ? IN(f)->cert_usable(CTX(f), tp, adding, e) : OFD_OK;
 }
 
+/* Reads of the provider itself: passed through, never fault points. */
+static enum ofd_code f_schema(void *c, const char *cls, struct node_class_schema *o, int *known, ofd_err *e)
+{
+    struct nodefault *f = c;
+    if (!IN(f)->schema) {
+        *known = 0;
+        return OFD_OK;
+    }
+    return IN(f)->schema(CTX(f), cls, o, known, e);
+}
+static enum ofd_code f_instances_all(void *c, const char *cls, struct node_instances *o, ofd_err *e)
+{
+    struct nodefault *f = c;
+    return IN(f)->instances_all ? IN(f)->instances_all(CTX(f), cls, o, e) : IN(f)->instances(CTX(f), cls, o, e);
+}
+
 static const struct node_ops fault_ops = {
     .kind = "fault",
     .identity = f_identity,
@@ -166,11 +198,14 @@ static const struct node_ops fault_ops = {
     .get_instance = f_get_instance,
     .import_pfx = f_import_pfx,
     .cert_usable = f_cert_usable,
+    .schema = f_schema,
+    .instances_all = f_instances_all,
 };
 
 void nodefault_wrap(struct nodefault *f, struct node *out)
 {
     f->writes = 0;
+    f->hidden_left = f->hidden = 0;
     out->ops = &fault_ops;
     out->ctx = f;
 }

@@ -13,6 +13,12 @@ struct nodefault {
                                 * fails, so the apply cannot undo anything and leaves
                                 * its journal, as a killed process would; 0: never */
     unsigned long writes;      /* writes seen, including the failed one */
+    unsigned long slow_reads;  /* a provider slow to show a new instance: after each
+                                * create, the next slow_reads reads of that instance
+                                * (get_instance) do not find it yet */
+    char slow_id[64];          /* the instance being hidden, and for how many reads more */
+    unsigned long hidden_left;
+    unsigned long hidden; /* reads answered "not there yet" */
 };
 
 /* Makes *out a node over f (which must outlive it). */

@@ -56,6 +56,11 @@ typedef enum ofd_code (*cs_cert_fn)(void *ctx, const unsigned char *der, size_t 
 /* Calls fn for every certificate in `store` with its DER encoding, in store order;
  * stops at the first non-OK return, which it returns. */
 enum ofd_code cs_store_enum(const char *store, cs_cert_fn fn, void *ctx, ofd_err *e);
+/* The same, also saying whether a private key is linked to each certificate (its key
+ * provider information names a container: what the export shows, never the key; R14's
+ * check that the key works is cs_store_key_usable). */
+typedef enum ofd_code (*cs_cert_key_fn)(void *ctx, const unsigned char *der, size_t len, int has_key, ofd_err *e);
+enum ofd_code cs_store_enum_keys(const char *store, cs_cert_key_fn fn, void *ctx, ofd_err *e);
 
 enum ofd_code cs_store_find_by_cn(const char *store, const char *cn, cs_cert_fn fn, void *ctx, int *count, ofd_err *e);
 

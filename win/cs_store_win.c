@@ -511,20 +511,44 @@ out:
     return rc;
 }
 
-enum ofd_code cs_store_enum(const char *store, cs_cert_fn fn, void *ctx, ofd_err *e)
+enum ofd_code cs_store_enum_keys(const char *store, cs_cert_key_fn fn, void *ctx, ofd_err *e)
 {
     HCERTSTORE st = NULL;
     PCCERT_CONTEXT c = NULL;
+    DWORD cb;
     enum ofd_code rc;
 
     if ((rc = open_store(store, &st, e)) != OFD_OK)
         goto out;
     while ((c = CertEnumCertificatesInStore(st, c))) {
-        if ((rc = fn(ctx, c->pbCertEncoded, c->cbCertEncoded, e)) != OFD_OK)
+        cb = 0;
+        if ((rc = fn(ctx, c->pbCertEncoded, c->cbCertEncoded,
+                     CertGetCertificateContextProperty(c, CERT_KEY_PROV_INFO_PROP_ID, NULL, &cb) && cb, e))
+            != OFD_OK)
             goto out;
     }
     rc = OFD_OK;
 out:
     release(c, st);
     return rc;
+}
+
+struct no_key {
+    cs_cert_fn fn;
+    void *ctx;
+};
+
+static enum ofd_code without_key(void *ctx, const unsigned char *der, size_t len, int has_key, ofd_err *e)
+{
+    struct no_key *k = ctx;
+
+    (void)has_key;
+    return k->fn(k->ctx, der, len, e);
+}
+
+enum ofd_code cs_store_enum(const char *store, cs_cert_fn fn, void *ctx, ofd_err *e)
+{
+    struct no_key k = {fn, ctx};
+
+    return cs_store_enum_keys(store, without_key, &k, e);
 }

@@ -44,6 +44,8 @@ struct rows {
     const struct ocs_class_def *def;
     struct node_instances *l;
     size_t cap;
+    const struct node_class_schema *all; /* instances_all: the class's definition, whose
+                                          * properties beyond the class map are read too */
 };
 
 /* Every property of the class map's class def from a WMI object into *out. */
@@ -78,6 +80,59 @@ out:
     return rc;
 }
 
+/* The value type a property of CIM type text t is read as, or -1 (not one the export
+ * carries: reals, objects, arrays of other types). WMI hands 64-bit integers, dates and
+ * references over as strings. */
+static int export_type(const char *t, enum ocs_type *out)
+{
+    static const char *const strings[] = {"string", "datetime", "sint64", "uint64", "char16"};
+    static const char *const numbers[] = {"uint8", "uint16", "sint16", "uint32", "sint32"};
+    size_t i;
+
+    for (i = 0; i < 5; i++) {
+        if (!strcmp(t, strings[i]) || !strncmp(t, "ref:", 4) || !strcmp(t, "reference")) {
+            *out = OCS_STRING;
+            return 0;
+        }
+        if (!strcmp(t, numbers[i])) {
+            *out = OCS_UINT32;
+            return 0;
+        }
+    }
+    if (!strcmp(t, "boolean"))
+        *out = OCS_BOOLEAN;
+    else if (!strcmp(t, "uint8[]"))
+        *out = OCS_UINT8_ARRAY;
+    else if (!strcmp(t, "string[]"))
+        *out = OCS_STRING_ARRAY;
+    else
+        return -1;
+    return 0;
+}
+
+/* The properties of def's definition that the class map does not read, into inst. A
+ * value that cannot be read as its type is left out: the export says what it can. */
+static enum ofd_code read_others(const struct ocs_class_def *def, const struct node_class_schema *all,
+                                 IWbemClassObject *o, struct node_instance *inst, ofd_err *e)
+{
+    size_t i;
+
+    for (i = 0; i < all->nprops; i++) {
+        struct node_value v;
+        enum ocs_type t;
+        int present = 0;
+        ofd_err ignored;
+
+        if (ocs_prop_find(def, all->props[i].name) || export_type(all->props[i].type, &t) != 0)
+            continue;
+        if (wmi_get_value(o, all->props[i].name, t, &v, &present, &ignored) != OFD_OK || !present)
+            continue;
+        if (node_instance_add(inst, all->props[i].name, &v) != OFD_OK)
+            return ofd_err_nomem(e);
+    }
+    return OFD_OK;
+}
+
 static enum ofd_code add_row(void *ctx, IWbemClassObject *row, ofd_err *e)
 {
     struct rows *r = ctx;
@@ -85,7 +140,8 @@ static enum ofd_code add_row(void *ctx, IWbemClassObject *row, ofd_err *e)
     enum ofd_code rc;
 
     memset(&inst, 0, sizeof(inst));
-    if ((rc = read_instance(r->def, row, &inst, e)) != OFD_OK)
+    if ((rc = read_instance(r->def, row, &inst, e)) != OFD_OK
+        || (r->all && (rc = read_others(r->def, r->all, row, &inst, e)) != OFD_OK))
         goto out;
     if (r->l->n == r->cap) {
         size_t cap = r->cap ? 2 * r->cap : 16;
@@ -121,9 +177,9 @@ static char *wql_quote(const char *s)
     return sb_take(&b);
 }
 
-static enum ofd_code wn_instances(void *ctx, const char *cls, struct node_instances *out, ofd_err *e)
+static enum ofd_code query_class(struct wnode *n, const char *cls, const struct node_class_schema *all,
+                                 struct node_instances *out, ofd_err *e)
 {
-    struct wnode *n = ctx;
     const struct ocs_class_def *def = ocs_class_find(cls);
     struct node_instances l = {0};
     struct rows r;
@@ -145,6 +201,7 @@ static enum ofd_code wn_instances(void *ctx, const char *cls, struct node_instan
     r.def = def;
     r.l = &l;
     r.cap = 0;
+    r.all = all;
     if ((rc = wmi_query(n->s, wql, add_row, &r, e)) != OFD_OK) {
         node_instances_free(&l);
         goto out;
@@ -155,12 +212,17 @@ out:
     return rc;
 }
 
+static enum ofd_code wn_instances(void *ctx, const char *cls, struct node_instances *out, ofd_err *e)
+{
+    return query_class(ctx, cls, NULL, out, e);
+}
+
 struct certs_ctx {
     const char *store;
     struct node_certs *l;
 };
 
-static enum ofd_code add_cert(void *ctx, const unsigned char *der, size_t len, ofd_err *e)
+static enum ofd_code add_cert(void *ctx, const unsigned char *der, size_t len, int has_key, ofd_err *e)
 {
     struct certs_ctx *c = ctx;
     struct node_cert *nc, *v;
@@ -171,6 +233,8 @@ static enum ofd_code add_cert(void *ctx, const unsigned char *der, size_t len, o
     nc = &v[c->l->n];
     memset(nc, 0, sizeof(*nc));
     snprintf(nc->store, sizeof(nc->store), "%s", c->store);
+    nc->key_known = 1;
+    nc->has_key = has_key;
     if (cs_x509_thumbprint(der, len, nc->tp, e) != OFD_OK)
         return OFD_OK; /* not a certificate OpenSSL reads: not one ocsfed manages */
     if (!(nc->der = malloc(len)))
@@ -188,7 +252,7 @@ static enum ofd_code wn_certificates(void *ctx, const char *store, struct node_c
     enum ofd_code rc;
 
     (void)ctx;
-    if ((rc = cs_store_enum(store, add_cert, &c, e)) != OFD_OK) {
+    if ((rc = cs_store_enum_keys(store, add_cert, &c, e)) != OFD_OK) {
         node_certs_free(&l);
         return rc;
     }
@@ -705,6 +769,233 @@ out:
     return rc;
 }
 
+/* ---- the provider's class definitions (node_ops.schema) ---- */
+
+/* A CIM type as the text the export and the vocabulary check use ("uint8[]"). */
+static void cim_type_text(CIMTYPE t, char *buf, size_t len)
+{
+    const char *name;
+
+    switch (t & ~CIM_FLAG_ARRAY) {
+    case CIM_SINT8: name = "sint8"; break;
+    case CIM_UINT8: name = "uint8"; break;
+    case CIM_SINT16: name = "sint16"; break;
+    case CIM_UINT16: name = "uint16"; break;
+    case CIM_SINT32: name = "sint32"; break;
+    case CIM_UINT32: name = "uint32"; break;
+    case CIM_SINT64: name = "sint64"; break;
+    case CIM_UINT64: name = "uint64"; break;
+    case CIM_REAL32: name = "real32"; break;
+    case CIM_REAL64: name = "real64"; break;
+    case CIM_BOOLEAN: name = "boolean"; break;
+    case CIM_STRING: name = "string"; break;
+    case CIM_DATETIME: name = "datetime"; break;
+    case CIM_REFERENCE: name = "reference"; break;
+    case CIM_CHAR16: name = "char16"; break;
+    case CIM_OBJECT: name = "object"; break;
+    default: name = "unknown"; break;
+    }
+    snprintf(buf, len, "%s%s", name, (t & CIM_FLAG_ARRAY) ? "[]" : "");
+}
+
+/* A qualifier's VARIANT as a node value: strings, booleans, non-negative integers as
+ * uint32 (others as their decimal text), arrays as string[]. 1: skipped (another type),
+ * 0: *out set, -1: out of memory. */
+static int qualifier_value(const VARIANT *v, struct node_value *out)
+{
+    char num[32];
+    SAFEARRAY *sa;
+    void *data = NULL;
+    LONG lo = 0, hi = -1, i;
+    VARTYPE et;
+
+    memset(out, 0, sizeof(*out));
+    switch (V_VT(v)) {
+    case VT_BSTR: out->type = OCS_STRING; return (out->s = ofd_wide_to_utf8(V_BSTR(v) ? V_BSTR(v) : L"")) ? 0 : -1;
+    case VT_BOOL:
+        out->type = OCS_BOOLEAN;
+        out->b = V_BOOL(v) != VARIANT_FALSE;
+        return 0;
+    case VT_I4:
+        if (V_I4(v) >= 0) {
+            out->type = OCS_UINT32;
+            out->u = (uint32_t)V_I4(v);
+            return 0;
+        }
+        snprintf(num, sizeof(num), "%ld", (long)V_I4(v));
+        out->type = OCS_STRING;
+        return (out->s = ofd_strdup(num)) ? 0 : -1;
+    default: break;
+    }
+    if (!(V_VT(v) & VT_ARRAY) || !(sa = V_ARRAY(v)) || SafeArrayGetDim(sa) != 1
+        || FAILED(SafeArrayGetLBound(sa, 1, &lo)) || FAILED(SafeArrayGetUBound(sa, 1, &hi)))
+        return 1;
+    et = V_VT(v) & ~VT_ARRAY;
+    if (et != VT_BSTR && et != VT_I4 && et != VT_BOOL)
+        return 1;
+    out->type = OCS_STRING_ARRAY;
+    if (hi >= lo && !(out->strs = calloc((size_t)(hi - lo + 1), sizeof(*out->strs))))
+        return -1;
+    if (hi >= lo && FAILED(SafeArrayAccessData(sa, &data))) {
+        node_value_free(out);
+        return 1;
+    }
+    for (i = 0; i <= hi - lo; i++) {
+        char *x;
+        if (et == VT_BSTR) {
+            BSTR b = ((BSTR *)data)[i];
+            x = ofd_wide_to_utf8(b ? b : L"");
+        } else if (et == VT_I4) {
+            snprintf(num, sizeof(num), "%ld", (long)((LONG *)data)[i]);
+            x = ofd_strdup(num);
+        } else {
+            x = ofd_strdup(((VARIANT_BOOL *)data)[i] != VARIANT_FALSE ? "true" : "false");
+        }
+        if (!x) {
+            SafeArrayUnaccessData(sa);
+            node_value_free(out);
+            return -1;
+        }
+        out->strs[out->nstrs++] = x;
+    }
+    if (hi >= lo)
+        SafeArrayUnaccessData(sa);
+    return 0;
+}
+
+/* The qualifiers of property name of the class object o into p->qualifiers. */
+static enum ofd_code read_qualifiers(IWbemClassObject *o, const wchar_t *name, struct node_schema_prop *p, ofd_err *e)
+{
+    IWbemQualifierSet *qs = NULL;
+    BSTR qn = NULL;
+    VARIANT qv;
+    HRESULT hr;
+    enum ofd_code rc = OFD_OK;
+
+    VariantInit(&qv);
+    if (FAILED(hr = IWbemClassObject_GetPropertyQualifierSet(o, name, &qs)))
+        return ofd_err_hresult(e, hr, "the qualifiers of %s", p->name);
+    if (FAILED(hr = IWbemQualifierSet_BeginEnumeration(qs, 0))) {
+        rc = ofd_err_hresult(e, hr, "the qualifiers of %s", p->name);
+        goto out;
+    }
+    while ((hr = IWbemQualifierSet_Next(qs, 0, &qn, &qv, NULL)) == WBEM_S_NO_ERROR) {
+        struct node_value v;
+        char *n8 = ofd_wide_to_utf8(qn);
+        int r = n8 ? qualifier_value(&qv, &v) : -1;
+
+        if (r == 0 && node_instance_add(&p->qualifiers, n8, &v) != OFD_OK)
+            r = -1;
+        free(n8);
+        SysFreeString(qn);
+        qn = NULL;
+        VariantClear(&qv);
+        if (r < 0) {
+            rc = ofd_err_nomem(e);
+            break;
+        }
+    }
+    if (rc == OFD_OK && FAILED(hr))
+        rc = ofd_err_hresult(e, hr, "the qualifiers of %s", p->name);
+    IWbemQualifierSet_EndEnumeration(qs);
+out:
+    IWbemQualifierSet_Release(qs);
+    return rc;
+}
+
+/* GetObject of the class: every non-system property with its CIM type and qualifiers. */
+static enum ofd_code wn_schema(void *ctx, const char *cls, struct node_class_schema *out, int *known, ofd_err *e)
+{
+    struct wnode *n = ctx;
+    struct node_class_schema c;
+    IWbemClassObject *o = NULL;
+    SAFEARRAY *names = NULL;
+    BSTR *nv = NULL;
+    LONG lo = 0, hi = -1, i;
+    HRESULT hr;
+    enum ofd_code rc;
+
+    memset(&c, 0, sizeof(c));
+    *known = 1; /* the provider itself answers */
+    if (!(c.cls = ofd_strdup(cls))) {
+        rc = ofd_err_nomem(e);
+        goto out;
+    }
+    rc = wmi_get_object(n->s, cls, &o, e);
+    if (rc == OFD_E_NOTFOUND || (rc == OFD_E_PLATFORM && e->raw == (long)WBEM_E_INVALID_CLASS)) {
+        ofd_err_clear(e);
+        c.absent = 1; /* no such class on this server */
+        rc = OFD_OK;
+        goto done;
+    }
+    if (rc != OFD_OK)
+        goto out;
+    if (FAILED(hr = IWbemClassObject_GetNames(o, NULL, WBEM_FLAG_ALWAYS | WBEM_FLAG_NONSYSTEM_ONLY, NULL, &names))
+        || FAILED(hr = SafeArrayGetLBound(names, 1, &lo)) || FAILED(hr = SafeArrayGetUBound(names, 1, &hi))
+        || FAILED(hr = SafeArrayAccessData(names, (void **)&nv))) {
+        rc = ofd_err_hresult(e, hr, "the properties of WMI class %s", cls);
+        goto out;
+    }
+    if (hi >= lo && !(c.props = calloc((size_t)(hi - lo + 1), sizeof(*c.props)))) {
+        rc = ofd_err_nomem(e);
+        goto out;
+    }
+    for (i = 0; i <= hi - lo; i++) {
+        struct node_schema_prop *p = &c.props[c.nprops++];
+        CIMTYPE t = 0;
+        char text[32];
+
+        if (!(p->name = ofd_wide_to_utf8(nv[i]))) {
+            rc = ofd_err_nomem(e);
+            goto out;
+        }
+        if (FAILED(hr = IWbemClassObject_Get(o, nv[i], 0, NULL, &t, NULL))) {
+            rc = ofd_err_hresult(e, hr, "the CIM type of %s.%s", cls, p->name);
+            goto out;
+        }
+        cim_type_text(t, text, sizeof(text));
+        if (!(p->type = ofd_strdup(text))) {
+            rc = ofd_err_nomem(e);
+            goto out;
+        }
+        if ((rc = read_qualifiers(o, nv[i], p, e)) != OFD_OK) {
+            ofd_err_prefix(e, "WMI class %s", cls);
+            goto out;
+        }
+    }
+done:
+    *out = c;
+    memset(&c, 0, sizeof(c));
+    rc = OFD_OK;
+out:
+    if (nv)
+        SafeArrayUnaccessData(names);
+    if (names)
+        SafeArrayDestroy(names);
+    if (o)
+        IWbemClassObject_Release(o);
+    node_class_schema_free(&c);
+    return rc;
+}
+
+/* Every instance with every property the definition has (the export). */
+static enum ofd_code wn_instances_all(void *ctx, const char *cls, struct node_instances *out, ofd_err *e)
+{
+    struct node_class_schema all;
+    int known = 0;
+    enum ofd_code rc;
+
+    memset(&all, 0, sizeof(all));
+    if ((rc = wn_schema(ctx, cls, &all, &known, e)) == OFD_OK) {
+        if (all.absent)
+            memset(out, 0, sizeof(*out)); /* no such class here: no instance */
+        else
+            rc = query_class(ctx, cls, &all, out, e);
+    }
+    node_class_schema_free(&all);
+    return rc;
+}
+
 static const struct node_ops wmi_node_ops = {
     .kind = "wmi",
     .identity = wn_identity,
@@ -726,6 +1017,8 @@ static const struct node_ops wmi_node_ops = {
     .get_instance = wn_get_instance,
     .import_pfx = wn_import_pfx,
     .cert_usable = wn_cert_usable,
+    .schema = wn_schema,
+    .instances_all = wn_instances_all,
 };
 
 /* Pool discovery: the MSFT_SIPPoolSetting whose member list holds this server. */

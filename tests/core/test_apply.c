@@ -683,6 +683,86 @@ static void a_pkcs12_server_certificate_is_imported(void **state)
     manifest_free(m);
 }
 
+/* The read-back of a provider slow to show a new instance (an AD-backed instance may not
+ * be readable at once): the apply waits a few seconds (APPLY_READBACK_DELAYS_MS, counted
+ * here, not slept) before it declares a mismatch; an instance that never shows is a
+ * failure after 3 s of waits, and the apply is undone. */
+static unsigned long waits[64], nwaits, waited_ms;
+
+static void count_wait(void *ctx, unsigned ms)
+{
+    (void)ctx;
+    if (nwaits < sizeof(waits) / sizeof(waits[0]))
+        waits[nwaits] = ms;
+    nwaits++;
+    waited_ms += ms;
+}
+
+static enum ofd_code apply_slow(const struct plan *p, unsigned long slow_reads, struct nodefault *f,
+                                struct apply_result *res, ofd_err *e)
+{
+    struct apply_options opt = {.journal = JOURNAL, .sleep_ms = count_wait};
+    struct node n = {0}, w;
+    enum ofd_code rc;
+
+    memset(f, 0, sizeof(*f));
+    nwaits = waited_ms = 0;
+    assert_int_equal(simnode_open(NODE, &n, e), OFD_OK);
+    f->inner = n;
+    f->slow_reads = slow_reads;
+    nodefault_wrap(f, &w);
+    ofd_err_clear(e);
+    rc = apply_run(p, &w, &opt, res, e);
+    node_close(&n);
+    return rc;
+}
+
+static void a_slow_provider_gets_a_few_seconds_to_show_a_new_instance(void **state)
+{
+    struct manifest *m = load_manifest();
+    struct apply_result res;
+    struct nodefault f;
+    struct plan p;
+    size_t i, creates = 0, lb = 0;
+    char *before;
+    ofd_err e;
+
+    (void)state;
+    fresh_node();
+    plan_once(m, &p);
+    for (i = 0; i < p.n; i++)
+        creates += p.v[i].action == PLAN_CREATE && strcmp(p.v[i].cls, "certificate") != 0;
+    assert_true(creates >= 5);
+    /* Each new instance shows at the fourth read: three waits each, and it converges. */
+    if (apply_slow(&p, 3, &f, &res, &e) != OFD_OK)
+        fail_msg("apply: %s", e.msg);
+    assert_int_equal(f.hidden, 3 * creates);
+    assert_int_equal(nwaits, 3 * creates);
+    assert_int_equal(waits[0], 100);
+    assert_int_equal(waits[1], 200);
+    assert_int_equal(waits[2], 400);
+    assert_int_equal(waited_ms, 700 * creates);
+    plan_free(&p);
+    plan_once(m, &p); /* converged: only the restart waits for the window */
+    assert_false(plan_has_setting_changes(&p));
+    plan_free(&p);
+
+    /* One that never shows: the mismatch after 3 s of waits, and the apply undone. */
+    fresh_node();
+    before = file_bytes(&lb);
+    plan_once(m, &p);
+    assert_int_not_equal(apply_slow(&p, 1000, &f, &res, &e), OFD_OK);
+    assert_non_null(strstr(e.msg, "is not there after it was written"));
+    assert_non_null(strstr(e.msg, "3 s"));
+    assert_int_equal(waited_ms, APPLY_READBACK_TOTAL_MS);
+    assert_int_equal(nwaits, 5);
+    assert_int_equal(res.rolled_back, 1);
+    assert_int_equal(res.rollback_rc, OFD_OK);
+    assert_node_is(before, lb, "slow provider", 0);
+    plan_free(&p);
+    manifest_free(m);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -694,6 +774,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(drift_is_planned_and_corrected),
         cmocka_unit_test(dropping_a_node_removes_exactly_its_entries),
         cmocka_unit_test(a_pkcs12_server_certificate_is_imported),
+        cmocka_unit_test(a_slow_provider_gets_a_few_seconds_to_show_a_new_instance),
     };
 
     if (argc != 2) {

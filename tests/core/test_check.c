@@ -125,6 +125,8 @@ static void signed_manifest_on_a_drifting_node_is_reported(void **state)
     assert_int_equal(r.status, REPORT_DRIFTING);
     assert_int_equal(r.serial, 1);
     assert_true(r.nchanges > 0);
+    /* The evidence of the server's vocabulary (vocab.h) is in the report. */
+    assert_true(r.nvocab > 0);
     /* The report names the manifest it checked by the SHA-256 of its bytes. */
     assert_non_null(r.sha256);
     {

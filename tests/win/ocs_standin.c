@@ -313,9 +313,21 @@ static WCHAR *record_relpath(const struct record *r, int is_class, int *oom)
 /* ---- Shared counter ----------------------------------------------------------------
  * Every object holds the shared block; it goes with the last holder, so an object
  * released after ocs_standin_free still has somewhere to count. */
+/* A qualifier a test declared on a property (ocs_standin_declare). */
+struct decl {
+    const struct class_def *def;
+    long prop;
+    BSTR name;
+    VARIANT value; /* VT_ARRAY | VT_BSTR */
+};
+
 struct shared {
     LONG outstanding; /* references handed to callers and not released */
     LONG holders;     /* objects (and the stand-in) pointing here */
+    LONG qualifier_sets;
+    struct decl *decls; /* the class definitions' declared qualifiers, which class objects
+                         * (and instances) still alive show */
+    size_t ndecls;
 };
 
 static struct shared *shared_hold(struct shared *sh)
@@ -326,8 +338,16 @@ static struct shared *shared_hold(struct shared *sh)
 
 static void shared_drop(struct shared *sh)
 {
-    if (InterlockedDecrement(&sh->holders) == 0)
-        free(sh);
+    size_t i;
+
+    if (InterlockedDecrement(&sh->holders) != 0)
+        return;
+    for (i = 0; i < sh->ndecls; i++) {
+        SysFreeString(sh->decls[i].name);
+        VariantClear(&sh->decls[i].value);
+    }
+    free(sh->decls);
+    free(sh);
 }
 
 /* ---- What the three COM objects share ------------------------------------------------
@@ -377,6 +397,240 @@ static HRESULT not_supported(void **out1, void **out2)
         *out2 = NULL;
     return WE(WBEM_E_NOT_SUPPORTED);
 }
+
+/* ---- IWbemQualifierSet: a property's qualifiers, a snapshot ----------------------------
+ * key (VT_BOOL) on key properties and CIMTYPE (the element type's name, as WMI gives it
+ * for an array too) on all, as the R2 reference's syntax blocks show them ([key], the
+ * types), then what a test declared. Read-only: the agent never changes a definition. */
+struct qset {
+    IWbemQualifierSet IWbemQualifierSet_iface;
+    LONG refs;
+    struct shared *sh;
+    BSTR *names;
+    VARIANT *vals;
+    size_t n;
+    long pos; /* -1: no BeginEnumeration */
+};
+
+static const IWbemQualifierSetVtbl qset_vtbl;
+
+static struct qset *impl_from_IWbemQualifierSet(IWbemQualifierSet *iface)
+{
+    return CONTAINING_RECORD(iface, struct qset, IWbemQualifierSet_iface);
+}
+
+static const WCHAR *cimtype_name(CIMTYPE t)
+{
+    switch (t & ~CIM_FLAG_ARRAY) {
+    case CIM_STRING: return L"string";
+    case CIM_UINT32: return L"uint32";
+    case CIM_BOOLEAN: return L"boolean";
+    case CIM_UINT8: return L"uint8";
+    default: return L"object";
+    }
+}
+
+static void qset_free(struct qset *q)
+{
+    size_t i;
+
+    for (i = 0; i < q->n; i++) {
+        SysFreeString(q->names[i]);
+        VariantClear(&q->vals[i]);
+    }
+    free(q->names);
+    free(q->vals);
+    free(q);
+}
+
+/* Appends name = a copy of v. */
+static HRESULT qset_add(struct qset *q, const WCHAR *name, const VARIANT *v)
+{
+    BSTR *nn;
+    VARIANT *nv;
+
+    if (!(nn = realloc(q->names, (q->n + 1) * sizeof(*nn))))
+        return WE(WBEM_E_OUT_OF_MEMORY);
+    q->names = nn;
+    if (!(nv = realloc(q->vals, (q->n + 1) * sizeof(*nv))))
+        return WE(WBEM_E_OUT_OF_MEMORY);
+    q->vals = nv;
+    VariantInit(&nv[q->n]);
+    if (!(nn[q->n] = SysAllocString(name)))
+        return WE(WBEM_E_OUT_OF_MEMORY);
+    if (FAILED(VariantCopy(&nv[q->n], (VARIANT *)v))) {
+        SysFreeString(nn[q->n]);
+        return WE(WBEM_E_OUT_OF_MEMORY);
+    }
+    q->n++;
+    return S_OK;
+}
+
+/* The qualifier set of property i of def (one counted reference). */
+static HRESULT qset_create(struct shared *sh, const struct class_def *def, long i, IWbemQualifierSet **out)
+{
+    struct qset *q;
+    VARIANT v;
+    size_t k;
+    HRESULT hr = S_OK;
+
+    if (!(q = calloc(1, sizeof(*q))))
+        return WE(WBEM_E_OUT_OF_MEMORY);
+    q->IWbemQualifierSet_iface.lpVtbl = &qset_vtbl;
+    q->pos = -1;
+    VariantInit(&v);
+    V_VT(&v) = VT_BSTR;
+    if (!(V_BSTR(&v) = SysAllocString(cimtype_name(def->props[i].type))))
+        hr = WE(WBEM_E_OUT_OF_MEMORY);
+    if (SUCCEEDED(hr))
+        hr = qset_add(q, L"CIMTYPE", &v);
+    VariantClear(&v);
+    if (SUCCEEDED(hr) && def->props[i].key) {
+        V_VT(&v) = VT_BOOL;
+        V_BOOL(&v) = VARIANT_TRUE;
+        hr = qset_add(q, L"key", &v);
+    }
+    for (k = 0; SUCCEEDED(hr) && k < sh->ndecls; k++)
+        if (sh->decls[k].def == def && sh->decls[k].prop == i)
+            hr = qset_add(q, sh->decls[k].name, &sh->decls[k].value);
+    if (FAILED(hr)) {
+        qset_free(q);
+        return hr;
+    }
+    counted_init(&q->refs, &q->sh, sh);
+    *out = &q->IWbemQualifierSet_iface;
+    return S_OK;
+}
+
+static long qset_find(const struct qset *q, LPCWSTR name)
+{
+    size_t i;
+
+    for (i = 0; name && i < q->n; i++)
+        if (_wcsicmp(q->names[i], name) == 0)
+            return (long)i;
+    return -1;
+}
+
+static HRESULT STDMETHODCALLTYPE qset_QueryInterface(IWbemQualifierSet *iface, REFIID riid, void **ppv)
+{
+    return query_interface((IUnknown *)iface, &IID_IWbemQualifierSet, riid, ppv);
+}
+
+static ULONG STDMETHODCALLTYPE qset_AddRef(IWbemQualifierSet *iface)
+{
+    struct qset *q = impl_from_IWbemQualifierSet(iface);
+
+    return counted_addref(&q->refs, q->sh);
+}
+
+static ULONG STDMETHODCALLTYPE qset_Release(IWbemQualifierSet *iface)
+{
+    struct qset *q = impl_from_IWbemQualifierSet(iface);
+    struct shared *sh = q->sh;
+    LONG refs;
+
+    if ((refs = counted_release(&q->refs, sh)) == 0) {
+        qset_free(q);
+        shared_drop(sh);
+    }
+    return (ULONG)refs;
+}
+
+static HRESULT STDMETHODCALLTYPE qset_Get(IWbemQualifierSet *iface, LPCWSTR name, LONG flags, VARIANT *val,
+                                          LONG *flavor)
+{
+    struct qset *q = impl_from_IWbemQualifierSet(iface);
+    long i = qset_find(q, name);
+
+    (void)flags;
+    if (i < 0)
+        return WE(WBEM_E_NOT_FOUND);
+    if (val) {
+        VariantInit(val);
+        if (FAILED(VariantCopy(val, &q->vals[i])))
+            return WE(WBEM_E_OUT_OF_MEMORY);
+    }
+    if (flavor)
+        *flavor = WBEM_FLAVOR_ORIGIN_LOCAL;
+    return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE qset_Put(IWbemQualifierSet *iface, LPCWSTR name, VARIANT *val, LONG flavor)
+{
+    return not_supported(NULL, NULL);
+}
+
+static HRESULT STDMETHODCALLTYPE qset_Delete(IWbemQualifierSet *iface, LPCWSTR name)
+{
+    return not_supported(NULL, NULL);
+}
+
+static HRESULT STDMETHODCALLTYPE qset_GetNames(IWbemQualifierSet *iface, LONG flags, SAFEARRAY **names)
+{
+    struct qset *q = impl_from_IWbemQualifierSet(iface);
+    SAFEARRAY *sa;
+    LONG i;
+
+    (void)flags;
+    if (!names)
+        return WE(WBEM_E_INVALID_PARAMETER);
+    if (!(sa = SafeArrayCreateVector(VT_BSTR, 0, (ULONG)q->n)))
+        return WE(WBEM_E_OUT_OF_MEMORY);
+    for (i = 0; i < (LONG)q->n; i++) {
+        if (FAILED(SafeArrayPutElement(sa, &i, q->names[i]))) { /* copies the BSTR */
+            SafeArrayDestroy(sa);
+            return WE(WBEM_E_OUT_OF_MEMORY);
+        }
+    }
+    *names = sa;
+    return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE qset_BeginEnumeration(IWbemQualifierSet *iface, LONG flags)
+{
+    (void)flags;
+    impl_from_IWbemQualifierSet(iface)->pos = 0;
+    return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE qset_Next(IWbemQualifierSet *iface, LONG flags, BSTR *name, VARIANT *val, LONG *flavor)
+{
+    struct qset *q = impl_from_IWbemQualifierSet(iface);
+    BSTR b = NULL;
+
+    (void)flags;
+    if (q->pos < 0)
+        return WE(WBEM_E_UNEXPECTED);
+    if ((size_t)q->pos >= q->n)
+        return WE(WBEM_S_NO_MORE_DATA);
+    if (name && !(b = SysAllocString(q->names[q->pos])))
+        return WE(WBEM_E_OUT_OF_MEMORY);
+    if (val) {
+        VariantInit(val);
+        if (FAILED(VariantCopy(val, &q->vals[q->pos]))) {
+            SysFreeString(b);
+            return WE(WBEM_E_OUT_OF_MEMORY);
+        }
+    }
+    if (name)
+        *name = b;
+    if (flavor)
+        *flavor = WBEM_FLAVOR_ORIGIN_LOCAL;
+    q->pos++;
+    return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE qset_EndEnumeration(IWbemQualifierSet *iface)
+{
+    impl_from_IWbemQualifierSet(iface)->pos = -1;
+    return S_OK;
+}
+
+static const IWbemQualifierSetVtbl qset_vtbl = {
+    qset_QueryInterface, qset_AddRef,   qset_Release,          qset_Get,  qset_Put,
+    qset_Delete,         qset_GetNames, qset_BeginEnumeration, qset_Next, qset_EndEnumeration,
+};
 
 /* ---- IWbemClassObject: class objects and instances --------------------------------- */
 struct cobj {
@@ -723,10 +977,23 @@ static HRESULT STDMETHODCALLTYPE cobj_EndEnumeration(IWbemClassObject *iface)
     return S_OK;
 }
 
+/* A property's qualifiers, on the class and on its instances alike (WMI propagates the
+ * class's to them). Counted. */
 static HRESULT STDMETHODCALLTYPE cobj_GetPropertyQualifierSet(IWbemClassObject *iface, LPCWSTR prop,
                                                               IWbemQualifierSet **set)
 {
-    return not_supported((void **)set, NULL);
+    struct cobj *o = impl_from_IWbemClassObject(iface);
+    long i;
+
+    InterlockedIncrement(&o->sh->qualifier_sets);
+    if (!set || !prop)
+        return WE(WBEM_E_INVALID_PARAMETER);
+    *set = NULL;
+    if (is_system_name(prop))
+        return WE(WBEM_E_SYSTEM_PROPERTY);
+    if ((i = prop_index(o->rec.def, prop, (size_t)-1)) < 0)
+        return WE(WBEM_E_NOT_FOUND);
+    return qset_create(o->sh, o->rec.def, i, set);
 }
 
 static HRESULT STDMETHODCALLTYPE cobj_Clone(IWbemClassObject *iface, IWbemClassObject **copy)
@@ -1846,11 +2113,58 @@ int ocs_standin_count(const struct ocs_standin *s, const WCHAR *cls)
 void ocs_standin_counts(const struct ocs_standin *s, struct ocs_standin_counts *out)
 {
     *out = s->counts;
+    out->qualifier_sets = (unsigned long)s->sh->qualifier_sets;
 }
 
 void ocs_standin_reset_counts(struct ocs_standin *s)
 {
     memset(&s->counts, 0, sizeof(s->counts));
+    InterlockedExchange(&s->sh->qualifier_sets, 0);
+}
+
+HRESULT ocs_standin_declare(struct ocs_standin *s, const WCHAR *cls, const WCHAR *prop, const WCHAR *qualifier,
+                            const WCHAR *const *values, size_t n)
+{
+    const struct class_def *def = cls ? class_find(cls, (size_t)-1) : NULL;
+    struct shared *sh = s->sh;
+    struct decl d, *grown;
+    LONG i;
+    size_t k;
+
+    if (!def)
+        return WE(WBEM_E_INVALID_CLASS);
+    memset(&d, 0, sizeof(d));
+    d.def = def;
+    if (!prop || !qualifier || (d.prop = prop_index(def, prop, (size_t)-1)) < 0)
+        return WE(WBEM_E_NOT_FOUND);
+    VariantInit(&d.value);
+    V_VT(&d.value) = VT_ARRAY | VT_BSTR;
+    if (!(V_ARRAY(&d.value) = SafeArrayCreateVector(VT_BSTR, 0, (ULONG)n)) || !(d.name = SysAllocString(qualifier)))
+        goto oom;
+    for (i = 0; i < (LONG)n; i++) {
+        BSTR b = SysAllocString(values[i]);
+        HRESULT hr = b ? SafeArrayPutElement(V_ARRAY(&d.value), &i, b) : E_OUTOFMEMORY;
+        SysFreeString(b);
+        if (FAILED(hr))
+            goto oom;
+    }
+    for (k = 0; k < sh->ndecls; k++) {
+        if (sh->decls[k].def == def && sh->decls[k].prop == d.prop && !_wcsicmp(sh->decls[k].name, qualifier)) {
+            SysFreeString(sh->decls[k].name);
+            VariantClear(&sh->decls[k].value);
+            sh->decls[k] = d;
+            return S_OK;
+        }
+    }
+    if (!(grown = realloc(sh->decls, (sh->ndecls + 1) * sizeof(*grown))))
+        goto oom;
+    sh->decls = grown;
+    grown[sh->ndecls++] = d;
+    return S_OK;
+oom:
+    SysFreeString(d.name);
+    VariantClear(&d.value);
+    return WE(WBEM_E_OUT_OF_MEMORY);
 }
 
 long ocs_standin_outstanding(const struct ocs_standin *s)

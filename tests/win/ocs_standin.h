@@ -5,7 +5,9 @@
  * documented property names and CIM types (its own schema table, transcribed from
  * Microsoft's OCS 2007 R2 WMI reference independently of agent/ocs_model.c, so a
  * wrong name in the class map shows up as a rejection), rejects what OCS would
- * reject, and counts calls and outstanding references.
+ * reject, and counts calls and outstanding references. Its class definitions carry
+ * qualifier sets (IWbemQualifierSet): key and CIMTYPE, as the reference's syntax blocks
+ * show them, and what a test declares (ocs_standin_declare).
  *
  * Hand it to the agent with wmi_open_services(ocs_standin_services(s), ...). */
 #ifndef OCSFED_OCS_STANDIN_H
@@ -18,12 +20,13 @@ struct ocs_standin;
 
 /* Counters, reset by ocs_standin_reset_counts. */
 struct ocs_standin_counts {
-    unsigned long queries;     /* IWbemServices::ExecQuery */
-    unsigned long get_objects; /* IWbemServices::GetObject */
-    unsigned long puts;        /* IWbemServices::PutInstance (successful or not) */
-    unsigned long deletes;     /* IWbemServices::DeleteInstance (successful or not) */
-    unsigned long methods;     /* IWbemServices::ExecMethod */
-    unsigned long rejected;    /* calls answered with a WBEM error */
+    unsigned long queries;        /* IWbemServices::ExecQuery */
+    unsigned long get_objects;    /* IWbemServices::GetObject */
+    unsigned long puts;           /* IWbemServices::PutInstance (successful or not) */
+    unsigned long deletes;        /* IWbemServices::DeleteInstance (successful or not) */
+    unsigned long methods;        /* IWbemServices::ExecMethod */
+    unsigned long rejected;       /* calls answered with a WBEM error */
+    unsigned long qualifier_sets; /* IWbemClassObject::GetPropertyQualifierSet (successful or not) */
 };
 
 /* A new, empty stand-in (no instances). NULL on out of memory. */
@@ -37,6 +40,14 @@ IWbemServices *ocs_standin_services(struct ocs_standin *s);
  * name/value pairs where value is a VARIANT*. Returns S_OK or the WBEM error the
  * stand-in would answer to PutInstance (unknown property, wrong type, missing key). */
 HRESULT ocs_standin_seed(struct ocs_standin *s, const WCHAR *cls, ...);
+
+/* Declares a qualifier of string values on property prop of class cls (ValueMap,
+ * Values): its qualifier set then has it, on the class and on its instances. R2's
+ * reference shows none (docs/ocs-wmi-notes.md); a test declares one to stand for a
+ * provider that does. A second declaration of the same qualifier replaces the first.
+ * S_OK, WBEM_E_INVALID_CLASS, WBEM_E_NOT_FOUND (no such property), or out of memory. */
+HRESULT ocs_standin_declare(struct ocs_standin *s, const WCHAR *cls, const WCHAR *prop, const WCHAR *qualifier,
+                            const WCHAR *const *values, size_t n);
 
 /* Instances currently held for cls (case-insensitive), or -1 for an unknown class. */
 int ocs_standin_count(const struct ocs_standin *s, const WCHAR *cls);

@@ -824,6 +824,107 @@ static void methods_and_other_calls_are_not_supported(void **state)
     assert_int_equal(ocs_standin_outstanding(s), 0);
 }
 
+/* The class definitions: each property's qualifier set (key and CIMTYPE, as the R2
+ * reference's syntax blocks show them), values a test declares (ValueMap), on the class
+ * and on its instances; enumeration; what is refused; the calls counted. */
+static VARIANT qualifier(IWbemClassObject *o, const WCHAR *prop, const WCHAR *name, HRESULT want)
+{
+    IWbemQualifierSet *qs = NULL;
+    VARIANT v;
+    LONG flavor = -1;
+
+    VariantInit(&v);
+    assert_int_equal(IWbemClassObject_GetPropertyQualifierSet(o, prop, &qs), S_OK);
+    assert_int_equal(IWbemQualifierSet_Get(qs, name, 0, &v, &flavor), want);
+    IWbemQualifierSet_Release(qs);
+    return v;
+}
+
+static void property_qualifier_sets(void **state)
+{
+    static const WCHAR *const values[] = {L"TCP", L"TLS", L"MutualTLS"};
+    struct ocs_standin *s = *state;
+    IWbemServices *svc = ocs_standin_services(s);
+    IWbemClassObject *cls = NULL, *inst = NULL;
+    IWbemQualifierSet *qs = NULL;
+    struct ocs_standin_counts c;
+    SAFEARRAY *sa = NULL;
+    BSTR name = NULL, *names = NULL;
+    LONG lo = -1, hi = -1;
+    VARIANT v, a;
+    int n = 0;
+    HRESULT hr;
+
+    assert_int_equal(get_object(svc, LISTEN, &cls), S_OK);
+    v = qualifier(cls, L"InstanceID", L"key", S_OK);
+    assert_int_equal(V_VT(&v), VT_BOOL);
+    assert_true(V_BOOL(&v) == VARIANT_TRUE);
+    v = qualifier(cls, L"InstanceID", L"CIMTYPE", S_OK);
+    assert_int_equal(V_VT(&v), VT_BSTR);
+    assert_true(wcscmp(V_BSTR(&v), L"string") == 0);
+    VariantClear(&v);
+    v = qualifier(cls, L"TLSCertSN", L"CIMTYPE", S_OK); /* an array's CIMTYPE is its element type */
+    assert_true(wcscmp(V_BSTR(&v), L"uint8") == 0);
+    VariantClear(&v);
+    v = qualifier(cls, L"Port", L"CIMTYPE", S_OK);
+    assert_true(wcscmp(V_BSTR(&v), L"uint32") == 0);
+    VariantClear(&v);
+    qualifier(cls, L"Port", L"key", WE(WBEM_E_NOT_FOUND));
+    qualifier(cls, L"TransportType", L"ValueMap", WE(WBEM_E_NOT_FOUND)); /* none in the reference */
+
+    /* Enumeration and names: CIMTYPE and key on a key. */
+    assert_int_equal(IWbemClassObject_GetPropertyQualifierSet(cls, L"InstanceID", &qs), S_OK);
+    assert_int_equal(IWbemQualifierSet_Next(qs, 0, &name, &v, NULL), WE(WBEM_E_UNEXPECTED));
+    assert_int_equal(IWbemQualifierSet_BeginEnumeration(qs, 0), S_OK);
+    while ((hr = IWbemQualifierSet_Next(qs, 0, &name, &v, NULL)) == S_OK) {
+        assert_true(wcscmp(name, L"CIMTYPE") == 0 || wcscmp(name, L"key") == 0);
+        SysFreeString(name);
+        VariantClear(&v);
+        n++;
+    }
+    assert_int_equal(hr, WE(WBEM_S_NO_MORE_DATA));
+    assert_int_equal(n, 2);
+    assert_int_equal(IWbemQualifierSet_EndEnumeration(qs), S_OK);
+    assert_int_equal(IWbemQualifierSet_GetNames(qs, 0, &sa), S_OK);
+    assert_int_equal(SafeArrayGetLBound(sa, 1, &lo), S_OK);
+    assert_int_equal(SafeArrayGetUBound(sa, 1, &hi), S_OK);
+    assert_int_equal(hi - lo + 1, 2);
+    SafeArrayDestroy(sa);
+    /* The agent never changes a class definition: refused, not pretended. */
+    assert_int_equal(IWbemQualifierSet_Put(qs, L"ValueMap", v_str(&a, L"x"), 0), WE(WBEM_E_NOT_SUPPORTED));
+    VariantClear(&a);
+    assert_int_equal(IWbemQualifierSet_Delete(qs, L"key"), WE(WBEM_E_NOT_SUPPORTED));
+    IWbemQualifierSet_Release(qs);
+    qs = NULL;
+    assert_int_equal(IWbemClassObject_GetPropertyQualifierSet(cls, L"NoSuchProperty", &qs), WE(WBEM_E_NOT_FOUND));
+    assert_null(qs);
+    assert_int_equal(IWbemClassObject_GetPropertyQualifierSet(cls, L"__CLASS", &qs), WE(WBEM_E_SYSTEM_PROPERTY));
+    assert_null(qs);
+
+    /* A declared ValueMap: on the class and on an instance of it. */
+    assert_int_equal(ocs_standin_declare(s, LISTEN, L"TransportType", L"ValueMap", values, 3), S_OK);
+    assert_int_equal(ocs_standin_declare(s, LISTEN, L"NoSuchProperty", L"ValueMap", values, 3), WE(WBEM_E_NOT_FOUND));
+    assert_int_equal(ocs_standin_declare(s, L"MSFT_SIPNoSuchData", L"X", L"ValueMap", values, 3),
+                     WE(WBEM_E_INVALID_CLASS));
+    v = qualifier(cls, L"TransportType", L"ValueMap", S_OK);
+    assert_int_equal(V_VT(&v), VT_ARRAY | VT_BSTR);
+    assert_int_equal(SafeArrayGetUBound(V_ARRAY(&v), 1, &hi), S_OK);
+    assert_int_equal(hi, 2);
+    assert_int_equal(SafeArrayAccessData(V_ARRAY(&v), (void **)&names), S_OK);
+    assert_true(wcscmp(names[2], L"MutualTLS") == 0);
+    SafeArrayUnaccessData(V_ARRAY(&v));
+    VariantClear(&v);
+    assert_int_equal(IWbemClassObject_SpawnInstance(cls, 0, &inst), S_OK);
+    v = qualifier(inst, L"TransportType", L"ValueMap", S_OK);
+    VariantClear(&v);
+    IWbemClassObject_Release(inst);
+    IWbemClassObject_Release(cls);
+
+    ocs_standin_counts(s, &c);
+    assert_int_equal(c.qualifier_sets, 11); /* the failed ones too */
+    assert_int_equal(ocs_standin_outstanding(s), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -837,6 +938,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(names_and_property_enumeration, setup, teardown),
         cmocka_unit_test_setup_teardown(references_are_counted_and_outlive_the_standin, setup, teardown),
         cmocka_unit_test_setup_teardown(methods_and_other_calls_are_not_supported, setup, teardown),
+        cmocka_unit_test_setup_teardown(property_qualifier_sets, setup, teardown),
     };
     return cmocka_run_group_tests(tests, testcom_up, testcom_down);
 }

@@ -40,6 +40,7 @@
 #include "testcert.h"
 #include "testcom.h"
 #include "testutil.h"
+#include "vocab.h"
 #include "wmi.h"
 #include "wmi_fips.h"
 #include "wmi_node.h"
@@ -662,6 +663,169 @@ static void a_server_certificate_that_cannot_be_used_is_refused_before_use(void 
     manifest_free(m);
 }
 
+/* ---- the server's own vocabulary and the export, through WMI ---- */
+
+/* `ocsfed export` of this server (the stand-in, after the TLS example was applied):
+ * the stand-in's class definitions and every instance, foreign ones included and with
+ * every property, whether each certificate has its key; the draft validates and plans
+ * no change against the server and against the export read back as a simulated node. */
+static void the_export_through_wmi_round_trips(void **state)
+{
+    static const struct node_platform standin_server = {.open = open_standin_server, .journal = standin_journal};
+    struct manifest *m = load_tls_manifest();
+    struct apply_options opt = {.journal = JOURNAL};
+    struct apply_result res;
+    struct node n = {0};
+    struct plan p;
+    char tls[1024], *text = NULL;
+    size_t len = 0;
+    cJSON *x, *schema, *q, *pools, *it, *my;
+    int other_pool = 0, keyed = 0;
+    VARIANT id, fqdn, name, type;
+    ofd_err e;
+
+    (void)state;
+    cli_standin = standin_with_pool();
+    /* Another pool of the forest, with properties the class map does not read. */
+    VariantInit(&id), VariantInit(&fqdn), VariantInit(&name), VariantInit(&type);
+    V_VT(&id) = V_VT(&fqdn) = V_VT(&name) = V_VT(&type) = VT_BSTR;
+    V_BSTR(&id) = SysAllocString(L"{6A1F0C3E-0009-4B7E-9D2A-5C1B2E3F4A01}");
+    V_BSTR(&fqdn) = SysAllocString(L"other.example.com");
+    V_BSTR(&name) = SysAllocString(L"The other pool");
+    V_BSTR(&type) = SysAllocString(L"Enterprise");
+    assert_int_equal(ocs_standin_seed(cli_standin, L"MSFT_SIPPoolSetting", L"InstanceID", &id, L"PoolFQDN", &fqdn,
+                                      L"PoolDisplayName", &name, L"PoolType", &type, NULL),
+                     S_OK);
+    VariantClear(&id), VariantClear(&fqdn), VariantClear(&name), VariantClear(&type);
+    open_wmi_node(cli_standin, &n);
+    assert_int_equal(plan_make(m, &n, &(struct plan_options){.now = NOW}, &p, &e), OFD_OK);
+    if (apply_run(&p, &n, &opt, &res, &e) != OFD_OK)
+        fail_msg("apply: %s", e.msg);
+    plan_free(&p);
+    node_close(&n);
+    /* The restart was left for the window; Wine has no Front End to restart: as if the
+     * window had come and gone (the ownership record of an EE front end is then empty). */
+    assert_int_equal(ofd_write_file_atomic(OWNED, "{\"owned\": []}", 13, &e), OFD_OK);
+
+    nodespec_set_platform(&standin_server);
+    remove("wmi_export.json");
+    remove("wmi_draft.json");
+    ocs_standin_reset_counts(cli_standin);
+    if (testutil_ocsfed("export", "--out", "wmi_export.json", "--manifest", "wmi_draft.json", NULL) != 0)
+        fail_msg("export: %s%s", testutil_out, testutil_err);
+    assert_non_null(strstr(testutil_out, "exported fe1.example.com to wmi_export.json"));
+    assert_non_null(strstr(testutil_out, "round trip: wmi_draft.json is valid and its plan changes nothing"));
+    {
+        struct ocs_standin_counts cnt;
+        ocs_standin_counts(cli_standin, &cnt);
+        assert_int_equal(cnt.puts + cnt.deletes, 0); /* read-only */
+        assert_true(cnt.qualifier_sets > 0);
+    }
+
+    assert_int_equal(ofd_read_file("wmi_export.json", 1u << 26, &text, &len, &e), OFD_OK);
+    assert_non_null(x = cJSON_ParseWithLength(text, len));
+    free(text);
+    schema = cJSON_GetObjectItem(x, "schema");
+    assert_int_equal(cJSON_GetArraySize(schema), 5);
+    q = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(schema, "MSFT_SIPListeningAddressData"), "InstanceID"), "qualifiers");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(q, "key")));
+    assert_string_equal(cJSON_GetObjectItem(q, "CIMTYPE")->valuestring, "string");
+    it = cJSON_GetObjectItem(cJSON_GetObjectItem(schema, "MSFT_SIPListeningAddressData"), "TLSCertSN");
+    assert_string_equal(cJSON_GetObjectItem(it, "type")->valuestring, "uint8[]");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(schema, "MSFT_SIPPoolSetting")), 20);
+    pools = cJSON_GetObjectItem(cJSON_GetObjectItem(x, "ocs"), "MSFT_SIPPoolSetting");
+    assert_int_equal(cJSON_GetArraySize(pools), 2);
+    cJSON_ArrayForEach(it, pools) other_pool |= cJSON_GetObjectItem(it, "PoolDisplayName") != NULL;
+    assert_true(other_pool);
+    assert_int_equal(
+        cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(x, "ocs"), "MSFT_SIPRemoteAddressData")),
+        5); /* four of ocsfed's, one foreign */
+    my = cJSON_GetObjectItem(cJSON_GetObjectItem(x, "certificates"), "My");
+    cJSON_ArrayForEach(it, my) keyed |= cJSON_IsTrue(cJSON_GetObjectItem(it, "private_key"));
+    assert_true(keyed);
+    assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(x, "export"), "vocabulary")) > 5);
+    cJSON_Delete(x);
+
+    snprintf(tls, sizeof(tls), "%s/tls-enterprise.json", examples);
+    assert_int_equal(testutil_ocsfed("validate", "wmi_draft.json", NULL), 0);
+    assert_int_equal(testutil_ocsfed("plan", "wmi_draft.json", NULL), 0);
+    assert_non_null(strstr(testutil_out, "No changes: fe1.example.com matches the manifest"));
+    assert_int_equal(testutil_ocsfed("plan", "wmi_draft.json", "--node", "sim:wmi_export.json", NULL), 0);
+    assert_non_null(strstr(testutil_out, "No changes: fe1.example.com matches the manifest"));
+    assert_int_equal(testutil_ocsfed("plan", tls, "--node", "sim:wmi_export.json", NULL), 0);
+    nodespec_set_platform(NULL);
+    manifest_free(m);
+    standin_done(cli_standin);
+    cli_standin = NULL;
+}
+
+/* A provider whose class definition declares another transport literal, or whose own
+ * 5061 listener uses one: the apply is refused before any write, naming class, property
+ * and evidence; not one WMI write, not one certificate or registry write. */
+static void another_transport_literal_refuses_the_apply_with_no_write(void **state)
+{
+    static const WCHAR *const values[] = {L"TCP", L"TLS", L"MutualTLS"};
+    static const char *const want[2][3] = {{"ValueMap", "MutualTLS", "\"MTLS\""},
+                                           {"{6A1F0C3E-0003-4B7E-9D2A-5C1B2E3F4A01}", "MutualTLS", "\"MTLS\""}};
+    struct manifest *m = load_tls_manifest();
+    struct apply_options opt = {.journal = JOURNAL};
+    struct apply_result res;
+    struct ocs_standin_counts cnt;
+    unsigned char root_tp[CS_SHA1_LEN];
+    int kase, removed, found = 1, fips = -1;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(cs_thumbprint_parse("E18A36E39C7221D7F5C68F7AE6928CBED08664A4", root_tp, NULL), OFD_OK);
+    for (kase = 0; kase < 2; kase++) {
+        struct ocs_standin *st = standin_with_pool();
+        struct node n = {0};
+        struct plan p;
+        ofd_err e;
+
+        open_wmi_node(st, &n);
+        if (kase == 0) {
+            assert_int_equal(
+                ocs_standin_declare(st, L"MSFT_SIPListeningAddressData", L"TransportType", L"ValueMap", values, 3),
+                S_OK);
+        } else {
+            struct node_instance upd = {0};
+            assert_int_equal(node_instance_add_string(&upd, "TransportType", "MutualTLS"), OFD_OK);
+            assert_int_equal(n.ops->update_instance(n.ctx, "MSFT_SIPListeningAddressData",
+                                                    "{6A1F0C3E-0003-4B7E-9D2A-5C1B2E3F4A01}", &upd, &e),
+                             OFD_OK);
+            node_instance_free(&upd);
+        }
+        assert_int_equal(cs_store_remove("Root", root_tp, &removed, &e), OFD_OK);
+        assert_int_equal(n.ops->fips(n.ctx, &fips, &e), OFD_OK);
+        assert_int_equal(plan_make(m, &n, &(struct plan_options){.now = NOW}, &p, &e), OFD_OK);
+        assert_non_null(vocab_contradiction(&p.vocab, 1));
+        ocs_standin_reset_counts(st);
+        assert_int_not_equal(apply_run(&p, &n, &opt, &res, &e), OFD_OK);
+        assert_non_null(strstr(e.msg, "MSFT_SIPListeningAddressData.TransportType"));
+        for (i = 0; i < 3; i++)
+            if (!strstr(e.msg, want[kase][i]))
+                fail_msg("case %d: the refusal does not name '%s': %s", kase, want[kase][i], e.msg);
+        assert_non_null(strstr(e.msg, "nothing was written"));
+        assert_int_equal(res.writes, 0);
+        ocs_standin_counts(st, &cnt);
+        assert_int_equal(cnt.puts + cnt.deletes, 0);
+        /* The IM&P root (the plan's first write) is not in Wine's real Root store. */
+        assert_int_equal(cs_store_find("Root", root_tp, &found, &e), OFD_OK);
+        assert_false(found);
+        {
+            int now = -1;
+            assert_int_equal(n.ops->fips(n.ctx, &now, &e), OFD_OK);
+            assert_int_equal(now, fips);
+        }
+        plan_free(&p);
+        node_close(&n);
+        standin_done(st);
+    }
+    manifest_free(m);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -671,6 +835,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(the_command_line_plans_and_applies_this_server_through_wmi),
         cmocka_unit_test(a_pkcs12_is_imported_into_the_real_my_store),
         cmocka_unit_test(a_server_certificate_that_cannot_be_used_is_refused_before_use),
+        cmocka_unit_test(the_export_through_wmi_round_trips),
+        cmocka_unit_test(another_transport_literal_refuses_the_apply_with_no_write),
     };
 
     if (argc != 2) {
