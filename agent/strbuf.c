@@ -231,7 +231,7 @@ static size_t shown_unit(const unsigned char *s, char esc[8], const char **put, 
     case '\n': strcpy(esc, "\\n"); break;
     case '\f': strcpy(esc, "\\f"); break;
     case '\r': strcpy(esc, "\\r"); break;
-    default: snprintf(esc, 8, "\\u%04x", cp); break;
+    default: snprintf(esc, 8, "\\u%04x", (unsigned)(cp & 0xFFFFu)); break; /* the escaped are all below U+10000 */
     }
     *put = esc;
     *plen = strlen(esc);
