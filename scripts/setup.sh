@@ -13,6 +13,9 @@ pkgs=(
   wine wine64 libwine wixl msitools
   # building the MinGW dependencies from Debian source packages
   dpkg-dev xz-utils ca-certificates perl
+  # real SIP and TLS peers for the probe's tests (tests/probe/): SIPp over TCP, Kamailio
+  # over mutual TLS, socat for a peer that says nothing
+  sip-tester kamailio kamailio-tls-modules socat
 )
 
 missing=()
