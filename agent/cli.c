@@ -7,11 +7,12 @@
 #include "version.h"
 
 static int cmd_version(int argc, char **argv, FILE *out, FILE *err);
-/* cli_trust.c, cli_status.c */
+/* cli_trust.c, cli_status.c, cli_probe.c */
 int cmd_pin(int argc, char **argv, FILE *out, FILE *err);
 int cmd_sign(int argc, char **argv, FILE *out, FILE *err);
 int cmd_verify(int argc, char **argv, FILE *out, FILE *err);
 int cmd_status(int argc, char **argv, FILE *out, FILE *err);
+int cmd_probe(int argc, char **argv, FILE *out, FILE *err);
 
 /* New subcommands are one line here. */
 static const struct cli_command commands[] = {
@@ -25,6 +26,7 @@ static const struct cli_command commands[] = {
      cmd_sign},
     {"verify", "verify MANIFEST --signer THUMBPRINT [--cert CERT] [--sig FILE.p7s] [--state FILE]", cmd_verify},
     {"status", "status SHARE [--reports DIR] [--stale-after SECONDS]", cmd_status},
+    {"probe", "probe MANIFEST [--node sim:FILE] [--cert CERT.pem --key KEY.pem] [--json]", cmd_probe},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
