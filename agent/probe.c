@@ -190,7 +190,7 @@ static const char *alert_rule(int alert, int from_peer)
  * after a TLS 1.3 handshake) as its line. */
 static enum ofd_code tls_fail(struct run *r, const struct probe_tls_info *info, const ofd_err *te, int after)
 {
-    const char *when = after ? "after the handshake, " : "";
+    const char *when = after ? "after the handshake, " : "", *what = after ? "session" : "handshake";
     int presented = r->cfg.cert_pem || r->cfg.cert_tp;
 
     const char *rule = alert_rule(info->alert, 1), *why = "";
@@ -209,15 +209,15 @@ static enum ofd_code tls_fail(struct run *r, const struct probe_tls_info *info, 
             why = ": no protocol version or cipher suite that both sides accept (the FIPS policy narrows them, R12)";
         }
         return add(r, PROBE_TLS, PROBE_FAIL, rule, r->target, "peer_alert",
-                   "%sthe peer ended the handshake with the alert '%s'%s", when,
+                   "%sthe peer ended the %s with the alert '%s'%s", when, what,
                    info->alert_text[0] ? info->alert_text : "unknown", why);
     case PROBE_TLS_LOCAL_ALERT:
         return add(r, PROBE_TLS, PROBE_FAIL, alert_rule(info->alert, 0), r->target, "local_alert",
-                   "%sthis server ended the handshake with the alert '%s' (%s)", when,
+                   "%sthis server ended the %s with the alert '%s' (%s)", when, what,
                    info->alert_text[0] ? info->alert_text : "unknown", te->msg);
     case PROBE_TLS_CLOSED:
         return add(r, PROBE_TLS, PROBE_FAIL, "", r->target, "closed",
-                   "%sthe peer closed the connection during the handshake, without an alert", when);
+                   "%sthe peer closed the connection without an alert", when);
     case PROBE_TLS_TIMEOUT:
         return add(r, PROBE_TLS, PROBE_FAIL, "", r->target, "timeout", "%sno TLS answer within %u ms: is it TLS?", when,
                    r->cfg.timeout_ms);
@@ -226,7 +226,7 @@ static enum ofd_code tls_fail(struct run *r, const struct probe_tls_info *info, 
     case PROBE_TLS_CLIENT_CERT:
         return add(r, PROBE_TLS, PROBE_FAIL, "R14", r->target, "client_certificate",
                    "this server's certificate cannot be used: %s", te->msg);
-    default: return add(r, PROBE_TLS, PROBE_FAIL, "", r->target, "error", "%s%s", when, te->msg);
+    default: return add(r, PROBE_TLS, PROBE_FAIL, te->rule, r->target, "error", "%s%s", when, te->msg);
     }
 }
 
