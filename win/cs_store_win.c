@@ -353,27 +353,20 @@ out:
     return rc;
 }
 
-enum ofd_code cs_store_verify_chain(const char *store, const unsigned char tp[CS_SHA1_LEN], ofd_err *e)
+/* R13: the chain of c (through extra, the certificates a peer sent, when not NULL) with
+ * a fresh engine on the local machine's stores, checked with the base policy. hex names
+ * c in messages. */
+static enum ofd_code verify_context(PCCERT_CONTEXT c, HCERTSTORE extra, const char *hex, ofd_err *e)
 {
-    HCERTSTORE st = NULL;
-    PCCERT_CONTEXT c = NULL;
     PCCERT_CHAIN_CONTEXT chain = NULL;
     HCERTCHAINENGINE engine = NULL;
     CERT_CHAIN_ENGINE_CONFIG cfg;
     CERT_CHAIN_PARA para;
     CERT_CHAIN_POLICY_PARA ppara;
     CERT_CHAIN_POLICY_STATUS pst;
-    char hex[2 * CS_SHA1_LEN + 1];
     DWORD status;
     enum ofd_code rc;
 
-    cs_thumbprint_hex(tp, hex);
-    if ((rc = open_store(store, &st, e)) != OFD_OK)
-        goto out;
-    if (!(c = find_sha1(st, tp))) {
-        rc = ofd_err_set(e, OFD_E_NOTFOUND, "certificate %s is not in the local machine '%s' store", hex, store);
-        goto out;
-    }
     /* A fresh engine on the local machine's stores for every check: trust what the
      * machine trusts (the service's view, not the user running the command), and see
      * roots added since this process started (a cached engine did not, on Wine). */
@@ -386,7 +379,7 @@ enum ofd_code cs_store_verify_chain(const char *store, const unsigned char tp[CS
     }
     memset(&para, 0, sizeof(para));
     para.cbSize = sizeof(para);
-    if (!CertGetCertificateChain(engine, c, NULL, NULL, &para, 0, NULL, &chain)) {
+    if (!CertGetCertificateChain(engine, c, NULL, extra, &para, 0, NULL, &chain)) {
         rc = ofd_err_win32(e, GetLastError(), "cannot build the chain of certificate %s", hex);
         goto out;
     }
@@ -421,7 +414,57 @@ out:
         CertFreeCertificateChain(chain);
     if (engine)
         CertFreeCertificateChainEngine(engine);
+    return rc;
+}
+
+enum ofd_code cs_store_verify_chain(const char *store, const unsigned char tp[CS_SHA1_LEN], ofd_err *e)
+{
+    HCERTSTORE st = NULL;
+    PCCERT_CONTEXT c = NULL;
+    char hex[2 * CS_SHA1_LEN + 1];
+    enum ofd_code rc;
+
+    cs_thumbprint_hex(tp, hex);
+    if ((rc = open_store(store, &st, e)) != OFD_OK)
+        goto out;
+    if (!(c = find_sha1(st, tp))) {
+        rc = ofd_err_set(e, OFD_E_NOTFOUND, "certificate %s is not in the local machine '%s' store", hex, store);
+        goto out;
+    }
+    rc = verify_context(c, NULL, hex, e);
+out:
     release(c, st);
+    return rc;
+}
+
+enum ofd_code cs_store_verify_der(const unsigned char *der, size_t len, const struct cs_der *sent, size_t nsent,
+                                  ofd_err *e)
+{
+    HCERTSTORE mem = NULL;
+    PCCERT_CONTEXT c = NULL;
+    unsigned char tp[CS_SHA1_LEN];
+    char hex[2 * CS_SHA1_LEN + 1] = "?";
+    size_t i;
+    enum ofd_code rc;
+
+    if (len > 0xffffffffu || cs_x509_thumbprint(der, len, tp, NULL) != OFD_OK) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "not a DER X.509 certificate (%zu bytes)", len);
+        goto out;
+    }
+    cs_thumbprint_hex(tp, hex);
+    /* The certificates the peer sent, as CryptoAPI takes them: a memory store. */
+    if (!(mem = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, 0, NULL))
+        || !CertAddEncodedCertificateToStore(mem, X509_ASN_ENCODING, der, (DWORD)len, CERT_STORE_ADD_ALWAYS, &c)) {
+        rc = ofd_err_win32(e, GetLastError(), "cannot read certificate %s", hex);
+        goto out;
+    }
+    for (i = 0; i < nsent; i++)
+        if (sent[i].len <= 0xffffffffu)
+            CertAddEncodedCertificateToStore(mem, X509_ASN_ENCODING, sent[i].der, (DWORD)sent[i].len,
+                                             CERT_STORE_ADD_USE_EXISTING, NULL);
+    rc = verify_context(c, mem, hex, e);
+out:
+    release(c, mem);
     return rc;
 }
 
