@@ -39,34 +39,82 @@ struct sch {
     int closed;
 };
 
-/* A security status as the probe reports it, with the rule it concerns and the hint
- * that Schannel's System log entries name the alert and its side. */
+/* The names of the statuses a handshake ends with (FormatMessage has no text for some
+ * of them on Windows Server 2003, none under Wine). */
+static const char *sec_name(SECURITY_STATUS st)
+{
+    switch ((unsigned long)st) {
+    case (unsigned long)SEC_E_ALGORITHM_MISMATCH: return "SEC_E_ALGORITHM_MISMATCH";
+    case (unsigned long)SEC_E_NO_CREDENTIALS: return "SEC_E_NO_CREDENTIALS";
+    case (unsigned long)SEC_E_UNKNOWN_CREDENTIALS: return "SEC_E_UNKNOWN_CREDENTIALS";
+    case (unsigned long)SEC_E_CERT_UNKNOWN: return "SEC_E_CERT_UNKNOWN";
+    case (unsigned long)SEC_E_CERT_EXPIRED: return "SEC_E_CERT_EXPIRED";
+    case (unsigned long)SEC_E_ILLEGAL_MESSAGE: return "SEC_E_ILLEGAL_MESSAGE";
+    case (unsigned long)SEC_E_INTERNAL_ERROR: return "SEC_E_INTERNAL_ERROR";
+    case (unsigned long)SEC_E_DECRYPT_FAILURE: return "SEC_E_DECRYPT_FAILURE";
+    case (unsigned long)SEC_E_MESSAGE_ALTERED: return "SEC_E_MESSAGE_ALTERED";
+    case (unsigned long)SEC_E_INVALID_TOKEN: return "SEC_E_INVALID_TOKEN";
+    case (unsigned long)SEC_E_UNSUPPORTED_FUNCTION: return "SEC_E_UNSUPPORTED_FUNCTION";
+    case (unsigned long)SEC_E_WRONG_PRINCIPAL: return "SEC_E_WRONG_PRINCIPAL";
+    default: return "";
+    }
+}
+
+/* A security status as the probe reports it, with the rule it concerns. Schannel does
+ * not say which alert ended a handshake, nor whose it was: its System log entries do. */
 static enum ofd_code sec_failed(SECURITY_STATUS st, const char *what, struct probe_tls_info *info, ofd_err *e)
 {
-    const char *rule = "";
+    const char *rule = "", *hint = "";
 
+    info->fail = PROBE_TLS_ERROR;
     switch ((unsigned long)st) {
     case (unsigned long)SEC_E_ALGORITHM_MISMATCH:
         rule = "R12"; /* no common protocol or cipher: the FIPS policy narrows them */
         info->fail = PROBE_TLS_LOCAL_ALERT;
         info->alert = PROBE_ALERT_HANDSHAKE_FAILURE;
         snprintf(info->alert_text, sizeof(info->alert_text), "handshake failure");
+        hint = ": no protocol version or cipher suite that both sides accept (the FIPS policy narrows them, R12)";
         break;
     case (unsigned long)SEC_E_NO_CREDENTIALS:
     case (unsigned long)SEC_E_UNKNOWN_CREDENTIALS:
-    case (unsigned long)SEC_E_CERT_UNKNOWN:
-    case (unsigned long)SEC_E_CERT_EXPIRED:
         rule = "R14";
-        info->fail = PROBE_TLS_ERROR;
+        hint = ": Schannel cannot use this certificate's private key (is the key in the machine key set, and "
+               "readable by this account?)";
         break;
-    default: info->fail = PROBE_TLS_ERROR; break;
+    case (unsigned long)SEC_E_CERT_UNKNOWN:
+    case (unsigned long)SEC_E_CERT_EXPIRED: rule = "R14"; break;
+    default:
+        hint = "; the System event log's Schannel entries name the TLS alert and its side (36887 received, 36888 "
+               "sent)";
+        break;
     }
-    ofd_err_hresult(e, (HRESULT)st,
-                    "%s failed in Schannel (the System event log's Schannel entries name a TLS alert and its side: "
-                    "36887 received, 36888 sent)",
-                    what);
-    snprintf(e->rule, sizeof(e->rule), "%s", rule);
+    ofd_err_set(e, OFD_E_PLATFORM, "%s failed in Schannel: %s (0x%08lX)%s", what,
+                sec_name(st)[0] ? sec_name(st) : "status", (unsigned long)st, hint);
+    if (e) {
+        e->raw = (long)st;
+        snprintf(e->rule, sizeof(e->rule), "%s", rule);
+    }
     return OFD_E_PLATFORM;
+}
+
+/* CryptoAPI's algorithm ids of a connection, by name. */
+static const char *alg_name(ALG_ID a)
+{
+    switch (a) {
+    case CALG_AES_128: return "AES-128";
+    case CALG_AES_192: return "AES-192";
+    case CALG_AES_256: return "AES-256";
+    case CALG_3DES: return "3DES";
+    case CALG_RC4: return "RC4";
+    case CALG_SHA1: return "SHA-1";
+    case CALG_SHA_256: return "SHA-256";
+    case CALG_SHA_384: return "SHA-384";
+    case CALG_MD5: return "MD5";
+    case CALG_RSA_KEYX: return "RSA";
+    case CALG_DH_EPHEM: return "DHE";
+    case 0xae06: return "ECDHE"; /* CALG_ECDH_EPHEM, not in the NT 5.2 headers */
+    default: return "?";
+    }
 }
 
 static enum ofd_code send_token(struct sch *c, const SecBuffer *b, unsigned long long deadline,
@@ -201,9 +249,8 @@ static void connection_info(struct sch *c, struct probe_tls_info *info)
              : ci.dwProtocol & SP_PROT_TLS1_CLIENT   ? "TLSv1"
              : ci.dwProtocol & SP_PROT_SSL3_CLIENT   ? "SSLv3"
                                                      : "TLS");
-    snprintf(info->cipher, sizeof(info->cipher), "cipher 0x%04lx, %lu bits, hash 0x%04lx, key exchange 0x%04lx",
-             (unsigned long)ci.aiCipher, (unsigned long)ci.dwCipherStrength, (unsigned long)ci.aiHash,
-             (unsigned long)ci.aiExch);
+    snprintf(info->cipher, sizeof(info->cipher), "%s %s %s", alg_name(ci.aiExch), alg_name(ci.aiCipher),
+             alg_name(ci.aiHash));
 }
 
 static enum ofd_code sch_handshake(const struct probe_tls_config *cfg, struct ofd_sock *s, void **session,
@@ -250,7 +297,8 @@ static enum ofd_code sch_handshake(const struct probe_tls_config *cfg, struct of
         != SEC_E_OK) {
         rc = sec_failed(st, "taking this server's certificate and private key", info, e);
         info->fail = PROBE_TLS_CLIENT_CERT;
-        snprintf(e->rule, sizeof(e->rule), "R14");
+        if (e)
+            snprintf(e->rule, sizeof(e->rule), "R14");
         goto fail;
     }
     c->have_cred = 1;
