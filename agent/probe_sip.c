@@ -112,9 +112,10 @@ static enum probe_sip_parse_result start_line(const char *p, size_t n, struct pr
             copy_text(m->reason, sizeof(m->reason), p + 12, n - 12);
         return PROBE_SIP_MESSAGE;
     }
-    /* Method SP Request-URI SP SIP/2.0 */
-    if (!(sp = memchr(p, ' ', n)) || sp == p || n < 8 || memcmp(p + n - 8, " SIP/2.0", 8) != 0
-        || memchr(sp + 1, ' ', (size_t)(p + n - 8 - sp - 1)))
+    /* Method SP Request-URI SP SIP/2.0: a method and a URI, neither empty, nor the
+     * URI with a space. */
+    if (n < 11 || !(sp = memchr(p, ' ', n)) || sp == p || memcmp(p + n - 8, " SIP/2.0", 8) != 0 || sp + 1 >= p + n - 8
+        || memchr(sp + 1, ' ', (size_t)(p + n - 8 - (sp + 1))))
         return not_sip(e, "neither a SIP status line nor a SIP request line");
     copy_text(m->method, sizeof(m->method), p, (size_t)(sp - p));
     return PROBE_SIP_MESSAGE;

@@ -168,6 +168,8 @@ static void what_is_not_sip_is_said(void **state)
         "SIP/2.0 200 OK\r\nContent-Length: -1\r\n\r\n",
         "SIP/2.0 200 OK\r\nContent-Length: 12x\r\n\r\n",
         "SIP/2.0 200 OK\r\nno colon here\r\n\r\n",
+        "OPTIONS SIP/2.0\r\nContent-Length: 0\r\n\r\n", /* no Request-URI (fuzz_sip found a read past it) */
+        "OPTIONS  SIP/2.0\r\nContent-Length: 0\r\n\r\n",
     };
     struct probe_sip_msg m;
     size_t used, i;
