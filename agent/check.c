@@ -318,6 +318,10 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         opt.restart_allowed = window_restart_allowed(m, p.server, now, window_local_offset(now));
         if ((rc = apply_run(&p, &node, &opt, &ar, e)) != OFD_OK)
             goto failed;
+        if (ar.restart_pending) { /* R19: the service checks again when the slot opens */
+            long long next = window_next_restart(m, p.server, now, window_local_offset(now));
+            r.next_restart = next > now ? next : 0;
+        }
         snprintf(why, sizeof(why),
                  "manifest serial %lld was reverted: %s; it is not applied again: publish a new serial, or run "
                  "'ocsfed service retry' once the path to IM&P is fixed",
@@ -437,6 +441,10 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
                 }
                 rep.status = REPORT_FAILING;
                 rep.restart_pending = ar.restart_done && !restarted;
+                if (rep.restart_pending) { /* the restored settings wait for the slot (R19) */
+                    long long next = window_next_restart(m, p.server, now, window_local_offset(now));
+                    r.next_restart = next > now ? next : 0;
+                }
                 r.outcome = CHECK_EV_REVERTED;
                 emit(env, r.outcome,
                      "manifest serial %lld: reverted: probe failed: %s; %s is as it was before the apply (%zu "
