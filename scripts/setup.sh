@@ -49,6 +49,11 @@ if [ ${#missing[@]} -gt 0 ] || [ $need_update = 1 ]; then
   if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
   fi
+  # The probe's tests start their own Kamailio (tests/peers/); the package's system
+  # service, which Debian enables on install, is not wanted on a build machine.
+  if [[ " ${missing[*]} " == *" kamailio "* ]] && command -v systemctl >/dev/null; then
+    systemctl disable --now kamailio >/dev/null 2>&1 || true
+  fi
 else
   echo "setup: all packages present"
 fi
