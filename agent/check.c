@@ -377,26 +377,30 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
             struct apply_recovery rec;
 
             probed = 1;
-            if ((rc = confirm_wait(cfg, env, m, &node, &p, id.fqdn, &pr, &passed, &stopped, e)) != OFD_OK) {
-                ofd_err_prefix(e,
-                               "apply of manifest serial %lld: its probe could not run, so it stays unconfirmed "
-                               "and its journal is kept (the next check undoes it)",
-                               m->serial);
-                goto failed;
+            if ((rc = confirm_wait(cfg, env, m, &node, &p, id.fqdn, &pr, &passed, &stopped, &werr)) != OFD_OK) {
+                /* Not confirmed either: undone like a failed probe. */
+                snprintf(failure, sizeof(failure), "the probe could not run: %.900s", werr.msg);
+                ofd_utf8_trim(failure);
+                probe_result_free(&pr);
+            } else if (!passed) {
+                probe_first_failure(&pr, failure, sizeof(failure));
             }
             if (passed) {
                 if ((rc = apply_confirm(jpath, e)) != OFD_OK)
                     goto failed;
             } else {
-                probe_first_failure(&pr, failure, sizeof(failure));
                 if ((rc = apply_recover(jpath, &node, &rec, e)) != OFD_OK) {
                     ofd_err_prefix(e, "apply of manifest serial %lld was not confirmed (%s) AND ITS UNDO FAILED",
                                    m->serial, stopped ? "the agent is stopping" : failure);
                     goto failed;
                 }
+                /* A service that is stopping leaves the restart pending rather than
+                 * take the Front End down on its way out. */
                 if (ar.restart_done
                     && (rc = restart_after_revert(
-                            &node, window_restart_allowed(m, p.server, env->now(env->ctx), window_local_offset(now)),
+                            &node,
+                            !stopped
+                                && window_restart_allowed(m, p.server, env->now(env->ctx), window_local_offset(now)),
                             &restarted, e))
                            != OFD_OK)
                     goto failed;
@@ -420,7 +424,7 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
                 report_free(&rep);
                 if ((rc = report_init(&rep, id.fqdn, now, cfg->monitor, e)) != OFD_OK
                     || (rc = report_add_plan(&rep, &p, 0, e)) != OFD_OK
-                    || (rc = report_set_probe(&rep, &pr, e)) != OFD_OK)
+                    || (pr.n && (rc = report_set_probe(&rep, &pr, e)) != OFD_OK))
                     goto failed;
                 rep.serial = m->serial;
                 if (!(rep.sha256 = ofd_strdup(hex))) {

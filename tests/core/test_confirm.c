@@ -348,6 +348,30 @@ static void a_stop_while_waiting_for_the_probe_undoes_the_apply(void **state)
     free(before);
 }
 
+/* A probe that cannot run at all (here: this server's certificate files are missing)
+ * confirms nothing either: the apply is undone at once, not left for the next check. */
+static void a_probe_that_cannot_run_undoes_the_apply(void **state)
+{
+    struct check_config cfg = cfg0;
+    struct check_result res;
+    char *before = NULL;
+    size_t lb = 0;
+    ofd_err e;
+
+    (void)state;
+    fresh_node("ocs-se1.json", &before, &lb);
+    publish_tcp(1, peer("PEER_SIPP"), 30);
+    cfg.probe_cert = "confirm_missing.pem";
+    cfg.probe_key = "confirm_missing.key";
+    ofd_err_clear(&e);
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_int_equal(res.outcome, CHECK_EV_REVERTED);
+    assert_non_null(strstr(last_text, "reverted: probe failed: the probe could not run: "));
+    assert_non_null(strstr(last_text, "confirm_missing.pem"));
+    assert_node_is(before, lb);
+    free(before);
+}
+
 /* TLS: mutual TLS with Kamailio, this server presenting its certificate (OpenSSL here,
  * given as files), confirms the apply. */
 static void a_tls_apply_is_confirmed_through_kamailio(void **state)
@@ -427,6 +451,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(a_passed_probe_keeps_the_changes),
         cmocka_unit_test(an_apply_that_restarted_is_undone_and_restarted_again),
         cmocka_unit_test(a_stop_while_waiting_for_the_probe_undoes_the_apply),
+        cmocka_unit_test(a_probe_that_cannot_run_undoes_the_apply),
         cmocka_unit_test(a_tls_apply_is_confirmed_through_kamailio),
     };
 
