@@ -3,7 +3,8 @@
  * certificate stores and registry, the probe through Schannel presenting the server
  * certificate the plan selects from the local machine's My store, against the real
  * peers tests/peers/with_peers.sh started natively:
- *  - Kamailio over mutual TLS answers OPTIONS: the apply stands (its journal removed);
+ *  - Kamailio over mutual TLS answers OPTIONS: the apply stands (its journal removed),
+ *    and `ocsfed probe` on this server says the same;
  *  - a peer whose certificate comes from an untrusted CA: the apply is undone, every OCS
  *    class (each instance, each value), the ownership record, the FIPS policy and the
  *    Root store as they were, and the report and the event say "reverted: probe failed".
@@ -317,6 +318,12 @@ static void kamailio_confirms_the_apply_through_schannel(void **state)
     assert_int_equal(r.probe->passed, 1);
     assert_string_equal(r.probe->tls, "schannel");
     report_free(&r);
+    /* The command, on "this server" (the stand-in): it plans to learn the certificate,
+     * then probes through Schannel. */
+    if (testutil_ocsfed("probe", SHARE "/manifest.json", NULL) != 0)
+        fail_msg("ocsfed probe: %s%s", testutil_out, testutil_err);
+    assert_non_null(strstr(testutil_out, "ok   sip imp1.example.com"));
+    assert_non_null(strstr(testutil_out, "(TLS: schannel)"));
     standin_done();
 }
 
