@@ -502,8 +502,8 @@ static enum ofd_code sch_recv(void *session, void *buf, size_t cap, size_t *got,
             return OFD_OK;
         }
         if (st != SEC_E_OK && st != SEC_I_RENEGOTIATE) {
-            /* A fatal alert from the peer after the handshake (TLS 1.3: its verdict on
-             * this server's certificate) ends here. */
+            /* A fatal alert from the peer after the handshake (with TLS 1.3, its verdict
+             * on this server's certificate) ends here. */
             enum ofd_code rc = sec_failed(st, "reading the session", info, e);
             info->fail = PROBE_TLS_PEER_ALERT;
             return rc;
@@ -528,8 +528,10 @@ static enum ofd_code sch_recv(void *session, void *buf, size_t cap, size_t *got,
         } else {
             c->nin = 0;
         }
-        /* SEC_I_RENEGOTIATE: a TLS 1.3 post-handshake message (a session ticket) that
-         * Schannel has handled; reading goes on. */
+        /* SEC_I_RENEGOTIATE: the peer asks for a new handshake, which the probe does not
+         * take up (the Schannel of Windows Server 2003 to 2008 R2 has no TLS 1.3 and
+         * its post-handshake messages): reading goes on, bounded by the SIP answer's
+         * timeout. */
     }
 }
 
