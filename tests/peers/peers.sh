@@ -150,7 +150,10 @@ peers_s_server() {
   peers_wait "s_server ($name)" "$addr" 5061 $!
 }
 
-# socat ADDR COMMAND: a TCP peer on 5060 whose answer is COMMAND's output.
+# socat ADDR COMMAND: a TCP peer on 5060 whose answer is COMMAND's output (no backslash
+# in COMMAND: socat's address syntax takes them). A peer that answers reads the request
+# first and closes after a pause: a close with the request unread sends a reset, which
+# can drop its answer before the probe reads it.
 peers_socat() {
   timeout "$PEERS_LIFETIME" socat "TCP-LISTEN:5060,bind=$1,reuseaddr,fork" "SYSTEM:$2" \
     </dev/null >"$PEERS_DIR/run/socat-$1.log" 2>&1 &
@@ -169,7 +172,8 @@ peers_start_all() {
     peers_s_server "$PEER_UNTRUSTED" imp1-rogue &&
     peers_s_server "$PEER_NOCIPHER" imp1 -tls1_3 -ciphersuites TLS_AES_128_CCM_8_SHA256 &&
     peers_s_server "$PEER_SILENT_TLS" imp1 -verify 1 &&
-    peers_socat "$PEER_NOT_SIP" "printf 'HTTP/1.1 400 Bad Request\\r\\nContent-Length: 0\\r\\n\\r\\n'" &&
+    printf 'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n' >"$PEERS_DIR/run/http-400.txt" &&
+    peers_socat "$PEER_NOT_SIP" "read l; cat $PEERS_DIR/run/http-400.txt; sleep 2" &&
     peers_socat "$PEER_SILENT_TCP" "cat >/dev/null"
 }
 
