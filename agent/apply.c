@@ -439,7 +439,7 @@ enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply
     }
     if ((rc = n->ops->owned(n->ctx, &owned, e)) != OFD_OK)
         goto out;
-    for (ph = 0; ph <= 9 && rc == OFD_OK; ph++) {
+    for (ph = 0; ph <= 9 && rc == OFD_OK && !opt->restart_only; ph++) {
         if (ph == 4 && (rc = check_selected_cert(p, n, e)) != OFD_OK)
             break;
         for (i = 0; i < p->n && rc == OFD_OK; i++) {
@@ -508,8 +508,13 @@ enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply
         }
         goto out;
     }
-    if ((rc = journal_finish(&r.jl, e)) != OFD_OK)
+    if (opt->keep_journal && r.jl.f) {
+        /* Confirmed apply: the journal stays until the probe confirms it (check.c). */
+        journal_keep(&r.jl);
+        res->journal_kept = 1;
+    } else if ((rc = journal_finish(&r.jl, e)) != OFD_OK) {
         goto out;
+    }
     /* R19: last, once, only inside the maintenance window. */
     if (restart || owned.restart_pending) {
         if (!opt->restart_allowed) {

@@ -31,6 +31,13 @@ struct apply_options {
      * (ofd_sleep_ms). Tests count the waits instead of waiting. */
     void (*sleep_ms)(void *ctx, unsigned ms);
     void *sleep_ctx;
+    /* 1: a confirmed apply ("confirm", check.c): on success the journal is kept, so the
+     * apply can still be undone (apply_recover) until it is confirmed (apply_confirm). */
+    int keep_journal;
+    /* 1: no setting is changed; only a Front End restart the node records as pending is
+     * done (when restart_allowed): for a serial that was reverted, whose restored
+     * settings wait for a restart. */
+    int restart_only;
 };
 
 /* A provider slow to show what was just written (an AD-backed instance may not be
@@ -57,6 +64,7 @@ struct apply_result {
     size_t applied; /* plan changes carried out */
     int restart_done;
     int restart_pending;       /* a restart is needed but waits for the window */
+    int journal_kept;          /* keep_journal: the journal of this apply's writes is there */
     int rolled_back;           /* a failure was undone */
     enum ofd_code rollback_rc; /* OFD_OK when the rollback itself succeeded */
     char rollback_msg[OFD_ERR_MSG_MAX];
@@ -74,6 +82,10 @@ enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply
  * the journal kept: a damaged journal, a journal of another node, or a write that
  * failed (the next run tries again). */
 enum ofd_code apply_recover(const char *journal, struct node *n, struct apply_recovery *res, ofd_err *e);
+
+/* A confirmed apply stands: its kept journal is removed (a missing one is OK). To undo
+ * it instead, apply_recover(journal, ...) takes its writes back, newest first. */
+enum ofd_code apply_confirm(const char *journal, ofd_err *e);
 
 /* The journal of a simulated node file: PATH.journal. Malloc'ed; NULL on oom. */
 char *apply_journal_for(const char *node_path);

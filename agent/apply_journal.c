@@ -441,6 +441,11 @@ out:
     return rc;
 }
 
+enum ofd_code apply_confirm(const char *journal, ofd_err *e)
+{
+    return journal && journal[0] ? ofd_remove_file(journal, e) : OFD_OK;
+}
+
 char *apply_journal_for(const char *node_path)
 {
     struct strbuf b = {0};

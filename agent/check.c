@@ -5,13 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "apply.h"
 #include "cs.h"
+#include "cs_inspect.h"
 #include "diag.h"
 #include "intake.h"
 #include "manifest.h"
 #include "nodespec.h"
+#include "net.h"
 #include "plan.h"
+#include "probe.h"
 #include "report.h"
 #include "strbuf.h"
 #include "trust.h"
@@ -62,6 +67,103 @@ static void emit_state(const struct check_env *env, enum check_event ev, const c
         env->event(env->ctx, ev, text);
 }
 
+/* How long the confirmed apply waits between two probes that did not pass. */
+#define CHECK_CONFIRM_RETRY_MS 5000u
+
+/* One probe of the manifest's IM&P nodes from this server (probe.h): the node's
+ * resolver, the certificate the plan selected (Schannel on a server) or the files
+ * configured (OpenSSL). */
+static enum ofd_code probe_once(const struct check_config *cfg, const struct manifest *m, struct node *node,
+                                const struct plan *p, const char *fqdn, struct probe_result *pr, ofd_err *e)
+{
+    struct probe_options o;
+    char *cert = NULL, *key = NULL;
+    size_t clen = 0, klen = 0;
+    enum ofd_code rc;
+
+    memset(&o, 0, sizeof(o));
+    if (cfg->probe_cert && cfg->probe_key
+        && ((rc = ofd_read_file(cfg->probe_cert, CS_FILE_MAX_BYTES, &cert, &clen, e)) != OFD_OK
+            || (rc = ofd_read_file(cfg->probe_key, CS_FILE_MAX_BYTES, &key, &klen, e)) != OFD_OK))
+        goto out;
+    o.m = m;
+    o.node = node;
+    o.server_fqdn = fqdn;
+    o.cert_pem = cert;
+    o.cert_pem_len = clen;
+    o.key_pem = key;
+    o.key_pem_len = klen;
+    o.cert_tp = p->cert.selected ? p->cert.tp : NULL;
+    rc = probe_run(&o, pr, e);
+out:
+    if (key) {
+        OPENSSL_cleanse(key, klen);
+        free(key);
+    }
+    free(cert);
+    return rc;
+}
+
+/* The confirmed apply's wait (RFC 6241 8.4's confirmed commit, confirmed by a probe):
+ * probes until one passes or timeout_s have gone, at least once in full. *passed or
+ * *stopped (the service is stopping) say how it ended; pr holds the last probe. */
+static enum ofd_code confirm_wait(const struct check_config *cfg, const struct check_env *env, const struct manifest *m,
+                                  struct node *node, const struct plan *p, const char *fqdn, struct probe_result *pr,
+                                  int *passed, int *stopped, ofd_err *e)
+{
+    unsigned long long deadline = ofd_clock_ms() + (unsigned long long)m->confirm.timeout_s * 1000u, now, until;
+    enum ofd_code rc;
+
+    *passed = *stopped = 0;
+    for (;;) {
+        probe_result_free(pr);
+        if ((rc = probe_once(cfg, m, node, p, fqdn, pr, e)) != OFD_OK)
+            return rc;
+        if (probe_passed(pr)) {
+            *passed = 1;
+            return OFD_OK;
+        }
+        if ((now = ofd_clock_ms()) >= deadline)
+            return OFD_OK;
+        until = now + CHECK_CONFIRM_RETRY_MS < deadline ? now + CHECK_CONFIRM_RETRY_MS : deadline;
+        while ((now = ofd_clock_ms()) < until) {
+            if (env->stop_requested && env->stop_requested(env->ctx)) {
+                *stopped = 1;
+                return OFD_OK;
+            }
+            ofd_sleep_ms(until - now < 100 ? (unsigned)(until - now) : 100u);
+        }
+    }
+}
+
+/* After an undone apply that had restarted the Front End, the restored settings need a
+ * restart too (R19): recorded as pending, and done now when this server's slot is
+ * still open. *restarted says whether it was. */
+static enum ofd_code restart_after_revert(struct node *node, int allowed, int *restarted, ofd_err *e)
+{
+    struct node_owned o = {0};
+    struct apply_options opt;
+    struct apply_result ar;
+    struct plan none;
+    enum ofd_code rc;
+
+    *restarted = 0;
+    if ((rc = node->ops->owned(node->ctx, &o, e)) != OFD_OK)
+        return rc;
+    o.restart_pending = 1;
+    rc = node->ops->set_owned(node->ctx, &o, e);
+    node_owned_free(&o);
+    if (rc != OFD_OK || !allowed)
+        return rc;
+    memset(&opt, 0, sizeof(opt));
+    memset(&none, 0, sizeof(none));
+    opt.restart_allowed = 1;
+    opt.restart_only = 1;
+    if ((rc = apply_run(&none, node, &opt, &ar, e)) == OFD_OK)
+        *restarted = ar.restart_done;
+    return rc;
+}
+
 enum ofd_code check_run(const struct check_config *cfg, const struct check_env *env, struct check_result *res,
                         ofd_err *e)
 {
@@ -81,7 +183,9 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
     struct plan p;
     char path[1200], sig[1300], hex[2 * CS_SHA256_LEN + 1];
     struct check_result r;
-    int planned = 0, have_report = 0;
+    struct probe_result pr = {0};
+    char failure[OFD_ERR_MSG_MAX];
+    int planned = 0, have_report = 0, probed = 0;
     long long now = env->now(env->ctx);
     ofd_err werr;
     enum ofd_code rc;
@@ -201,6 +305,35 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
     r.changes = p.n - p.counts[PLAN_UNCHANGED];
     if ((rc = report_add_plan(&rep, &p, 0, e)) != OFD_OK || (rc = report_add_vocabulary(&rep, &p.vocab, e)) != OFD_OK)
         goto failed;
+    if (!cfg->monitor && st.reverted && st.reverted_serial == m->serial
+        && !memcmp(st.reverted_sha256, in.sha256, INTAKE_SHA256_LEN)) {
+        /* A serial whose confirming probe failed is not applied again: only a restart
+         * its undo left for the slot (R19) is done. */
+        struct apply_options opt;
+        struct apply_result ar;
+        char why[OFD_ERR_MSG_MAX];
+
+        memset(&opt, 0, sizeof(opt));
+        opt.restart_only = 1;
+        opt.restart_allowed = window_restart_allowed(m, p.server, now, window_local_offset(now));
+        if ((rc = apply_run(&p, &node, &opt, &ar, e)) != OFD_OK)
+            goto failed;
+        if (ar.restart_pending) { /* R19: the service checks again when the slot opens */
+            long long next = window_next_restart(m, p.server, now, window_local_offset(now));
+            r.next_restart = next > now ? next : 0;
+        }
+        snprintf(why, sizeof(why),
+                 "manifest serial %lld was reverted: %s; it is not applied again: publish a new serial, or run "
+                 "'ocsfed service retry' once the path to IM&P is fixed",
+                 m->serial, st.reverted_reason);
+        ofd_utf8_trim(why);
+        r.outcome = CHECK_EV_REVERTED;
+        rep.status = REPORT_FAILING;
+        report_add_error(&rep, why, NULL, &werr);
+        emit_state(env, r.outcome, "%s: %s", p.server, why);
+        rc = OFD_OK;
+        goto done;
+    }
     if (!plan_has_changes(&p)) {
         r.outcome = CHECK_EV_CONVERGED;
         rep.status = REPORT_CONVERGED;
@@ -240,6 +373,7 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         opt.pfx_password = cfg->pfx_password;
         opt.cancelled = env->stop_requested;
         opt.cancel_ctx = env->ctx;
+        opt.keep_journal = m->confirm.probe && jpath;
         if ((rc = apply_run(&p, &node, &opt, &ar, e)) != OFD_OK) {
             ofd_err_prefix(e, "apply of manifest serial %lld %s %s", m->serial,
                            rc == OFD_E_CANCELLED ? "stopped (the agent is stopping)" : "failed",
@@ -247,10 +381,106 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
                                                                        : "AND ITS ROLLBACK FAILED");
             goto failed;
         }
+        if (ar.journal_kept) {
+            /* Confirmed apply: the probe must pass within the timeout, or the apply is
+             * undone through its journal, kept until now. */
+            int passed = 0, stopped = 0, restarted = 0;
+            struct apply_recovery rec;
+
+            probed = 1;
+            if ((rc = confirm_wait(cfg, env, m, &node, &p, id.fqdn, &pr, &passed, &stopped, &werr)) != OFD_OK) {
+                /* Not confirmed either: undone like a failed probe. */
+                snprintf(failure, sizeof(failure), "the probe could not run: %.900s", werr.msg);
+                ofd_utf8_trim(failure);
+                probe_result_free(&pr);
+            } else if (!passed) {
+                probe_first_failure(&pr, failure, sizeof(failure));
+            }
+            if (passed) {
+                if ((rc = apply_confirm(jpath, e)) != OFD_OK)
+                    goto failed;
+            } else {
+                if ((rc = apply_recover(jpath, &node, &rec, e)) != OFD_OK) {
+                    ofd_err_prefix(e, "apply of manifest serial %lld was not confirmed (%s) AND ITS UNDO FAILED",
+                                   m->serial, stopped ? "the agent is stopping" : failure);
+                    goto failed;
+                }
+                /* A service that is stopping leaves the restart pending rather than
+                 * take the Front End down on its way out. */
+                if (ar.restart_done
+                    && (rc = restart_after_revert(
+                            &node,
+                            !stopped
+                                && window_restart_allowed(m, p.server, env->now(env->ctx), window_local_offset(now)),
+                            &restarted, e))
+                           != OFD_OK)
+                    goto failed;
+                if (stopped) {
+                    rc = ofd_err_set(e, OFD_E_CANCELLED,
+                                     "apply of manifest serial %lld was not confirmed before the agent stopped, and "
+                                     "was undone (%zu write%s taken back); it is applied again at the next check",
+                                     m->serial, rec.undone, rec.undone == 1 ? "" : "s");
+                    goto failed;
+                }
+                /* Remembered, so the same broken change is not made and undone at
+                 * every check. */
+                if (cfg->state_path) {
+                    st.reverted = 1;
+                    st.reverted_serial = m->serial;
+                    memcpy(st.reverted_sha256, in.sha256, INTAKE_SHA256_LEN);
+                    snprintf(st.reverted_reason, sizeof(st.reverted_reason), "probe failed: %.480s", failure);
+                    if ((rc = intake_state_save(cfg->state_path, &st, e)) != OFD_OK)
+                        goto failed;
+                }
+                report_free(&rep);
+                if ((rc = report_init(&rep, id.fqdn, now, cfg->monitor, e)) != OFD_OK
+                    || (rc = report_add_plan(&rep, &p, 0, e)) != OFD_OK
+                    || (pr.n && (rc = report_set_probe(&rep, &pr, e)) != OFD_OK))
+                    goto failed;
+                rep.serial = m->serial;
+                if (!(rep.sha256 = ofd_strdup(hex))) {
+                    rc = ofd_err_nomem(e);
+                    goto failed;
+                }
+                {
+                    size_t i;
+                    const char *rule = NULL;
+                    char msg[OFD_ERR_MSG_MAX];
+
+                    for (i = 0; i < pr.n && !rule; i++)
+                        if (pr.v[i].verdict == PROBE_FAIL)
+                            rule = pr.v[i].rule[0] ? pr.v[i].rule : NULL;
+                    snprintf(msg, sizeof(msg), "reverted: probe failed: %.990s", failure);
+                    ofd_utf8_trim(msg);
+                    report_add_error(&rep, msg, rule, &werr);
+                }
+                rep.status = REPORT_FAILING;
+                rep.restart_pending = ar.restart_done && !restarted;
+                if (rep.restart_pending) { /* the restored settings wait for the slot (R19) */
+                    long long next = window_next_restart(m, p.server, now, window_local_offset(now));
+                    r.next_restart = next > now ? next : 0;
+                }
+                r.outcome = CHECK_EV_REVERTED;
+                emit(env, r.outcome,
+                     "manifest serial %lld: reverted: probe failed: %s; %s is as it was before the apply (%zu "
+                     "write%s undone)%s; serial %lld is not applied again: publish a new serial, or run 'ocsfed "
+                     "service retry' once the path to IM&P is fixed",
+                     m->serial, failure, p.server, rec.undone, rec.undone == 1 ? "" : "s",
+                     restarted         ? "; Front End restarted again to load the restored settings"
+                     : ar.restart_done ? "; the Front End restart that loads the restored settings waits for this "
+                                         "server's slot of the maintenance window"
+                                       : "",
+                     m->serial);
+                rc = OFD_OK;
+                goto done;
+            }
+        }
         report_free(&rep);
         if ((rc = report_init(&rep, id.fqdn, now, cfg->monitor, e)) != OFD_OK
             || (rc = report_add_plan(&rep, &p, 1, e)) != OFD_OK
             || (rc = report_add_vocabulary(&rep, &p.vocab, e)) != OFD_OK)
+            goto failed;
+        if (probed && (rc = report_set_probe(&rep, &pr, e)) != OFD_OK)
             goto failed;
         rep.serial = m->serial;
         if (!(rep.sha256 = ofd_strdup(hex))) {
@@ -267,13 +497,29 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         /* A check that only finds the restart still waiting for the window says so in
          * the report, not in a new event every interval: the event came with the
          * apply that made it pending. */
-        if (ar.writes || ar.restart_done || in.decision == INTAKE_ACCEPT)
-            emit(env, r.outcome, "manifest serial %lld: %zu change%s applied to %s (%zu writes, each read back)%s%s",
+        if (ar.writes || ar.restart_done || in.decision == INTAKE_ACCEPT) {
+            char confirmed[96] = "";
+
+            if (probed)
+                snprintf(confirmed, sizeof(confirmed), "; confirmed: the probe passed (%zu checks)", pr.passed);
+            emit(env, r.outcome, "manifest serial %lld: %zu change%s applied to %s (%zu writes, each read back)%s%s%s",
                  m->serial, ar.applied, ar.applied == 1 ? "" : "s", p.server, ar.writes,
                  ar.restart_done      ? "; Front End restarted"
                  : ar.restart_pending ? "; restart pending: it happens "
                                       : "",
-                 ar.restart_pending ? plan_restart_when(&p, when, sizeof(when)) : "");
+                 ar.restart_pending ? plan_restart_when(&p, when, sizeof(when)) : "", confirmed);
+        }
+    }
+    /* A manifest that asks for confirmation is probed at every check, for the report:
+     * the path to IM&P can break after an apply was confirmed. */
+    if (m->confirm.probe && !probed) {
+        ofd_err pe;
+
+        ofd_err_clear(&pe);
+        if (probe_once(cfg, m, &node, &p, id.fqdn, &pr, &pe) == OFD_OK)
+            report_set_probe(&rep, &pr, &werr);
+        else
+            report_add_error(&rep, pe.msg, NULL, &werr);
     }
     rc = OFD_OK;
     goto done;
@@ -306,6 +552,7 @@ done:
         *res = r;
     if (planned)
         plan_free(&p);
+    probe_result_free(&pr);
     report_free(&rep);
     intake_result_free(&in);
     node_identity_free(&id);

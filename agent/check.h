@@ -29,6 +29,8 @@ enum check_event {
     CHECK_EV_RESTART_PENDING,
     CHECK_EV_FAILED,
     CHECK_EV_RECOVERED, /* an interrupted apply undone from its journal */
+    CHECK_EV_REVERTED,  /* a confirmed apply ("confirm") undone: its probe did not pass
+                         * within the timeout; its serial is not applied again */
     CHECK_EV_BLOCKED    /* the agent's own set-up is refused (its state folder, where
                              * its secret is kept): nothing is checked or changed */
 };
@@ -74,6 +76,10 @@ struct check_config {
     const char *blocked;        /* why the platform refuses to run this check (its state
                                  * folder is not its own, its secret is kept where others
                                  * read it), or NULL: the check only reports it */
+    /* The probe of a manifest with "confirm" (probe.h): this server's certificate as PEM
+     * files for OpenSSL (natively); NULL on a server, where Schannel presents the one
+     * the plan selects from the local machine's My store. */
+    const char *probe_cert, *probe_key;
 };
 
 #define CHECK_LOCK_WAIT_MS 30000u

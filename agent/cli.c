@@ -7,12 +7,13 @@
 #include "version.h"
 
 static int cmd_version(int argc, char **argv, FILE *out, FILE *err);
-/* cli_trust.c, cli_status.c */
+/* cli_trust.c, cli_status.c, cli_probe.c */
 int cmd_pin(int argc, char **argv, FILE *out, FILE *err);
 int cmd_sign(int argc, char **argv, FILE *out, FILE *err);
 int cmd_verify(int argc, char **argv, FILE *out, FILE *err);
 int cmd_status(int argc, char **argv, FILE *out, FILE *err);
 int cmd_export(int argc, char **argv, FILE *out, FILE *err); /* cli_export.c */
+int cmd_probe(int argc, char **argv, FILE *out, FILE *err);  /* cli_probe.c */
 
 /* New subcommands are one line here. */
 static const struct cli_command commands[] = {
@@ -29,6 +30,7 @@ static const struct cli_command commands[] = {
     {"verify", "verify MANIFEST --signer THUMBPRINT [--cert CERT] [--sig FILE.p7s] [--state FILE]", cmd_verify},
     {"status", "status SHARE [--signer THUMBPRINT] [--reports DIR] [--stale-after SECONDS] [--json] [--html FILE]",
      cmd_status},
+    {"probe", "probe MANIFEST [--node sim:FILE] [--cert CERT.pem --key KEY.pem] [--json]", cmd_probe},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -185,6 +185,13 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
                                       : "",
                 res.restart_pending ? plan_restart_when(&p, when, sizeof(when)) : "");
     }
+    /* The confirmed apply is the agent's (check.c): it holds the journal while it
+     * probes. Here the apply stands as it is; the probe is one command away. */
+    if (m->confirm.probe && !as_json)
+        fprintf(out,
+                "note: the manifest asks for a confirmed apply (confirm); that is the agent's, and this apply is "
+                "not probed or undone: run 'ocsfed probe %s' to check the path to IM&P\n",
+                mpath);
     status = 0;
 out:
     if (as_json)

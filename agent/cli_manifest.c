@@ -64,10 +64,13 @@ int cmd_validate(int argc, char **argv, FILE *out, FILE *err)
         diags_print(&d, argv[1], err);
         fprintf(out,
                 "%s: valid manifest, serial %lld: %s, %s Edition, %zu server%s, "
-                "%zu domain%s, %zu IM&P node%s\n",
+                "%zu domain%s, %zu IM&P node%s",
                 argv[1], m->serial, m->transport == MANIFEST_TLS ? "tls" : "tcp",
                 m->edition == MANIFEST_ENTERPRISE ? "Enterprise" : "Standard", m->nservers, m->nservers == 1 ? "" : "s",
                 m->ndomains, m->ndomains == 1 ? "" : "s", m->nnodes, m->nnodes == 1 ? "" : "s");
+        if (m->confirm.probe)
+            fprintf(out, "; each apply confirmed by a probe within %u s", m->confirm.timeout_s);
+        fprintf(out, "\n");
         status = 0;
     } else {
         print_refused(argv[1], &d, &e, err);

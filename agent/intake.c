@@ -295,13 +295,43 @@ void intake_state_from_result(const struct intake_result *res, struct intake_sta
     st->present = 1;
     st->last_serial = res->serial;
     memcpy(st->last_sha256, res->sha256, INTAKE_SHA256_LEN);
+    st->reverted = 0;
+    st->reverted_reason[0] = '\0';
+}
+
+/* A whole number in [0, 2^53), as serials are. */
+static int serial_number(const cJSON *n)
+{
+    return cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble <= 9007199254740991.0
+           && n->valuedouble == (double)(long long)n->valuedouble;
+}
+
+/* "reverted": {"serial": N, "sha256": "...", "reason": "..."} into s; 0 or -1. */
+static int load_reverted(const cJSON *r, struct intake_state *s)
+{
+    const cJSON *ser = cJSON_GetObjectItemCaseSensitive(r, "serial"),
+                *sha = cJSON_GetObjectItemCaseSensitive(r, "sha256"),
+                *why = cJSON_GetObjectItemCaseSensitive(r, "reason");
+    char *p;
+
+    if (!cJSON_IsObject(r) || !serial_number(ser) || !cJSON_IsString(sha)
+        || cs_sha256_parse(sha->valuestring, s->reverted_sha256) != 0 || !cJSON_IsString(why))
+        return -1;
+    s->reverted = 1;
+    s->reverted_serial = (long long)ser->valuedouble;
+    snprintf(s->reverted_reason, sizeof(s->reverted_reason), "%s", why->valuestring);
+    ofd_utf8_trim(s->reverted_reason);
+    for (p = s->reverted_reason; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
+    return 0;
 }
 
 enum ofd_code intake_state_load(const char *path, struct intake_state *st, ofd_err *e)
 {
     char *text = NULL;
     size_t len = 0;
-    cJSON *j = NULL, *fmt, *ser, *sha;
+    cJSON *j = NULL, *fmt, *ser, *sha, *rev;
     struct intake_state s;
     enum ofd_code rc;
 
@@ -320,10 +350,10 @@ enum ofd_code intake_state_load(const char *path, struct intake_state *st, ofd_e
     fmt = cJSON_GetObjectItemCaseSensitive(j, "format");
     ser = cJSON_GetObjectItemCaseSensitive(j, "last_serial");
     sha = cJSON_GetObjectItemCaseSensitive(j, "last_sha256");
-    if (!cJSON_IsObject(j) || !cJSON_IsNumber(fmt) || fmt->valuedouble != 1 || !cJSON_IsNumber(ser)
-        || ser->valuedouble < 0 || ser->valuedouble > 9007199254740991.0
-        || ser->valuedouble != (double)(long long)ser->valuedouble || !cJSON_IsString(sha)
-        || cs_sha256_parse(sha->valuestring, s.last_sha256) != 0) {
+    rev = cJSON_GetObjectItemCaseSensitive(j, "reverted");
+    if (!cJSON_IsObject(j) || !cJSON_IsNumber(fmt) || fmt->valuedouble != 1 || !serial_number(ser)
+        || !cJSON_IsString(sha) || cs_sha256_parse(sha->valuestring, s.last_sha256) != 0
+        || (rev && !cJSON_IsNull(rev) && load_reverted(rev, &s) != 0)) {
         rc = ofd_err_set(e, OFD_E_INVALID,
                          "the state file '%s' is damaged; remove it only if "
                          "the manifest on the share is the one to apply",
@@ -346,12 +376,46 @@ enum ofd_code intake_state_save(const char *path, const struct intake_state *st,
     char hex[2 * INTAKE_SHA256_LEN + 1];
     enum ofd_code rc;
 
+    cJSON *why = NULL;
+    char *quoted = NULL, reason[INTAKE_REVERTED_REASON_MAX], *p;
+
     cs_sha256_hex(st->last_sha256, hex);
-    sb_printf(&sb, "{\"format\": 1, \"last_serial\": %lld, \"last_sha256\": \"%s\"}\n", st->last_serial, hex);
+    sb_printf(&sb, "{\"format\": 1, \"last_serial\": %lld, \"last_sha256\": \"%s\"", st->last_serial, hex);
+    if (st->reverted) {
+        /* The reason as a JSON string, control characters blanked: it is bounded so
+         * the file stays far below INTAKE_STATE_MAX_BYTES. */
+        snprintf(reason, sizeof(reason), "%s", st->reverted_reason);
+        ofd_utf8_trim(reason);
+        for (p = reason; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                *p = ' ';
+        cs_sha256_hex(st->reverted_sha256, hex);
+        if (!(why = cJSON_CreateString(reason)) || !(quoted = cJSON_PrintUnformatted(why))) {
+            rc = ofd_err_nomem(e);
+            goto out;
+        }
+        sb_printf(&sb, ", \"reverted\": {\"serial\": %lld, \"sha256\": \"%s\", \"reason\": %s}", st->reverted_serial,
+                  hex, quoted);
+    }
+    sb_append(&sb, "}\n");
     if (sb.oom)
         rc = ofd_err_nomem(e);
     else
         rc = ofd_write_file_atomic(path, sb_str(&sb), sb.len, e);
+out:
+    cJSON_free(quoted);
+    cJSON_Delete(why);
     sb_free(&sb);
     return rc;
+}
+
+enum ofd_code intake_state_clear_reverted(const char *path, ofd_err *e)
+{
+    struct intake_state st;
+    enum ofd_code rc;
+
+    if ((rc = intake_state_load(path, &st, e)) != OFD_OK || !st.present || !st.reverted)
+        return rc;
+    st.reverted = 0;
+    return intake_state_save(path, &st, e);
 }

@@ -36,10 +36,21 @@ enum intake_reason {
                                   * not match its pin (changed on the share after signing) */
 };
 
+#define INTAKE_REVERTED_REASON_MAX 512u
+
 struct intake_state {
     int present; /* 0: nothing applied yet */
     long long last_serial;
     unsigned char last_sha256[INTAKE_SHA256_LEN];
+    /* A manifest the agent applied and then undid because its confirming probe failed
+     * (check.c, "confirm"): not applied again, so that a broken change is not made and
+     * undone at every check. Forgotten when a newer serial is accepted, or when an
+     * operator clears it (intake_state_clear_reverted; on a server `ocsfed service
+     * retry`). Saved as "reverted": {"serial", "sha256", "reason"}. */
+    int reverted;
+    long long reverted_serial;
+    unsigned char reverted_sha256[INTAKE_SHA256_LEN];
+    char reverted_reason[INTAKE_REVERTED_REASON_MAX]; /* why, control characters blanked */
 };
 
 struct intake_result {
@@ -97,7 +108,12 @@ enum ofd_code intake_state_load(const char *path, struct intake_state *st, ofd_e
 /* Writes the state file atomically (path.tmp, flushed, renamed over path). */
 enum ofd_code intake_state_save(const char *path, const struct intake_state *st, ofd_err *e);
 
-/* After the manifest of res was accepted: the state to save (the new floor). */
+/* After the manifest of res was accepted: the state to save (the new floor; a serial
+ * reverted earlier is forgotten). */
 void intake_state_from_result(const struct intake_result *res, struct intake_state *st);
+
+/* Forgets the reverted serial of the state file at path (the floor stays): the next
+ * check applies that manifest again. A missing file is OK. */
+enum ofd_code intake_state_clear_reverted(const char *path, ofd_err *e);
 
 #endif

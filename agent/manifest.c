@@ -1202,10 +1202,35 @@ static size_t long_strings(struct mctx *mc, const cJSON *j, struct strbuf *ptr)
     return n;
 }
 
+/* "confirm": {"probe": true, "timeout_seconds": N}: the confirmed apply (check.c). */
+static void parse_confirm(struct mctx *mc, const cJSON *c)
+{
+    static const char *const keys[] = {"probe", "timeout_seconds", NULL};
+    struct manifest_confirm *mf = &mc->m->confirm;
+    const cJSON *j;
+    long long v;
+
+    mf->timeout_s = MANIFEST_CONFIRM_DEFAULT_S;
+    if (!want_object(mc, c, "/confirm"))
+        return;
+    check_keys(mc, c, "/confirm", keys);
+    if (!(j = get(c, "probe")))
+        missing(mc, "/confirm", "probe", "schema");
+    else if (!cJSON_IsBool(j))
+        ERR(mc, "schema", "/confirm/probe", "expected true or false, got %s", jtype(j));
+    else
+        mf->probe = cJSON_IsTrue(j);
+    /* At least one probe runs in full whatever the timeout; an hour is the longest an
+     * unconfirmed change may stand. */
+    if ((j = get(c, "timeout_seconds"))
+        && want_int(mc, j, "/confirm/timeout_seconds", "schema", 1, MANIFEST_CONFIRM_MAX_S, &v))
+        mf->timeout_s = (unsigned)v;
+}
+
 static void parse_root(struct mctx *mc, const cJSON *root)
 {
-    static const char *const keys[] = {"$schema",      "manifest_version",   "serial", "description", "imp", "ocs",
-                                       "certificates", "maintenance_window", NULL};
+    static const char *const keys[] = {"$schema",      "manifest_version",   "serial",  "description", "imp", "ocs",
+                                       "certificates", "maintenance_window", "confirm", NULL};
     struct manifest *m = mc->m;
     const cJSON *j;
     const char *s;
@@ -1258,6 +1283,8 @@ static void parse_root(struct mctx *mc, const cJSON *root)
         NOTE(mc, "R19", "",
              "no /maintenance_window: ocsfed never restarts the Front End by itself, so a change that needs the "
              "restart waits until a window is set, or until 'ocsfed apply --restart-now' is run on the server");
+    if ((j = get(root, "confirm")))
+        parse_confirm(mc, j);
     /* R19: the front ends of a pool restart one at a time, each in its own slot. */
     if (m->window.present && mc->edition_ok && m->edition == MANIFEST_ENTERPRISE && m->nservers > 1) {
         int len = window_length_min(&m->window), slot = len / (int)m->nservers;

@@ -69,6 +69,16 @@ struct manifest_window {
     int utc;                /* 0: the server's local time */
 };
 
+/* The confirmed apply (agent/check.c): after an apply, the agent probes the path to
+ * IM&P (probe.h) until it passes or timeout_s seconds have gone, and undoes the apply
+ * through its journal when it did not pass. */
+#define MANIFEST_CONFIRM_DEFAULT_S 120u
+#define MANIFEST_CONFIRM_MAX_S 3600u
+struct manifest_confirm {
+    int probe;          /* 1: "confirm": {"probe": true} */
+    unsigned timeout_s; /* 1..MANIFEST_CONFIRM_MAX_S */
+};
+
 struct manifest {
     int version;
     long long serial;
@@ -97,6 +107,7 @@ struct manifest {
     size_t nintermediates;
     struct manifest_server_cert server_cert;
     struct manifest_window window;
+    struct manifest_confirm confirm;
     char *base_dir; /* directory the certificate paths are relative to */
 };
 

@@ -18,6 +18,11 @@ void nodespec_set_platform(const struct node_platform *p)
     platform = p;
 }
 
+int nodespec_has_platform(void)
+{
+    return platform != NULL;
+}
+
 char *nodespec_pfx_password(void)
 {
     const char *env;

@@ -19,6 +19,8 @@ struct node_platform {
 
 /* Registers the platform's node (the entry point calls it once; NULL: none). */
 void nodespec_set_platform(const struct node_platform *p);
+/* 1 when this build has a server of its own (no --node means it). */
+int nodespec_has_platform(void);
 
 /* The PKCS#12 password a command uses (R16), decided here once: the platform's
  * protected store when it holds one, else the OCSFED_PFX_PASSWORD environment variable

@@ -8,6 +8,7 @@
 #include "fsutil.h"
 #include "manifest.h"
 #include "plan.h"
+#include "probe.h"
 #include "strbuf.h"
 #include "version.h"
 
@@ -256,6 +257,88 @@ enum ofd_code report_add_vocabulary(struct report *r, const struct vocab *v, ofd
     return OFD_OK;
 }
 
+static void probe_free(struct report_probe *p)
+{
+    size_t i;
+
+    if (!p)
+        return;
+    for (i = 0; i < p->n; i++) {
+        struct report_probe_check *c = &p->v[i];
+        free(c->node), free(c->check), free(c->result), free(c->rule), free(c->target), free(c->cause);
+        free(c->message);
+    }
+    free(p->v);
+    free(p->tls);
+    free(p);
+}
+
+/* One check (copies its strings). OFD_OK or OFD_E_NOMEM. */
+static enum ofd_code probe_add(struct report_probe *p, const char *node, const char *check, const char *result,
+                               const char *rule, const char *target, const char *cause, const char *message, ofd_err *e)
+{
+    struct report_probe_check *nv, *c;
+
+    if (!(nv = realloc(p->v, (p->n + 1) * sizeof(*nv))))
+        return ofd_err_nomem(e);
+    p->v = nv;
+    c = &nv[p->n];
+    memset(c, 0, sizeof(*c));
+    if (!(c->node = dup_or_empty(node)) || !(c->check = dup_or_empty(check)) || !(c->result = dup_or_empty(result))
+        || !(c->rule = dup_or_empty(rule)) || !(c->target = dup_or_empty(target)) || !(c->cause = dup_or_empty(cause))
+        || !(c->message = dup_or_empty(message))) {
+        free(c->node), free(c->check), free(c->result), free(c->rule), free(c->target), free(c->cause);
+        free(c->message);
+        return ofd_err_nomem(e);
+    }
+    p->n++;
+    return OFD_OK;
+}
+
+enum ofd_code report_set_probe(struct report *r, const struct probe_result *pr, ofd_err *e)
+{
+    struct report_probe *p = calloc(1, sizeof(*p));
+    size_t i;
+    enum ofd_code rc = OFD_OK;
+
+    if (!p || !(p->tls = ofd_strdup(pr->tls))) {
+        probe_free(p);
+        return ofd_err_nomem(e);
+    }
+    p->passed = probe_passed(pr);
+    for (i = 0; i < pr->n && rc == OFD_OK; i++) {
+        const struct probe_check *c = &pr->v[i];
+        rc = probe_add(p, c->node, probe_step_name(c->step), probe_verdict_name(c->verdict), c->rule, c->target,
+                       c->cause, c->text, e);
+    }
+    if (rc != OFD_OK) {
+        probe_free(p);
+        return rc;
+    }
+    probe_free(r->probe);
+    r->probe = p;
+    return OFD_OK;
+}
+
+void report_print_probe_failures(const struct report *r, FILE *out)
+{
+    char line[1024], *q;
+    size_t i;
+
+    for (i = 0; r->probe && i < r->probe->n; i++) {
+        const struct report_probe_check *c = &r->probe->v[i];
+        if (strcmp(c->result, "fail") != 0)
+            continue;
+        snprintf(line, sizeof(line), "    probe: FAIL %s %s%s%s [%s] %s", c->check, c->node,
+                 strcmp(c->check, "dns") ? " " : "", strcmp(c->check, "dns") ? c->target : "",
+                 c->rule[0] ? c->rule : "-", c->cause);
+        for (q = line; *q; q++) /* report text comes from the share */
+            if ((unsigned char)*q < 0x20 || *q == 0x7f)
+                *q = ' ';
+        fprintf(out, "%s\n", line);
+    }
+}
+
 void report_free(struct report *r)
 {
     size_t i;
@@ -267,6 +350,7 @@ void report_free(struct report *r)
         free(r->vocab[i].chosen), free(r->vocab[i].verdict), free(r->vocab[i].evidence);
     }
     free(r->vocab);
+    probe_free(r->probe);
     for (i = 0; i < r->nchanges; i++) {
         free(r->changes[i].action);
         free(r->changes[i].cls);
@@ -375,6 +459,29 @@ char *report_to_json(const struct report *r)
         ok &= cJSON_AddStringToObject(it, "chosen", r->vocab[i].chosen) != NULL;
         ok &= cJSON_AddStringToObject(it, "verdict", r->vocab[i].verdict) != NULL;
         ok &= cJSON_AddStringToObject(it, "evidence", r->vocab[i].evidence) != NULL;
+    }
+    if (r->probe) {
+        ok &= (o = cJSON_AddObjectToObject(root, "probe")) != NULL;
+        if (o) {
+            ok &= cJSON_AddBoolToObject(o, "passed", r->probe->passed) != NULL;
+            ok &= cJSON_AddStringToObject(o, "tls", r->probe->tls ? r->probe->tls : "") != NULL;
+            ok &= (a = cJSON_AddArrayToObject(o, "checks")) != NULL;
+        }
+        for (i = 0; o && a && i < r->probe->n; i++) {
+            const struct report_probe_check *c = &r->probe->v[i];
+            if (!(it = cJSON_CreateObject()) || !cJSON_AddItemToArray(a, it)) {
+                cJSON_Delete(it);
+                ok = 0;
+                break;
+            }
+            ok &= cJSON_AddStringToObject(it, "node", c->node) != NULL;
+            ok &= cJSON_AddStringToObject(it, "check", c->check) != NULL;
+            ok &= cJSON_AddStringToObject(it, "result", c->result) != NULL;
+            ok &= cJSON_AddStringToObject(it, "rule", c->rule) != NULL;
+            ok &= cJSON_AddStringToObject(it, "target", c->target) != NULL;
+            ok &= cJSON_AddStringToObject(it, "cause", c->cause) != NULL;
+            ok &= cJSON_AddStringToObject(it, "message", c->message) != NULL;
+        }
     }
     if (ok)
         text = cJSON_Print(root);

@@ -62,6 +62,19 @@ struct report_vocab {
     char *cls, *prop, *writes, *chosen, *verdict, *evidence;
 };
 
+/* What the probe (probe.h) found, when one ran on this check: after a confirmed apply,
+ * or on every check of a manifest that asks for confirmation ("confirm"). */
+struct report_probe_check {
+    char *node, *check, *result, *rule, *target, *cause, *message; /* result: pass, fail, skip */
+};
+
+struct report_probe {
+    int passed;
+    char *tls; /* the TLS transport, "" when none */
+    struct report_probe_check *v;
+    size_t n;
+};
+
 struct report {
     char *server; /* lower-case FQDN */
     char *agent_version;
@@ -81,6 +94,7 @@ struct report {
     struct imp_checklist *imp;  /* the IM&P checklist of the manifest checked, or NULL */
     struct report_vocab *vocab; /* the vocabulary check's evidence */
     size_t nvocab;
+    struct report_probe *probe; /* NULL: no probe ran (older reports have none) */
 };
 
 /* Builders: copy their strings into r. Return OFD_OK or OFD_E_NOMEM. */
@@ -103,6 +117,9 @@ enum ofd_code report_add_plan(struct report *r, const struct plan *p, int applie
 /* Attaches the IM&P checklist of m (imp_checklist.h), replacing one already there.
  * OFD_OK or OFD_E_NOMEM. */
 enum ofd_code report_set_imp_checklist(struct report *r, const struct manifest *m, ofd_err *e);
+struct probe_result;
+/* Puts the probe's result in the report (replacing one there). OFD_OK or OFD_E_NOMEM. */
+enum ofd_code report_set_probe(struct report *r, const struct probe_result *p, ofd_err *e);
 void report_free(struct report *r);
 
 /* Name of a status ("converged", ..., "silent", "future_dated", "unreadable") and its inverse (-1 when
@@ -154,6 +171,9 @@ enum ofd_code report_fleet_load(const char *reports_dir, long long now, long lon
                                 ofd_err *e);
 /* The fixed-width table and a closing line of counts. */
 void report_fleet_print(const struct report_fleet *f, FILE *out);
+/* Under a row of the table, one line per failed probe check of r ("    probe: FAIL tls
+ * NODE TARGET [RULE] CAUSE"), control characters blanked. */
+void report_print_probe_failures(const struct report *r, FILE *out);
 /* 0 all converged; 2 some drifting or pending restart (nothing worse); 1 any failing,
  * refused, silent, future-dated or unreadable, or no report at all. */
 int report_fleet_exit(const struct report_fleet *f);

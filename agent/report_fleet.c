@@ -184,6 +184,8 @@ void report_fleet_print(const struct report_fleet *f, FILE *out)
         }
         summary_of(row, f->now, summ, sizeof(summ));
         fprintf(out, "%-40s %-15s %8s %7s  %s\n", server, report_status_name(row->status), serial, age, summ);
+        if (row->status != REPORT_UNREADABLE)
+            report_print_probe_failures(&row->rep, out);
     }
     for (s = 0; s < REPORT_NSTATUS; s++)
         total += f->counts[s];

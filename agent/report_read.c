@@ -290,6 +290,65 @@ out:
     return rc;
 }
 
+/* "probe": null or {"passed", "tls", "checks": [...]} (optional: reports of agents that
+ * did not probe, or older ones, have none). */
+static int get_probe(const cJSON *root, struct report *r, ofd_err *e)
+{
+    static const char *const names[] = {"node", "check", "result", "rule", "target", "cause", "message"};
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "probe"), *a, *it;
+    char *v[7] = {NULL};
+    size_t k;
+    int rc = -1;
+
+    if (!o || cJSON_IsNull(o))
+        return 0;
+    if (!cJSON_IsObject(o)) {
+        ofd_err_set(e, OFD_E_INVALID, "'probe' is neither null nor an object");
+        return -1;
+    }
+    if (!(r->probe = calloc(1, sizeof(*r->probe)))) {
+        ofd_err_nomem(e);
+        return -1;
+    }
+    if (get_bool(o, "passed", &r->probe->passed, e) || get_str(o, "tls", 0, &r->probe->tls, e)
+        || !(a = get_typed(o, "checks", 1, e)))
+        return -1;
+    if ((size_t)cJSON_GetArraySize(a) > REPORT_MAX_ITEMS) {
+        ofd_err_set(e, OFD_E_INVALID, "more than %u probe checks", REPORT_MAX_ITEMS);
+        return -1;
+    }
+    cJSON_ArrayForEach(it, a)
+    {
+        struct report_probe_check *nv;
+
+        if (!cJSON_IsObject(it)) {
+            ofd_err_set(e, OFD_E_INVALID, "a probe check is not an object");
+            goto out;
+        }
+        for (k = 0; k < 7; k++)
+            if (get_str(it, names[k], 0, &v[k], e))
+                goto out;
+        if (strcmp(v[2], "pass") && strcmp(v[2], "fail") && strcmp(v[2], "skip")) {
+            ofd_err_set(e, OFD_E_INVALID, "a probe check's 'result' is not pass, fail or skip");
+            goto out;
+        }
+        if (!(nv = realloc(r->probe->v, (r->probe->n + 1) * sizeof(*nv)))) {
+            ofd_err_nomem(e);
+            goto out;
+        }
+        r->probe->v = nv;
+        nv[r->probe->n].node = v[0], nv[r->probe->n].check = v[1], nv[r->probe->n].result = v[2];
+        nv[r->probe->n].rule = v[3], nv[r->probe->n].target = v[4], nv[r->probe->n].cause = v[5];
+        nv[r->probe->n++].message = v[6];
+        memset(v, 0, sizeof(v));
+    }
+    rc = 0;
+out:
+    for (k = 0; k < 7; k++)
+        free(v[k]);
+    return rc;
+}
+
 enum ofd_code report_parse(const char *text, size_t len, struct report *out, ofd_err *e)
 {
     cJSON *root = NULL;
@@ -418,6 +477,9 @@ enum ofd_code report_parse(const char *text, size_t len, struct report *out, ofd
     }
     /* Optional: reports of agents before the vocabulary check have none. */
     if ((a = cJSON_GetObjectItemCaseSensitive(root, "vocabulary")) && (rc = parse_vocab(a, &r, e)) != OFD_OK)
+        goto out;
+    rc = OFD_E_INVALID;
+    if (get_probe(root, &r, e))
         goto out;
     *out = r;
     memset(&r, 0, sizeof(r));

@@ -11,6 +11,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "strbuf.h"
+
 #define CS_FILE_MAX ((long)CS_FILE_MAX_BYTES)
 
 static long long asn1_time_unix(const ASN1_TIME *t)
@@ -449,4 +451,39 @@ out:
     X509_STORE_free(store);
     X509_free(x);
     return rc;
+}
+
+enum ofd_code cs_cert_names_host(const unsigned char *der, size_t len, const char *host, int *ok, char *names,
+                                 size_t size, ofd_err *e)
+{
+    const unsigned char *p = der;
+    X509 *x = NULL;
+    GENERAL_NAMES *alt = NULL;
+    struct strbuf b = {0};
+    char cn[256] = "";
+    int i;
+
+    *ok = 0;
+    if (size)
+        names[0] = '\0';
+    if (len > 0x7fffffff || !(x = d2i_X509(NULL, &p, (long)len)))
+        return ofd_err_set(e, OFD_E_CRYPTO, "not a DER X.509 certificate (%zu bytes)", len);
+    /* No wildcard in the middle of a label, none over two labels (RFC 6125 6.4.3). */
+    *ok = X509_check_host(x, host, strlen(host), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
+    if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof(cn)) > 0)
+        sb_printf(&b, "CN=%s", cn);
+    if ((alt = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL)))
+        for (i = 0; i < sk_GENERAL_NAME_num(alt); i++) {
+            const GENERAL_NAME *g = sk_GENERAL_NAME_value(alt, i);
+            if (g->type == GEN_DNS)
+                sb_printf(&b, "%sDNS:%.*s", b.len ? ", " : "", ASN1_STRING_length(g->d.dNSName),
+                          (const char *)ASN1_STRING_get0_data(g->d.dNSName));
+        }
+    if (size)
+        snprintf(names, size, "%s", b.len ? sb_str(&b) : "no name");
+    sb_free(&b);
+    GENERAL_NAMES_free(alt);
+    X509_free(x);
+    ERR_clear_error();
+    return OFD_OK;
 }

@@ -76,4 +76,11 @@ enum ofd_code cs_check_server_cert(const struct cs_cert_info *ci, const char *ex
 enum ofd_code cs_verify_chain(const unsigned char *leaf, size_t leaf_len, const struct cs_der *roots, size_t nroots,
                               const struct cs_der *intermediates, size_t ninter, long long now, ofd_err *e);
 
+/* R10: whether the DER certificate names host (an FQDN): a DNS name of its subject
+ * alternative names, or its subject CN when it has none (RFC 6125, as TLS clients
+ * check a server). *ok = 1 when it does; names gets what it names instead ("CN=x,
+ * DNS:y", cut to size). OFD_OK, or OFD_E_CRYPTO when der is not a certificate. */
+enum ofd_code cs_cert_names_host(const unsigned char *der, size_t len, const char *host, int *ok, char *names,
+                                 size_t size, ofd_err *e);
+
 #endif

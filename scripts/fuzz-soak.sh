@@ -12,7 +12,7 @@ build=${OCSFED_BUILD:-$root/build}/fuzz-soak
 seconds=${1:-3600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(manifest report cms)
+[ ${#targets[@]} -gt 0 ] || targets=(manifest report cms sip)
 bash "$root/scripts/setup.sh" >&2 || exit 1
 mkdir -p "$build"
 CC=clang cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOCSFED_SANITIZE=ON -DOCSFED_FUZZ=ON \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Valgrind memcheck over the portable core: every test_* program of a native build tree
 # and every ocsfed command its ctest runs (validate and plan of the examples), with the
-# arguments ctest gives them. Any memory error, or any leak (definite, indirect or
+# arguments ctest gives them (those run under tests/peers/with_peers.sh with the probe's
+# peers around them). Any memory error, or any leak (definite, indirect or
 # possible), fails the run.
 #   scripts/memcheck.sh BUILD_DIR
 # Registered as native.memcheck in the native tree (tests/CMakeLists.txt); not for the
@@ -35,6 +36,9 @@ skip=${OCSFED_MEMCHECK_SKIP-}
 n=0
 for c in "${cmds[@]}"; do
   prog=${c%% *}
+  # A test that needs the probe's peers runs under tests/peers/with_peers.sh WORK PROG
+  # ARGS: valgrind goes in front of PROG, the peers around it.
+  case $c in *'with_peers.sh" '*) prog=$(printf '%s\n' "$c" | xargs -n 1 printf '%s\n' | sed -n 4p) ;; esac
   case $(basename "$prog") in test_*|ocsfed) ;; *) continue ;; esac
   case " $skip " in
     *" $(basename "$prog") "*) echo "memcheck: skip $c (OCSFED_MEMCHECK_SKIP)"; continue ;;
@@ -50,7 +54,9 @@ one() {
   mkdir -p "$dir"
   # ctest quotes every argument ("..."); xargs undoes exactly that quoting.
   mapfile -t args < <(xargs -n 1 printf '%s\n' <"$scratch/cmd.$i")
-  (cd "$dir" && valgrind -q --error-exitcode=99 --leak-check=full \
+  local peers=()
+  case ${args[1]:-} in */with_peers.sh) peers=("${args[0]}" "${args[1]}" "$dir/peers"); args=("${args[@]:3}") ;; esac
+  (cd "$dir" && "${peers[@]}" valgrind -q --error-exitcode=99 --leak-check=full \
      --errors-for-leak-kinds=definite,indirect,possible \
      --show-leak-kinds=definite,indirect,possible \
      --log-file="$scratch/vg.$i" "${args[@]}") >"$scratch/log.$i" 2>&1

@@ -15,6 +15,9 @@ pkgs=(
   wine wine64 libwine wixl msitools
   # building the MinGW dependencies from Debian source packages
   dpkg-dev xz-utils ca-certificates perl
+  # real SIP and TLS peers for the probe's tests (tests/probe/): SIPp over TCP, Kamailio
+  # over mutual TLS, socat for a peer that says nothing
+  sip-tester kamailio kamailio-tls-modules socat
 )
 
 missing=()
@@ -47,6 +50,11 @@ if [ ${#missing[@]} -gt 0 ] || [ $need_update = 1 ]; then
   apt-get update -q >/dev/null
   if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  # The probe's tests start their own Kamailio (tests/peers/); the package's system
+  # service, which Debian enables on install, is not wanted on a build machine.
+  if [[ " ${missing[*]} " == *" kamailio "* ]] && command -v systemctl >/dev/null; then
+    systemctl disable --now kamailio >/dev/null 2>&1 || true
   fi
 else
   echo "setup: all packages present"

@@ -4,6 +4,7 @@
  *   ocsfed service run           the same loop in the foreground, Ctrl+C stops
  *   ocsfed service sync          asks the running service to check now
  *   ocsfed service secure-state  makes the state folder SYSTEM's and Administrators' again
+ *   ocsfed service retry         forgets a serial undone because its probe failed
  *   ocsfed secret ...            the PKCS#12 password, where only they can read it */
 #include <windows.h>
 #include <shlobj.h>
@@ -18,6 +19,7 @@
 #include "error_win.h"
 #include "cli_win.h"
 #include "evlog_win.h"
+#include "intake.h"
 #include "nodespec.h"
 #include "secret_win.h"
 #include "statedir_win.h"
@@ -106,6 +108,7 @@ static void event(void *ctx, enum check_event ev, const char *text)
     case CHECK_EV_RESTART_PENDING: evlog_warning(EVLOG_RESTART_PENDING, "%s", text); break;
     case CHECK_EV_FAILED: evlog_error(EVLOG_CHECK_FAILED, "%s", text); break;
     case CHECK_EV_RECOVERED: evlog_warning(EVLOG_RECOVERED, "%s", text); break;
+    case CHECK_EV_REVERTED: evlog_error(EVLOG_REVERTED, "%s", text); break;
     case CHECK_EV_BLOCKED: evlog_error(EVLOG_CONFIG_INVALID, "%s", text); break;
     }
 }
@@ -197,6 +200,35 @@ fail:
     return 1;
 }
 
+/* ocsfed service retry: forgets the serial the agent undid because its confirming probe
+ * failed (check.c), so the next check applies that manifest again; then asks the
+ * service to check now. For an administrator who has fixed the path to IM&P without
+ * publishing a new serial. */
+static int retry_reverted(FILE *out, FILE *err)
+{
+    char path[MAX_PATH * 3];
+    struct intake_state st;
+    ofd_err e;
+
+    ofd_err_clear(&e);
+    if (state_path(path, sizeof(path), "state.json", &e) != OFD_OK || intake_state_load(path, &st, &e) != OFD_OK)
+        goto fail;
+    if (!st.present || !st.reverted) {
+        fprintf(out, "no reverted serial is recorded in %s: nothing to retry\n", path);
+        return 0;
+    }
+    if (intake_state_clear_reverted(path, &e) != OFD_OK)
+        goto fail;
+    fprintf(out, "manifest serial %lld is applied again at the next check (it was reverted: %s)\n", st.reverted_serial,
+            st.reverted_reason);
+    if (svc_sync(&e) != OFD_OK)
+        fprintf(out, "the service was not asked to check now (%s): it checks at its next interval\n", e.msg);
+    return 0;
+fail:
+    fprintf(err, "ocsfed: %s\n", e.msg);
+    return 1;
+}
+
 static int cmd_service(int argc, char **argv, FILE *out, FILE *err)
 {
     const struct svc_hooks hooks = {service_check, NULL};
@@ -217,6 +249,8 @@ static int cmd_service(int argc, char **argv, FILE *out, FILE *err)
     }
     if (argc == 2 && strcmp(argv[1], "secure-state") == 0)
         return secure_state(out, err);
+    if (argc == 2 && strcmp(argv[1], "retry") == 0)
+        return retry_reverted(out, err);
     cli_usage("service", err);
     return 2;
 }
@@ -291,7 +325,7 @@ out:
 }
 
 const struct cli_command cli_win_commands[] = {
-    {"service", "service [run | sync | secure-state]", cmd_service},
+    {"service", "service [run | sync | secure-state | retry]", cmd_service},
     {"secret", "secret (set | clear | status) pfx-password", cmd_secret},
 };
 const size_t cli_win_ncommands = sizeof(cli_win_commands) / sizeof(cli_win_commands[0]);

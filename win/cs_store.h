@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "cs.h"
+#include "cs_inspect.h"
 
 /* Adds a DER certificate to the local machine store `store`. A certificate already
  * there is left as it is (*added = 0); otherwise *added = 1. added may be NULL. */
@@ -48,6 +49,12 @@ enum ofd_code cs_store_verify_chain(const char *store, const unsigned char tp[CS
 enum ofd_code cs_store_verify_chain_with(const char *store, const unsigned char tp[CS_SHA1_LEN],
                                          const struct cs_der *leaf, const struct cs_der *roots, size_t nroots,
                                          const struct cs_der *intermediates, size_t ninter, ofd_err *e);
+
+/* The same for a DER certificate from elsewhere (a TLS peer's), its chain built through
+ * the certificates in sent (what the peer sent with it) as well as the machine's CA
+ * store, to a root of the machine's Root store (R13). */
+enum ofd_code cs_store_verify_der(const unsigned char *der, size_t len, const struct cs_der *sent, size_t nsent,
+                                  ofd_err *e);
 
 /* Finds the certificates in `store` whose subject CN equals cn (case-insensitive, as
  * DNS names compare). Calls fn for each with its DER encoding; stops at the first

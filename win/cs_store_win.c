@@ -353,11 +353,6 @@ out:
     return rc;
 }
 
-enum ofd_code cs_store_verify_chain(const char *store, const unsigned char tp[CS_SHA1_LEN], ofd_err *e)
-{
-    return cs_store_verify_chain_with(store, tp, NULL, NULL, 0, NULL, 0, e);
-}
-
 /* 1 when c is one of roots (the same DER bytes). */
 static int among(PCCERT_CONTEXT c, const struct cs_der *roots, size_t n)
 {
@@ -369,52 +364,24 @@ static int among(PCCERT_CONTEXT c, const struct cs_der *roots, size_t n)
     return 0;
 }
 
-enum ofd_code cs_store_verify_chain_with(const char *store, const unsigned char tp[CS_SHA1_LEN],
-                                         const struct cs_der *leaf, const struct cs_der *roots, size_t nroots,
-                                         const struct cs_der *intermediates, size_t ninter, ofd_err *e)
+/* R13: the chain of c, built through extra (certificates not on the machine: what an
+ * apply will add, or what a TLS peer sent) as well as the machine's stores, with a fresh
+ * engine on the local machine's stores, checked with the base policy. A chain ending at
+ * one of roots (roots the apply will add to Root) is trusted as it will be then. hex
+ * names c in messages. */
+static enum ofd_code verify_context(PCCERT_CONTEXT c, HCERTSTORE extra, const struct cs_der *roots, size_t nroots,
+                                    const char *hex, ofd_err *e)
 {
-    HCERTSTORE st = NULL, extra = NULL;
-    PCCERT_CONTEXT c = NULL;
     PCCERT_CHAIN_CONTEXT chain = NULL;
     HCERTCHAINENGINE engine = NULL;
     CERT_CHAIN_ENGINE_CONFIG cfg;
     CERT_CHAIN_PARA para;
     CERT_CHAIN_POLICY_PARA ppara;
     CERT_CHAIN_POLICY_STATUS pst;
-    char hex[2 * CS_SHA1_LEN + 1];
     DWORD status;
-    size_t i;
     int added_root = 0;
     enum ofd_code rc;
 
-    cs_thumbprint_hex(tp, hex);
-    if ((rc = open_store(store, &st, e)) != OFD_OK)
-        goto out;
-    c = find_sha1(st, tp);
-    if (!c && !leaf) {
-        rc = ofd_err_set(e, OFD_E_NOTFOUND, "certificate %s is not in the local machine '%s' store", hex, store);
-        goto out;
-    }
-    /* What the apply will add, in a memory store the chain engine searches too (and the
-     * certificate to check, when it is not in `store` yet); a certificate that does not
-     * parse is skipped, as a store skips it. */
-    if (nroots + ninter || !c) {
-        if (!(extra = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, CERT_STORE_CREATE_NEW_FLAG, NULL))) {
-            rc = ofd_err_win32(e, GetLastError(), "cannot open a memory certificate store");
-            goto out;
-        }
-        for (i = 0; i < nroots + ninter; i++) {
-            const struct cs_der *d = i < nroots ? &roots[i] : &intermediates[i - nroots];
-            CertAddEncodedCertificateToStore(extra, X509_ASN_ENCODING, d->der, (DWORD)d->len,
-                                             CERT_STORE_ADD_USE_EXISTING, NULL);
-        }
-        if (!c
-            && !CertAddEncodedCertificateToStore(extra, X509_ASN_ENCODING, leaf->der, (DWORD)leaf->len,
-                                                 CERT_STORE_ADD_USE_EXISTING, &c)) {
-            rc = ofd_err_win32(e, GetLastError(), "certificate %s cannot be read", hex);
-            goto out;
-        }
-    }
     /* A fresh engine on the local machine's stores for every check: trust what the
      * machine trusts (the service's view, not the user running the command), and see
      * roots added since this process started (a cached engine did not, on Wine). */
@@ -432,8 +399,7 @@ enum ofd_code cs_store_verify_chain_with(const char *store, const unsigned char 
         goto out;
     }
     /* The chain's own trust status first: Wine's base policy lets an untrusted root
-     * pass, and on Windows it gives the same answer. A chain ending at a root the apply
-     * adds to Root is trusted as it will be then. */
+     * pass, and on Windows it gives the same answer. */
     status = chain->TrustStatus.dwErrorStatus;
     if ((status & CERT_TRUST_IS_UNTRUSTED_ROOT) && chain->cChain && chain->rgpChain[0]->cElement
         && among(chain->rgpChain[0]->rgpElement[chain->rgpChain[0]->cElement - 1]->pCertContext, roots, nroots)) {
@@ -470,9 +436,88 @@ out:
         CertFreeCertificateChain(chain);
     if (engine)
         CertFreeCertificateChainEngine(engine);
+    return rc;
+}
+
+enum ofd_code cs_store_verify_chain(const char *store, const unsigned char tp[CS_SHA1_LEN], ofd_err *e)
+{
+    return cs_store_verify_chain_with(store, tp, NULL, NULL, 0, NULL, 0, e);
+}
+
+enum ofd_code cs_store_verify_chain_with(const char *store, const unsigned char tp[CS_SHA1_LEN],
+                                         const struct cs_der *leaf, const struct cs_der *roots, size_t nroots,
+                                         const struct cs_der *intermediates, size_t ninter, ofd_err *e)
+{
+    HCERTSTORE st = NULL, extra = NULL;
+    PCCERT_CONTEXT c = NULL;
+    char hex[2 * CS_SHA1_LEN + 1];
+    size_t i;
+    enum ofd_code rc;
+
+    cs_thumbprint_hex(tp, hex);
+    if ((rc = open_store(store, &st, e)) != OFD_OK)
+        goto out;
+    c = find_sha1(st, tp);
+    if (!c && !leaf) {
+        rc = ofd_err_set(e, OFD_E_NOTFOUND, "certificate %s is not in the local machine '%s' store", hex, store);
+        goto out;
+    }
+    /* What the apply will add, in a memory store the chain engine searches too (and the
+     * certificate to check, when it is not in `store` yet); a certificate that does not
+     * parse is skipped, as a store skips it. */
+    if (nroots + ninter || !c) {
+        if (!(extra = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, CERT_STORE_CREATE_NEW_FLAG, NULL))) {
+            rc = ofd_err_win32(e, GetLastError(), "cannot open a memory certificate store");
+            goto out;
+        }
+        for (i = 0; i < nroots + ninter; i++) {
+            const struct cs_der *d = i < nroots ? &roots[i] : &intermediates[i - nroots];
+            CertAddEncodedCertificateToStore(extra, X509_ASN_ENCODING, d->der, (DWORD)d->len,
+                                             CERT_STORE_ADD_USE_EXISTING, NULL);
+        }
+        if (!c
+            && !CertAddEncodedCertificateToStore(extra, X509_ASN_ENCODING, leaf->der, (DWORD)leaf->len,
+                                                 CERT_STORE_ADD_USE_EXISTING, &c)) {
+            rc = ofd_err_win32(e, GetLastError(), "certificate %s cannot be read", hex);
+            goto out;
+        }
+    }
+    rc = verify_context(c, extra, roots, nroots, hex, e);
+out:
     release(c, st); /* c is own, or the store's */
     if (extra)
         CertCloseStore(extra, 0);
+    return rc;
+}
+
+enum ofd_code cs_store_verify_der(const unsigned char *der, size_t len, const struct cs_der *sent, size_t nsent,
+                                  ofd_err *e)
+{
+    HCERTSTORE mem = NULL;
+    PCCERT_CONTEXT c = NULL;
+    unsigned char tp[CS_SHA1_LEN];
+    char hex[2 * CS_SHA1_LEN + 1] = "?";
+    size_t i;
+    enum ofd_code rc;
+
+    if (len > 0xffffffffu || cs_x509_thumbprint(der, len, tp, NULL) != OFD_OK) {
+        rc = ofd_err_set(e, OFD_E_INVALID, "not a DER X.509 certificate (%zu bytes)", len);
+        goto out;
+    }
+    cs_thumbprint_hex(tp, hex);
+    /* The certificates the peer sent, as CryptoAPI takes them: a memory store. */
+    if (!(mem = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, 0, NULL))
+        || !CertAddEncodedCertificateToStore(mem, X509_ASN_ENCODING, der, (DWORD)len, CERT_STORE_ADD_ALWAYS, &c)) {
+        rc = ofd_err_win32(e, GetLastError(), "cannot read certificate %s", hex);
+        goto out;
+    }
+    for (i = 0; i < nsent; i++)
+        if (sent[i].len <= 0xffffffffu)
+            CertAddEncodedCertificateToStore(mem, X509_ASN_ENCODING, sent[i].der, (DWORD)sent[i].len,
+                                             CERT_STORE_ADD_USE_EXISTING, NULL);
+    rc = verify_context(c, mem, NULL, 0, hex, e);
+out:
+    release(c, mem);
     return rc;
 }
 

@@ -7,6 +7,7 @@
 
 #include "cli_win.h"
 #include "error_win.h"
+#include "probe_schannel.h"
 
 int wmain(int argc, wchar_t **wargv)
 {
@@ -25,6 +26,7 @@ int wmain(int argc, wchar_t **wargv)
         }
     }
     nodespec_set_platform(&cli_win_platform);
+    probe_tls_set_platform(&probe_tls_schannel);
     rc = cli_main_ex(argc, argv, stdout, stderr, cli_win_commands, cli_win_ncommands);
 out:
     if (argv) {

@@ -247,6 +247,7 @@ static void state_file_round_trip(void **state)
     memset(&back, 0x55, sizeof(back));
     assert_int_equal(intake_state_load("intake-state.json", &back, &e), OFD_OK);
     assert_int_equal(back.present, 0);
+    memset(&st, 0, sizeof(st));
     st.present = 1;
     st.last_serial = 9007199254740991LL;
     for (i = 0; i < INTAKE_SHA256_LEN; i++)
@@ -279,6 +280,58 @@ static void state_file_round_trip(void **state)
                                          52),
                      0);
     assert_int_equal(intake_state_load("intake-state.json", &back, &e), OFD_E_INVALID);
+}
+
+/* A serial reverted by its confirming probe (check.c) is remembered with the floor, and
+ * forgotten when a newer serial is accepted or an operator clears it. */
+static void a_reverted_serial_is_remembered(void **state)
+{
+    struct intake_state st, back;
+    struct intake_result r;
+    char *text = NULL;
+    size_t len = 0;
+    ofd_err e;
+
+    (void)state;
+    memset(&st, 0, sizeof(st));
+    st.present = 1;
+    st.last_serial = 12;
+    memset(st.last_sha256, 0xab, sizeof(st.last_sha256));
+    st.reverted = 1;
+    st.reverted_serial = 12;
+    memset(st.reverted_sha256, 0xab, sizeof(st.reverted_sha256));
+    snprintf(st.reverted_reason, sizeof(st.reverted_reason), "probe failed: FAIL tcp imp1 \"quoted\"\n");
+    assert_int_equal(intake_state_save("intake-reverted.json", &st, &e), OFD_OK);
+    assert_int_equal(ofd_read_file("intake-reverted.json", 4096, &text, &len, &e), OFD_OK);
+    assert_non_null(strstr(text, "\"reverted\": {\"serial\": 12, \"sha256\": \"abab"));
+    free(text);
+    memset(&back, 0, sizeof(back));
+    assert_int_equal(intake_state_load("intake-reverted.json", &back, &e), OFD_OK);
+    assert_int_equal(back.reverted, 1);
+    assert_int_equal(back.reverted_serial, 12);
+    assert_memory_equal(back.reverted_sha256, st.reverted_sha256, INTAKE_SHA256_LEN);
+    /* Control characters are blanked: the reason goes to reports and events. */
+    assert_string_equal(back.reverted_reason, "probe failed: FAIL tcp imp1 \"quoted\" ");
+    /* Cleared by an operator: the floor stays. */
+    assert_int_equal(intake_state_clear_reverted("intake-reverted.json", &e), OFD_OK);
+    assert_int_equal(intake_state_load("intake-reverted.json", &back, &e), OFD_OK);
+    assert_int_equal(back.reverted, 0);
+    assert_int_equal(back.last_serial, 12);
+    /* A newer serial accepted: forgotten. */
+    memset(&r, 0, sizeof(r));
+    r.decision = INTAKE_ACCEPT;
+    r.serial = 13;
+    intake_state_from_result(&r, &st);
+    assert_int_equal(st.reverted, 0);
+    assert_int_equal(st.last_serial, 13);
+    /* A damaged record is a damaged file. */
+    assert_int_equal(testcert_write_file("intake-reverted.json",
+                                         "{\"format\": 1, \"last_serial\": 3, \"last_sha256\": "
+                                         "\"00070e151c232a31383f464d545b626970777e858c939aa1a8afb6bdc4cbd2d9\", "
+                                         "\"reverted\": {\"serial\": \"3\"}}",
+                                         143),
+                     0);
+    assert_int_equal(intake_state_load("intake-reverted.json", &back, &e), OFD_E_INVALID);
 }
 
 static void files_on_disk(void **state)
@@ -510,6 +563,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(torn_manifests_are_refused),
         cmocka_unit_test(invalid_manifest_is_refused),
         cmocka_unit_test(state_file_round_trip),
+        cmocka_unit_test(a_reverted_serial_is_remembered),
         cmocka_unit_test(files_on_disk),
         cmocka_unit_test(verify_command_with_state),
         cmocka_unit_test(refusals_name_the_files_given),

@@ -401,6 +401,55 @@ static void r19_maintenance_window(void **state)
           ",\n\"maintenance_window\": {\"days\": [\"sat\", \"sat\"], \"start\": \"02:00\", \"end\": \"03:00\"}}");
 }
 
+/* The confirmed apply's opt-in (agent/check.c): a probe must pass within the timeout or
+ * the apply is undone. */
+static void confirm_probe(void **state)
+{
+    struct manifest *m = NULL;
+    static const char *const on[] = {"\n}", ",\n\"confirm\": {\"probe\": true}}", NULL};
+    static const char *const timed[] = {"\n}", ",\n\"confirm\": {\"probe\": true, \"timeout_seconds\": 3600}}", NULL};
+    static const char *const off[] = {"\n}", ",\n\"confirm\": {\"probe\": false, \"timeout_seconds\": 1}}", NULL};
+    char *text, *r;
+
+    (void)state;
+    r = diag_text(BASE, DIAG_WARNING, 0, &m);
+    assert_non_null(m);
+    assert_int_equal(m->confirm.probe, 0);
+    manifest_free(m);
+    free(r);
+    text = subst(BASE, on);
+    r = diag_text(text, DIAG_WARNING, 0, &m);
+    assert_string_equal(r, "");
+    assert_non_null(m);
+    assert_int_equal(m->confirm.probe, 1);
+    assert_int_equal(m->confirm.timeout_s, MANIFEST_CONFIRM_DEFAULT_S);
+    assert_int_equal(MANIFEST_CONFIRM_DEFAULT_S, 120);
+    manifest_free(m);
+    free(r);
+    free(text);
+    text = subst(BASE, timed);
+    r = diag_text(text, DIAG_WARNING, 0, &m);
+    assert_string_equal(r, "");
+    assert_int_equal(m->confirm.timeout_s, MANIFEST_CONFIRM_MAX_S);
+    manifest_free(m);
+    free(r);
+    free(text);
+    text = subst(BASE, off);
+    r = diag_text(text, DIAG_WARNING, 0, &m);
+    assert_string_equal(r, "");
+    assert_int_equal(m->confirm.probe, 0);
+    manifest_free(m);
+    free(r);
+    free(text);
+    CHECK("m.json:7:22: error: [schema] /confirm/probe: expected true or false, got a string\n"
+          "m.json:7:48: error: [schema] /confirm/timeout_seconds: 0 is out of range (1..3600)\n"
+          "m.json:7:51: error: [schema] /confirm/timeout: unknown key 'timeout'\n",
+          "\n}", ",\n\"confirm\": {\"probe\": \"yes\", \"timeout_seconds\": 0, \"timeout\": 5}}");
+    CHECK("m.json:7:12: error: [schema] /confirm: missing required key 'probe'\n", "\n}",
+          ",\n\"confirm\": {\"timeout_seconds\": 60}}");
+    CHECK("m.json:7:12: error: [schema] /confirm: expected an object, got a boolean\n", "\n}", ",\n\"confirm\": true}");
+}
+
 /* Every error at once, in document order. */
 static void all_errors_at_once(void **state)
 {
@@ -572,6 +621,7 @@ int main(void)
         cmocka_unit_test(pin_rewrites_only_the_pins),
         cmocka_unit_test(r13_tcp_certificates_ignored),
         cmocka_unit_test(r19_maintenance_window),
+        cmocka_unit_test(confirm_probe),
         cmocka_unit_test(all_errors_at_once),
         cmocka_unit_test(limits),
         cmocka_unit_test(utf8_bom_is_accepted),

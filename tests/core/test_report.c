@@ -16,6 +16,7 @@
 #include "manifest.h"
 #include "plan.h"
 #include "simnode.h"
+#include "probe.h"
 #include "report.h"
 #include "strbuf.h"
 #include "testcert.h"
@@ -184,6 +185,85 @@ static void reader_is_strict(void **state)
     free(big);
 }
 
+/* A probe's result, as a check of the agent puts it in the report (probe.h). */
+static void two_checks(struct probe_result *pr)
+{
+    static struct probe_check v[2];
+
+    memset(v, 0, sizeof(v));
+    memset(pr, 0, sizeof(*pr));
+    snprintf(v[0].node, sizeof(v[0].node), "imp1.example.com");
+    v[0].step = PROBE_TCP;
+    v[0].verdict = PROBE_PASS;
+    snprintf(v[0].rule, sizeof(v[0].rule), "R6");
+    snprintf(v[0].target, sizeof(v[0].target), "10.10.0.11:5061");
+    snprintf(v[0].text, sizeof(v[0].text), "connected in 2 ms");
+    snprintf(v[1].node, sizeof(v[1].node), "imp1.example.com");
+    v[1].step = PROBE_TLS;
+    v[1].verdict = PROBE_FAIL;
+    snprintf(v[1].rule, sizeof(v[1].rule), "R13");
+    snprintf(v[1].target, sizeof(v[1].target), "10.10.0.11:5061");
+    snprintf(v[1].cause, sizeof(v[1].cause), "untrusted");
+    snprintf(v[1].text, sizeof(v[1].text), "the peer's certificate: \x01 not trusted");
+    pr->v = v;
+    pr->n = 2;
+    pr->passed = pr->failed = 1;
+    snprintf(pr->tls, sizeof(pr->tls), "schannel");
+}
+
+/* The probe's result rides in the report; a report without one is read as before. */
+static void probe_results_in_the_report(void **state)
+{
+    struct report r, back;
+    struct probe_result pr;
+    ofd_err e;
+
+    (void)state;
+    two_checks(&pr);
+    make(&r, "fe1.example.com", NOW, REPORT_FAILING);
+    assert_int_equal(report_add_error(&r, "reverted: probe failed: FAIL tls ...", "R13", &e), OFD_OK);
+    assert_int_equal(report_set_probe(&r, &pr, &e), OFD_OK);
+    assert_int_equal(ofd_make_dir("report-probe", &e), OFD_OK);
+    assert_int_equal(report_write("report-probe/reports", &r, &e), OFD_OK);
+    report_free(&r);
+    assert_int_equal(report_read_file("report-probe/reports/fe1.example.com.json", &back, &e), OFD_OK);
+    assert_non_null(back.probe);
+    assert_int_equal(back.probe->passed, 0);
+    assert_string_equal(back.probe->tls, "schannel");
+    assert_int_equal(back.probe->n, 2);
+    assert_string_equal(back.probe->v[0].check, "tcp");
+    assert_string_equal(back.probe->v[0].result, "pass");
+    assert_string_equal(back.probe->v[1].check, "tls");
+    assert_string_equal(back.probe->v[1].result, "fail");
+    assert_string_equal(back.probe->v[1].rule, "R13");
+    assert_string_equal(back.probe->v[1].target, "10.10.0.11:5061");
+    assert_string_equal(back.probe->v[1].cause, "untrusted");
+    assert_string_equal(back.probe->v[1].message, "the peer's certificate: \x01 not trusted");
+    report_free(&back);
+    /* Without a probe: none. */
+    assert_int_equal(report_parse(GOOD_HEAD "\"status\": \"converged\", " GOOD_TAIL,
+                                  strlen(GOOD_HEAD "\"status\": \"converged\", " GOOD_TAIL), &back, &e),
+                     OFD_OK);
+    assert_null(back.probe);
+    report_free(&back);
+    /* Strict when there is one. */
+    assert_int_equal(parse(GOOD_HEAD "\"status\": \"converged\", \"probe\": null, " GOOD_TAIL, &e), OFD_OK);
+    assert_int_equal(parse(GOOD_HEAD "\"status\": \"converged\", \"probe\": 3, " GOOD_TAIL, &e), OFD_E_INVALID);
+    assert_string_equal(e.msg, "'probe' is neither null nor an object");
+    assert_int_equal(parse(GOOD_HEAD
+                           "\"status\": \"converged\", \"probe\": {\"passed\": true, \"tls\": \"\", "
+                           "\"checks\": [{\"node\": \"a\", \"check\": \"tcp\", \"result\": \"maybe\", "
+                           "\"rule\": \"\", \"target\": \"x\", \"cause\": \"\", \"message\": \"\"}]}, " GOOD_TAIL,
+                           &e),
+                     OFD_E_INVALID);
+    assert_string_equal(e.msg, "a probe check's 'result' is not pass, fail or skip");
+    assert_int_equal(parse(GOOD_HEAD "\"status\": \"converged\", \"probe\": {\"passed\": true, \"tls\": \"\", "
+                                     "\"checks\": [7]}, " GOOD_TAIL,
+                           &e),
+                     OFD_E_INVALID);
+    assert_string_equal(e.msg, "a probe check is not an object");
+}
+
 static void classification_uses_now(void **state)
 {
     struct report r;
@@ -230,6 +310,15 @@ static void fail1(struct report *r)
 {
     ofd_err e;
     assert_int_equal(report_add_error(r, "WMI: access denied", "R6", &e), OFD_OK);
+}
+static void probe_failed(struct report *r)
+{
+    struct probe_result pr;
+    ofd_err e;
+
+    two_checks(&pr);
+    assert_int_equal(report_add_error(r, "reverted: probe failed", "R13", &e), OFD_OK);
+    assert_int_equal(report_set_probe(r, &pr, &e), OFD_OK);
 }
 static void refused(struct report *r)
 {
@@ -300,6 +389,9 @@ static void fleet_table(void **state)
         "for the maintenance window\n"
         "d.example.com                            failing               12     10s  1 error, first: WMI: access "
         "denied\n"
+        "d2.example.com                           failing               12     10s  1 error, first: reverted: probe "
+        "failed\n"
+        "    probe: FAIL tls imp1.example.com 10.10.0.11:5061 [R13] untrusted\n"
         "e.example.com                            refused               12      5s  manifest refused (older_serial): "
         "serial 11 is older than 12\n"
         "f.example.com                            silent                12      3h  no report for too long; last said "
@@ -307,7 +399,7 @@ static void fleet_table(void **state)
         "g.example.com.json                       unreadable             -       -  unreadable: not a JSON object\n"
         "h.example.com.json                       unreadable             -       -  unreadable: the report is about "
         "'a.example.com', not the file's server\n"
-        "8 servers: 1 converged, 1 drifting, 1 pending_restart, 1 failing, 1 refused, 1 silent, 2 unreadable (silent: "
+        "9 servers: 1 converged, 1 drifting, 1 pending_restart, 2 failing, 1 refused, 1 silent, 2 unreadable (silent: "
         "no report for 900s)\n";
 
     (void)state;
@@ -327,6 +419,7 @@ static void fleet_table(void **state)
     assert_int_equal(status_of("report-fleet", 900, &f), 2);
     report_fleet_free(&f);
     put("report-fleet", "d.example.com", NOW - 10, REPORT_FAILING, fail1);
+    put("report-fleet", "d2.example.com", NOW - 10, REPORT_FAILING, probe_failed);
     put("report-fleet", "e.example.com", NOW - 5, REPORT_REFUSED, refused);
     put("report-fleet", "f.example.com", NOW - 3 * 3600, REPORT_CONVERGED, NULL);
     assert_int_equal(testcert_write_file("report-fleet/reports/g.example.com.json", "{", 1), 0);
@@ -488,6 +581,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(status_command),
         cmocka_unit_test(folder_listing),
         cmocka_unit_test(a_future_dated_report_is_a_clock_problem),
+        cmocka_unit_test(probe_results_in_the_report),
     };
 
     if (argc > 1)

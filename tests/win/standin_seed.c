@@ -3,6 +3,7 @@
 
 #include <windows.h>
 #include <oleauto.h>
+#include <wincrypt.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -218,9 +219,55 @@ static enum ofd_code clear_my(ofd_err *e)
     return rc;
 }
 
+/* The certificate of a PKCS#12 (empty password) into the local machine's My store with
+ * its key in the user's key set. */
+static enum ofd_code import_user_key(const unsigned char *pfx, size_t len, ofd_err *e)
+{
+    CRYPT_DATA_BLOB blob;
+    HCERTSTORE tmp = NULL, my = NULL;
+    PCCERT_CONTEXT c = NULL;
+    DWORD cb;
+    enum ofd_code rc = OFD_OK;
+
+    blob.cbData = (DWORD)len;
+    blob.pbData = (BYTE *)pfx;
+    if (!(tmp = PFXImportCertStore(&blob, L"", 0))) {
+        rc = ofd_err_win32(e, GetLastError(), "PFXImportCertStore into the user key set");
+        goto out;
+    }
+    while ((c = CertEnumCertificatesInStore(tmp, c))
+           && !CertGetCertificateContextProperty(c, CERT_KEY_PROV_INFO_PROP_ID, NULL, &cb))
+        ;
+    if (!c || !(my = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, CERT_SYSTEM_STORE_LOCAL_MACHINE, L"My"))
+        || !CertAddCertificateContextToStore(my, c, CERT_STORE_ADD_REPLACE_EXISTING, NULL)
+        || !CertControlStore(my, 0, CERT_STORE_CTRL_COMMIT, NULL))
+        rc = ofd_err_win32(e, GetLastError(), "adding the certificate to the local machine's My store");
+out:
+    if (c)
+        CertFreeCertificateContext(c);
+    if (my)
+        CertCloseStore(my, 0);
+    if (tmp)
+        CertCloseStore(tmp, 0);
+    return rc;
+}
+
 enum ofd_code standin_seed_keyed(struct ocs_standin *st, const char *sim_src, const char *sim_out, ofd_err *e)
 {
-    struct testcert ca = {0}, leaf = {0};
+    struct testcert ca = {0};
+    enum ofd_code rc;
+
+    if (testcert_ca("ocsfed Test OCS Root CA", 3650, &ca))
+        return ofd_err_set(e, OFD_E_CRYPTO, "cannot make a test CA");
+    rc = standin_seed_keyed_by(st, sim_src, sim_out, &ca, 0, e);
+    testcert_free(&ca);
+    return rc;
+}
+
+enum ofd_code standin_seed_keyed_by(struct ocs_standin *st, const char *sim_src, const char *sim_out,
+                                    const struct testcert *ca, int user_key, ofd_err *e)
+{
+    struct testcert leaf = {0};
     unsigned char *ca_der = NULL, *leaf_der = NULL, *pfx = NULL, tp[CS_SHA1_LEN];
     size_t ca_len = 0, leaf_len = 0, pfx_len = 0, len = 0;
     char *text = NULL, *out = NULL, *b64 = NULL, cn[256];
@@ -237,8 +284,7 @@ enum ofd_code standin_seed_keyed(struct ocs_standin *st, const char *sim_src, co
     }
     if ((rc = my_cn(sim_src, cn, sizeof(cn), e)) != OFD_OK)
         goto out;
-    if (testcert_ca("ocsfed Test OCS Root CA", 3650, &ca) || testcert_der(&ca, &ca_der, &ca_len)
-        || testcert_leaf(&ca, cn, "serverAuth,clientAuth", NULL, -3650, 3650, &leaf)
+    if (testcert_der(ca, &ca_der, &ca_len) || testcert_leaf(ca, cn, "serverAuth,clientAuth", NULL, -3650, 3650, &leaf)
         || testcert_der(&leaf, &leaf_der, &leaf_len) || testcert_pfx(&leaf, "", &pfx, &pfx_len)) {
         rc = ofd_err_set(e, OFD_E_CRYPTO, "cannot make a test certificate for %s", cn);
         goto out;
@@ -255,7 +301,7 @@ enum ofd_code standin_seed_keyed(struct ocs_standin *st, const char *sim_src, co
         goto nomem;
     if ((rc = ofd_write_file_atomic(sim_out, out, strlen(out), e)) != OFD_OK
         || (rc = standin_seed_from_sim(st, sim_out, e)) != OFD_OK || (rc = clear_my(e)) != OFD_OK
-        || (rc = cs_store_import_pfx(pfx, pfx_len, "", tp, e)) != OFD_OK)
+        || (rc = user_key ? import_user_key(pfx, pfx_len, e) : cs_store_import_pfx(pfx, pfx_len, "", tp, e)) != OFD_OK)
         goto out;
     ocs_standin_reset_counts(st);
     goto out;
@@ -270,6 +316,5 @@ out:
     free(ca_der);
     cJSON_Delete(root);
     testcert_free(&leaf);
-    testcert_free(&ca);
     return rc;
 }

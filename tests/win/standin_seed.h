@@ -21,4 +21,11 @@ enum ofd_code standin_seed_from_sim(struct ocs_standin *st, const char *sim_path
  * and the WMI node a usable key. */
 enum ofd_code standin_seed_keyed(struct ocs_standin *st, const char *sim_src, const char *sim_out, ofd_err *e);
 
+/* The same with the certificate issued by ca, and its key in the user's key set when
+ * user_key (Wine's Schannel reads keys only there: tests/win/test_probe_schannel_win.c)
+ * rather than the machine's, as ocsfed's import puts it. */
+struct testcert;
+enum ofd_code standin_seed_keyed_by(struct ocs_standin *st, const char *sim_src, const char *sim_out,
+                                    const struct testcert *ca, int user_key, ofd_err *e);
+
 #endif
