@@ -199,7 +199,9 @@ static int shown_escaped(unsigned cp)
 
 /* The next character of s as a message shows it: *put and *plen (the escape in esc, or
  * the character's own bytes). Returns the bytes of s it takes; a byte that does not
- * start a valid UTF-8 sequence is one character of its own, copied. */
+ * start a valid UTF-8 sequence (a stray continuation, an overlong form, a surrogate,
+ * beyond U+10FFFF) is one character of its own, shown as \xNN: Windows refuses such
+ * text at the UTF-16 boundary, and the event quoting it would be lost. */
 static size_t shown_unit(const unsigned char *s, char esc[8], const char **put, size_t *plen)
 {
     size_t need = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : 1, k;
@@ -215,9 +217,12 @@ static size_t shown_unit(const unsigned char *s, char esc[8], const char **put, 
         }
         cp = (cp << 6) | (s[k] & 0x3Fu);
     }
+    if ((need == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (need == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        need = 1;
     if (need == 1 && s[0] >= 0x80) {
-        *put = (const char *)s;
-        *plen = 1;
+        snprintf(esc, 8, "\\x%02x", (unsigned)s[0]);
+        *put = esc;
+        *plen = 4;
         return 1;
     }
     if (!shown_escaped(cp)) {

@@ -47,8 +47,10 @@ size_t ofd_utf8_trim(char *s);
  * (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069), the invisible U+00AD,
  * U+200B..U+200D, U+2060..U+2064 and U+FEFF, and the line and paragraph separators
  * U+2028 and U+2029 are written as escapes (\u202e, lower case): printed raw they break
- * the line, recolour a terminal or reorder what is shown. Everything else is copied as it
- * is, backslashes included, so text escaped once passes through unchanged.
+ * the line, recolour a terminal or reorder what is shown; a byte that is not part of
+ * valid UTF-8 is written as \xNN (Windows refuses such text at the UTF-16 boundary).
+ * Everything else is copied as it is, backslashes included, so text escaped once passes
+ * through unchanged.
  * ofd_escape_controls writes into dst (size bytes, NUL-terminated, size > 0) and stops
  * before an escape or a character that would not fit; it returns the length written.
  * sb_append_escaped appends all of it. */

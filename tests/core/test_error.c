@@ -99,6 +99,12 @@ static void controls_in_messages_are_escaped(void **state)
     /* Backslashes, quotes and letters of any script are the input's own. */
     ofd_err_set(&e, OFD_E_INVALID, "'%s'", "certs\\..\\root.pem \"ex\xc3\xa4mple\" \xc2\xa0");
     assert_string_equal(e.msg, "'certs\\..\\root.pem \"ex\xc3\xa4mple\" \xc2\xa0'");
+    /* Bytes that are not UTF-8 (a stray continuation, a lone lead byte, an overlong
+     * form, a surrogate) are shown as \xNN: the message stays valid UTF-8. */
+    ofd_err_set(&e, OFD_E_INVALID, "CN '%s'",
+                "a\x80"
+                "b\xff\xc3z\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80");
+    assert_string_equal(e.msg, "CN 'a\\x80b\\xff\\xc3z\\xc0\\xaf\\xed\\xa0\\x80\\xf4\\x90\\x80\\x80'");
     ofd_err_rule(&e, OFD_E_INVALID, "R4", "domain '%s'", "a\nb");
     assert_string_equal(e.msg, "domain 'a\\nb'");
     ofd_err_prefix(&e, "in '%s'", "x\ty");
