@@ -509,16 +509,24 @@ enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply
         goto out;
     }
     if (opt->keep_journal && r.jl.f) {
-        /* Confirmed apply: the journal stays until the probe confirms it (check.c). */
-        journal_keep(&r.jl);
+        /* Confirmed apply: the journal stays until the probe confirms it (check.c); it is
+         * closed at out, after the restart's record. */
         res->journal_kept = 1;
     } else if ((rc = journal_finish(&r.jl, e)) != OFD_OK) {
         goto out;
     }
     /* R19: last, once, only inside the maintenance window. */
     if (restart || owned.restart_pending) {
+        cJSON *jrec = NULL;
+
         if (!opt->restart_allowed) {
             res->restart_pending = 1;
+        } else if (res->journal_kept
+                   && (!(jrec = journal_record("restart", NULL)) || journal_append(&r.jl, jrec, e) != OFD_OK)) {
+            /* A journal kept for a confirmation notes the restart before it is made: the
+             * Front End then runs these settings, and undoing them (a crash while the
+             * probe is awaited) must leave their restart pending. */
+            rc = jrec ? e->code : ofd_err_nomem(e);
         } else if ((rc = n->ops->restart_service(n->ctx, ocs_lit.service, e)) == OFD_OK) {
             res->writes++;
             res->restart_done = 1;
@@ -534,6 +542,7 @@ enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply
         } else if (!e->rule[0]) {
             snprintf(e->rule, sizeof(e->rule), "R19");
         }
+        cJSON_Delete(jrec);
     }
 out:
     journal_keep(&r.jl);

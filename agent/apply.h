@@ -57,6 +57,9 @@ struct apply_recovery {
     int found;     /* there was a journal */
     int torn;      /* its last entry was cut short (its write never started) */
     size_t undone; /* entries taken back */
+    /* the apply had restarted the Front End: the restored settings' restart is now
+     * pending (R19) */
+    int restart_pending;
 };
 
 struct apply_result {

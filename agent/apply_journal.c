@@ -288,7 +288,10 @@ enum ofd_code journal_undo(struct node *n, const cJSON *j, ofd_err *e)
         rc = ofd_err_set(e, OFD_E_INVALID, "journal: an entry without \"op\"");
         goto out;
     }
-    if (!strcmp(op, "cert")) {
+    if (!strcmp(op, "restart")) {
+        /* A restart cannot be taken back: apply_recover leaves the next one pending. */
+        rc = OFD_OK;
+    } else if (!strcmp(op, "cert")) {
         if (!jstr(j, "store") || !(s = jstr(j, "thumbprint")) || cs_thumbprint_parse(s, tp, NULL) != OFD_OK) {
             rc = ofd_err_set(e, OFD_E_INVALID, "journal: a certificate entry without store or thumbprint");
             goto out;
@@ -425,11 +428,31 @@ enum ofd_code apply_recover(const char *journal, struct node *n, struct apply_re
                 i--;
             continue;
         }
+        if (jstr(v[i], "op") && !strcmp(jstr(v[i], "op"), "restart")) {
+            res->restart_pending = 1;
+            continue;
+        }
         if ((rc = journal_undo(n, v[i], e)) != OFD_OK) {
             ofd_err_prefix(e, "%s:%zu: recovering an interrupted apply", journal, i + 1);
             goto out;
         }
         res->undone++;
+    }
+    /* The apply had restarted the Front End (R19): it runs the settings just undone, and
+     * the restart that loads the restored ones is pending (after the ownership record
+     * the undo put back, which knew nothing of it). */
+    if (res->restart_pending) {
+        struct node_owned o = {0};
+
+        if ((rc = n->ops->owned(n->ctx, &o, e)) == OFD_OK) {
+            o.restart_pending = 1;
+            rc = n->ops->set_owned(n->ctx, &o, e);
+        }
+        node_owned_free(&o);
+        if (rc != OFD_OK) {
+            ofd_err_prefix(e, "%s: recovering an interrupted apply: recording the Front End restart", journal);
+            goto out;
+        }
     }
     rc = ofd_remove_file(journal, e);
 out:

@@ -73,8 +73,9 @@ static void emit_state(const struct check_env *env, enum check_event ev, const c
 /* One probe of the manifest's IM&P nodes from this server (probe.h): the node's
  * resolver, the certificate the plan selected (Schannel on a server) or the files
  * configured (OpenSSL). */
-static enum ofd_code probe_once(const struct check_config *cfg, const struct manifest *m, struct node *node,
-                                const struct plan *p, const char *fqdn, struct probe_result *pr, ofd_err *e)
+static enum ofd_code probe_once(const struct check_config *cfg, const struct check_env *env, const struct manifest *m,
+                                struct node *node, const struct plan *p, const char *fqdn, unsigned long long deadline,
+                                struct probe_result *pr, ofd_err *e)
 {
     struct probe_options o;
     char *cert = NULL, *key = NULL;
@@ -94,6 +95,9 @@ static enum ofd_code probe_once(const struct check_config *cfg, const struct man
     o.key_pem = key;
     o.key_pem_len = klen;
     o.cert_tp = p->cert.selected ? p->cert.tp : NULL;
+    o.deadline_ms = deadline;
+    o.stop = env->stop_requested;
+    o.stop_ctx = env->ctx;
     rc = probe_run(&o, pr, e);
 out:
     if (key) {
@@ -105,35 +109,56 @@ out:
 }
 
 /* The confirmed apply's wait (RFC 6241 8.4's confirmed commit, confirmed by a probe):
- * probes until one passes or timeout_s have gone, at least once in full. *passed or
- * *stopped (the service is stopping) say how it ended; pr holds the last probe. */
+ * probes until one passes or timeout_s have gone, at least once in full. A later probe
+ * starts only before the deadline and is cut there; one cut short keeps the probe
+ * before it as the verdict, which says more. None goes on once the service is
+ * stopping. *passed or *stopped (the service is stopping) say how it ended; pr holds
+ * the probe that decided. */
 static enum ofd_code confirm_wait(const struct check_config *cfg, const struct check_env *env, const struct manifest *m,
                                   struct node *node, const struct plan *p, const char *fqdn, struct probe_result *pr,
                                   int *passed, int *stopped, ofd_err *e)
 {
     unsigned long long deadline = ofd_clock_ms() + (unsigned long long)m->confirm.timeout_s * 1000u, now, until;
-    enum ofd_code rc;
+    struct probe_result cur;
+    int first = 1;
+    enum ofd_code rc = OFD_OK;
 
     *passed = *stopped = 0;
+    memset(&cur, 0, sizeof(cur));
     for (;;) {
-        probe_result_free(pr);
-        if ((rc = probe_once(cfg, m, node, p, fqdn, pr, e)) != OFD_OK)
-            return rc;
+        if ((rc = probe_once(cfg, env, m, node, p, fqdn, first ? 0 : deadline, &cur, e)) != OFD_OK)
+            goto out;
+        if (first || !cur.cut || probe_passed(&cur)) {
+            probe_result_free(pr);
+            *pr = cur;
+            memset(&cur, 0, sizeof(cur));
+        }
+        first = 0;
         if (probe_passed(pr)) {
             *passed = 1;
-            return OFD_OK;
+            goto out;
+        }
+        if (env->stop_requested && env->stop_requested(env->ctx)) {
+            *stopped = 1;
+            goto out;
         }
         if ((now = ofd_clock_ms()) >= deadline)
-            return OFD_OK;
+            goto out;
         until = now + CHECK_CONFIRM_RETRY_MS < deadline ? now + CHECK_CONFIRM_RETRY_MS : deadline;
         while ((now = ofd_clock_ms()) < until) {
             if (env->stop_requested && env->stop_requested(env->ctx)) {
                 *stopped = 1;
-                return OFD_OK;
+                goto out;
             }
             ofd_sleep_ms(until - now < 100 ? (unsigned)(until - now) : 100u);
         }
+        if (now >= deadline)
+            goto out; /* no probe starts at the deadline: it could only be cut */
+        probe_result_free(&cur);
     }
+out:
+    probe_result_free(&cur);
+    return rc;
 }
 
 /* After an undone apply that had restarted the Front End, the restored settings need a
@@ -263,8 +288,11 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         if (rec.found)
             emit(env, CHECK_EV_RECOVERED,
                  "an interrupted apply was undone from its journal %s (%zu write%s taken "
-                 "back); %s is as it was before that apply",
-                 jpath, rec.undone, rec.undone == 1 ? "" : "s", id.fqdn);
+                 "back); %s is as it was before that apply%s",
+                 jpath, rec.undone, rec.undone == 1 ? "" : "s", id.fqdn,
+                 rec.restart_pending ? "; that apply had restarted the Front End, so the restart that loads the "
+                                       "restored settings is pending (R19)"
+                                     : "");
     }
     if (cfg->state_path && (rc = intake_state_load(cfg->state_path, &st, e)) != OFD_OK)
         goto failed;
@@ -318,6 +346,7 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         opt.restart_allowed = window_restart_allowed(m, p.server, now, window_local_offset(now));
         if ((rc = apply_run(&p, &node, &opt, &ar, e)) != OFD_OK)
             goto failed;
+        rep.restart_pending = ar.restart_pending;
         if (ar.restart_pending) { /* R19: the service checks again when the slot opens */
             long long next = window_next_restart(m, p.server, now, window_local_offset(now));
             r.next_restart = next > now ? next : 0;
@@ -456,9 +485,12 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
                 }
                 rep.status = REPORT_FAILING;
                 rep.restart_pending = ar.restart_done && !restarted;
-                if (rep.restart_pending) { /* the restored settings wait for the slot (R19) */
-                    long long next = window_next_restart(m, p.server, now, window_local_offset(now));
-                    r.next_restart = next > now ? next : 0;
+                if (rep.restart_pending) {
+                    /* The restored settings wait for the slot (R19), counted from now: the
+                     * probe's wait may have outlasted the slot this check began in. */
+                    long long t = env->now(env->ctx),
+                              next = window_next_restart(m, p.server, t, window_local_offset(t));
+                    r.next_restart = next > t ? next : 0;
                 }
                 r.outcome = CHECK_EV_REVERTED;
                 emit(env, r.outcome,
@@ -516,7 +548,7 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         ofd_err pe;
 
         ofd_err_clear(&pe);
-        if (probe_once(cfg, m, &node, &p, id.fqdn, &pr, &pe) == OFD_OK)
+        if (probe_once(cfg, env, m, &node, &p, id.fqdn, 0, &pr, &pe) == OFD_OK)
             report_set_probe(&rep, &pr, &werr);
         else
             report_add_error(&rep, pe.msg, NULL, &werr);

@@ -149,8 +149,11 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
         goto out;
     }
     if (rec.found && !as_json)
-        fprintf(out, "recovered an interrupted apply: %zu journaled write%s undone (%s)%s\n", rec.undone,
-                rec.undone == 1 ? "" : "s", journal, rec.torn ? "; its last entry was cut short" : "");
+        fprintf(out, "recovered an interrupted apply: %zu journaled write%s undone (%s)%s%s\n", rec.undone,
+                rec.undone == 1 ? "" : "s", journal, rec.torn ? "; its last entry was cut short" : "",
+                rec.restart_pending ? "; it had restarted the Front End: the restart that loads the restored "
+                                      "settings is pending (R19)"
+                                    : "");
     po.now = now;
     po.pfx_password = password = nodespec_pfx_password();
     if (plan_make(m, &node, &po, &p, &e) != OFD_OK) {

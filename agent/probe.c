@@ -53,6 +53,7 @@ struct run {
     struct probe_result *res;
     const struct probe_tls_ops *tls;
     struct probe_tls_config cfg;
+    unsigned tls_ms; /* the handshake's own bound, before the deadline's */
     const struct manifest_node *node;
     int use_tls;
     unsigned port;
@@ -68,6 +69,7 @@ static enum ofd_code add(struct run *r, enum probe_step step, enum probe_verdict
                          const char *target, const char *cause, const char *fmt, ...)
 {
     struct probe_check *nv, *c;
+    char raw[sizeof(c->text)];
     va_list ap;
 
     if (!(nv = realloc(r->res->v, (r->res->n + 1) * sizeof(*nv))))
@@ -82,9 +84,12 @@ static enum ofd_code add(struct run *r, enum probe_step step, enum probe_verdict
     snprintf(c->target, sizeof(c->target), "%s", target);
     snprintf(c->cause, sizeof(c->cause), "%s", cause ? cause : "");
     va_start(ap, fmt);
-    vsnprintf(c->text, sizeof(c->text), fmt, ap);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
-    ofd_utf8_trim(c->text);
+    /* What the peer sent (its certificate's names, a SIP reason phrase) is quoted here
+     * and goes to a console, the report, the state file and an event: escaped. */
+    ofd_utf8_trim(raw);
+    ofd_escape_controls(c->text, sizeof(c->text), raw);
     if (v == PROBE_PASS)
         r->res->passed++;
     else if (v == PROBE_FAIL)
@@ -97,6 +102,37 @@ static enum ofd_code add(struct run *r, enum probe_step step, enum probe_verdict
 static enum ofd_code skip(struct run *r, enum probe_step step, const char *why)
 {
     return add(r, step, PROBE_SKIP, NULL, r->target, NULL, "not tried: %s", why);
+}
+
+/* Why no further step may start (the service stopping, the confirmation's time over),
+ * or NULL. */
+static const char *cut_short(const struct run *r)
+{
+    if (r->o->stop && r->o->stop(r->o->stop_ctx))
+        return "the service is stopping";
+    if (r->o->deadline_ms && ofd_clock_ms() >= r->o->deadline_ms)
+        return "the confirmation's time is over";
+    return NULL;
+}
+
+/* A step's bound, cut to what is left before the deadline (at least 1 ms). */
+static unsigned within(const struct run *r, unsigned ms)
+{
+    unsigned long long now = ofd_clock_ms();
+
+    if (!r->o->deadline_ms)
+        return ms;
+    if (now >= r->o->deadline_ms)
+        return 1;
+    return r->o->deadline_ms - now < ms ? (unsigned)(r->o->deadline_ms - now) : ms;
+}
+
+/* A step not started because the probe was cut short: a failure, since nothing was
+ * proven (a confirmed apply must not pass on checks it never made). */
+static enum ofd_code not_probed(struct run *r, enum probe_step step, const char *why)
+{
+    r->res->cut++;
+    return add(r, step, PROBE_FAIL, NULL, r->target, "cut_short", "not probed: %s", why);
 }
 
 /* R6: a TLS route names the node by FQDN; it must resolve to the node's address. */
@@ -133,7 +169,7 @@ static enum ofd_code step_dns(struct run *r, ofd_err *e)
 static enum ofd_code step_tcp(struct run *r, struct ofd_sock **s, ofd_err *e)
 {
     const char *rule = r->use_tls ? "R6" : "R5";
-    unsigned ms = r->o->connect_ms ? r->o->connect_ms : PROBE_CONNECT_MS;
+    unsigned ms = within(r, r->o->connect_ms ? r->o->connect_ms : PROBE_CONNECT_MS);
     unsigned long long t0 = ofd_clock_ms();
     enum ofd_net_fail why = OFD_NET_OK;
     ofd_err ce;
@@ -273,7 +309,7 @@ static enum ofd_code step_sip(struct run *r, struct ofd_sock *s, void *session, 
                               ofd_err *e)
 {
     const char *rule = r->use_tls ? "R6" : "R5";
-    unsigned ms = r->o->sip_ms ? r->o->sip_ms : PROBE_SIP_MS;
+    unsigned ms = within(r, r->o->sip_ms ? r->o->sip_ms : PROBE_SIP_MS);
     unsigned long long deadline = ofd_clock_ms() + ms, now;
     struct probe_sip_request q;
     struct probe_sip_msg msg;
@@ -375,13 +411,24 @@ static enum ofd_code probe_node(struct run *r, ofd_err *e)
     struct ofd_sock *s = NULL;
     void *session = NULL;
     struct probe_tls_info info;
+    const char *why;
     int ok = 1, alert = 0;
-    enum ofd_code rc;
+    enum ofd_code rc = OFD_OK;
 
     memset(&info, 0, sizeof(info));
     snprintf(r->target, sizeof(r->target), "%s:%u", r->node->ip, r->port);
+    if ((why = cut_short(r))) {
+        if (not_probed(r, r->use_tls ? PROBE_DNS : PROBE_TCP, why) != OFD_OK)
+            rc = ofd_err_nomem(e);
+        goto out;
+    }
     if (r->use_tls && (rc = step_dns(r, e)) != OFD_OK)
         goto out;
+    if ((why = cut_short(r))) {
+        if (not_probed(r, PROBE_TCP, why) != OFD_OK)
+            rc = ofd_err_nomem(e);
+        goto out;
+    }
     if ((rc = step_tcp(r, &s, e)) != OFD_OK)
         goto out;
     if (!s) {
@@ -390,6 +437,7 @@ static enum ofd_code probe_node(struct run *r, ofd_err *e)
             rc = ofd_err_nomem(e);
         goto out;
     }
+    r->cfg.timeout_ms = within(r, r->tls_ms);
     if (r->use_tls && (rc = step_tls(r, s, &session, &info, &ok, e)) != OFD_OK)
         goto out;
     if (!ok) {
@@ -498,7 +546,7 @@ enum ofd_code probe_run(const struct probe_options *o, struct probe_result *out,
         r.cfg.intermediates = inter;
         r.cfg.ninter = ninter;
         r.cfg.now = o->now ? o->now : (long long)time(NULL);
-        r.cfg.timeout_ms = o->tls_ms ? o->tls_ms : PROBE_TLS_MS;
+        r.tls_ms = r.cfg.timeout_ms = o->tls_ms ? o->tls_ms : PROBE_TLS_MS;
     }
     for (i = 0; i < m->nnodes; i++) {
         r.node = &m->nodes[i];

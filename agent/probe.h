@@ -45,6 +45,7 @@ struct probe_result {
     struct probe_check *v;
     size_t n;
     size_t passed, failed, skipped;
+    size_t cut;   /* checks not made: the deadline or a stop (cause "cut_short") */
     char tls[16]; /* the TLS transport used ("openssl", "schannel"), "" when none */
 };
 
@@ -65,6 +66,12 @@ struct probe_options {
     const struct probe_tls_ops *tls;
     unsigned connect_ms, tls_ms, sip_ms; /* 0: the defaults above */
     long long now;                       /* when certificates are judged; 0: now */
+    /* The confirmed apply's bounds: no step starts or waits past deadline_ms (an
+     * ofd_clock_ms() time; 0: none), and none starts once stop(stop_ctx) says the service
+     * is stopping. A node not probed for either fails with cause "cut_short". */
+    unsigned long long deadline_ms;
+    int (*stop)(void *ctx);
+    void *stop_ctx;
 };
 
 /* Probes every IM&P node of o->m. OFD_OK with *out filled whatever the verdicts (free

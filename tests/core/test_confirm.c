@@ -24,6 +24,8 @@
 #include "cs_inspect.h"
 #include "fsutil.h"
 #include "intake.h"
+#include "net.h"
+#include "plan.h"
 #include "report.h"
 #include "simnode.h"
 #include "strbuf.h"
@@ -313,6 +315,59 @@ static void an_apply_that_restarted_is_undone_and_restarted_again(void **state)
     free(before);
 }
 
+/* The slot closes while the probe is awaited: the check began at Saturday 03:00 (the
+ * apply restarts the Front End), the revert comes at 05:00. The restored settings' restart
+ * is left for the next slot: the service is woken for it, and the reports of the
+ * reverted serial that follow keep saying it is pending. */
+static long long slot_calls;
+
+static long long slot_closes(void *ctx)
+{
+    long long sat3 = 1795219200LL + 3 * 3600;
+
+    (void)ctx;
+    sat3 -= window_local_offset(sat3);
+    return slot_calls++ == 0 ? sat3 : sat3 + 2 * 3600;
+}
+
+static void a_slot_that_closes_during_the_wait_leaves_the_restart_pending(void **state)
+{
+    struct check_config cfg = cfg0;
+    const struct check_env later = {.event = on_event, .now = slot_closes};
+    struct check_result res;
+    struct report r;
+    long long sun2 = 1795219200LL + 24 * 3600 + 2 * 3600;
+    char *before = NULL;
+    size_t lb = 0;
+    ofd_err e;
+
+    (void)state;
+    sun2 -= window_local_offset(sun2);
+    fresh_node("ocs-se1.json", &before, &lb);
+    publish_tcp(1, peer("PEER_CLOSED"), 1);
+    slot_calls = 0;
+    ofd_err_clear(&e);
+    assert_int_equal(check_run(&cfg, &later, &res, &e), OFD_OK);
+    assert_int_equal(res.outcome, CHECK_EV_REVERTED);
+    print_message("event: %s\n", last_text);
+    assert_null(strstr(last_text, "Front End restarted again"));
+    r = read_report();
+    assert_int_equal(r.restart_pending, 1);
+    report_free(&r);
+    /* Woken when Sunday's slot opens, not "no wake". */
+    assert_int_equal(res.next_restart, sun2);
+
+    /* Wednesday: the reverted serial is not applied again, and its report still says
+     * the restart waits for the slot. */
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_int_equal(res.outcome, CHECK_EV_REVERTED);
+    r = read_report();
+    assert_int_equal(r.restart_pending, 1);
+    report_free(&r);
+    assert_true(res.next_restart > now_value);
+    free(before);
+}
+
 /* The service asked to stop while the probe is awaited: the apply is not confirmed, so
  * it is undone; not a failed probe, so the serial is tried again at the next start. */
 static int stop_at, stop_asked;
@@ -335,7 +390,8 @@ static void a_stop_while_waiting_for_the_probe_undoes_the_apply(void **state)
     (void)state;
     fresh_node("ocs-se1.json", &before, &lb);
     publish_tcp(1, peer("PEER_CLOSED"), 600);
-    /* The apply asks before each of its 4 changes; the 5th question is the wait. */
+    /* The apply asks before each of its 4 changes; the 5th question is the probe's,
+     * before its first step. */
     stop_at = 5;
     stop_asked = 0;
     ofd_err_clear(&e);
@@ -369,6 +425,89 @@ static void a_probe_that_cannot_run_undoes_the_apply(void **state)
     assert_non_null(strstr(last_text, "reverted: probe failed: the probe could not run: "));
     assert_non_null(strstr(last_text, "confirm_missing.pem"));
     assert_node_is(before, lb);
+    free(before);
+}
+
+/* The confirmation's timeout bounds the wait: the first probe runs in full (a silent
+ * peer: 5 s without a SIP answer), the next one starts 5 s later and its wait for an
+ * answer is cut at the deadline (12 s), not another 5 s of the same silence. */
+static void a_later_probe_stops_at_the_deadline(void **state)
+{
+    struct check_config cfg = cfg0;
+    struct check_result res;
+    struct report r;
+    unsigned long long t0;
+    const struct report_probe_check *c;
+    const char *at;
+    char *before = NULL;
+    size_t lb = 0;
+    ofd_err e;
+
+    (void)state;
+    fresh_node("ocs-se1.json", &before, &lb);
+    publish_tcp(1, peer("PEER_SILENT_TCP"), 12);
+    ofd_err_clear(&e);
+    t0 = ofd_clock_ms();
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    print_message("check with a confirmation timeout of 12 s: %llu ms\n", (unsigned long long)(ofd_clock_ms() - t0));
+    assert_int_equal(res.outcome, CHECK_EV_REVERTED);
+    assert_node_is(before, lb);
+    r = read_report();
+    assert_non_null(r.probe);
+    assert_int_equal(r.probe->passed, 0);
+    assert_true(r.probe->n >= 2);
+    c = &r.probe->v[r.probe->n - 1];
+    print_message("last probe: %s %s %s: %s\n", c->check, c->result, c->cause, c->message);
+    assert_string_equal(c->check, "sip");
+    assert_string_equal(c->cause, "no_answer");
+    /* "no final SIP response to OPTIONS within N ms": what was left of the 12 s. */
+    assert_non_null(at = strstr(c->message, "within "));
+    assert_true(strtoul(at + 7, NULL, 10) < 5000);
+    report_free(&r);
+    free(before);
+}
+
+/* A crash while the probe is awaited, after the apply had restarted the Front End: the
+ * next start undoes the apply from its kept journal, and the Front End, which loaded the
+ * settings just undone, must restart once more (R19), so that restart is left pending. */
+static void a_crash_while_waiting_leaves_the_restored_settings_restart_pending(void **state)
+{
+    struct manifest *m;
+    struct node n = {0};
+    struct node_owned o = {0};
+    struct plan p;
+    struct apply_options opt;
+    struct apply_result ar;
+    struct apply_recovery rec;
+    char *before = NULL;
+    size_t lb = 0;
+    ofd_err e;
+
+    (void)state;
+    fresh_node("ocs-se1.json", &before, &lb);
+    publish_tcp(1, peer("PEER_CLOSED"), 30);
+    assert_non_null(m = testutil_load_manifest(SHARE "/manifest.json"));
+    assert_int_equal(simnode_open(NODE, &n, &e), OFD_OK);
+    assert_int_equal(plan_make(m, &n, &(struct plan_options){.now = now_value}, &p, &e), OFD_OK);
+    memset(&opt, 0, sizeof(opt));
+    opt.restart_allowed = 1;
+    opt.journal = NODE ".journal";
+    opt.keep_journal = 1;
+    assert_int_equal(apply_run(&p, &n, &opt, &ar, &e), OFD_OK);
+    assert_int_equal(ar.restart_done, 1);
+    assert_int_equal(ar.journal_kept, 1);
+    node_close(&n);
+    /* The process dies here, before the probe's verdict. The next start: */
+    assert_int_equal(simnode_open(NODE, &n, &e), OFD_OK);
+    assert_int_equal(apply_recover(NODE ".journal", &n, &rec, &e), OFD_OK);
+    assert_int_equal(rec.found, 1);
+    assert_int_equal(rec.restart_pending, 1);
+    assert_int_equal(n.ops->owned(n.ctx, &o, &e), OFD_OK);
+    assert_int_equal(o.restart_pending, 1);
+    node_owned_free(&o);
+    node_close(&n);
+    plan_free(&p);
+    manifest_free(m);
     free(before);
 }
 
@@ -450,8 +589,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(a_failed_probe_undoes_the_apply_and_the_serial_is_not_retried),
         cmocka_unit_test(a_passed_probe_keeps_the_changes),
         cmocka_unit_test(an_apply_that_restarted_is_undone_and_restarted_again),
+        cmocka_unit_test(a_slot_that_closes_during_the_wait_leaves_the_restart_pending),
         cmocka_unit_test(a_stop_while_waiting_for_the_probe_undoes_the_apply),
         cmocka_unit_test(a_probe_that_cannot_run_undoes_the_apply),
+        cmocka_unit_test(a_later_probe_stops_at_the_deadline),
+        cmocka_unit_test(a_crash_while_waiting_leaves_the_restored_settings_restart_pending),
         cmocka_unit_test(a_tls_apply_is_confirmed_through_kamailio),
     };
 
