@@ -275,13 +275,15 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
                          jpath, id.fqdn);
         goto failed;
     }
+    /* One apply at a time, held across the recovery, the apply and the state file's
+     * read-modify-write: another one's live journal is never taken for a crashed apply,
+     * and 'ocsfed service retry' never saves a floor older than the one saved here. */
+    if (jpath
+        && (rc = apply_lock(jpath, cfg->lock_wait_ms ? cfg->lock_wait_ms : CHECK_LOCK_WAIT_MS, &lock, e)) != OFD_OK)
+        goto failed;
     if (jpath && !cfg->monitor) {
         struct apply_recovery rec;
 
-        /* One apply at a time, held across the recovery and the apply: another one's
-         * live journal is never taken for a crashed apply. */
-        if ((rc = apply_lock(jpath, cfg->lock_wait_ms ? cfg->lock_wait_ms : CHECK_LOCK_WAIT_MS, &lock, e)) != OFD_OK)
-            goto failed;
         /* An apply cut short (crash, power, kill) is undone before anything else. */
         if ((rc = apply_recover(jpath, &node, &rec, e)) != OFD_OK)
             goto failed;

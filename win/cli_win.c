@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "apply.h"
 #include "check.h"
 #include "error_win.h"
 #include "cli_win.h"
@@ -206,27 +207,40 @@ fail:
  * publishing a new serial. */
 static int retry_reverted(FILE *out, FILE *err)
 {
-    char path[MAX_PATH * 3];
+    char path[MAX_PATH * 3], journal[MAX_PATH * 3];
     struct intake_state st;
+    struct ofd_lock *lock = NULL;
+    int rc = 1;
     ofd_err e;
 
     ofd_err_clear(&e);
-    if (state_path(path, sizeof(path), "state.json", &e) != OFD_OK || intake_state_load(path, &st, &e) != OFD_OK)
+    if (state_path(path, sizeof(path), "state.json", &e) != OFD_OK
+        || state_path(journal, sizeof(journal), "journal.jsonl", &e) != OFD_OK)
+        goto fail;
+    /* The service's check saves the floor under this lock: a read-modify-write of the
+     * state file beside it could put back a floor it has just raised. */
+    if (apply_lock(journal, CHECK_LOCK_WAIT_MS, &lock, &e) != OFD_OK || intake_state_load(path, &st, &e) != OFD_OK)
         goto fail;
     if (!st.present || !st.reverted) {
         fprintf(out, "no reverted serial is recorded in %s: nothing to retry\n", path);
-        return 0;
+        rc = 0;
+        goto out;
     }
     if (intake_state_clear_reverted(path, &e) != OFD_OK)
         goto fail;
+    ofd_lock_release(lock);
+    lock = NULL;
     fprintf(out, "manifest serial %lld is applied again at the next check (it was reverted: %s)\n", st.reverted_serial,
             st.reverted_reason);
     if (svc_sync(&e) != OFD_OK)
         fprintf(out, "the service was not asked to check now (%s): it checks at its next interval\n", e.msg);
-    return 0;
+    rc = 0;
+    goto out;
 fail:
     fprintf(err, "ocsfed: %s\n", e.msg);
-    return 1;
+out:
+    ofd_lock_release(lock);
+    return rc;
 }
 
 static int cmd_service(int argc, char **argv, FILE *out, FILE *err)

@@ -143,6 +143,43 @@ static void signed_manifest_on_a_drifting_node_is_reported(void **state)
     report_free(&r);
 }
 
+/* The state file's read-modify-write is under the apply lock in monitor mode too:
+ * 'ocsfed service retry' rewrites that file under the same lock, and without it could
+ * save an older anti-rollback floor over the one a check had just saved. */
+static void a_monitor_check_waits_for_the_apply_lock(void **state)
+{
+    char tp[41];
+    struct check_config cfg = {.manifest_dir = "check_share",
+                               .trusted_signer = tp,
+                               .state_path = "check_state.json",
+                               .node_spec = "sim:check_node.json",
+                               .monitor = 1,
+                               .lock_wait_ms = 200};
+    struct check_result res;
+    struct ofd_lock *lock = NULL;
+    int rc;
+    ofd_err e;
+
+    (void)state;
+    fresh_node("ocs-se1.json");
+    publish("tcp-standard.json", tp, 1);
+    remove("check_state.json");
+    assert_int_equal(apply_lock("check_node.json.journal", 0, &lock, &e), OFD_OK);
+    ofd_err_clear(&e);
+    events = 0;
+    rc = check_run(&cfg, &env, &res, &e);
+    ofd_lock_release(lock);
+    print_message("with the lock held: %s\n", last_text);
+    assert_int_equal(rc, OFD_E_CONFLICT);
+    assert_int_equal(events, 1);
+    assert_int_equal(last_event, CHECK_EV_FAILED);
+    assert_non_null(strstr(last_text, "another apply is running"));
+    /* Nothing was accepted, so no floor was saved. */
+    assert_null(fopen("check_state.json", "rb"));
+    assert_int_equal(check_run(&cfg, &env, &res, &e), OFD_OK);
+    assert_int_equal(res.outcome, CHECK_EV_DRIFT);
+}
+
 static void converged_node_is_reported_converged(void **state)
 {
     struct check_memory mem = {0, CHECK_EV_APPLIED, 0UL};
@@ -501,6 +538,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(signed_manifest_on_a_drifting_node_is_reported),
+        cmocka_unit_test(a_monitor_check_waits_for_the_apply_lock),
         cmocka_unit_test(converged_node_is_reported_converged),
         cmocka_unit_test(unsigned_or_wrongly_signed_manifests_are_refused),
         cmocka_unit_test(no_trusted_publisher_is_a_failure_in_the_report),
