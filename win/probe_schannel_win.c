@@ -39,6 +39,14 @@ struct sch {
     int closed;
 };
 
+/* InitializeSecurityContextW, or what a test put in its place (probe_schannel_set_isc). */
+static INITIALIZE_SECURITY_CONTEXT_FN_W isc_hook;
+
+void probe_schannel_set_isc(INITIALIZE_SECURITY_CONTEXT_FN_W fn)
+{
+    isc_hook = fn;
+}
+
 /* The names of the statuses a handshake ends with (FormatMessage has no text for some
  * of them on Windows Server 2003, none under Wine). */
 static const char *sec_name(SECURITY_STATUS st)
@@ -322,8 +330,9 @@ static enum ofd_code sch_handshake(const struct probe_tls_config *cfg, struct of
         out.ulVersion = SECBUFFER_VERSION;
         out.cBuffers = 2;
         out.pBuffers = ob;
-        st = InitializeSecurityContextW(&c->cred, first ? NULL : &c->ctx, target, want, 0, 0, first ? NULL : &in, 0,
-                                        first ? &c->ctx : NULL, &out, &attrs, &expiry);
+        st = (isc_hook ? isc_hook : InitializeSecurityContextW)(&c->cred, first ? NULL : &c->ctx, target, want, 0, 0,
+                                                                first ? NULL : &in, 0, first ? &c->ctx : NULL, &out,
+                                                                &attrs, &expiry);
         if (first && (st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED || st == SEC_I_INCOMPLETE_CREDENTIALS))
             c->have_ctx = 1;
         first = 0;
