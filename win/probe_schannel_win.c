@@ -39,6 +39,14 @@ struct sch {
     int closed;
 };
 
+/* InitializeSecurityContextW, or what a test put in its place (probe_schannel_set_isc). */
+static INITIALIZE_SECURITY_CONTEXT_FN_W isc_hook;
+
+void probe_schannel_set_isc(INITIALIZE_SECURITY_CONTEXT_FN_W fn)
+{
+    isc_hook = fn;
+}
+
 /* The names of the statuses a handshake ends with (FormatMessage has no text for some
  * of them on Windows Server 2003, none under Wine). */
 static const char *sec_name(SECURITY_STATUS st)
@@ -267,7 +275,8 @@ static enum ofd_code sch_handshake(const struct probe_tls_config *cfg, struct of
     ULONG attrs = 0;
     TimeStamp expiry;
     SECURITY_STATUS st;
-    int first = 1;
+    int first = 1, asked = 0; /* asked: SEC_I_INCOMPLETE_CREDENTIALS answers so far */
+    size_t given;             /* the input bytes of the last call */
     enum ofd_code rc;
     const ULONG want = ISC_REQ_SEQUENCE_DETECT | ISC_REQ_REPLAY_DETECT | ISC_REQ_CONFIDENTIALITY
                        | ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM | ISC_REQ_USE_SUPPLIED_CREDS
@@ -303,7 +312,16 @@ static enum ofd_code sch_handshake(const struct probe_tls_config *cfg, struct of
     }
     c->have_cred = 1;
     info->client_cert_sent = cert != NULL;
+    /* Every pass either sends the first token, reads more, or gives Schannel less input
+     * than the pass before (it took some), and SEC_I_INCOMPLETE_CREDENTIALS is retried
+     * once: so the loop ends. The deadline bounds it besides: the agent runs it as SYSTEM,
+     * holding the apply lock during a confirmed apply. */
     for (;;) {
+        if (ofd_clock_ms() >= deadline) {
+            info->fail = PROBE_TLS_TIMEOUT;
+            goto net_fail;
+        }
+        given = c->nin;
         ib[0].BufferType = SECBUFFER_TOKEN;
         ib[0].pvBuffer = c->in;
         ib[0].cbBuffer = (unsigned long)c->nin;
@@ -322,8 +340,9 @@ static enum ofd_code sch_handshake(const struct probe_tls_config *cfg, struct of
         out.ulVersion = SECBUFFER_VERSION;
         out.cBuffers = 2;
         out.pBuffers = ob;
-        st = InitializeSecurityContextW(&c->cred, first ? NULL : &c->ctx, target, want, 0, 0, first ? NULL : &in, 0,
-                                        first ? &c->ctx : NULL, &out, &attrs, &expiry);
+        st = (isc_hook ? isc_hook : InitializeSecurityContextW)(&c->cred, first ? NULL : &c->ctx, target, want, 0, 0,
+                                                                first ? NULL : &in, 0, first ? &c->ctx : NULL, &out,
+                                                                &attrs, &expiry);
         if (first && (st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED || st == SEC_I_INCOMPLETE_CREDENTIALS))
             c->have_ctx = 1;
         first = 0;
@@ -342,20 +361,38 @@ static enum ofd_code sch_handshake(const struct probe_tls_config *cfg, struct of
                 goto net_fail;
             continue;
         }
-        if (st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED || st == SEC_I_INCOMPLETE_CREDENTIALS) {
+        if (st == SEC_I_INCOMPLETE_CREDENTIALS) {
+            /* The peer asked for a client certificate. Schannel may ask once, then go on
+             * with the same input. A second time means it will not present ours: with
+             * ISC_REQ_USE_SUPPLIED_CREDS there are no other credentials to try. */
+            info->client_cert_sent = 0;
+            if (++asked > 1) {
+                info->fail = PROBE_TLS_CLIENT_CERT;
+                rc = ofd_err_rule(
+                    e, OFD_E_PLATFORM, "R14",
+                    cert ? "the peer asks for a client certificate, and Schannel will not present this server's "
+                           "(SEC_I_INCOMPLETE_CREDENTIALS twice): this server's certificate, its private key, or "
+                           "its issuer is not one the peer accepts (its list of acceptable CAs must name the CA "
+                           "that issued this server's certificate) [R14]"
+                         : "the peer asks for a client certificate, and this server has none to present "
+                           "(SEC_I_INCOMPLETE_CREDENTIALS twice) [R14]");
+                goto fail;
+            }
+            continue;
+        }
+        if (st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED) {
             /* What Schannel did not take belongs to the next call (or the session). */
-            if (ib[1].BufferType == SECBUFFER_EXTRA && ib[1].cbBuffer && ib[1].cbBuffer <= c->nin
-                && st != SEC_I_INCOMPLETE_CREDENTIALS) {
+            if (ib[1].BufferType == SECBUFFER_EXTRA && ib[1].cbBuffer && ib[1].cbBuffer <= c->nin) {
                 memmove(c->in, c->in + c->nin - ib[1].cbBuffer, ib[1].cbBuffer);
                 c->nin = ib[1].cbBuffer;
-            } else if (st != SEC_I_INCOMPLETE_CREDENTIALS) {
+            } else {
                 c->nin = 0;
             }
-            if (st == SEC_I_INCOMPLETE_CREDENTIALS)
-                info->client_cert_sent = 0; /* asked for one it did not get */
             if (st == SEC_E_OK)
                 break;
-            if (st == SEC_I_CONTINUE_NEEDED && c->nin == 0 && (rc = read_more(c, deadline, info, e)) != OFD_OK)
+            /* Called again only with less input than it had: when it took nothing, more
+             * must come from the peer first. */
+            if ((c->nin == 0 || c->nin >= given) && (rc = read_more(c, deadline, info, e)) != OFD_OK)
                 goto net_fail;
             continue;
         }
@@ -376,8 +413,9 @@ static enum ofd_code sch_handshake(const struct probe_tls_config *cfg, struct of
 net_fail:
     if (info->fail == PROBE_TLS_TIMEOUT)
         rc = ofd_err_set(e, OFD_E_IO, "TLS handshake: no answer within %u ms", cfg->timeout_ms);
-    else
+    else if (info->fail == PROBE_TLS_CLOSED)
         rc = ofd_err_set(e, OFD_E_IO, "TLS handshake: the peer closed the connection");
+    /* otherwise read_more's own error (a record larger than the buffer) stands */
 fail:
     if (info->fail == PROBE_TLS_OK)
         info->fail = PROBE_TLS_ERROR;

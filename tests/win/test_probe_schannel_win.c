@@ -2,7 +2,10 @@
  * tests/peers/with_peers.sh running natively on loopback (Wine's sockets are the host's):
  * mutual TLS with Kamailio presenting this server's certificate from the local machine's
  * My store, then SIP OPTIONS; a peer certificate from an untrusted CA judged by the
- * machine's chain engine (R13); one naming another host (R10).
+ * machine's chain engine (R13); one naming another host (R10). Through the
+ * InitializeSecurityContextW hook (probe_schannel_set_isc), answers Wine's Schannel never
+ * gives, which must end the handshake rather than spin: SEC_I_INCOMPLETE_CREDENTIALS
+ * again and again (R14), SEC_I_CONTINUE_NEEDED taking none of its input.
  *
  * Wine 8.0's Schannel cannot present a certificate whose private key is in the machine
  * key set (where ocsfed's PKCS#12 import puts it, R16, as OCS needs): its
@@ -32,6 +35,7 @@
 #include "cs_store.h"
 #include "fsutil.h"
 #include "manifest.h"
+#include "net.h"
 #include "probe.h"
 #include "probe_schannel.h"
 #include "strbuf.h"
@@ -159,6 +163,9 @@ static enum ofd_code test_resolve(void *ctx, const char *fqdn, char **ip, ofd_er
 
 static const struct node_ops resolver_ops = {.kind = "test", .resolve = test_resolve};
 
+/* The probe's TLS timeout (0: its default, PROBE_TLS_MS). */
+static unsigned tls_ms;
+
 static void probe_with_schannel(struct manifest *m, const unsigned char tp[CS_SHA1_LEN], struct probe_result *r)
 {
     struct node resolver = {&resolver_ops, NULL};
@@ -167,6 +174,7 @@ static void probe_with_schannel(struct manifest *m, const unsigned char tp[CS_SH
 
     snprintf(resolve_to, sizeof(resolve_to), "%s", m->nodes[0].ip);
     memset(&o, 0, sizeof(o));
+    o.tls_ms = tls_ms;
     o.m = m;
     o.node = &resolver;
     o.server_fqdn = "ocs-se1.example.com";
@@ -262,12 +270,119 @@ static void an_untrusted_or_misnamed_peer_through_schannel(void **state)
     manifest_free(m);
 }
 
+/* The calls the handshake made to InitializeSecurityContextW, through the hooks below. */
+static unsigned isc_calls;
+
+/* The first call is Schannel's own (the ClientHello really goes to Kamailio); every later
+ * one asks for credentials again, writing nothing: what Schannel does when the peer asks
+ * for a client certificate whose CA list excludes this server's issuer. */
+static SECURITY_STATUS WINAPI isc_incomplete_credentials(PCredHandle cred, PCtxtHandle ctx, SEC_WCHAR *target,
+                                                         ULONG req, ULONG r1, ULONG rep, PSecBufferDesc in, ULONG r2,
+                                                         PCtxtHandle newctx, PSecBufferDesc out, ULONG *attrs,
+                                                         PTimeStamp expiry)
+{
+    if (isc_calls++ == 0)
+        return InitializeSecurityContextW(cred, ctx, target, req, r1, rep, in, r2, newctx, out, attrs, expiry);
+    return SEC_I_INCOMPLETE_CREDENTIALS;
+}
+
+/* The first call is Schannel's own; every later one wants more and leaves all its input
+ * unread (SECBUFFER_EXTRA as long as the input). */
+static SECURITY_STATUS WINAPI isc_continue_unread(PCredHandle cred, PCtxtHandle ctx, SEC_WCHAR *target, ULONG req,
+                                                  ULONG r1, ULONG rep, PSecBufferDesc in, ULONG r2, PCtxtHandle newctx,
+                                                  PSecBufferDesc out, ULONG *attrs, PTimeStamp expiry)
+{
+    if (isc_calls++ == 0)
+        return InitializeSecurityContextW(cred, ctx, target, req, r1, rep, in, r2, newctx, out, attrs, expiry);
+    if (in && in->cBuffers >= 2) {
+        in->pBuffers[1].BufferType = SECBUFFER_EXTRA;
+        in->pBuffers[1].cbBuffer = in->pBuffers[0].cbBuffer;
+    }
+    return SEC_I_CONTINUE_NEEDED;
+}
+
+static int restore_isc(void **state)
+{
+    (void)state;
+    probe_schannel_set_isc(NULL);
+    isc_calls = 0;
+    tls_ms = 0;
+    return 0;
+}
+
+/* A second SEC_I_INCOMPLETE_CREDENTIALS ends the handshake at once under R14 (we already
+ * asked for the supplied credentials only): no spinning until the deadline, or forever. */
+static void repeated_incomplete_credentials_fail_under_r14(void **state)
+{
+    struct manifest *m = manifest_at(env("PEER_KAMAILIO"));
+    struct probe_result r = {0};
+    unsigned char tp[CS_SHA1_LEN];
+    const struct probe_check *c;
+    unsigned long long t0, ms;
+
+    (void)state;
+    install_server_cert(0, tp);
+    isc_calls = 0;
+    probe_schannel_set_isc(isc_incomplete_credentials);
+    t0 = ofd_clock_ms();
+    probe_with_schannel(m, tp, &r);
+    ms = ofd_clock_ms() - t0;
+    probe_schannel_set_isc(NULL);
+    printf("repeated SEC_I_INCOMPLETE_CREDENTIALS: the probe ended in %llu ms (TLS timeout %u ms), %u calls\n", ms,
+           PROBE_TLS_MS, isc_calls);
+    c = check_of(&r, PROBE_TLS);
+    assert_int_equal(c->verdict, PROBE_FAIL);
+    assert_string_equal(c->cause, "client_certificate");
+    assert_string_equal(c->rule, "R14");
+    assert_non_null(strstr(c->text, "asks for a client certificate"));
+    /* The ClientHello, the one retry Schannel may ask for, and the second request. */
+    assert_int_equal(isc_calls, 3);
+    assert_true(ms < PROBE_TLS_MS);
+    probe_result_free(&r);
+    manifest_free(m);
+}
+
+/* SEC_I_CONTINUE_NEEDED that takes nothing is answered by reading more, never by calling
+ * again with the same input: the peer, waiting for this server's next flight, sends
+ * nothing, and the handshake times out at the probe's TLS deadline. */
+static void continue_needed_without_progress_times_out(void **state)
+{
+    struct manifest *m = manifest_at(env("PEER_KAMAILIO"));
+    struct probe_result r = {0};
+    unsigned char tp[CS_SHA1_LEN];
+    const struct probe_check *c;
+    unsigned long long t0, ms;
+
+    (void)state;
+    install_server_cert(0, tp);
+    isc_calls = 0;
+    tls_ms = 2000;
+    probe_schannel_set_isc(isc_continue_unread);
+    t0 = ofd_clock_ms();
+    probe_with_schannel(m, tp, &r);
+    ms = ofd_clock_ms() - t0;
+    probe_schannel_set_isc(NULL);
+    printf("SEC_I_CONTINUE_NEEDED without progress: the probe ended in %llu ms (TLS timeout %u ms), %u calls\n", ms,
+           tls_ms, isc_calls);
+    c = check_of(&r, PROBE_TLS);
+    assert_int_equal(c->verdict, PROBE_FAIL);
+    assert_string_equal(c->cause, "timeout");
+    assert_non_null(strstr(c->text, "within 2000 ms"));
+    /* One call per read that brought bytes, not a spin. */
+    assert_true(isc_calls < 50);
+    assert_true(ms < 2 * tls_ms + 5000);
+    probe_result_free(&r);
+    manifest_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(wine_schannel_cannot_use_a_machine_key_set_key),
         cmocka_unit_test(mutual_tls_and_options_through_schannel),
         cmocka_unit_test(an_untrusted_or_misnamed_peer_through_schannel),
+        cmocka_unit_test_teardown(repeated_incomplete_credentials_fail_under_r14, restore_isc),
+        cmocka_unit_test_teardown(continue_needed_without_progress_times_out, restore_isc),
     };
 
     snprintf(peers_dir, sizeof(peers_dir), "%s", getenv("PEERS_DIR") ? getenv("PEERS_DIR") : "");
