@@ -29,6 +29,7 @@ struct run {
     struct apply_result *res;
     struct journal jl;
     const char *pfx_password;
+    char gone_msg[OFD_ERR_MSG_MAX]; /* the rollback's note of updated entries deleted since */
 };
 
 /* Journals j (taking it over) and keeps it as the undo record of the next write. */
@@ -353,6 +354,7 @@ out:
 static enum ofd_code rollback(struct run *r, ofd_err *e)
 {
     enum ofd_code first = OFD_OK, rc;
+    char note[OFD_ERR_MSG_MAX];
     ofd_err err;
     size_t i;
 
@@ -360,10 +362,12 @@ static enum ofd_code rollback(struct run *r, ofd_err *e)
         if (!r->u[i].done)
             continue;
         ofd_err_clear(&err);
-        if ((rc = journal_undo(r->n, r->u[i].j, &err)) != OFD_OK && first == OFD_OK) {
+        if ((rc = journal_undo(r->n, r->u[i].j, note, sizeof(note), &err)) != OFD_OK && first == OFD_OK) {
             first = rc;
             if (e)
                 *e = err;
+        } else if (rc == OFD_OK && note[0]) {
+            apply_note_gone(r->gone_msg, sizeof(r->gone_msg), ++r->res->rollback_gone, note);
         }
     }
     return first;
@@ -494,6 +498,8 @@ enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply
             res->rolled_back |= r.u[i].done;
         res->rollback_rc = rollback(&r, &rb);
         snprintf(res->rollback_msg, sizeof(res->rollback_msg), "%s", rb.msg);
+        if (res->rollback_rc == OFD_OK && res->rollback_gone)
+            snprintf(res->rollback_msg, sizeof(res->rollback_msg), "%.900s; every other change undone", r.gone_msg);
         if (res->rollback_rc == OFD_OK) {
             ofd_err_clear(&fin);
             if (journal_finish(&r.jl, &fin) != OFD_OK)

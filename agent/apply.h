@@ -54,9 +54,11 @@ struct apply_options {
 #define APPLY_JOURNAL_MAX_BYTES (256u * 1024u * 1024u)
 
 struct apply_recovery {
-    int found;     /* there was a journal */
-    int torn;      /* its last entry was cut short (its write never started) */
-    size_t undone; /* entries taken back */
+    int found;                      /* there was a journal */
+    int torn;                       /* its last entry was cut short (its write never started) */
+    size_t undone;                  /* entries taken back */
+    size_t gone;                    /* entries the apply updated that someone else deleted since: left deleted */
+    char gone_msg[OFD_ERR_MSG_MAX]; /* the first of them, and how many more; "" when none */
     /* the apply had restarted the Front End: the restored settings' restart is now
      * pending (R19) */
     int restart_pending;
@@ -66,11 +68,12 @@ struct apply_result {
     size_t writes;  /* node writes made (0 when nothing had to change) */
     size_t applied; /* plan changes carried out */
     int restart_done;
-    int restart_pending;       /* a restart is needed but waits for the window */
-    int journal_kept;          /* keep_journal: the journal of this apply's writes is there */
-    int rolled_back;           /* a failure was undone */
-    enum ofd_code rollback_rc; /* OFD_OK when the rollback itself succeeded */
-    char rollback_msg[OFD_ERR_MSG_MAX];
+    int restart_pending;                /* a restart is needed but waits for the window */
+    int journal_kept;                   /* keep_journal: the journal of this apply's writes is there */
+    int rolled_back;                    /* a failure was undone */
+    enum ofd_code rollback_rc;          /* OFD_OK when the rollback itself succeeded */
+    size_t rollback_gone;               /* as apply_recovery's gone: updated entries deleted since, left so */
+    char rollback_msg[OFD_ERR_MSG_MAX]; /* the rollback's failure; when it succeeded, "" or what it left */
 };
 
 /* Applies p to n (which must have the write interface). Returns OFD_OK when every
@@ -85,6 +88,10 @@ enum ofd_code apply_run(const struct plan *p, struct node *n, const struct apply
  * the journal kept: a damaged journal, a journal of another node, or a write that
  * failed (the next run tries again). */
 enum ofd_code apply_recover(const char *journal, struct node *n, struct apply_recovery *res, ofd_err *e);
+
+/* Puts in buf (size bytes) the note of the gone-th entry found deleted since (note:
+ * journal_undo's): the first note, then how many more. */
+void apply_note_gone(char *buf, size_t size, size_t gone, const char *note);
 
 /* A confirmed apply stands: its kept journal is removed (a missing one is OK). To undo
  * it instead, apply_recover(journal, ...) takes its writes back, newest first. */

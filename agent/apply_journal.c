@@ -269,7 +269,7 @@ static enum ofd_code unset_added_names(const cJSON *names, struct node_instance 
 }
 
 /* Takes back one journaled write. Idempotent: the write may or may not have been made. */
-enum ofd_code journal_undo(struct node *n, const cJSON *j, ofd_err *e)
+enum ofd_code journal_undo(struct node *n, const cJSON *j, char *note, size_t note_size, ofd_err *e)
 {
     const struct node_ops *o = n->ops;
     const char *op = jstr(j, "op"), *cls = jstr(j, "class");
@@ -284,6 +284,8 @@ enum ofd_code journal_undo(struct node *n, const cJSON *j, ofd_err *e)
 
     memset(&inst, 0, sizeof(inst));
     memset(&again, 0, sizeof(again));
+    if (note && note_size)
+        note[0] = '\0';
     if (!op) {
         rc = ofd_err_set(e, OFD_E_INVALID, "journal: an entry without \"op\"");
         goto out;
@@ -322,9 +324,20 @@ enum ofd_code journal_undo(struct node *n, const cJSON *j, ofd_err *e)
          * back to NULL. */
         if (!(s = jstr(j, "id")))
             rc = ofd_err_set(e, OFD_E_INVALID, "journal: an update entry without id");
-        else if (find_by_id(&l, s) < 0)
-            rc = ofd_err_set(e, OFD_E_NOTFOUND, "%s %s, updated by the apply, is gone: it cannot be put back", cls, s);
-        else if ((rc = inst_from_json(cJSON_GetObjectItemCaseSensitive(j, "old"), cls, &inst, e)) == OFD_OK) {
+        else if (find_by_id(&l, s) < 0) {
+            /* Deleted since, by another front end of the pool (a newer manifest) or an
+             * administrator: not this apply's doing, so not this undo's to reverse.
+             * Re-creating it would bring back what someone chose to remove (and fight
+             * the other front end); failing would keep the journal and stop every later
+             * check. It stays deleted, and the undo says so. As the undo of a delete
+             * leaves an entry that is there already, and the apply's delete one gone. */
+            if (note && note_size)
+                snprintf(note, note_size,
+                         "%s %s, updated by the apply, was deleted since (by another front end of the pool or an "
+                         "administrator): not re-created",
+                         cls, s);
+            rc = OFD_OK;
+        } else if ((rc = inst_from_json(cJSON_GetObjectItemCaseSensitive(j, "old"), cls, &inst, e)) == OFD_OK) {
             rc = without_id(cls, &inst, &again) == OFD_OK
                          && unset_added_names(cJSON_GetObjectItemCaseSensitive(j, "set"), &again) == OFD_OK
                      ? o->update_instance(n->ctx, cls, s, &again, e)
@@ -354,7 +367,7 @@ enum ofd_code apply_recover(const char *journal, struct node *n, struct apply_re
 {
     struct node_identity id = {0};
     cJSON **v = NULL, *head = NULL;
-    char *text = NULL, *line, *nl;
+    char *text = NULL, *line, *nl, note[OFD_ERR_MSG_MAX];
     size_t len = 0, nv = 0, i;
     const char *fqdn;
     enum ofd_code rc;
@@ -432,11 +445,14 @@ enum ofd_code apply_recover(const char *journal, struct node *n, struct apply_re
             res->restart_pending = 1;
             continue;
         }
-        if ((rc = journal_undo(n, v[i], e)) != OFD_OK) {
+        if ((rc = journal_undo(n, v[i], note, sizeof(note), e)) != OFD_OK) {
             ofd_err_prefix(e, "%s:%zu: recovering an interrupted apply", journal, i + 1);
             goto out;
         }
-        res->undone++;
+        if (note[0])
+            apply_note_gone(res->gone_msg, sizeof(res->gone_msg), ++res->gone, note);
+        else
+            res->undone++;
     }
     /* The apply had restarted the Front End (R19): it runs the settings just undone, and
      * the restart that loads the restored ones is pending (after the ownership record
@@ -462,6 +478,29 @@ out:
     free(text);
     node_identity_free(&id);
     return rc;
+}
+
+void apply_note_gone(char *buf, size_t size, size_t gone, const char *note)
+{
+    char more[80], *cut;
+    size_t len, n;
+
+    if (!size)
+        return;
+    if (gone <= 1) {
+        snprintf(buf, size, "%s", note);
+        return;
+    }
+    /* The first one named, the others counted: the count replaces the last one. */
+    n = (size_t)snprintf(more, sizeof(more), " (and %zu more deleted since, not re-created)", gone - 1);
+    if ((cut = strstr(buf, " (and ")) != NULL)
+        *cut = '\0';
+    len = strlen(buf);
+    if (n >= size)
+        return;
+    if (len + n >= size)
+        len = size - n - 1;
+    memcpy(buf + len, more, n + 1);
 }
 
 enum ofd_code apply_confirm(const char *journal, ofd_err *e)

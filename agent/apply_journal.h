@@ -35,7 +35,8 @@ cJSON *journal_instance(const struct node_instance *in);
 cJSON *journal_owned(const struct node_owned *o);
 
 /* Takes back the write record describes. Idempotent: the write may or may not have
- * been made. */
-enum ofd_code journal_undo(struct node *n, const cJSON *record, ofd_err *e);
+ * been made. An updated entry someone else deleted since is left deleted: OFD_OK, and
+ * note (when given) says so; otherwise note is "". */
+enum ofd_code journal_undo(struct node *n, const cJSON *record, char *note, size_t note_size, ofd_err *e);
 
 #endif

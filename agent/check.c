@@ -290,8 +290,9 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         if (rec.found)
             emit(env, CHECK_EV_RECOVERED,
                  "an interrupted apply was undone from its journal %s (%zu write%s taken "
-                 "back); %s is as it was before that apply%s",
-                 jpath, rec.undone, rec.undone == 1 ? "" : "s", id.fqdn,
+                 "back); %s is as it was before that apply%s%.1100s%s",
+                 jpath, rec.undone, rec.undone == 1 ? "" : "s", id.fqdn, rec.gone ? ", except: " : "",
+                 rec.gone ? rec.gone_msg : "",
                  rec.restart_pending ? "; that apply had restarted the Front End, so the restart that loads the "
                                        "restored settings is pending (R19)"
                                      : "");
@@ -406,10 +407,13 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
         opt.cancel_ctx = env->ctx;
         opt.keep_journal = m->confirm.probe && jpath;
         if ((rc = apply_run(&p, &node, &opt, &ar, e)) != OFD_OK) {
-            ofd_err_prefix(e, "apply of manifest serial %lld %s %s", m->serial,
+            ofd_err_prefix(e, "apply of manifest serial %lld %s %s%s%.500s%s", m->serial,
                            rc == OFD_E_CANCELLED ? "stopped (the agent is stopping)" : "failed",
                            !ar.rolled_back || ar.rollback_rc == OFD_OK ? "and was rolled back"
-                                                                       : "AND ITS ROLLBACK FAILED");
+                                                                       : "AND ITS ROLLBACK FAILED",
+                           ar.rollback_rc == OFD_OK && ar.rollback_gone ? " (" : "",
+                           ar.rollback_rc == OFD_OK && ar.rollback_gone ? ar.rollback_msg : "",
+                           ar.rollback_rc == OFD_OK && ar.rollback_gone ? ")" : "");
             goto failed;
         }
         if (ar.journal_kept) {
@@ -449,8 +453,10 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
                 if (stopped) {
                     rc = ofd_err_set(e, OFD_E_CANCELLED,
                                      "apply of manifest serial %lld was not confirmed before the agent stopped, and "
-                                     "was undone (%zu write%s taken back); it is applied again at the next check",
-                                     m->serial, rec.undone, rec.undone == 1 ? "" : "s");
+                                     "was undone (%zu write%s taken back%s%.500s); it is applied again at the next "
+                                     "check",
+                                     m->serial, rec.undone, rec.undone == 1 ? "" : "s", rec.gone ? "; " : "",
+                                     rec.gone ? rec.gone_msg : "");
                     goto failed;
                 }
                 /* Remembered, so the same broken change is not made and undone at
@@ -497,9 +503,10 @@ enum ofd_code check_run(const struct check_config *cfg, const struct check_env *
                 r.outcome = CHECK_EV_REVERTED;
                 emit(env, r.outcome,
                      "manifest serial %lld: reverted: probe failed: %s; %s is as it was before the apply (%zu "
-                     "write%s undone)%s; serial %lld is not applied again: publish a new serial, or run 'ocsfed "
-                     "service retry' once the path to IM&P is fixed",
-                     m->serial, failure, p.server, rec.undone, rec.undone == 1 ? "" : "s",
+                     "write%s undone%s%.500s)%s; serial %lld is not applied again: publish a new serial, or run "
+                     "'ocsfed service retry' once the path to IM&P is fixed",
+                     m->serial, failure, p.server, rec.undone, rec.undone == 1 ? "" : "s", rec.gone ? "; " : "",
+                     rec.gone ? rec.gone_msg : "",
                      restarted         ? "; Front End restarted again to load the restored settings"
                      : ar.restart_done ? "; the Front End restart that loads the restored settings waits for this "
                                          "server's slot of the maintenance window"

@@ -25,9 +25,17 @@
 #define APPLY_CLI_LOCK_WAIT_MS 600000u
 
 /* {"result": "applied" | "nothing_to_change" | "failed", "server", "serial",
- *  "recovered": {"writes_undone", "torn"} | null, "applied", "writes",
+ *  "recovered": {"writes_undone", "torn", "gone", "gone_message"} | null, "applied", "writes",
  *  "restart": "done" | "pending" | "none", "error": {"rule", "message"} | null,
  *  "rollback": {"ok", "message"} | null, "plan": the plan's JSON (ocsfed plan --json) | null} */
+/* The rollback's outcome in words: it failed, it left an entry someone else deleted
+ * since (apply.h: rollback_gone), or it put everything back. */
+static const char *rollback_words(const struct apply_result *res)
+{
+    return res->rollback_rc != OFD_OK || res->rollback_gone ? res->rollback_msg
+                                                            : "every change undone; the node is as it was";
+}
+
 static void print_json(FILE *out, const struct plan *p, const struct manifest *m, const struct apply_recovery *rec,
                        const struct apply_result *res, const ofd_err *e, int failed)
 {
@@ -48,6 +56,11 @@ static void print_json(FILE *out, const struct plan *p, const struct manifest *m
     if (rec && rec->found && (x = cJSON_AddObjectToObject(o, "recovered"))) {
         cJSON_AddNumberToObject(x, "writes_undone", (double)rec->undone);
         cJSON_AddBoolToObject(x, "torn", rec->torn);
+        cJSON_AddNumberToObject(x, "gone", (double)rec->gone);
+        if (rec->gone)
+            cJSON_AddStringToObject(x, "gone_message", rec->gone_msg);
+        else
+            cJSON_AddNullToObject(x, "gone_message");
     } else {
         cJSON_AddNullToObject(o, "recovered");
     }
@@ -68,9 +81,7 @@ static void print_json(FILE *out, const struct plan *p, const struct manifest *m
     }
     if (failed && res && res->rolled_back && (x = cJSON_AddObjectToObject(o, "rollback"))) {
         cJSON_AddBoolToObject(x, "ok", res->rollback_rc == OFD_OK);
-        cJSON_AddStringToObject(x, "message",
-                                res->rollback_rc == OFD_OK ? "every change undone; the node is as it was"
-                                                           : res->rollback_msg);
+        cJSON_AddStringToObject(x, "message", rollback_words(res));
     } else {
         cJSON_AddNullToObject(o, "rollback");
     }
@@ -149,8 +160,9 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
         goto out;
     }
     if (rec.found && !as_json)
-        fprintf(out, "recovered an interrupted apply: %zu journaled write%s undone (%s)%s%s\n", rec.undone,
+        fprintf(out, "recovered an interrupted apply: %zu journaled write%s undone (%s)%s%s%s%s\n", rec.undone,
                 rec.undone == 1 ? "" : "s", journal, rec.torn ? "; its last entry was cut short" : "",
+                rec.gone ? "; " : "", rec.gone ? rec.gone_msg : "",
                 rec.restart_pending ? "; it had restarted the Front End: the restart that loads the restored "
                                       "settings is pending (R19)"
                                     : "");
@@ -169,8 +181,7 @@ int cmd_apply(int argc, char **argv, FILE *out, FILE *err)
     if (apply_run(&p, &node, &opt, &res, &e) != OFD_OK) {
         fprintf(err, "ocsfed: apply failed: %s%s%s%s\n", e.rule[0] ? "[" : "", e.rule, e.rule[0] ? "] " : "", e.msg);
         if (res.rolled_back)
-            fprintf(err, "ocsfed: rollback: %s\n",
-                    res.rollback_rc == OFD_OK ? "every change undone; the node is as it was" : res.rollback_msg);
+            fprintf(err, "ocsfed: rollback: %s\n", rollback_words(&res));
         goto out;
     }
     if (as_json) {

@@ -146,7 +146,40 @@ static void overview(struct strbuf *sb, const struct fleet *f, const struct flee
     sb_append(sb, "</tbody>\n</table>\n");
 }
 
-/* One server's part: its summary, its changes with their rules, its errors. */
+/* The failed checks of the report's probe, as the text view lines them (docs/probe.md),
+ * each with what the probe found. */
+static void probe_failures(struct strbuf *sb, const struct report *rep)
+{
+    char line[1024];
+    size_t i, listed = 0, failed = 0;
+
+    for (i = 0; rep->probe && i < rep->probe->n; i++) {
+        const struct report_probe_check *c = &rep->probe->v[i];
+        if (strcmp(c->result, "fail") != 0)
+            continue;
+        if (failed++ >= FLEET_MAX_LISTED)
+            continue;
+        if (!listed++)
+            sb_append(sb, "<p>Failed probe checks:</p>\n<ul>\n");
+        report_probe_failure_line(c, line, sizeof(line));
+        sb_append(sb, "<li><code>");
+        esc(sb, line);
+        sb_append(sb, "</code>");
+        if (c->message && c->message[0]) {
+            sb_append(sb, " <small>");
+            esc(sb, c->message);
+            sb_append(sb, "</small>");
+        }
+        sb_append(sb, "</li>\n");
+    }
+    if (listed)
+        sb_append(sb, "</ul>\n");
+    if (failed > listed)
+        sb_printf(sb, "<p>%zu more failed probe checks are not listed here: see the report.</p>\n", failed - listed);
+}
+
+/* One server's part: its summary, its changes with their rules, its errors and failed
+ * probe checks. */
 static void details(struct strbuf *sb, const struct fleet *f, const struct fleet_row *row, int named, char id, size_t k)
 {
     const struct report_row *r = row->rep;
@@ -224,6 +257,7 @@ static void details(struct strbuf *sb, const struct fleet *f, const struct fleet
             sb_printf(sb, "<p>%zu more errors are not listed here: see the report.</p>\n",
                       rep->nerrors - FLEET_MAX_LISTED);
     }
+    probe_failures(sb, rep);
     sb_append(sb, "</section>\n");
 }
 

@@ -57,6 +57,9 @@ static void row_line(const struct fleet *f, const struct fleet_row *row, int nam
             : row->sha_match   ? "same"
                                : "other",
             age, summ);
+    /* Under the row, as in the reports-alone table (docs/probe.md). */
+    if (readable)
+        report_print_probe_failures(&r->rep, out);
 }
 
 void fleet_print(const struct fleet *f, FILE *out)
@@ -141,7 +144,7 @@ static cJSON *row_json(struct jb *b, const struct fleet *f, const struct fleet_r
 {
     const struct report_row *r = row->rep;
     const struct report *rep = r && r->status != REPORT_UNREADABLE ? &r->rep : NULL;
-    cJSON *o = chk(b, cJSON_CreateObject()), *a, *it, *ref;
+    cJSON *o = chk(b, cJSON_CreateObject()), *a, *it, *ref, *pb;
     char summ[512];
     size_t i;
 
@@ -196,6 +199,31 @@ static cJSON *row_json(struct jb *b, const struct fleet *f, const struct fleet_r
         }
     } else {
         chk(b, cJSON_AddNullToObject(o, "refusal"));
+    }
+    /* The report's probe as the agent wrote it, each check with its verdict; null when
+     * no probe ran there. */
+    if (rep && rep->probe) {
+        if ((pb = chk(b, cJSON_AddObjectToObject(o, "probe")))) {
+            chk(b, cJSON_AddBoolToObject(pb, "passed", rep->probe->passed));
+            add_text(b, pb, "tls", rep->probe->tls);
+            if ((a = chk(b, cJSON_AddArrayToObject(pb, "checks"))))
+                for (i = 0; i < rep->probe->n && i < FLEET_MAX_LISTED; i++) {
+                    const struct report_probe_check *c = &rep->probe->v[i];
+                    if (!(it = chk(b, cJSON_CreateObject())))
+                        break;
+                    cJSON_AddItemToArray(a, it);
+                    add_text(b, it, "node", c->node);
+                    add_text(b, it, "check", c->check);
+                    add_text(b, it, "result", c->result);
+                    add_text(b, it, "rule", c->rule);
+                    add_text(b, it, "target", c->target);
+                    add_text(b, it, "cause", c->cause);
+                    add_text(b, it, "message", c->message);
+                }
+            add_num(b, pb, "checks_total", 1, (double)rep->probe->n);
+        }
+    } else {
+        chk(b, cJSON_AddNullToObject(o, "probe"));
     }
     return o;
 }

@@ -320,22 +320,27 @@ enum ofd_code report_set_probe(struct report *r, const struct probe_result *pr, 
     return OFD_OK;
 }
 
+void report_probe_failure_line(const struct report_probe_check *c, char *buf, size_t size)
+{
+    char *q;
+
+    snprintf(buf, size, "probe: FAIL %s %s%s%s [%s] %s", c->check, c->node, strcmp(c->check, "dns") ? " " : "",
+             strcmp(c->check, "dns") ? c->target : "", c->rule[0] ? c->rule : "-", c->cause);
+    for (q = buf; *q; q++) /* report text comes from the share */
+        if ((unsigned char)*q < 0x20 || *q == 0x7f)
+            *q = ' ';
+}
+
 void report_print_probe_failures(const struct report *r, FILE *out)
 {
-    char line[1024], *q;
+    char line[1024];
     size_t i;
 
     for (i = 0; r->probe && i < r->probe->n; i++) {
-        const struct report_probe_check *c = &r->probe->v[i];
-        if (strcmp(c->result, "fail") != 0)
+        if (strcmp(r->probe->v[i].result, "fail") != 0)
             continue;
-        snprintf(line, sizeof(line), "    probe: FAIL %s %s%s%s [%s] %s", c->check, c->node,
-                 strcmp(c->check, "dns") ? " " : "", strcmp(c->check, "dns") ? c->target : "",
-                 c->rule[0] ? c->rule : "-", c->cause);
-        for (q = line; *q; q++) /* report text comes from the share */
-            if ((unsigned char)*q < 0x20 || *q == 0x7f)
-                *q = ' ';
-        fprintf(out, "%s\n", line);
+        report_probe_failure_line(&r->probe->v[i], line, sizeof(line));
+        fprintf(out, "    %s\n", line);
     }
 }
 

@@ -171,6 +171,9 @@ enum ofd_code report_fleet_load(const char *reports_dir, long long now, long lon
                                 ofd_err *e);
 /* The fixed-width table and a closing line of counts. */
 void report_fleet_print(const struct report_fleet *f, FILE *out);
+/* A failed probe check as the status views show it: "probe: FAIL tls NODE TARGET [RULE]
+ * CAUSE" (no target for dns), control characters blanked. */
+void report_probe_failure_line(const struct report_probe_check *c, char *buf, size_t size);
 /* Under a row of the table, one line per failed probe check of r ("    probe: FAIL tls
  * NODE TARGET [RULE] CAUSE"), control characters blanked. */
 void report_print_probe_failures(const struct report *r, FILE *out);

@@ -96,35 +96,53 @@ static void hhmm(struct strbuf *sb, int min)
     sb_printf(sb, "%02d:%02d", min / 60, min % 60);
 }
 
+/* The window's days, each moved on by shift days (in the window's order). */
+static void day_list(struct strbuf *sb, unsigned days, int shift)
+{
+    static const char *const names[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    int k, first = 1;
+
+    for (k = 0; k < 7; k++) {
+        if (days & (1u << k)) {
+            sb_printf(sb, "%s%s", first ? "" : ",", names[(k + shift) % 7]);
+            first = 0;
+        }
+    }
+}
+
 char *window_text(const struct manifest *m, const char *server)
 {
-    static const char *const days[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
     const struct manifest_window *w = &m->window;
     struct window_slot s;
     struct strbuf sb = {0};
-    int k, first = 1;
+    int shift;
 
     if (!w->present)
         return NULL;
     if (window_slot_of(m, server, &s) != 0)
         s.count = 1;
-    for (k = 0; k < 7; k++) {
-        if (w->days & (1u << k)) {
-            sb_printf(&sb, "%s%s", first ? "" : ",", days[k]);
-            first = 0;
-        }
-    }
-    sb_appendc(&sb, ' ');
     if (s.count > 1) {
+        /* A slot of a window across midnight that opens after midnight is on the next
+         * day (until_slot counts it so): name that day, and the window's own days in
+         * the brackets. A slot opening before midnight keeps its day. */
+        shift = (w->start_min + s.offset_min) / 1440;
+        day_list(&sb, w->days, shift);
+        sb_appendc(&sb, ' ');
         hhmm(&sb, w->start_min + s.offset_min);
         sb_appendc(&sb, '-');
         hhmm(&sb, w->start_min + s.offset_min + s.restart_min);
         sb_printf(&sb, " %s (slot %zu of %zu of the pool's window ", w->utc ? "utc" : "local", s.index + 1, s.count);
+        if (shift) {
+            day_list(&sb, w->days, 0);
+            sb_appendc(&sb, ' ');
+        }
         hhmm(&sb, w->start_min);
         sb_appendc(&sb, '-');
         hhmm(&sb, w->end_min);
         sb_appendc(&sb, ')');
     } else {
+        day_list(&sb, w->days, 0);
+        sb_appendc(&sb, ' ');
         hhmm(&sb, w->start_min);
         sb_appendc(&sb, '-');
         hhmm(&sb, w->end_min);

@@ -41,8 +41,10 @@ int window_restart_allowed(const struct manifest *m, const char *server, long lo
 long long window_next_restart(const struct manifest *m, const char *server, long long now, long local_offset);
 
 /* The window as the plan and report show it, for server: "sat,sun 02:40-03:20 local
- * (slot 2 of 3 of the pool's window 02:00-04:00)"; without a pool slot "sat,sun
- * 02:00-04:00 local"; NULL without a window (or out of memory). malloc'ed. */
+ * (slot 2 of 3 of the pool's window 02:00-04:00)"; a slot opening after midnight names
+ * the days it opens on ("mon 00:00-00:50 local (slot 2 of 2 of the pool's window sun
+ * 23:00-01:00)"); without a pool slot "sat,sun 02:00-04:00 local"; NULL without a
+ * window (or out of memory). malloc'ed. */
 char *window_text(const struct manifest *m, const char *server);
 
 /* The window's length in minutes (0 without a window). */

@@ -16,6 +16,8 @@ static int fault(struct nodefault *f, ofd_err *e)
     }
     if (f->writes != f->fail_at)
         return 0;
+    if (f->before_fail)
+        f->before_fail(f);
     ofd_err_set(e, OFD_E_IO, "injected fault at write %lu", f->writes);
     return 1;
 }

@@ -19,6 +19,9 @@ struct nodefault {
     char slow_id[64];          /* the instance being hidden, and for how many reads more */
     unsigned long hidden_left;
     unsigned long hidden; /* reads answered "not there yet" */
+    /* Called at the write fail_at, before it fails: another writer's turn (another
+     * front end of the pool, an administrator) between the apply and its rollback. */
+    void (*before_fail)(struct nodefault *f);
 };
 
 /* Makes *out a node over f (which must outlive it). */

@@ -40,18 +40,21 @@ EOF
 sha=$(sha256sum "$work/share/manifest.json" | cut -d ' ' -f 1)
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
-# report FILE SERVER STATUS MODE CHANGES ERRORS RESTART_PENDING
+# report FILE SERVER STATUS MODE CHANGES ERRORS RESTART_PENDING [MORE MEMBERS]
 report() {
   cat >"$work/share/reports/$1" <<EOF
 {"format": 1, "server": "$2", "agent_version": "0.1.0", "time": "$now", "mode": "$4", "status": "$3",
  "manifest": {"serial": 12, "sha256": "$sha"}, "summary": {"planned": 2, "applied": 2, "drift": 2},
- "changes": [$5], "errors": [$6], "restart_pending": $7, "refusal": null}
+ "changes": [$5], "errors": [$6], "restart_pending": $7, "refusal": null${8:+, $8}}
 EOF
 }
 report fe1.example.com.json fe1.example.com converged apply "" "" false
 report fe2.example.com.json fe2.example.com pending_restart apply \
   '{"action": "create", "class": "MSFT_SIPStaticRoutingSetting", "key": "sip:*@example.com", "rule": "R6", "applied": true},
-   {"action": "restart", "class": "service", "key": "RTCSRV", "rule": "R19", "applied": false}' "" true
+   {"action": "restart", "class": "service", "key": "RTCSRV", "rule": "R19", "applied": false}' "" true \
+  '"probe": {"passed": false, "tls": "openssl", "checks": [{"node": "imp1.example.com", "check": "tls",
+   "result": "fail", "rule": "R13", "target": "10.10.0.11:5061", "cause": "untrusted",
+   "message": "<script>alert(5)</script>"}]}'
 hostile='<script>alert(1)</script><img src=x onerror=alert(2)>'
 report intruder.example.com.json intruder.example.com drifting monitor \
   "{\"action\": \"create\", \"class\": \"MSFT_SIPStaticRoutingSetting\", \"key\": \"$hostile\", \"rule\": \"R6\", \"applied\": false}" \
@@ -88,6 +91,7 @@ grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt
 grep -qF '&lt;/li&gt;&lt;/ul&gt;&lt;script&gt;alert(3)&lt;/script&gt;' "$work/dom.html" ||
   bad "the hostile error message is not shown as text"
 grep -qF '&lt;img src=x onerror=alert(4)&gt;' "$work/dom.html" || bad "the hostile file name is not shown as text"
+grep -qF '&lt;script&gt;alert(5)&lt;/script&gt;' "$work/dom.html" || bad "the hostile probe message is not shown as text"
 
 # The rendered text, tags dropped and blanks squeezed: every server's state at a glance.
 sed 's/<[^>]*>/ /g' "$work/dom.html" | tr -s ' \n' ' ' >"$work/text.txt"
@@ -95,7 +99,8 @@ for want in "verified manifest serial 12, signed by the pinned publisher $tp" \
   "fe1.example.com converged" "fe2.example.com pending restart" "fe3.example.com no report" \
   "intruder.example.com drifting" "Reports of servers not in the published manifest" \
   "Front End restart in its slot sat,sun 02:40-03:10 utc (slot 2 of 3 of the pool's window 02:00-04:00)" \
-  "sip:*@example.com R6 applied" "RTCSRV R19 pending" "Exit status 1"; do
+  "sip:*@example.com R6 applied" "RTCSRV R19 pending" "Exit status 1" \
+  "probe: FAIL tls imp1.example.com 10.10.0.11:5061 [R13] untrusted"; do
   grep -qF -- "$want" "$work/text.txt" || bad "the rendered page lacks: $want"
 done
 

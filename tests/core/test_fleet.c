@@ -19,6 +19,7 @@
 #include "cs.h"
 #include "fleet.h"
 #include "fsutil.h"
+#include "probe.h"
 #include "report.h"
 #include "strbuf.h"
 #include "testcert.h"
@@ -149,6 +150,36 @@ static void hostile(struct report *r)
     assert_int_equal(report_add_change(r, "create", "MSFT_SIPStaticRoutingSetting", HOSTILE, "R6\"><b>", 0, &e),
                      OFD_OK);
     assert_int_equal(report_add_error(r, "</td></tr></table><script>alert(3)</script>", "R6", &e), OFD_OK);
+}
+
+/* A probe after the apply: TCP passed, TLS failed (an untrusted peer, R13), its text
+ * hostile for the page. */
+static void probe_failed(struct report *r)
+{
+    static struct probe_check v[2];
+    struct probe_result pr;
+    ofd_err e;
+
+    memset(v, 0, sizeof(v));
+    memset(&pr, 0, sizeof(pr));
+    snprintf(v[0].node, sizeof(v[0].node), "imp1.example.com");
+    v[0].step = PROBE_TCP;
+    v[0].verdict = PROBE_PASS;
+    snprintf(v[0].rule, sizeof(v[0].rule), "R6");
+    snprintf(v[0].target, sizeof(v[0].target), "10.10.0.11:5061");
+    snprintf(v[1].node, sizeof(v[1].node), "imp1.example.com");
+    v[1].step = PROBE_TLS;
+    v[1].verdict = PROBE_FAIL;
+    snprintf(v[1].rule, sizeof(v[1].rule), "R13");
+    snprintf(v[1].target, sizeof(v[1].target), "10.10.0.11:5061");
+    snprintf(v[1].cause, sizeof(v[1].cause), "untrusted");
+    snprintf(v[1].text, sizeof(v[1].text), "issuer <script>alert(5)</script> is not trusted");
+    pr.v = v;
+    pr.n = 2;
+    pr.passed = pr.failed = 1;
+    snprintf(pr.tls, sizeof(pr.tls), "openssl");
+    assert_int_equal(report_add_error(r, "reverted: probe failed: FAIL tls imp1.example.com", "R13", &e), OFD_OK);
+    assert_int_equal(report_set_probe(r, &pr, &e), OFD_OK);
 }
 
 /* The line of the output that starts with server followed by a space, or "". */
@@ -602,6 +633,61 @@ static void rows_at_a_fixed_now(void **state)
     fleet_free(&f);
 }
 
+#define PROBE_LINE "    probe: FAIL tls imp1.example.com 10.10.0.11:5061 [R13] untrusted"
+
+/* docs/probe.md: a failed probe check is shown under its server's row, in the view the
+ * published manifest drives as in the reports alone; --json and --html carry it too. */
+static void failed_probe_checks_under_the_row(void **state)
+{
+    char sha[65], *page = NULL;
+    const char *row, *probe, *next;
+    const cJSON *s, *pr, *c;
+    size_t len = 0;
+    cJSON *j;
+    ofd_err e;
+
+    (void)state;
+    publish("fleet-probe", SERVERS2, 12, sha);
+    put("fleet-probe", "fe1.example.com", 60, REPORT_FAILING, 12, sha, probe_failed);
+    put("fleet-probe", "fe2.example.com", 60, REPORT_CONVERGED, 12, sha, NULL);
+    put("fleet-probe", "old.example.com", 60, REPORT_FAILING, 12, sha, probe_failed);
+    assert_int_equal(testutil_ocsfed("status", "fleet-probe", "--signer", tp_pub, NULL), 1);
+    assert_non_null(row = strstr(testutil_out, "\nfe1.example.com "));
+    assert_non_null(probe = strstr(row, "\n" PROBE_LINE "\n"));
+    assert_non_null(next = strstr(row + 1, "\n"));
+    assert_ptr_equal(probe, next); /* right under fe1's row */
+    assert_non_null(row = strstr(testutil_out, "\nold.example.com "));
+    assert_ptr_equal(strstr(row, "\n" PROBE_LINE "\n"), strstr(row + 1, "\n"));
+    assert_int_equal(count_ci(testutil_out, "probe: fail"), 2); /* the passed check is not a line */
+
+    assert_int_equal(testutil_ocsfed("status", "fleet-probe", "--signer", tp_pub, "--json", NULL), 1);
+    assert_non_null(j = cJSON_Parse(testutil_out));
+    s = get(j, "servers");
+    pr = get(cJSON_GetArrayItem(s, 0), "probe");
+    assert_true(cJSON_IsFalse(get(pr, "passed")));
+    assert_string_equal(str(pr, "tls"), "openssl");
+    c = get(pr, "checks");
+    assert_int_equal(cJSON_GetArraySize(c), 2);
+    assert_string_equal(str(cJSON_GetArrayItem(c, 1), "check"), "tls");
+    assert_string_equal(str(cJSON_GetArrayItem(c, 1), "result"), "fail");
+    assert_string_equal(str(cJSON_GetArrayItem(c, 1), "rule"), "R13");
+    assert_string_equal(str(cJSON_GetArrayItem(c, 1), "target"), "10.10.0.11:5061");
+    assert_string_equal(str(cJSON_GetArrayItem(c, 1), "cause"), "untrusted");
+    assert_true(cJSON_IsNull(get(cJSON_GetArrayItem(s, 1), "probe"))); /* no probe ran there */
+    assert_non_null(get(cJSON_GetArrayItem(get(j, "others"), 0), "probe"));
+    cJSON_Delete(j);
+
+    remove("fleet-probe/page.html");
+    assert_int_equal(
+        testutil_ocsfed("status", "fleet-probe", "--signer", tp_pub, "--html", "fleet-probe/page.html", NULL), 1);
+    assert_int_equal(ofd_read_file("fleet-probe/page.html", 1u << 24, &page, &len, &e), OFD_OK);
+    assert_int_equal(count_ci(page, "probe: fail tls imp1.example.com 10.10.0.11:5061 [r13] untrusted"), 2);
+    assert_int_equal(count_ci(page, "issuer &lt;script&gt;alert(5)&lt;/script&gt; is not trusted"), 2);
+    assert_int_equal(count_ci(page, "<script"), 0);
+    assert_true(only_known_tags(page));
+    free(page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -615,6 +701,7 @@ int main(void)
         cmocka_unit_test(json_for_scripts),
         cmocka_unit_test(html_page_shows_hostile_reports_as_text),
         cmocka_unit_test(rows_at_a_fixed_now),
+        cmocka_unit_test(failed_probe_checks_under_the_row),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

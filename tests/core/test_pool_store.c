@@ -319,6 +319,124 @@ static void an_edited_entry_is_put_back(void **state)
     manifest_free(m);
 }
 
+/* An administrator deletes the host 10.0.0.12 in the pool's store (in MMC, say). */
+static void delete_host_12(void)
+{
+    struct node n = {0};
+    char id[OCS_INSTANCE_ID_LEN];
+    ofd_err e;
+
+    assert_int_equal(ocs_pool_instance_id("pool.example.com", OCS_CLASS_HOST, "10.0.0.12", id), 0);
+    assert_int_equal(simnode_open(FE1, &n, &e), OFD_OK);
+    assert_int_equal(n.ops->delete_instance(n.ctx, OCS_CLASS_HOST, id, &e), OFD_OK);
+    node_close(&n);
+}
+
+static void delete_host_12_now(struct nodefault *f)
+{
+    (void)f;
+    delete_host_12();
+}
+
+/* fe2 updates the host fe1 made (its key edited by hand: drift), and someone deletes
+ * that host before fe2's apply is undone: by the confirmed apply's revert (or the
+ * recovery after a crash, the same apply_recover), or by the rollback of a failed
+ * apply. The deletion was someone else's decision: the undo does not bring the entry
+ * back, says so, and completes (the journal removed); the rest of the apply is undone. */
+static void undoing_an_update_of_an_entry_deleted_since(void **state)
+{
+    struct manifest *m = manifest_of(1, TWO);
+    struct apply_options opt = {.journal = FE2 ".journal", .keep_journal = 1};
+    struct apply_result res;
+    struct apply_recovery rec;
+    struct nodefault f;
+    struct node n = {0}, w;
+    struct node_instance set = {0};
+    char id[OCS_INSTANCE_ID_LEN];
+    unsigned long writes;
+    struct plan p;
+    int rollback;
+    ofd_err e;
+
+    (void)state;
+    assert_int_equal(ocs_pool_instance_id("pool.example.com", OCS_CLASS_HOST, "10.0.0.12", id), 0);
+    for (rollback = 0; rollback < 2; rollback++) {
+        fresh_pool();
+        apply_plan_on(FE1, m, &res);
+        assert_int_equal(simnode_open(FE1, &n, &e), OFD_OK);
+        assert_int_equal(node_instance_add_string(&set, OCS_P_SERVER, "10.99.99.99"), OFD_OK);
+        assert_int_equal(n.ops->update_instance(n.ctx, OCS_CLASS_HOST, id, &set, &e), OFD_OK);
+        node_instance_free(&set);
+        memset(&set, 0, sizeof(set));
+        node_close(&n);
+        plan_on(FE2, m, &p);
+        assert_int_equal(count_action(&p, PLAN_UPDATE, OCS_CLASS_HOST), 1);
+        assert_int_equal(count_action(&p, PLAN_CREATE, OCS_CLASS_LISTENING), 1);
+
+        assert_int_equal(simnode_open(FE2, &n, &e), OFD_OK);
+        memset(&f, 0, sizeof(f));
+        f.inner = n;
+        nodefault_wrap(&f, &w);
+        if (!rollback) {
+            /* Applied and kept for its probe; the host deleted; the probe fails. */
+            if (apply_run(&p, &w, &opt, &res, &e) != OFD_OK)
+                fail_msg("fe2: %s", e.msg);
+            writes = f.writes;
+            assert_true(res.journal_kept);
+            assert_int_equal(writes, 3); /* the host, the listening address, the record */
+            delete_host_12();
+            if (apply_recover(FE2 ".journal", &w, &rec, &e) != OFD_OK)
+                fail_msg("recover: %s", e.msg);
+            assert_true(rec.found);
+            assert_int_equal(rec.undone, 2); /* the record and the listening address */
+            assert_int_equal(rec.gone, 1);
+            assert_non_null(strstr(rec.gone_msg, id));
+            assert_non_null(strstr(rec.gone_msg, "was deleted since"));
+            assert_non_null(strstr(rec.gone_msg, "not re-created"));
+        } else {
+            /* The last write (the record) fails; the host is deleted just before. */
+            f.fail_at = 3;
+            f.before_fail = delete_host_12_now;
+            assert_int_not_equal(apply_run(&p, &w, &opt, &res, &e), OFD_OK);
+            assert_true(res.rolled_back);
+            if (res.rollback_rc != OFD_OK)
+                fail_msg("rollback: %s", res.rollback_msg);
+            assert_int_equal(res.rollback_gone, 1);
+            assert_non_null(strstr(res.rollback_msg, id));
+            assert_non_null(strstr(res.rollback_msg, "not re-created; every other change undone"));
+        }
+        node_close(&n);
+        assert_false(apply_journal_exists(FE2 ".journal"));
+        /* Not re-created, under either key; fe2's own write taken back. */
+        assert_int_equal(count_of(FE1, OCS_CLASS_HOST, "10.0.0.12"), 0);
+        assert_int_equal(count_of(FE1, OCS_CLASS_HOST, "10.99.99.99"), 0);
+        assert_int_equal(count_of(FE1, OCS_CLASS_HOST, "10.0.0.11"), 1);
+        assert_int_equal(count_of(FE2, OCS_CLASS_LISTENING, NULL), 0);
+        plan_free(&p);
+    }
+    manifest_free(m);
+}
+
+/* Several entries deleted since: the first named, the others counted, within the buffer. */
+static void several_entries_deleted_since(void **state)
+{
+    char buf[OFD_ERR_MSG_MAX], small[64], note[OFD_ERR_MSG_MAX];
+
+    (void)state;
+    apply_note_gone(buf, sizeof(buf), 1, "A {1}, updated by the apply, was deleted since: not re-created");
+    apply_note_gone(buf, sizeof(buf), 2, "B {2}, updated by the apply, was deleted since: not re-created");
+    apply_note_gone(buf, sizeof(buf), 3, "C {3}, updated by the apply, was deleted since: not re-created");
+    assert_string_equal(buf, "A {1}, updated by the apply, was deleted since: not re-created (and 2 more deleted "
+                             "since, not re-created)");
+    memset(note, 'x', sizeof(note) - 1);
+    note[sizeof(note) - 1] = '\0';
+    apply_note_gone(small, sizeof(small), 1, note);
+    assert_int_equal(strlen(small), sizeof(small) - 1);
+    apply_note_gone(small, sizeof(small), 2, note);
+    assert_non_null(strstr(small, " (and 1 more deleted since, not re-created)"));
+    assert_int_equal(strlen(small), sizeof(small) - 1);
+}
+
 /* The store's file holds the pool's classes only; a node file with pool store refuses
  * to hold them too; the store's name is a file beside the node, not a path. */
 static void the_store_format(void **state)
@@ -353,6 +471,8 @@ int main(void)
         cmocka_unit_test(both_apply_at_once),
         cmocka_unit_test(a_failed_or_crashed_apply_leaves_the_others_entries),
         cmocka_unit_test(an_edited_entry_is_put_back),
+        cmocka_unit_test(undoing_an_update_of_an_entry_deleted_since),
+        cmocka_unit_test(several_entries_deleted_since),
         cmocka_unit_test(the_store_format),
     };
 

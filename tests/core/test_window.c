@@ -146,6 +146,46 @@ static void pool_slots(void **state)
     manifest_free(se);
 }
 
+/* A pool's window across midnight: a slot that opens after midnight is on the next day,
+ * and the text says that day (the window's own days in brackets), each day shifted. */
+static void a_slot_after_midnight_names_its_own_day(void **state)
+{
+    static const char POOL2[] = "\"fe1.example.com\", \"fe2.example.com\"";
+    struct manifest *m = manifest_with(POOL2, 1, "{\"days\": [\"sun\"], \"start\": \"23:00\", \"end\": \"01:00\"}");
+    struct manifest *two = manifest_with(
+        POOL2, 1, "{\"days\": [\"sat\", \"sun\"], \"start\": \"23:00\", \"end\": \"01:00\", \"timezone\": \"utc\"}");
+    struct manifest *three = manifest_with(POOL3, 1, "{\"days\": [\"sun\"], \"start\": \"23:00\", \"end\": \"01:00\"}");
+    char *t;
+
+    (void)state;
+    /* The timing: fe2 may restart Monday 00:00-00:50, not Sunday. */
+    assert_true(window_restart_allowed(m, "fe2.example.com", MON + 10 * 60, 0));
+    assert_false(window_restart_allowed(m, "fe2.example.com", MON - 86400 + 10 * 60, 0));
+    assert_true(window_restart_allowed(m, "fe1.example.com", MON - 3600 + 10 * 60, 0)); /* sun 23:10 */
+    t = window_text(m, "fe2.example.com");
+    assert_string_equal(t, "mon 00:00-00:50 local (slot 2 of 2 of the pool's window sun 23:00-01:00)");
+    free(t);
+    /* The slot that opens before midnight keeps the window's day. */
+    t = window_text(m, "fe1.example.com");
+    assert_string_equal(t, "sun 23:00-23:50 local (slot 1 of 2 of the pool's window 23:00-01:00)");
+    free(t);
+    /* Several days: each shifted, in the window's order. */
+    t = window_text(two, "fe2.example.com");
+    assert_string_equal(t, "sun,mon 00:00-00:50 utc (slot 2 of 2 of the pool's window sat,sun 23:00-01:00)");
+    free(t);
+    assert_true(window_restart_allowed(two, "fe2.example.com", SAT + 86400 + 10 * 60, 0)); /* sun 00:10 */
+    /* A slot opening before midnight whose restart part crosses it: the day it opens. */
+    t = window_text(three, "fe2.example.com");
+    assert_string_equal(t, "sun 23:40-00:10 local (slot 2 of 3 of the pool's window 23:00-01:00)");
+    free(t);
+    t = window_text(three, "fe3.example.com");
+    assert_string_equal(t, "mon 00:20-00:50 local (slot 3 of 3 of the pool's window sun 23:00-01:00)");
+    free(t);
+    manifest_free(m);
+    manifest_free(two);
+    manifest_free(three);
+}
+
 /* R19: a window too short for the pool's slots is an error naming the length needed. */
 static void a_window_too_short_for_the_pool(void **state)
 {
@@ -245,6 +285,7 @@ int main(void)
         cmocka_unit_test(the_window_alone),
         cmocka_unit_test(no_window_no_restart),
         cmocka_unit_test(pool_slots),
+        cmocka_unit_test(a_slot_after_midnight_names_its_own_day),
         cmocka_unit_test(a_window_too_short_for_the_pool),
         cmocka_unit_test(a_week_of_applies_on_a_pool),
     };
