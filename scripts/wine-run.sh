@@ -25,6 +25,14 @@ fi
 rc=$?
 wineserver -k >/dev/null 2>&1
 wineserver -w >/dev/null 2>&1
+# A Wine process started while the server was being killed (rpcss.exe, seen once) can
+# outlive it, holding the test's output pipe open: ctest then waits until its timeout
+# and fails a test that passed. Any process of this prefix's Wine is stopped here.
+for p in /proc/[0-9]*; do
+  case $(readlink "$p/exe" 2>/dev/null) in
+    */wine*) grep -qzxF "WINEPREFIX=$WINEPREFIX" "$p/environ" 2>/dev/null && kill -9 "${p#/proc/}" 2>/dev/null ;;
+  esac
+done
 if [ "${OCSFED_WINE_KEEP:-0}" = 1 ]; then
   echo "wine-run: prefix kept at $WINEPREFIX" >&2
 else
