@@ -2,6 +2,9 @@
 
 #include "cs.h"
 #include "cs_inspect.h"
+#include "fsutil.h"
+#include "strbuf.h"
+#include "trust.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,5 +303,33 @@ int testcert_write_file(const char *path, const void *data, size_t len)
         rc = 0;
     if (fclose(f) != 0)
         rc = -1;
+    return rc;
+}
+
+int testcert_sign_file(const char *path, const char *ca_cn, char signer_hex[41])
+{
+    struct testcert ca = {0}, pub = {0};
+    unsigned char *sig = NULL, tp[20];
+    size_t sig_len = 0, len = 0;
+    char *text = NULL, *p7s = NULL;
+    struct strbuf b = {0};
+    int rc = -1;
+    ofd_err e;
+
+    if (ofd_read_file(path, 1u << 26, &text, &len, &e) != OFD_OK || testcert_ca(ca_cn, 30, &ca) != 0
+        || testcert_leaf(&ca, "manifest publisher", NULL, NULL, -1, 30, &pub) != 0 || testcert_sha1(&pub, tp) != 0
+        || trust_sign((const unsigned char *)text, len, pub.key, pub.x, &sig, &sig_len, &e) != OFD_OK)
+        goto out;
+    sb_printf(&b, "%s.p7s", path);
+    if (!(p7s = sb_take(&b)) || ofd_write_file_atomic(p7s, (const char *)sig, sig_len, &e) != OFD_OK)
+        goto out;
+    cs_thumbprint_hex(tp, signer_hex);
+    rc = 0;
+out:
+    free(p7s);
+    free(sig);
+    free(text);
+    testcert_free(&pub);
+    testcert_free(&ca);
     return rc;
 }

@@ -74,6 +74,12 @@ int testcert_write_server_pfx(const char *cn, const char *password, const char *
  * to cert_path; either path may be NULL. Returns 0, or -1 on failure. */
 int testcert_write_pem(const struct testcert *c, const char *key_path, const char *cert_path);
 
+/* Signs the bytes of the file at path as a publisher would (trust_sign, CMS detached):
+ * a new CA named ca_cn issues a new "manifest publisher" certificate, and the signature
+ * goes to path.p7s; the publisher's thumbprint, in hex, to signer_hex. Returns 0, or -1
+ * on failure. */
+int testcert_sign_file(const char *path, const char *ca_cn, char signer_hex[41]);
+
 /* Writes len bytes to path (binary). Returns 0, or -1 on failure. */
 int testcert_write_file(const char *path, const void *data, size_t len);
 

@@ -80,28 +80,12 @@ static char signer_tp[41];
  * with a new publisher whose thumbprint goes to signer_tp. */
 static void publish_text(const char *text)
 {
-    struct testcert ca, pub;
-    unsigned char *der = NULL, *sig = NULL, tp[CS_SHA1_LEN];
-    size_t der_len = 0, sig_len = 0, len = 0;
-    char *pinned = NULL;
     ofd_err e;
 
     assert_int_equal(ofd_make_dir(SHARE, &e), OFD_OK);
     assert_int_equal(ofd_write_file_atomic(SHARE "/manifest.json", text, strlen(text), &e), OFD_OK);
     testutil_pin_manifest(SHARE "/manifest.json");
-    assert_int_equal(ofd_read_file(SHARE "/manifest.json", 1u << 20, &pinned, &len, &e), OFD_OK);
-    assert_int_equal(testcert_ca("ocsfed confirm test CA", 30, &ca), 0);
-    assert_int_equal(testcert_leaf(&ca, "manifest publisher", NULL, NULL, -1, 30, &pub), 0);
-    assert_int_equal(testcert_der(&pub, &der, &der_len), 0);
-    assert_int_equal(cs_x509_thumbprint(der, der_len, tp, &e), OFD_OK);
-    cs_thumbprint_hex(tp, signer_tp);
-    assert_int_equal(trust_sign((const unsigned char *)pinned, len, pub.key, pub.x, &sig, &sig_len, &e), OFD_OK);
-    assert_int_equal(ofd_write_file_atomic(SHARE "/manifest.json.p7s", (const char *)sig, sig_len, &e), OFD_OK);
-    free(sig);
-    free(der);
-    free(pinned);
-    testcert_free(&pub);
-    testcert_free(&ca);
+    assert_int_equal(testcert_sign_file(SHARE "/manifest.json", "ocsfed confirm test CA", signer_tp), 0);
 }
 
 /* The example Standard Edition server's TCP manifest, its one IM&P node at addr. */

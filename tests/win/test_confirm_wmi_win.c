@@ -180,10 +180,7 @@ static void standin_done(void)
 /* The example pool's TLS manifest, its one IM&P node at addr, signed. */
 static void publish(const char *addr)
 {
-    struct testcert ca, pub;
-    unsigned char *der = NULL, *sig = NULL, tp[CS_SHA1_LEN];
-    size_t der_len = 0, sig_len = 0, len = 0;
-    char text[2048], *pinned = NULL;
+    char text[2048];
     ofd_err e;
 
     snprintf(text, sizeof(text),
@@ -198,19 +195,7 @@ static void publish(const char *addr)
              addr);
     assert_int_equal(ofd_write_file_atomic(SHARE "/manifest.json", text, strlen(text), &e), OFD_OK);
     testutil_pin_manifest(SHARE "/manifest.json");
-    assert_int_equal(ofd_read_file(SHARE "/manifest.json", 1u << 20, &pinned, &len, &e), OFD_OK);
-    assert_int_equal(testcert_ca("ocsfed confirm test CA", 30, &ca), 0);
-    assert_int_equal(testcert_leaf(&ca, "manifest publisher", NULL, NULL, -1, 30, &pub), 0);
-    assert_int_equal(testcert_der(&pub, &der, &der_len), 0);
-    assert_int_equal(cs_x509_thumbprint(der, der_len, tp, &e), OFD_OK);
-    cs_thumbprint_hex(tp, signer_tp);
-    assert_int_equal(trust_sign((const unsigned char *)pinned, len, pub.key, pub.x, &sig, &sig_len, &e), OFD_OK);
-    assert_int_equal(ofd_write_file_atomic(SHARE "/manifest.json.p7s", (const char *)sig, sig_len, &e), OFD_OK);
-    free(sig);
-    free(der);
-    free(pinned);
-    testcert_free(&pub);
-    testcert_free(&ca);
+    assert_int_equal(testcert_sign_file(SHARE "/manifest.json", "ocsfed confirm test CA", signer_tp), 0);
 }
 
 static enum ofd_code run_check(void)
