@@ -310,27 +310,38 @@ static int restore_isc(void **state)
     return 0;
 }
 
+/* A probe of Kamailio with InitializeSecurityContextW replaced by hook; the time it took
+ * in *ms, the TLS check returned (r holds it until probe_result_free). */
+static const struct probe_check *probe_with_hook(INITIALIZE_SECURITY_CONTEXT_FN_W hook, const char *what,
+                                                 struct probe_result *r, unsigned long long *ms)
+{
+    struct manifest *m = manifest_at(env("PEER_KAMAILIO"));
+    unsigned char tp[CS_SHA1_LEN];
+    unsigned long long t0;
+
+    install_server_cert(0, tp);
+    isc_calls = 0;
+    probe_schannel_set_isc(hook);
+    t0 = ofd_clock_ms();
+    probe_with_schannel(m, tp, r);
+    *ms = ofd_clock_ms() - t0;
+    probe_schannel_set_isc(NULL);
+    printf("%s: the probe ended in %llu ms (TLS timeout %u ms), %u calls\n", what, *ms, tls_ms ? tls_ms : PROBE_TLS_MS,
+           isc_calls);
+    manifest_free(m);
+    return check_of(r, PROBE_TLS);
+}
+
 /* A second SEC_I_INCOMPLETE_CREDENTIALS ends the handshake at once under R14 (we already
  * asked for the supplied credentials only): no spinning until the deadline, or forever. */
 static void repeated_incomplete_credentials_fail_under_r14(void **state)
 {
-    struct manifest *m = manifest_at(env("PEER_KAMAILIO"));
     struct probe_result r = {0};
-    unsigned char tp[CS_SHA1_LEN];
     const struct probe_check *c;
-    unsigned long long t0, ms;
+    unsigned long long ms;
 
     (void)state;
-    install_server_cert(0, tp);
-    isc_calls = 0;
-    probe_schannel_set_isc(isc_incomplete_credentials);
-    t0 = ofd_clock_ms();
-    probe_with_schannel(m, tp, &r);
-    ms = ofd_clock_ms() - t0;
-    probe_schannel_set_isc(NULL);
-    printf("repeated SEC_I_INCOMPLETE_CREDENTIALS: the probe ended in %llu ms (TLS timeout %u ms), %u calls\n", ms,
-           PROBE_TLS_MS, isc_calls);
-    c = check_of(&r, PROBE_TLS);
+    c = probe_with_hook(isc_incomplete_credentials, "repeated SEC_I_INCOMPLETE_CREDENTIALS", &r, &ms);
     assert_int_equal(c->verdict, PROBE_FAIL);
     assert_string_equal(c->cause, "client_certificate");
     assert_string_equal(c->rule, "R14");
@@ -339,7 +350,6 @@ static void repeated_incomplete_credentials_fail_under_r14(void **state)
     assert_int_equal(isc_calls, 3);
     assert_true(ms < PROBE_TLS_MS);
     probe_result_free(&r);
-    manifest_free(m);
 }
 
 /* SEC_I_CONTINUE_NEEDED that takes nothing is answered by reading more, never by calling
@@ -347,24 +357,13 @@ static void repeated_incomplete_credentials_fail_under_r14(void **state)
  * nothing, and the handshake times out at the probe's TLS deadline. */
 static void continue_needed_without_progress_times_out(void **state)
 {
-    struct manifest *m = manifest_at(env("PEER_KAMAILIO"));
     struct probe_result r = {0};
-    unsigned char tp[CS_SHA1_LEN];
     const struct probe_check *c;
-    unsigned long long t0, ms;
+    unsigned long long ms;
 
     (void)state;
-    install_server_cert(0, tp);
-    isc_calls = 0;
     tls_ms = 2000;
-    probe_schannel_set_isc(isc_continue_unread);
-    t0 = ofd_clock_ms();
-    probe_with_schannel(m, tp, &r);
-    ms = ofd_clock_ms() - t0;
-    probe_schannel_set_isc(NULL);
-    printf("SEC_I_CONTINUE_NEEDED without progress: the probe ended in %llu ms (TLS timeout %u ms), %u calls\n", ms,
-           tls_ms, isc_calls);
-    c = check_of(&r, PROBE_TLS);
+    c = probe_with_hook(isc_continue_unread, "SEC_I_CONTINUE_NEEDED without progress", &r, &ms);
     assert_int_equal(c->verdict, PROBE_FAIL);
     assert_string_equal(c->cause, "timeout");
     assert_non_null(strstr(c->text, "within 2000 ms"));
@@ -372,7 +371,6 @@ static void continue_needed_without_progress_times_out(void **state)
     assert_true(isc_calls < 50);
     assert_true(ms < 2 * tls_ms + 5000);
     probe_result_free(&r);
-    manifest_free(m);
 }
 
 int main(void)
